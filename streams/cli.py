@@ -1,0 +1,61 @@
+"""The ``servicepulse`` command: one sub-command per adapter.
+
+Each adapter module exposes ``register(subparsers)``; it adds its
+sub-command and sets ``func`` to a callable ``(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from streams.errors import UserError
+
+# module path of each sub-command, in the order shown by --help
+COMMANDS = (
+    "streams.replay",
+    "streams.demo",
+    "streams.worker",
+    "streams.simulate",
+    "streams.topics",
+    "dashboards.command",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="servicepulse",
+        description="Service-quality monitoring: SLA clocks, satisfaction and backlog "
+        "as Prometheus metrics.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a real missing dependency, not an absent adapter
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"servicepulse: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

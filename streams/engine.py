@@ -1,0 +1,431 @@
+"""The service-quality engine: a pure core, free of Kafka, Faust and Prometheus.
+
+``Engine.apply`` takes validated events of any ticket in any order and reports
+facts (counter increments, histogram observations) to a ``FactSink``.
+``Engine.advance(now)`` moves the engine's clock — the event clock in replay,
+the wall clock live — and counts every SLA breach whose deadline has passed.
+``Engine.gauges(now)`` derives the backlog gauges from the state on demand.
+
+Decisions where the contract is silent are listed in docs/engine.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from streams.events import Event, Rejected, decode, validate
+from streams.policy import NO_POLICY, Policy, PolicySet
+from streams.ticket import ABANDONED, CLOSED, INF, OPEN, ORPHAN, RESOLVED, Clock, Ticket
+
+FIRST_RESPONSE, NEXT_REPLY, RESOLUTION = "first_response", "next_reply", "resolution"
+
+
+class FactSink(Protocol):
+    """Where the engine reports facts; metric names are those of ``streams.metrics``."""
+
+    def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None: ...
+
+    def observe(self, metric: str, labels: tuple[str, ...], value: float) -> None: ...
+
+
+RejectHook = Callable[[Any, str], None]  # (the raw event as given, reason)
+
+
+@dataclass
+class Gauges:
+    """The engine's state-derived figures at one instant."""
+
+    open_tickets: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
+    unanswered: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    oldest_created: dict[str, float] = field(default_factory=dict)
+    at_risk: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    breached_open: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
+    orphan_events: int = 0
+
+
+def event_digest(event_id: str) -> int:
+    """A stable 64-bit digest of an event id (stable across processes, unlike ``hash``)."""
+    return int.from_bytes(hashlib.blake2b(event_id.encode(), digest_size=8).digest(), "little")
+
+
+class Engine:
+    """Ticket state, SLA clocks and the deadline queue."""
+
+    def __init__(
+        self, policies: PolicySet, sink: FactSink, on_reject: RejectHook | None = None
+    ) -> None:
+        self.policies = policies
+        self.sink = sink
+        self.on_reject = on_reject
+        self.tickets: dict[str, Ticket] = {}
+        self.open: dict[str, Ticket] = {}  # tickets in state OPEN
+        self.now = -INF
+        self._deadlines: list[tuple[float, str, str]] = []  # (deadline, ticket_id, target)
+        self._held = 0
+        self._by_name = {p.name: p for p in policies.policies}
+        self._handlers: dict[str, Callable[[Ticket, Event], str | None]] = {
+            "ticket.created": self._created,
+            "ticket.assigned": self._assigned,
+            "message.agent": self._agent_message,
+            "message.customer": self._customer_message,
+            "ticket.transferred": self._transferred,
+            "ticket.status": self._status,
+            "ticket.resolved": self._resolved,
+            "ticket.reopened": self._reopened,
+            "ticket.closed": self._closed,
+            "contact.abandoned": self._abandoned,
+            "survey.response": self._survey,
+            "qa.review": self._qa_review,
+        }
+
+    # ---- intake ----------------------------------------------------------------------------
+
+    def ingest(self, raw: bytes | str | dict[str, Any]) -> str | None:
+        """Decode, validate and apply one raw event; returns the rejection reason or None."""
+        try:
+            event = validate(decode(raw))
+        except Rejected as rejected:
+            return self.reject(raw, rejected.reason)
+        return self.apply(event, raw)
+
+    def reject(self, raw: Any, reason: str) -> str:
+        self.sink.inc("events_rejected", (reason,))
+        if self.on_reject is not None:
+            self.on_reject(raw, reason)
+        return reason
+
+    def apply(self, event: Event, raw: Any = None) -> str | None:
+        """Apply one validated event; returns the rejection reason or None."""
+        ticket = self.tickets.get(event.ticket_id)
+        if ticket is None:
+            ticket = self.tickets[event.ticket_id] = Ticket(event.ticket_id)
+        digest = event_digest(event.event_id)
+        if digest in ticket.seen:
+            self.sink.inc("events_duplicate", ())
+            return None
+        if ticket.state == CLOSED:
+            return self.reject(event.data if raw is None else raw, "ticket_closed")
+        if ticket.state == ORPHAN and event.type != "ticket.created":
+            ticket.seen.append(digest)
+            if ticket.held is None:
+                ticket.held = []
+            ticket.held.append(event.data)
+            self._held += 1
+            return None
+        reason = self._accept(ticket, event)
+        if reason is not None:
+            if ticket.state == ORPHAN and not ticket.held:
+                del self.tickets[event.ticket_id]  # nothing worth remembering
+            return self.reject(event.data if raw is None else raw, reason)
+        ticket.seen.append(digest)
+        if ticket.held:
+            self._release_held(ticket)
+        return None
+
+    def _accept(self, ticket: Ticket, event: Event) -> str | None:
+        reason = self._handlers[event.type](ticket, event)
+        if reason is None:
+            if event.ts > ticket.last_ts:
+                ticket.last_ts = event.ts
+            self.sink.inc("events_processed", (event.type,))
+        return reason
+
+    def _release_held(self, ticket: Ticket) -> None:
+        """Apply the events that arrived before ticket.created, in event-time order."""
+        held = sorted(ticket.held or (), key=lambda data: data["ts"])
+        ticket.held = None
+        self._held -= len(held)
+        for data in held:
+            event = validate(data)
+            if ticket.state == CLOSED:
+                self.reject(data, "ticket_closed")
+                continue
+            reason = self._accept(ticket, event)
+            if reason is not None:
+                self.reject(data, reason)
+
+    # ---- the clock ---------------------------------------------------------------------------
+
+    def advance(self, now: float) -> int:
+        """Move the clock to ``now``; count every breach whose deadline is before it.
+
+        Returns the number of breaches counted.
+        """
+        if now > self.now:
+            self.now = now
+        heap, breaches = self._deadlines, 0
+        while heap and heap[0][0] < now:
+            deadline, ticket_id, target = heapq.heappop(heap)
+            ticket = self.open.get(ticket_id)
+            if ticket is None:
+                continue
+            clock = ticket.clocks.get(target)
+            if clock is None or clock.breached or not clock.running or clock.deadline != deadline:
+                continue  # stale entry: the clock stopped, paused or moved since
+            clock.breached = True
+            self._outcome(ticket, target, "breached")
+            breaches += 1
+        return breaches
+
+    # ---- clocks ------------------------------------------------------------------------------
+
+    def _start(self, ticket: Ticket, target: str, at: float, elapsed: float = 0.0) -> Clock:
+        clock = Clock(ticket.policy.targets.get(target), at, elapsed)
+        ticket.clocks[target] = clock
+        if not ticket.paused:
+            self._resume(ticket, target, clock, at)
+        return clock
+
+    def _resume(self, ticket: Ticket, target: str, clock: Clock, at: float) -> None:
+        deadline = clock.resume(max(at, clock.since), ticket.policy.calendar)
+        if deadline != INF:
+            heapq.heappush(self._deadlines, (deadline, ticket.ticket_id, target))
+
+    def _stop(self, ticket: Ticket, target: str, at: float, count: bool = True) -> float | None:
+        """Stop a clock: returns its SLA-clock value, counts met/breached unless told not to."""
+        clock = ticket.clocks.pop(target, None)
+        if clock is None:
+            return None
+        calendar = ticket.policy.calendar
+        value = clock.value(at, calendar)
+        if count and clock.target is not None and not clock.breached:
+            late = (
+                (clock.running and at > clock.deadline) or (not clock.running and value > clock.target)
+            )
+            self._outcome(ticket, target, "breached" if late else "met")
+        return value
+
+    def _outcome(self, ticket: Ticket, target: str, outcome: str) -> None:
+        self.sink.inc(
+            "sla_outcomes", (ticket.team, ticket.priority, ticket.customer_tier, target, outcome)
+        )
+
+    def _pause_all(self, ticket: Ticket, at: float) -> None:
+        calendar = ticket.policy.calendar
+        for clock in ticket.clocks.values():
+            clock.pause(max(at, clock.since), calendar)
+        ticket.paused = True
+
+    def _resume_all(self, ticket: Ticket, at: float) -> None:
+        ticket.paused = False
+        for target, clock in ticket.clocks.items():
+            self._resume(ticket, target, clock, at)
+
+    # ---- event handlers: return a rejection reason or None -------------------------------------
+
+    def _created(self, ticket: Ticket, event: Event) -> str | None:
+        if ticket.state != ORPHAN:
+            return "invalid_state"
+        data = event.data
+        ticket.team = data["team"]
+        ticket.channel = data["channel"]
+        ticket.priority = data["priority"]
+        ticket.customer_tier = data.get("customer_tier") or "standard"
+        ticket.category = data.get("category") or "inquiry"
+        ticket.policy = self.policies.select(
+            {
+                "team": ticket.team,
+                "channel": ticket.channel,
+                "priority": ticket.priority,
+                "customer_tier": ticket.customer_tier,
+                "category": ticket.category,
+            }
+        )
+        ticket.created_ts = event.ts
+        ticket.state = OPEN
+        self.open[ticket.ticket_id] = ticket
+        self._start(ticket, FIRST_RESPONSE, event.ts)
+        self._start(ticket, RESOLUTION, event.ts)
+        self.sink.inc("tickets_created", ticket.labels)
+        return None
+
+    def _assigned(self, ticket: Ticket, event: Event) -> str | None:
+        team = event.data.get("team")
+        if team:
+            ticket.team = team
+        return None
+
+    def _agent_message(self, ticket: Ticket, event: Event) -> str | None:
+        data = event.data
+        work = data.get("work_seconds")
+        if work:
+            self.sink.inc("agent_work_seconds", (ticket.team, ticket.channel), work)
+        if data.get("public", True) is False:
+            return None  # an internal note is not a response
+        ticket.public_replies += 1
+        labels = ticket.labels
+        if not ticket.answered:
+            ticket.answered = True
+            value = self._stop(ticket, FIRST_RESPONSE, event.ts)
+            if value is not None:
+                self.sink.observe("first_response_seconds", labels, value)
+        value = self._stop(ticket, NEXT_REPLY, event.ts)
+        if value is not None:
+            self.sink.observe("next_reply_seconds", labels, value)
+        return None
+
+    def _customer_message(self, ticket: Ticket, event: Event) -> str | None:
+        if ticket.state != OPEN:
+            return None
+        if ticket.paused:  # as in Zendesk: a customer's reply puts a pending ticket back to open
+            self._resume_all(ticket, event.ts)
+        if ticket.answered and NEXT_REPLY not in ticket.clocks:
+            self._start(ticket, NEXT_REPLY, event.ts)
+        return None
+
+    def _transferred(self, ticket: Ticket, event: Event) -> str | None:
+        data = event.data
+        self.sink.inc("transfers", (data["from_team"], data["to_team"]))
+        ticket.team = data["to_team"]
+        ticket.transferred = True
+        return None
+
+    def _status(self, ticket: Ticket, event: Event) -> str | None:
+        if ticket.state != OPEN:
+            return None
+        if event.data["status"] == "open":
+            if ticket.paused:
+                self._resume_all(ticket, event.ts)
+        elif not ticket.paused:
+            self._pause_all(ticket, event.ts)
+        return None
+
+    def _resolved(self, ticket: Ticket, event: Event) -> str | None:
+        if ticket.state != OPEN:
+            return "invalid_state"
+        labels = ticket.labels
+        at = event.ts
+        self.sink.inc("tickets_resolved", labels)
+        if ticket.public_replies <= 1 and not ticket.transferred and not ticket.reopened:
+            self.sink.inc("first_contact_resolutions", labels)
+        work = event.data.get("work_seconds")
+        if work:
+            self.sink.inc("agent_work_seconds", (ticket.team, ticket.channel), work)
+        self._stop(ticket, FIRST_RESPONSE, at)
+        self._stop(ticket, NEXT_REPLY, at)
+        resolution = ticket.clocks.get(RESOLUTION)
+        value = self._stop(ticket, RESOLUTION, at)
+        if resolution is not None and value is not None:
+            self.sink.observe("resolution_seconds", labels, value)
+            resolution.pause(at, ticket.policy.calendar)  # kept, paused, for a reopen
+            resolution.elapsed = value
+            ticket.clocks[RESOLUTION] = resolution
+        self._set_state(ticket, RESOLVED)
+        return None
+
+    def _reopened(self, ticket: Ticket, event: Event) -> str | None:
+        if ticket.state != RESOLVED:
+            return "invalid_state"
+        self.sink.inc("tickets_reopened", ticket.labels)
+        ticket.reopened = True
+        ticket.paused = False
+        self._set_state(ticket, OPEN)
+        previous = ticket.clocks.pop(RESOLUTION, None)
+        elapsed = previous.elapsed if previous is not None else 0.0
+        clock = self._start(ticket, RESOLUTION, event.ts, elapsed)  # a new cycle, time kept
+        if clock.target is not None and elapsed > clock.target:
+            clock.breached = True  # this cycle starts already past its target
+            self._outcome(ticket, RESOLUTION, "breached")
+        return None
+
+    def _closed(self, ticket: Ticket, event: Event) -> str | None:
+        if ticket.state == OPEN:
+            for target in list(ticket.clocks):
+                self._stop(ticket, target, event.ts)
+        ticket.clocks = {}
+        self._set_state(ticket, CLOSED)
+        return None
+
+    def _abandoned(self, ticket: Ticket, event: Event) -> str | None:
+        if ticket.state != OPEN or ticket.answered:
+            return "invalid_state"
+        self.sink.inc("contacts_abandoned", (ticket.team, ticket.channel))
+        ticket.clocks = {}  # stopped with no outcome; a breach already counted stays counted
+        self._set_state(ticket, ABANDONED)
+        return None
+
+    def _survey(self, ticket: Ticket, event: Event) -> str | None:
+        data = event.data
+        self.sink.inc(
+            "survey_responses", (ticket.team, ticket.channel, data["kind"], str(data["score"]))
+        )
+        return None
+
+    def _qa_review(self, ticket: Ticket, event: Event) -> str | None:
+        self.sink.observe("qa_review_score", (ticket.team,), float(event.data["score"]))
+        return None
+
+    def _set_state(self, ticket: Ticket, state: str) -> None:
+        ticket.state = state
+        if state == OPEN:
+            self.open[ticket.ticket_id] = ticket
+        else:
+            self.open.pop(ticket.ticket_id, None)
+
+    # ---- derived gauges ------------------------------------------------------------------------
+
+    def gauges(self, now: float) -> Gauges:
+        """Backlog figures at ``now``, derived from the open tickets."""
+        result = Gauges(orphan_events=self._held)
+        at_risk_share = self.policies.at_risk
+        oldest = result.oldest_created
+        for ticket in self.open.values():
+            team = ticket.team
+            result.open_tickets[(team, ticket.priority, ticket.customer_tier)] += 1
+            if not ticket.answered:
+                result.unanswered[team] += 1
+            if ticket.created_ts < oldest.get(team, INF):
+                oldest[team] = ticket.created_ts
+            for target, clock in ticket.clocks.items():
+                if clock.target is None:
+                    continue
+                if clock.breached or (clock.running and now > clock.deadline):
+                    result.breached_open[(team, target)] += 1
+                elif self._at_risk(ticket, clock, now, at_risk_share):
+                    result.at_risk[(team, target)] += 1
+        return result
+
+    @staticmethod
+    def _at_risk(ticket: Ticket, clock: Clock, now: float, share: float) -> bool:
+        assert clock.target is not None
+        threshold = share * clock.target
+        if not clock.running:
+            return clock.elapsed >= threshold
+        if clock.risk_at is None:  # cached until the clock pauses or resumes
+            remaining = max(0.0, threshold - clock.elapsed)
+            clock.risk_at = ticket.policy.calendar.add(clock.since, remaining)
+        return now >= clock.risk_at
+
+    # ---- state transfer (the worker keeps ticket state in a changelog table) -------------------
+
+    def policy_named(self, name: str) -> Policy:
+        return self._by_name.get(name, NO_POLICY)
+
+    def load(self, state: dict[str, Any]) -> Ticket:
+        """Adopt a ticket from a snapshot (``Ticket.to_state``), re-arming its deadlines."""
+        ticket = Ticket.from_state(state, self.policy_named)
+        self.drop(ticket.ticket_id)
+        self.tickets[ticket.ticket_id] = ticket
+        if ticket.state == OPEN:
+            self.open[ticket.ticket_id] = ticket
+        self._held += len(ticket.held or ())
+        for target, clock in ticket.clocks.items():
+            if clock.running and clock.deadline != INF and ticket.state == OPEN:
+                heapq.heappush(self._deadlines, (clock.deadline, ticket.ticket_id, target))
+        return ticket
+
+    def drop(self, ticket_id: str) -> None:
+        """Forget a ticket (its partition moved to another worker)."""
+        ticket = self.tickets.pop(ticket_id, None)
+        if ticket is not None:
+            self.open.pop(ticket_id, None)
+            self._held -= len(ticket.held or ())
+
+    def drop_many(self, ticket_ids: Iterable[str]) -> None:
+        for ticket_id in ticket_ids:
+            self.drop(ticket_id)

@@ -1,0 +1,215 @@
+"""Event intake: turn one raw event (bytes, str or dict) into a validated ``Event``.
+
+Every way an event can be wrong maps to one stable ``reason`` (counted in
+``servicepulse_events_rejected_total{reason}``):
+
+==================  ==========================================================
+``invalid_json``    not UTF-8 / not JSON
+``not_an_object``   JSON, but not an object
+``unknown_type``    ``type`` missing or not one of the contract's types
+``missing_field``   a required field is absent (or null)
+``wrong_type``      a field has the wrong JSON type (e.g. a number for a string)
+``invalid_value``   a value outside its enumeration (channel, priority, ...)
+``bad_timestamp``   ``ts`` not RFC 3339 or without an offset
+``out_of_range``    a score or duration outside its allowed range
+==================  ==========================================================
+
+The engine adds ``ticket_closed`` and ``invalid_state`` (see engine.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+CHANNELS = frozenset({"phone", "chat", "email", "social", "web"})
+PRIORITIES = frozenset({"urgent", "high", "normal", "low"})
+TIERS = frozenset({"vip", "standard"})
+CATEGORIES = frozenset({"inquiry", "complaint", "incident", "request"})
+STATUSES = frozenset({"pending", "on_hold", "open"})
+SURVEY_RANGES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+
+PARSE_REASONS = (
+    "invalid_json",
+    "not_an_object",
+    "unknown_type",
+    "missing_field",
+    "wrong_type",
+    "invalid_value",
+    "bad_timestamp",
+    "out_of_range",
+)
+
+
+class Rejected(Exception):
+    """An event that cannot be accepted; ``reason`` is the stable label value."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(detail or reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class Event:
+    """A validated event. ``data`` is the original object (type-specific fields live there)."""
+
+    __slots__ = ("data", "event_id", "ticket_id", "ts", "type")
+
+    def __init__(self, type_: str, event_id: str, ticket_id: str, ts: float, data: dict[str, Any]):
+        self.type = type_
+        self.event_id = event_id
+        self.ticket_id = ticket_id
+        self.ts = ts
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"Event({self.type!r}, {self.ticket_id!r}, {self.event_id!r}, ts={self.ts})"
+
+
+# ---- field checks: each returns None when fine, else raises Rejected ------------------------
+
+Check = Callable[[str, Any], None]
+
+
+def _string(name: str, value: Any) -> None:
+    if not isinstance(value, str):
+        raise Rejected("wrong_type", f"{name} must be a string")
+    if not value:
+        raise Rejected("missing_field", f"{name} must not be empty")
+
+
+def _enum(allowed: frozenset[str]) -> Check:
+    def check(name: str, value: Any) -> None:
+        if not isinstance(value, str):
+            raise Rejected("wrong_type", f"{name} must be a string")
+        if value not in allowed:
+            raise Rejected("invalid_value", f"{name} {value!r} not one of {sorted(allowed)}")
+
+    return check
+
+
+def _boolean(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise Rejected("wrong_type", f"{name} must be true or false")
+
+
+def _seconds(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Rejected("wrong_type", f"{name} must be a number")
+    if not 0 <= value < 1e9:
+        raise Rejected("out_of_range", f"{name} must be >= 0")
+
+
+def _qa_score(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Rejected("wrong_type", f"{name} must be a number")
+    if not 0 <= value <= 100:
+        raise Rejected("out_of_range", f"{name} must be within 0-100")
+
+
+REQUIRED, OPTIONAL = True, False
+
+# type -> ((field, required, check), ...)
+SCHEMA: dict[str, tuple[tuple[str, bool, Check], ...]] = {
+    "ticket.created": (
+        ("team", REQUIRED, _string),
+        ("channel", REQUIRED, _enum(CHANNELS)),
+        ("priority", REQUIRED, _enum(PRIORITIES)),
+        ("customer_id", REQUIRED, _string),
+        ("customer_tier", OPTIONAL, _enum(TIERS)),
+        ("category", OPTIONAL, _enum(CATEGORIES)),
+    ),
+    "ticket.assigned": (("agent_id", REQUIRED, _string), ("team", OPTIONAL, _string)),
+    "message.agent": (
+        ("agent_id", REQUIRED, _string),
+        ("public", OPTIONAL, _boolean),
+        ("work_seconds", OPTIONAL, _seconds),
+    ),
+    "message.customer": (),
+    "ticket.transferred": (("from_team", REQUIRED, _string), ("to_team", REQUIRED, _string)),
+    "ticket.status": (("status", REQUIRED, _enum(STATUSES)),),
+    "ticket.resolved": (("agent_id", OPTIONAL, _string), ("work_seconds", OPTIONAL, _seconds)),
+    "ticket.reopened": (),
+    "ticket.closed": (),
+    "contact.abandoned": (),
+    "survey.response": (("kind", REQUIRED, _enum(frozenset(SURVEY_RANGES))),),  # score: below
+    "qa.review": (
+        ("agent_id", REQUIRED, _string),
+        ("score", REQUIRED, _qa_score),
+        ("reviewer_id", OPTIONAL, _string),
+    ),
+}
+EVENT_TYPES = tuple(SCHEMA)
+
+
+def parse_ts(value: Any) -> float:
+    """RFC 3339 timestamp with offset -> POSIX seconds."""
+    if not isinstance(value, str):
+        raise Rejected("bad_timestamp", "ts must be an RFC 3339 string")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise Rejected("bad_timestamp", f"ts {value!r} is not RFC 3339") from None
+    if moment.tzinfo is None or len(value) < 19 or value[10] not in "Tt ":
+        raise Rejected("bad_timestamp", f"ts {value!r} has no offset or no time")
+    return moment.timestamp()
+
+
+def _survey_score(data: dict[str, Any]) -> None:
+    if "score" not in data or data["score"] is None:
+        raise Rejected("missing_field", "score is required")
+    score = data["score"]
+    if isinstance(score, bool) or not isinstance(score, int):
+        raise Rejected("wrong_type", "survey score must be an integer")
+    low, high = SURVEY_RANGES[data["kind"]]
+    if not low <= score <= high:
+        raise Rejected("out_of_range", f"{data['kind']} score must be within {low}-{high}")
+
+
+def decode(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
+    """Bytes/str JSON -> dict; a dict passes through."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        data = orjson.loads(raw)
+    except (orjson.JSONDecodeError, UnicodeDecodeError, TypeError):
+        raise Rejected("invalid_json", "not a JSON document") from None
+    if not isinstance(data, dict):
+        raise Rejected("not_an_object", "an event must be a JSON object")
+    return data
+
+
+def validate(data: dict[str, Any]) -> Event:
+    """Check a decoded object against the contract; raise ``Rejected`` on the first fault."""
+    type_ = data.get("type")
+    fields = SCHEMA.get(type_) if isinstance(type_, str) else None
+    if fields is None:
+        raise Rejected("unknown_type", f"unknown event type {type_!r}")
+    for name in ("event_id", "ticket_id"):
+        value = data.get(name)
+        if value is None:
+            raise Rejected("missing_field", f"{name} is required")
+        _string(name, value)
+    if data.get("ts") is None:
+        raise Rejected("missing_field", "ts is required")
+    ts = parse_ts(data["ts"])
+    for name, required, check in fields:
+        value = data.get(name)
+        if value is None:
+            if required:
+                raise Rejected("missing_field", f"{name} is required for {type_}")
+            continue
+        check(name, value)
+    if type_ == "survey.response":
+        _survey_score(data)
+    event_id: str = data["event_id"]  # both checked above
+    ticket_id: str = data["ticket_id"]
+    return Event(data["type"], event_id, ticket_id, ts, data)
+
+
+def parse(raw: bytes | str | dict[str, Any]) -> Event:
+    """Decode and validate one event."""
+    return validate(decode(raw))

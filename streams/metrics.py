@@ -1,0 +1,150 @@
+"""The metric catalogue of the contract (section 4), shared by the exporter, tests and docs.
+
+Names here omit the ``servicepulse_`` prefix and, for counters, the ``_total``
+suffix that prometheus-client adds itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PREFIX = "servicepulse_"
+
+L = ("team", "channel", "priority", "customer_tier")
+
+# Seconds to days, with the common SLA thresholds (15m, 30m, 1h, 2h, 4h, 8h, 1d, 3d) as edges,
+# so that `le` buckets answer "share answered within target" exactly.
+DURATION_BUCKETS = (
+    10.0,
+    30.0,
+    60.0,
+    120.0,
+    300.0,
+    600.0,
+    900.0,
+    1800.0,
+    3600.0,
+    7200.0,
+    14400.0,
+    28800.0,
+    43200.0,
+    86400.0,
+    172800.0,
+    259200.0,
+    432000.0,
+    604800.0,
+)
+QA_BUCKETS = (50.0, 60.0, 70.0, 75.0, 80.0, 85.0, 90.0, 95.0, 100.0)
+LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str  # without prefix; counters without the _total suffix
+    kind: str  # counter, histogram, gauge
+    labels: tuple[str, ...]
+    help: str
+    buckets: tuple[float, ...] = ()
+
+    @property
+    def exposed(self) -> str:
+        """The name as Prometheus sees it (counters with ``_total``)."""
+        suffix = "_total" if self.kind == "counter" else ""
+        return f"{PREFIX}{self.name}{suffix}"
+
+
+CATALOGUE: tuple[Metric, ...] = (
+    Metric("tickets_created", "counter", L, "Tickets opened."),
+    Metric(
+        "tickets_resolved",
+        "counter",
+        L,
+        "Resolutions (a reopen and second resolution counts again).",
+    ),
+    Metric("tickets_reopened", "counter", L, "Reopens."),
+    Metric(
+        "first_contact_resolutions",
+        "counter",
+        L,
+        "Resolved with at most one public agent reply, no transfer, before any reopen.",
+    ),
+    Metric(
+        "contacts_abandoned",
+        "counter",
+        ("team", "channel"),
+        "Contacts abandoned before a response.",
+    ),
+    Metric("transfers", "counter", ("from_team", "to_team"), "Hand-offs between teams."),
+    Metric(
+        "first_response_seconds",
+        "histogram",
+        L,
+        "Created to first public agent message, SLA-clock time.",
+        DURATION_BUCKETS,
+    ),
+    Metric(
+        "next_reply_seconds",
+        "histogram",
+        L,
+        "Customer message to next public agent message, SLA-clock time.",
+        DURATION_BUCKETS,
+    ),
+    Metric(
+        "resolution_seconds",
+        "histogram",
+        L,
+        "Created to resolved, SLA-clock time.",
+        DURATION_BUCKETS,
+    ),
+    Metric(
+        "sla_outcomes",
+        "counter",
+        ("team", "priority", "customer_tier", "target", "outcome"),
+        "SLA clock cycles by outcome (met / breached).",
+    ),
+    Metric("survey_responses", "counter", ("team", "channel", "kind", "score"), "Survey answers."),
+    Metric("qa_review_score", "histogram", ("team",), "QA scorecard results.", QA_BUCKETS),
+    Metric("agent_work_seconds", "counter", ("team", "channel"), "Handle time reported by agents."),
+    Metric(
+        "open_tickets",
+        "gauge",
+        ("team", "priority", "customer_tier"),
+        "Backlog: created, not resolved/closed/abandoned.",
+    ),
+    Metric(
+        "unanswered_tickets", "gauge", ("team",), "Open tickets with no public agent response yet."
+    ),
+    Metric(
+        "oldest_open_ticket_age_seconds",
+        "gauge",
+        ("team",),
+        "Age of the oldest open ticket (wall clock live, event clock in replay).",
+    ),
+    Metric(
+        "sla_at_risk_tickets",
+        "gauge",
+        ("team", "target"),
+        "Running clocks past the at-risk share of their target, not yet breached.",
+    ),
+    Metric(
+        "sla_breached_open_tickets",
+        "gauge",
+        ("team", "target"),
+        "Running clocks already past their deadline.",
+    ),
+    Metric("events_processed", "counter", ("type",), "Accepted events."),
+    Metric("events_rejected", "counter", ("reason",), "Rejected events."),
+    Metric("event_lag_seconds", "histogram", (), "Processing time minus event time.", LAG_BUCKETS),
+    # additions to the contract
+    Metric(
+        "events_duplicate", "counter", (), "Events ignored because their event_id was seen before."
+    ),
+    Metric(
+        "orphan_events",
+        "gauge",
+        (),
+        "Events held back because their ticket's ticket.created has not arrived yet.",
+    ),
+)
+
+BY_NAME = {m.name: m for m in CATALOGUE}

@@ -1,0 +1,162 @@
+"""Per-ticket state and its SLA clocks.
+
+A ``Clock`` measures SLA-clock time (counted calendar time outside pauses)
+for one target and one cycle. It is *active* from start until stopped; while
+active it is either running (time counts from ``since``) or paused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from streams.calendar import Calendar
+from streams.policy import NO_POLICY, Policy
+
+# ticket states
+OPEN, RESOLVED, ABANDONED, CLOSED, ORPHAN = "open", "resolved", "abandoned", "closed", "orphan"
+TARGETS = ("first_response", "next_reply", "resolution")
+INF = float("inf")
+
+
+class Clock:
+    """One SLA clock cycle.
+
+    ``elapsed`` is the counted time up to ``since``; while running, counted
+    time from ``since`` is added on top. ``deadline`` is the instant the
+    target is reached if the clock keeps running (inf when paused or when
+    the target is not measured).
+    """
+
+    __slots__ = ("breached", "deadline", "elapsed", "risk_at", "running", "since", "target")
+
+    def __init__(self, target: float | None, since: float, elapsed: float = 0.0) -> None:
+        self.target = target
+        self.elapsed = elapsed
+        self.since = since
+        self.running = False
+        self.breached = False
+        self.deadline = INF
+        self.risk_at: float | None = None  # lazily computed at-risk instant, see Engine.gauges
+
+    def resume(self, at: float, calendar: Calendar) -> float:
+        """Start counting at ``at``; returns the new deadline (inf if none)."""
+        self.running = True
+        self.since = at
+        self.risk_at = None
+        target = self.target
+        if target is None or self.breached:
+            self.deadline = INF
+        else:
+            self.deadline = calendar.add(at, max(0.0, target - self.elapsed))
+        return self.deadline
+
+    def pause(self, at: float, calendar: Calendar) -> None:
+        if self.running:
+            self.elapsed += calendar.counted(self.since, at) if at > self.since else 0.0
+            self.since = at
+            self.running = False
+            self.deadline = INF
+            self.risk_at = None
+
+    def value(self, at: float, calendar: Calendar) -> float:
+        """SLA-clock time measured up to ``at``."""
+        if self.running and at > self.since:
+            return self.elapsed + calendar.counted(self.since, at)
+        return self.elapsed
+
+    def to_state(self) -> list[Any]:
+        deadline = None if self.deadline == INF else self.deadline  # JSON has no infinity
+        return [self.target, self.elapsed, self.since, self.running, self.breached, deadline]
+
+    @classmethod
+    def from_state(cls, state: list[Any]) -> Clock:
+        clock = cls(state[0], state[2], state[1])
+        clock.running, clock.breached = state[3], state[4]
+        clock.deadline = INF if state[5] is None else state[5]
+        return clock
+
+
+class Ticket:
+    """What the engine remembers of one interaction."""
+
+    __slots__ = (
+        "answered",
+        "category",
+        "channel",
+        "clocks",
+        "created_ts",
+        "customer_tier",
+        "held",
+        "last_ts",
+        "paused",
+        "policy",
+        "priority",
+        "public_replies",
+        "reopened",
+        "seen",
+        "state",
+        "team",
+        "ticket_id",
+        "transferred",
+    )
+
+    def __init__(self, ticket_id: str) -> None:
+        self.ticket_id = ticket_id
+        self.state = ORPHAN
+        self.team = self.channel = self.priority = ""
+        self.customer_tier = "standard"
+        self.category = "inquiry"
+        self.policy: Policy = NO_POLICY  # chosen at creation, kept across hand-offs
+        self.created_ts = 0.0
+        self.last_ts = 0.0
+        self.answered = False  # a public agent response was given
+        self.public_replies = 0
+        self.transferred = False
+        self.reopened = False
+        self.paused = False
+        # target name -> active clock; absent when not running for this ticket
+        self.clocks: dict[str, Clock] = {}
+        self.seen: list[int] = []  # 64-bit digests of accepted event_ids
+        self.held: list[Any] | None = None  # events waiting for ticket.created
+
+    @property
+    def labels(self) -> tuple[str, str, str, str]:
+        """The contract's label set L: team, channel, priority, customer_tier."""
+        return (self.team, self.channel, self.priority, self.customer_tier)
+
+    def to_state(self) -> dict[str, Any]:
+        """A JSON-ready snapshot (the worker keeps it in a Faust table)."""
+        return {
+            "id": self.ticket_id,
+            "s": self.state,
+            "f": [self.team, self.channel, self.priority, self.customer_tier, self.category],
+            "p": self.policy.name,
+            "t": [self.created_ts, self.last_ts],
+            "a": [self.answered, self.public_replies, self.transferred, self.reopened, self.paused],
+            "c": {name: clock.to_state() for name, clock in self.clocks.items()},
+            "e": self.seen,
+            "h": self.held,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], policy: Callable[[str], Policy]) -> Ticket:
+        """Rebuild a ticket; ``policy`` resolves a policy name."""
+        ticket = cls(state["id"])
+        ticket.state = state["s"]
+        (ticket.team, ticket.channel, ticket.priority, ticket.customer_tier, ticket.category) = (
+            state["f"]
+        )
+        ticket.policy = policy(state["p"])
+        ticket.created_ts, ticket.last_ts = state["t"]
+        (
+            ticket.answered,
+            ticket.public_replies,
+            ticket.transferred,
+            ticket.reopened,
+            ticket.paused,
+        ) = state["a"]
+        ticket.clocks = {name: Clock.from_state(c) for name, c in state["c"].items()}
+        ticket.seen = list(state["e"])
+        ticket.held = state["h"]
+        return ticket

@@ -1,0 +1,73 @@
+"""Test helpers: a recording fact sink and an event builder."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+
+class RecordingSink:
+    """Collects the engine's facts: counters summed, observations listed."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, tuple[str, ...]]] = Counter()
+        self.observations: list[tuple[str, tuple[str, ...], float]] = []
+
+    def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
+        self.counts[(metric, labels)] += amount
+
+    def observe(self, metric: str, labels: tuple[str, ...], value: float) -> None:
+        self.observations.append((metric, labels, value))
+
+    def count(self, metric: str, labels: tuple[str, ...] | None = None) -> float:
+        """One series, or the sum over all series of ``metric`` when labels is None."""
+        if labels is not None:
+            return self.counts[(metric, labels)]
+        return sum(n for (name, _), n in self.counts.items() if name == metric)
+
+    def observed(self, metric: str) -> list[tuple[tuple[str, ...], float]]:
+        return [(labels, value) for name, labels, value in self.observations if name == metric]
+
+    def outcomes(self) -> Counter[tuple[str, str]]:
+        """(target, outcome) -> count, over every team/priority/tier."""
+        result: Counter[tuple[str, str]] = Counter()
+        for (name, labels), n in self.counts.items():
+            if name == "sla_outcomes":
+                result[(labels[3], labels[4])] += int(n)
+        return result
+
+
+_ids = itertools.count(1)
+
+
+def at(text: str) -> float:
+    """'2026-11-23 09:00' (UTC) -> POSIX seconds."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()
+
+
+def iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat()
+
+
+def event(type_: str, ticket: str, when: str | float, **fields: Any) -> dict[str, Any]:
+    """A contract event; ``when`` is '2026-11-23 09:00' UTC or POSIX seconds."""
+    ts = at(when) if isinstance(when, str) else when
+    return {
+        "event_id": fields.pop("event_id", f"ev-{next(_ids)}"),
+        "type": type_,
+        "ticket_id": ticket,
+        "ts": iso(ts),
+        **fields,
+    }
+
+
+def created(ticket: str, when: str | float, **fields: Any) -> dict[str, Any]:
+    base = {"team": "billing", "channel": "email", "priority": "normal", "customer_id": "c1"}
+    base.update(fields)
+    return event("ticket.created", ticket, when, **base)
+
+
+def reply(ticket: str, when: str | float, **fields: Any) -> dict[str, Any]:
+    return event("message.agent", ticket, when, agent_id=fields.pop("agent_id", "a1"), **fields)
