@@ -48,9 +48,13 @@ class Gauges:
     orphan_events: int = 0
 
 
-def event_digest(event_id: str) -> int:
-    """A stable 64-bit digest of an event id (stable across processes, unlike ``hash``)."""
-    return int.from_bytes(hashlib.blake2b(event_id.encode(), digest_size=8).digest(), "little")
+def event_digest(event_id: str) -> bytes:
+    """A 64-bit digest of an event id, stable across processes (unlike ``hash``).
+
+    A ticket remembers the digests of its events as one ``bytes`` string
+    (8 bytes an event) to recognise a repeated ``event_id``.
+    """
+    return hashlib.blake2b(event_id.encode(), digest_size=8).digest()
 
 
 class Engine:
@@ -111,7 +115,7 @@ class Engine:
         if ticket.state == CLOSED:
             return self.reject(event.data if raw is None else raw, "ticket_closed")
         if ticket.state == ORPHAN and event.type != "ticket.created":
-            ticket.seen.append(digest)
+            ticket.seen += digest
             if ticket.held is None:
                 ticket.held = []
             ticket.held.append(event.data)
@@ -122,7 +126,7 @@ class Engine:
             if ticket.state == ORPHAN and not ticket.held:
                 del self.tickets[event.ticket_id]  # nothing worth remembering
             return self.reject(event.data if raw is None else raw, reason)
-        ticket.seen.append(digest)
+        ticket.seen += digest
         if ticket.held:
             self._release_held(ticket)
         return None
@@ -194,9 +198,8 @@ class Engine:
         calendar = ticket.policy.calendar
         value = clock.value(at, calendar)
         if count and clock.target is not None and not clock.breached:
-            late = (
-                (clock.running and at > clock.deadline) or (not clock.running and value > clock.target)
-            )
+            # running: past the deadline; paused: more counted time than the target
+            late = at > clock.deadline if clock.running else value > clock.target
             self._outcome(ticket, target, "breached" if late else "met")
         return value
 

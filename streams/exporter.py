@@ -1,76 +1,84 @@
-"""Turn the engine's facts into Prometheus metrics (prometheus-client).
+"""Turn the engine's facts into Prometheus metrics.
 
 The engine reports ``inc``/``observe`` with a metric name from the catalogue
-and a label tuple; the exporter caches one child per (metric, labels) so the
-per-event cost is one dict look-up. Gauges are derived from the engine on
-every scrape by a custom collector.
+and a label tuple. On the per-event path the exporter only adds to plain
+dicts (a counter is one float, a histogram a list of bucket counts); the
+prometheus-client metric families are built at scrape time by a custom
+collector. This keeps the hot path to a dict look-up and an addition, where
+prometheus-client's labelled children cost a lock and several calls per fact.
+Gauges are derived from the engine on every scrape.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
-from prometheus_client import (
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    disable_created_metrics,
-    generate_latest,
-)
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from streams.engine import Gauges
 from streams.metrics import BY_NAME, CATALOGUE, PREFIX, Metric
 from streams.ticket import TARGETS
-
-# `_created` timestamps double the series count and no board or rule uses them
-disable_created_metrics()
 
 
 class GaugeSource(Protocol):
     def gauges(self, now: float) -> Gauges: ...
 
 
-class Exporter:
-    """A ``FactSink`` backed by a prometheus-client registry of its own."""
+class _Histogram:
+    """Bucket counts (non-cumulative, +Inf last), sum and count of one label set."""
+
+    __slots__ = ("buckets", "count", "sum")
+
+    def __init__(self, size: int) -> None:
+        self.buckets = [0] * (size + 1)
+        self.sum = 0.0
+        self.count = 0
+
+
+class Exporter(Collector):
+    """A ``FactSink`` that serves what it was told as Prometheus metrics."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
-        self._families: dict[str, Any] = {}
+        self.counters: dict[str, dict[tuple[str, ...], float]] = {}
+        self.histograms: dict[str, dict[tuple[str, ...], _Histogram]] = {}
+        self._bounds: dict[str, tuple[float, ...]] = {}
         for metric in CATALOGUE:
             if metric.kind == "counter":
-                self._families[metric.name] = Counter(
-                    PREFIX + metric.name, metric.help, metric.labels, registry=self.registry
-                )
+                # a metric without labels is exposed from the start, at 0
+                self.counters[metric.name] = {} if metric.labels else {(): 0.0}
             elif metric.kind == "histogram":
-                self._families[metric.name] = Histogram(
-                    PREFIX + metric.name,
-                    metric.help,
-                    metric.labels,
-                    buckets=metric.buckets,
-                    registry=self.registry,
+                self._bounds[metric.name] = metric.buckets
+                self.histograms[metric.name] = (
+                    {} if metric.labels else {(): _Histogram(len(metric.buckets))}
                 )
-        self._children: dict[tuple[str, tuple[str, ...]], Any] = {}
+        self.registry.register(self)
 
-    def _child(self, metric: str, labels: tuple[str, ...]) -> Any:
-        key = (metric, labels)
-        child = self._children.get(key)
-        if child is None:
-            family = self._families[metric]
-            child = family.labels(*labels) if labels else family
-            self._children[key] = child
-        return child
+    # ---- FactSink ------------------------------------------------------------------------
 
     def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
-        self._child(metric, labels).inc(amount)
+        series = self.counters[metric]
+        series[labels] = series.get(labels, 0.0) + amount
 
     def observe(self, metric: str, labels: tuple[str, ...], value: float) -> None:
-        self._child(metric, labels).observe(value)
+        series = self.histograms[metric]
+        histogram = series.get(labels)
+        if histogram is None:
+            histogram = series[labels] = _Histogram(len(self._bounds[metric]))
+        # le is inclusive: a value equal to a bound belongs to that bound's bucket
+        histogram.buckets[bisect_left(self._bounds[metric], value)] += 1
+        histogram.sum += value
+        histogram.count += 1
 
     def observe_lag(self, seconds: float) -> None:
-        self._child("event_lag_seconds", ()).observe(max(0.0, seconds))
+        self.observe("event_lag_seconds", (), max(0.0, seconds))
+
+    # ---- exposition ----------------------------------------------------------------------
 
     def watch(self, source: GaugeSource, now: Callable[[], float]) -> BacklogCollector:
         """Expose the gauges of ``source`` (an engine) evaluated at ``now()`` on every scrape."""
@@ -80,6 +88,28 @@ class Exporter:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+    def collect(self) -> Iterator[CounterMetricFamily | HistogramMetricFamily]:
+        for name, series in self.counters.items():
+            metric = BY_NAME[name]
+            family = CounterMetricFamily(PREFIX + name, metric.help, labels=metric.labels)
+            for labels, value in list(series.items()):  # a copy: the engine may be feeding
+                family.add_metric(labels, value)
+            yield family
+        for name, hseries in self.histograms.items():
+            metric = BY_NAME[name]
+            bounds = [floatToGoString(b) for b in self._bounds[name]] + ["+Inf"]
+            hfamily = HistogramMetricFamily(PREFIX + name, metric.help, labels=metric.labels)
+            for labels, histogram in list(hseries.items()):
+                cumulative, running = [], 0
+                for bound, n in zip(bounds, list(histogram.buckets), strict=True):
+                    running += n
+                    cumulative.append((bound, float(running)))
+                hfamily.add_metric(labels, cumulative, histogram.sum)
+            yield hfamily
+
+    def describe(self) -> list[Any]:
+        return []  # no registration-time collection
 
 
 class BacklogCollector(Collector):
@@ -110,14 +140,15 @@ class BacklogCollector(Collector):
         gauges = self.source.gauges(now)
         yield self._family("open_tickets", gauges.open_tickets)
         yield self._family("unanswered_tickets", gauges.unanswered)
+        # a team whose backlog emptied keeps its series, at 0
         ages = {team: max(0.0, now - created) for team, created in gauges.oldest_created.items()}
-        # a team whose backlog emptied has no oldest ticket: report 0 for it
         yield self._family("oldest_open_ticket_age_seconds", ages)
+        teams = {team for team, *_ in gauges.open_tickets}
         for name, values in (
             ("sla_at_risk_tickets", gauges.at_risk),
             ("sla_breached_open_tickets", gauges.breached_open),
         ):
-            for team in gauges.unanswered.keys() | {team for team, *_ in gauges.open_tickets}:
+            for team in teams:
                 for target in TARGETS:
                     values.setdefault((team, target), 0)
             yield self._family(name, values)

@@ -230,7 +230,7 @@ def parse_policy(doc: Any) -> PolicySet:
             "the policy document must be a mapping with 'policies' "
             "(and optionally 'calendars', 'at_risk')"
         )
-    _no_unknown_keys("the policy document", doc, _TOP_KEYS, "top-level key")
+    _no_unknown_keys("", doc, _TOP_KEYS, "top-level key")
     at_risk = _parse_at_risk(doc.get("at_risk", DEFAULT_AT_RISK))
     calendars = _parse_calendars(doc.get("calendars"))
     if "policies" not in doc:
@@ -259,7 +259,8 @@ def _no_unknown_keys(
 ) -> None:
     for key in body:
         if key not in allowed:
-            raise PolicyError(f"{where}: unknown {what} {key!r} (allowed: {_choices(allowed)})")
+            prefix = f"{where}: " if where else ""
+            raise PolicyError(f"{prefix}unknown {what} {key!r} (allowed: {_choices(allowed)})")
 
 
 def _parse_at_risk(value: Any) -> float:

