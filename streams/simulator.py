@@ -93,6 +93,8 @@ from random import Random
 from typing import Any
 
 _floor = math.floor
+# Exp(mean) is drawn inline as ``-_log(1.0 - rng.random()) * mean``: exactly what
+# ``Random.expovariate`` computes, without a Python-level call on the hot path.
 _log = math.log
 _heappush = heapq.heappush
 
@@ -446,8 +448,9 @@ class ContactCentre:
             )
         else:
             free = max(self._inbox_free[team], t) + (-_log(1.0 - rng.random()) / self._mu[team])
+            free = min(free, t + _INBOX_CAP)
             self._inbox_free[team] = free
-            _heappush(self._heap, (min(free, t + _INBOX_CAP), self._next(), _A_ASSIGN, tk))
+            _heappush(self._heap, (free, self._next(), _A_ASSIGN, tk))
         self._n_events = n = self._n_events + 1
         return {
             "event_id": f"{self._eid}{n}",

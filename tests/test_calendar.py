@@ -133,6 +133,17 @@ def test_timezone_offsets_apply() -> None:
     assert kolkata.add(at("2026-01-05T00:00Z"), 1) == at("2026-01-05T03:30:01Z")
 
 
+def test_evening_hours_west_of_utc_cross_utc_midnight() -> None:
+    # Los Angeles Mon-Fri 18:00-23:00 local = 02:00-07:00Z (PST) / 01:00-06:00Z (PDT) of the
+    # next UTC day. 2026 has 261 weekdays; each has 5 wall-clock hours, DST or not.
+    la = Calendar("la-evening", "America/Los_Angeles", ALL_DAYS[:5], ["18:00", "23:00"])
+    year = (at("2026-01-01T00:00-08:00"), at("2027-01-01T00:00-08:00"))
+    assert la.counted(*year) == 261 * 5 * H
+    assert la.add(year[0], 261 * 5 * H) == at("2026-12-31T23:00-08:00")
+    # Fri 2026-01-02 22:00 PST + 2 h: 1 h Friday, then Mon 18:00-19:00 PST = 03:00Z Tue.
+    assert la.add(at("2026-01-02T22:00-08:00"), 2 * H) == at("2026-01-06T03:00Z")
+
+
 # ---- holidays (local dates) -------------------------------------------------------------------
 
 
@@ -353,6 +364,7 @@ PROPERTY_CALENDARS = [
     BERLIN_24X7,
     Calendar("ny-split", "America/New_York", ALL_DAYS[:6], SPLIT),
     Calendar("kolkata-night", "Asia/Kolkata", ALL_DAYS, NIGHT),
+    Calendar("la-evening", "America/Los_Angeles", ALL_DAYS[:5], ["18:00", "23:00"]),
     Calendar("lord-howe", "Australia/Lord_Howe", ALL_DAYS[:5], ["09:00", "17:00"], ["2026-04-06"]),
     Calendar("berlin-dst-edges", "Europe/Berlin", ["sat", "sun"], DST_EDGES),
     Calendar("sunday-only", "Europe/Berlin", ["sun"], ["10:00", "11:00"], ["2026-04-05"]),

@@ -86,13 +86,21 @@ cmd_fetch() {
 ensure_fetched() { [[ -f "$STAMP" ]] || cmd_fetch; }
 
 # ---------------------------------------------------------------- helpers
+# Alive and not a zombie (a zombie whose parent never reaps it holds no port).
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  local state
+  state="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || true)"
+  [[ "$state" != Z && "$state" != X ]]
+}
+
 # PID from the pid file if that process is alive and is our broker.
 running_pid() {
   [[ -f "$PID_FILE" ]] || return 1
   local pid
   pid="$(cat "$PID_FILE" 2>/dev/null || true)"
   [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
+  alive "$pid" || return 1
   # Guard against PID reuse: the command line must be our kafka.Kafka.
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "kafka.Kafka $PROPS" || return 1
   echo "$pid"
@@ -204,7 +212,7 @@ cmd_start() {
 
   local deadline=$((SECONDS + KAFKA_START_TIMEOUT)) last=-1
   while :; do
-    if ! kill -0 "$pid" 2>/dev/null; then
+    if ! alive "$pid"; then
       rm -f "$PID_FILE"
       say "broker exited during startup; last lines of $LOG_DIR:" >&2
       tail -n 25 "$LOG_DIR/server.log" "$OUT" >&2 2>/dev/null || true
@@ -239,11 +247,11 @@ cmd_stop() {
   say "stopping Kafka (pid $pid) ..."
   kill -TERM "$pid" 2>/dev/null || true
   local deadline=$((SECONDS + KAFKA_STOP_TIMEOUT))
-  while kill -0 "$pid" 2>/dev/null && (( SECONDS < deadline )); do sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
+  while alive "$pid" && (( SECONDS < deadline )); do sleep 0.2; done
+  if alive "$pid"; then
     say "still alive after ${KAFKA_STOP_TIMEOUT}s; sending SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+    while alive "$pid"; do sleep 0.1; done
   fi
   rm -f "$PID_FILE"
   say "stopped"

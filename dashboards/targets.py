@@ -1,0 +1,102 @@
+"""Threshold values of the boards, taken from the SLA policy and the alert rules.
+
+Duration thresholds come from the SLA policy set (the built-in default unless
+``servicepulse dashboards build --policy P`` is given): a time figure turns
+orange at the policy's at-risk share of the target of the catch-all policy (the
+one most tickets fall under) and red at the target itself — the same moments at
+which a running SLA clock becomes "at risk" and "breached". Ratio objectives are
+the ones the alert rules in deploy/prometheus/rules/alerts.yml use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from streams.policy import DEFAULT_POLICY_SET, PolicySet
+
+from . import lib
+
+# SLA attainment objective: ServicePulseSLAAttainmentLow fires below 0.95.
+ATTAINMENT_OBJECTIVE = 0.95
+ATTAINMENT_FLOOR = 0.90  # red below: a tenth of the clocks missed
+# ServicePulseAbandonmentRateHigh fires above 0.10; 0.05 is the usual contact-centre goal.
+ABANDON_WARN, ABANDON_BAD = 0.05, 0.10
+# ServicePulseCSATDrop fires below 0.70; 0.80 is the usual CSAT goal.
+CSAT_GOAL, CSAT_FLOOR = 0.80, 0.70
+NPS_GOAL, NPS_FLOOR = 30.0, 0.0
+CES_GOAL, CES_FLOOR = 5.0, 4.0  # CES 1-7, 7 = very easy
+FCR_GOAL, FCR_FLOOR = 0.70, 0.60
+REOPEN_WARN, REOPEN_BAD = 0.05, 0.10
+QA_GOAL, QA_FLOOR = 85.0, 75.0  # scorecard 0-100
+# ServicePulseEventLagHigh fires above 120 s (p99); ServicePulseDeadLetterRateHigh above 0.05.
+LAG_WARN, LAG_BAD = 30.0, 120.0
+REJECT_WARN, REJECT_BAD = 0.01, 0.05
+# ServicePulseSLAAtRiskPilingUp fires from 5 clocks of a team and target.
+AT_RISK_BAD = 5.0
+# ServicePulseOldestOpenTicketTooOld fires from 7 days.
+OLDEST_BAD = 7 * 86400.0
+
+TARGET_NAMES = {
+    "first_response": "First response",
+    "next_reply": "Next reply",
+    "resolution": "Resolution",
+}
+
+
+@dataclass(frozen=True)
+class SlaTargets:
+    """The SLA figures the boards need from a policy set."""
+
+    at_risk: float
+    default: Mapping[str, float]  # target -> seconds, of the catch-all policy
+    policies: tuple[tuple[str, str, str, Mapping[str, float]], ...]  # name, match, calendar, targets
+
+    def time_steps(self, target: str) -> tuple[lib.Step, ...]:
+        """Green / orange from the at-risk share / red from the target (catch-all policy)."""
+        seconds = self.default.get(target)
+        if seconds is None:
+            return lib.neutral()
+        return lib.lower_is_better(round(seconds * self.at_risk, 3), seconds)
+
+    def policy_markdown(self) -> str:
+        """The policy table shown on the team lead board."""
+        lines = [
+            "| policy | applies to | calendar | first response | next reply | resolution |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, match, calendar, targets in self.policies:
+            cells = [_duration(targets.get(t)) for t in TARGET_NAMES]
+            lines.append(f"| {name} | {match} | {calendar} | {' | '.join(cells)} |")
+        lines += [
+            "",
+            f"The first policy that matches a ticket applies. A running clock is **at risk** "
+            f"after {self.at_risk:.0%} of its target. Attainment objective: "
+            f"**{ATTAINMENT_OBJECTIVE:.0%}** of clocks met (orange below, red below "
+            f"{ATTAINMENT_FLOOR:.0%}).",
+        ]
+        return "\n".join(lines) + "\n"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def sla_targets(policies: PolicySet | None = None) -> SlaTargets:
+    ps = policies or DEFAULT_POLICY_SET
+    default = next((p for p in ps.policies if not p.match), ps.policies[-1])
+    rows = tuple(
+        (
+            p.name,
+            ", ".join(f"{k}={v}" for k, v in p.match.items()) or "every other ticket",
+            p.calendar.name,
+            dict(p.targets),
+        )
+        for p in ps.policies
+    )
+    return SlaTargets(at_risk=ps.at_risk, default=dict(default.targets), policies=rows)
