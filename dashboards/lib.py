@@ -172,7 +172,9 @@ def timeseries_panel(
             .calcs(["lastNotNull", "max"])
         )
         .tooltip(
-            common.VizTooltipOptions().mode(cm.TooltipDisplayMode.MULTI).sort(cm.SortOrder.DESCENDING)
+            common.VizTooltipOptions()
+            .mode(cm.TooltipDisplayMode.MULTI)
+            .sort(cm.SortOrder.DESCENDING)
         )
         .line_width(2)
         .fill_opacity(25 if stacked else 8)

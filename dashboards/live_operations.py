@@ -70,7 +70,13 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             "Unanswered contacts",
             "Open tickets that have had no public agent response yet (customers waiting "
             "for a first answer).",
-            [Target(f"sum(team:servicepulse_unanswered_tickets:sum{{{T}}})", "unanswered", instant=True)],
+            [
+                Target(
+                    f"sum(team:servicepulse_unanswered_tickets:sum{{{T}}})",
+                    "unanswered",
+                    instant=True,
+                )
+            ],
             unit=COUNT,
             steps=lib.neutral(),
             graph=True,
@@ -82,7 +88,13 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             f"Running SLA clocks (first response, next reply, resolution) past "
             f"{sla.at_risk:.0%} of their target and not yet breached. Orange from 1, red from "
             f"{AT_RISK_BAD:g} (the at-risk alert).",
-            [Target(f"sum(team_target:servicepulse_sla_at_risk_tickets:sum{{{T}}})", "at risk", instant=True)],
+            [
+                Target(
+                    f"sum(team_target:servicepulse_sla_at_risk_tickets:sum{{{T}}})",
+                    "at risk",
+                    instant=True,
+                )
+            ],
             unit=COUNT,
             steps=lib.lower_is_better(1, AT_RISK_BAD),
         )
@@ -90,8 +102,7 @@ def build(sla: SlaTargets) -> dash.Dashboard:
     d = d.with_panel(
         lib.stat_panel(
             "SLA breached, still open",
-            "Running SLA clocks already past their deadline: tickets to act on first. "
-            "Red from 1.",
+            "Running SLA clocks already past their deadline: tickets to act on first. Red from 1.",
             [
                 Target(
                     f"sum(team_target:servicepulse_sla_breached_open_tickets:sum{{{T}}})",
@@ -181,7 +192,11 @@ def build(sla: SlaTargets) -> dash.Dashboard:
         lib.timeseries_panel(
             "Unanswered contacts by team",
             "Open tickets without a public agent response, per team.",
-            [Target(f"sum by (team) (team:servicepulse_unanswered_tickets:sum{{{T}}})", "{{team}}")],
+            [
+                Target(
+                    f"sum by (team) (team:servicepulse_unanswered_tickets:sum{{{T}}})", "{{team}}"
+                )
+            ],
             unit=COUNT,
             w=8,
         )
@@ -193,7 +208,8 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             f"Orange from 1, red from {AT_RISK_BAD:g} (the at-risk alert).",
             [
                 Target(
-                    f"sum by (team, target) (team_target:servicepulse_sla_at_risk_tickets:sum{{{T}}})",
+                    "sum by (team, target) "
+                    f"(team_target:servicepulse_sla_at_risk_tickets:sum{{{T}}})",
                     "{{team}} · {{target}}",
                     instant=True,
                 )
@@ -222,7 +238,12 @@ def build(sla: SlaTargets) -> dash.Dashboard:
     d = d.with_row(lib.row("Speed and flow"))
     for target, label in (("first_response", "First response"), ("resolution", "Resolution")):
         seconds = sla.default.get(target)
-        limit = f" The dashed lines are the at-risk point and the target of the default policy ({seconds / 3600:g} h)." if seconds else ""
+        limit = (
+            " The dashed lines are the at-risk point and the target of the default policy"
+            f" ({seconds / 3600:g} h)."
+            if seconds
+            else ""
+        )
         d = d.with_panel(
             lib.timeseries_panel(
                 f"{label} time p50 / p90 (last hour)",
@@ -252,8 +273,14 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             ],
             unit=PER_HOUR,
         )
-        .override_by_name("arrivals", [dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "blue"})])
-        .override_by_name("resolutions", [dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "green"})])
+        .override_by_name(
+            "arrivals",
+            [dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "blue"})],
+        )
+        .override_by_name(
+            "resolutions",
+            [dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "green"})],
+        )
     )
     d = d.with_panel(
         lib.timeseries_panel(
@@ -262,8 +289,10 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             f"the last hour. Dashed lines: {ABANDON_WARN:.0%} goal and {ABANDON_BAD:.0%} alert.",
             [
                 Target(
-                    f"sum by (channel) (increase(servicepulse_contacts_abandoned_total{{{T},{PHONE_CHAT}}}[1h]))"
-                    f" / sum by (channel) (increase(servicepulse_tickets_created_total{{{T},{PHONE_CHAT}}}[1h]))",
+                    "sum by (channel) "
+                    f"(increase(servicepulse_contacts_abandoned_total{{{T},{PHONE_CHAT}}}[1h]))"
+                    " / sum by (channel) "
+                    f"(increase(servicepulse_tickets_created_total{{{T},{PHONE_CHAT}}}[1h]))",
                     "{{channel}}",
                 )
             ],
@@ -279,12 +308,17 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             "Interaction events accepted per second by each scraped ServicePulse process "
             "(job), and events rejected (dead-lettered) per second.",
             [
-                Target("sum by (job) (job:servicepulse_events_processed:rate5m)", "accepted · {{job}}"),
+                Target(
+                    "sum by (job) (job:servicepulse_events_processed:rate5m)", "accepted · {{job}}"
+                ),
                 Target("sum(reason:servicepulse_events_rejected:rate5m) or vector(0)", "rejected"),
             ],
             unit=lib.EVENTS_PER_SECOND,
             w=8,
-        ).override_by_name("rejected", [dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "red"})])
+        ).override_by_name(
+            "rejected",
+            [dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": "red"})],
+        )
     )
     d = d.with_panel(
         lib.timeseries_panel(

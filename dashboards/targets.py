@@ -50,7 +50,9 @@ class SlaTargets:
 
     at_risk: float
     default: Mapping[str, float]  # target -> seconds, of the catch-all policy
-    policies: tuple[tuple[str, str, str, Mapping[str, float]], ...]  # name, match, calendar, targets
+    policies: tuple[
+        tuple[str, str, str, Mapping[str, float]], ...
+    ]  # name, match, calendar, targets
 
     def time_steps(self, target: str) -> tuple[lib.Step, ...]:
         """Green / orange from the at-risk share / red from the target (catch-all policy)."""

@@ -24,6 +24,14 @@ TEAM = 'team="$team"'
 OUTCOMES = "servicepulse_sla_outcomes_total"
 
 
+def _transfers(direction: str, window: str) -> str:
+    """Hand-offs into (``to``) or out of (``from``) the team in ``window``; 0 when none."""
+    return (
+        f'sum(increase(servicepulse_transfers_total{{{direction}_team="$team"}}[{window}]))'
+        " or vector(0)"
+    )
+
+
 def _breaches_by(label: str) -> str:
     """Breaches of the last 24 h per ``label``; 0 (not nothing) where clocks were all met."""
     return (
@@ -121,8 +129,10 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             "combination falls under one policy of the table above. Colours as the objective.",
             [
                 Target(
-                    f'sum by (priority, customer_tier, target) (increase({OUTCOMES}{{{TEAM},outcome="met"}}[1d]))'
-                    f" / sum by (priority, customer_tier, target) (increase({OUTCOMES}{{{TEAM}}}[1d]))",
+                    "sum by (priority, customer_tier, target) "
+                    f'(increase({OUTCOMES}{{{TEAM},outcome="met"}}[1d]))'
+                    " / sum by (priority, customer_tier, target) "
+                    f"(increase({OUTCOMES}{{{TEAM}}}[1d]))",
                     "{{priority}} · {{customer_tier}} · {{target}}",
                     instant=True,
                 )
@@ -148,8 +158,7 @@ def build(sla: SlaTargets) -> dash.Dashboard:
     d = d.with_panel(
         lib.bars_panel(
             "Breaches by customer tier (24 h)",
-            "SLA clocks breached in the last 24 hours (all targets), VIP and standard "
-            "customers.",
+            "SLA clocks breached in the last 24 hours (all targets), VIP and standard customers.",
             [Target(_breaches_by("customer_tier"), "{{customer_tier}}", instant=True)],
             unit=COUNT,
             steps=((None, lib.GOOD), (1, lib.BAD)),
@@ -214,7 +223,9 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             [
                 Target(f"team:servicepulse_open_tickets:sum{{{TEAM}}}", "open", instant=True),
                 Target(
-                    f"team:servicepulse_unanswered_tickets:sum{{{TEAM}}}", "unanswered", instant=True
+                    f"team:servicepulse_unanswered_tickets:sum{{{TEAM}}}",
+                    "unanswered",
+                    instant=True,
                 ),
             ],
             unit=COUNT,
@@ -249,12 +260,12 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             "(out) in the last 24 hours.",
             [
                 Target(
-                    f'sum(increase(servicepulse_transfers_total{{to_team="$team"}}[1d])) or vector(0)',
+                    _transfers("to", "1d"),
                     "in",
                     instant=True,
                 ),
                 Target(
-                    f'sum(increase(servicepulse_transfers_total{{from_team="$team"}}[1d])) or vector(0)',
+                    _transfers("from", "1d"),
                     "out",
                     instant=True,
                 ),
@@ -271,11 +282,11 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             "Transfers into and out of the team over the rolling last hour.",
             [
                 Target(
-                    'sum(increase(servicepulse_transfers_total{to_team="$team"}[1h])) or vector(0)',
+                    _transfers("to", "1h"),
                     "in",
                 ),
                 Target(
-                    'sum(increase(servicepulse_transfers_total{from_team="$team"}[1h])) or vector(0)',
+                    _transfers("from", "1h"),
                     "out",
                 ),
             ],
@@ -290,7 +301,8 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             f"{REOPEN_WARN:.0%}, red from {REOPEN_BAD:.0%}.",
             [
                 Target(
-                    f"(sum(increase(servicepulse_tickets_reopened_total{{{TEAM}}}[{w}])) or vector(0))"
+                    "(sum(increase("
+                    f"servicepulse_tickets_reopened_total{{{TEAM}}}[{w}])) or vector(0))"
                     f" / sum(increase(servicepulse_tickets_resolved_total{{{TEAM}}}[{w}]))",
                     label,
                     instant=True,

@@ -143,14 +143,26 @@ class Calendar:
             return 0.0
         first = int(start // _BLOCK)
         last = int(end // _BLOCK)
-        get = self._blocks.get
-        block = get(first) or self._build(first)
+        blocks = self._blocks
+        block = blocks.get(first) or self._build(first)
+        starts, ends, before = block[0], block[1], block[2]
+        # _upto(block, start), inlined: this is the engine's per-event path.
+        i = bisect_right(starts, start) - 1
+        if i < 0:
+            head = 0.0
+        else:
+            stop = ends[i]
+            head = before[i] + ((start if start < stop else stop) - starts[i])
         if first == last:
-            return _upto(block, end) - _upto(block, start)
-        total = block[4] - _upto(block, start)
-        for index in range(first + 1, last):
-            total += (get(index) or self._build(index))[4]
-        return total + _upto(get(last) or self._build(last), end)
+            i = bisect_right(starts, end) - 1
+            if i < 0:
+                return 0.0
+            stop = ends[i]
+            return before[i] + ((end if end < stop else stop) - starts[i]) - head
+        total = block[4] - head
+        for index in range(first + 1, last):  # whole blocks in between: their totals
+            total += (blocks.get(index) or self._build(index))[4]
+        return total + _upto(blocks.get(last) or self._build(last), end)
 
     def add(self, start: float, seconds: float) -> float:
         """The earliest instant ``t >= start`` with ``counted(start, t) == seconds``.
@@ -162,16 +174,16 @@ class Calendar:
                 return start
             raise ValueError(f"calendar {self.name!r}: cannot add negative time {seconds!r}")
         index = int(start // _BLOCK)
-        get = self._blocks.get
-        block = get(index) or self._build(index)
+        blocks = self._blocks
+        block = blocks.get(index) or self._build(index)
         want = _upto(block, start) + seconds  # counted time from the block's start
-        stop = index + _MAX_ADD_BLOCKS
+        limit = index + _MAX_ADD_BLOCKS
         while want > block[4]:
             want -= block[4]
             index += 1
-            if index > stop:
+            if index > limit:
                 raise ValueError(f"calendar {self.name!r}: no deadline within {seconds!r} s")
-            block = get(index) or self._build(index)
+            block = blocks.get(index) or self._build(index)
         i = bisect_left(block[3], want)
         t = block[0][i] + (want - block[2][i])
         return t if t >= start else start  # only when `seconds` is below float resolution

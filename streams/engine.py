@@ -20,9 +20,20 @@ from typing import Any, Protocol
 
 from streams.events import Event, Rejected, decode, validate
 from streams.policy import NO_POLICY, Policy, PolicySet
-from streams.ticket import ABANDONED, CLOSED, INF, OPEN, ORPHAN, RESOLVED, Clock, Ticket
-
-FIRST_RESPONSE, NEXT_REPLY, RESOLUTION = "first_response", "next_reply", "resolution"
+from streams.ticket import (
+    ABANDONED,
+    CLOSED,
+    FIRST_RESPONSE,
+    INF,
+    NEXT_REPLY,
+    OPEN,
+    ORPHAN,
+    RESOLUTION,
+    RESOLVED,
+    TARGETS,
+    Clock,
+    Ticket,
+)
 
 
 class FactSink(Protocol):
@@ -69,7 +80,7 @@ class Engine:
         self.tickets: dict[str, Ticket] = {}
         self.open: dict[str, Ticket] = {}  # tickets in state OPEN
         self.now = -INF
-        self._deadlines: list[tuple[float, str, str]] = []  # (deadline, ticket_id, target)
+        self._deadlines: list[tuple[float, str, int]] = []  # (deadline, ticket_id, target)
         self._held = 0
         self._by_name = {p.name: p for p in policies.policies}
         self._handlers: dict[str, Callable[[Ticket, Event], str | None]] = {
@@ -168,7 +179,7 @@ class Engine:
             ticket = self.open.get(ticket_id)
             if ticket is None:
                 continue
-            clock = ticket.clocks.get(target)
+            clock = ticket.clocks[target]
             if clock is None or clock.breached or not clock.running or clock.deadline != deadline:
                 continue  # stale entry: the clock stopped, paused or moved since
             clock.breached = True
@@ -178,23 +189,24 @@ class Engine:
 
     # ---- clocks ------------------------------------------------------------------------------
 
-    def _start(self, ticket: Ticket, target: str, at: float, elapsed: float = 0.0) -> Clock:
-        clock = Clock(ticket.policy.targets.get(target), at, elapsed)
+    def _start(self, ticket: Ticket, target: int, at: float, elapsed: float = 0.0) -> Clock:
+        clock = Clock(ticket.policy.targets.get(TARGETS[target]), at, elapsed)
         ticket.clocks[target] = clock
         if not ticket.paused:
             self._resume(ticket, target, clock, at)
         return clock
 
-    def _resume(self, ticket: Ticket, target: str, clock: Clock, at: float) -> None:
+    def _resume(self, ticket: Ticket, target: int, clock: Clock, at: float) -> None:
         deadline = clock.resume(max(at, clock.since), ticket.policy.calendar)
         if deadline != INF:
             heapq.heappush(self._deadlines, (deadline, ticket.ticket_id, target))
 
-    def _stop(self, ticket: Ticket, target: str, at: float, count: bool = True) -> float | None:
+    def _stop(self, ticket: Ticket, target: int, at: float, count: bool = True) -> float | None:
         """Stop a clock: returns its SLA-clock value, counts met/breached unless told not to."""
-        clock = ticket.clocks.pop(target, None)
+        clock = ticket.clocks[target]
         if clock is None:
             return None
+        ticket.clocks[target] = None
         calendar = ticket.policy.calendar
         value = clock.value(at, calendar)
         if count and clock.target is not None and not clock.breached:
@@ -203,21 +215,22 @@ class Engine:
             self._outcome(ticket, target, "breached" if late else "met")
         return value
 
-    def _outcome(self, ticket: Ticket, target: str, outcome: str) -> None:
-        self.sink.inc(
-            "sla_outcomes", (ticket.team, ticket.priority, ticket.customer_tier, target, outcome)
-        )
+    def _outcome(self, ticket: Ticket, target: int, outcome: str) -> None:
+        labels = (ticket.team, ticket.priority, ticket.customer_tier, TARGETS[target], outcome)
+        self.sink.inc("sla_outcomes", labels)
 
     def _pause_all(self, ticket: Ticket, at: float) -> None:
         calendar = ticket.policy.calendar
-        for clock in ticket.clocks.values():
-            clock.pause(max(at, clock.since), calendar)
+        for clock in ticket.clocks:
+            if clock is not None:
+                clock.pause(max(at, clock.since), calendar)
         ticket.paused = True
 
     def _resume_all(self, ticket: Ticket, at: float) -> None:
         ticket.paused = False
-        for target, clock in ticket.clocks.items():
-            self._resume(ticket, target, clock, at)
+        for target, clock in enumerate(ticket.clocks):
+            if clock is not None:
+                self._resume(ticket, target, clock, at)
 
     # ---- event handlers: return a rejection reason or None -------------------------------------
 
@@ -277,7 +290,7 @@ class Engine:
             return None
         if ticket.paused:  # as in Zendesk: a customer's reply puts a pending ticket back to open
             self._resume_all(ticket, event.ts)
-        if ticket.answered and NEXT_REPLY not in ticket.clocks:
+        if ticket.answered and ticket.clocks[NEXT_REPLY] is None:
             self._start(ticket, NEXT_REPLY, event.ts)
         return None
 
@@ -311,7 +324,7 @@ class Engine:
             self.sink.inc("agent_work_seconds", (ticket.team, ticket.channel), work)
         self._stop(ticket, FIRST_RESPONSE, at)
         self._stop(ticket, NEXT_REPLY, at)
-        resolution = ticket.clocks.get(RESOLUTION)
+        resolution = ticket.clocks[RESOLUTION]
         value = self._stop(ticket, RESOLUTION, at)
         if resolution is not None and value is not None:
             self.sink.observe("resolution_seconds", labels, value)
@@ -328,7 +341,8 @@ class Engine:
         ticket.reopened = True
         ticket.paused = False
         self._set_state(ticket, OPEN)
-        previous = ticket.clocks.pop(RESOLUTION, None)
+        previous = ticket.clocks[RESOLUTION]
+        ticket.clocks[RESOLUTION] = None
         elapsed = previous.elapsed if previous is not None else 0.0
         clock = self._start(ticket, RESOLUTION, event.ts, elapsed)  # a new cycle, time kept
         if clock.target is not None and elapsed > clock.target:
@@ -338,9 +352,9 @@ class Engine:
 
     def _closed(self, ticket: Ticket, event: Event) -> str | None:
         if ticket.state == OPEN:
-            for target in list(ticket.clocks):
+            for target in (FIRST_RESPONSE, NEXT_REPLY, RESOLUTION):
                 self._stop(ticket, target, event.ts)
-        ticket.clocks = {}
+        ticket.clocks = [None, None, None]
         self._set_state(ticket, CLOSED)
         return None
 
@@ -348,7 +362,8 @@ class Engine:
         if ticket.state != OPEN or ticket.answered:
             return "invalid_state"
         self.sink.inc("contacts_abandoned", (ticket.team, ticket.channel))
-        ticket.clocks = {}  # stopped with no outcome; a breach already counted stays counted
+        # stopped with no outcome; a breach already counted stays counted
+        ticket.clocks = [None, None, None]
         self._set_state(ticket, ABANDONED)
         return None
 
@@ -384,8 +399,8 @@ class Engine:
                 result.unanswered[team] += 1
             if ticket.created_ts < oldest.get(team, INF):
                 oldest[team] = ticket.created_ts
-            for target, clock in ticket.clocks.items():
-                if clock.target is None:
+            for target, clock in zip(TARGETS, ticket.clocks, strict=True):
+                if clock is None or clock.target is None:
                     continue
                 if clock.breached or (clock.running and now > clock.deadline):
                     result.breached_open[(team, target)] += 1
@@ -417,8 +432,8 @@ class Engine:
         if ticket.state == OPEN:
             self.open[ticket.ticket_id] = ticket
         self._held += len(ticket.held or ())
-        for target, clock in ticket.clocks.items():
-            if clock.running and clock.deadline != INF and ticket.state == OPEN:
+        for target, clock in enumerate(ticket.clocks):
+            if clock and clock.running and clock.deadline != INF and ticket.state == OPEN:
                 heapq.heappush(self._deadlines, (clock.deadline, ticket.ticket_id, target))
         return ticket
 

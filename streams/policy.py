@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -162,6 +163,10 @@ class Policy:
         return True
 
 
+def _no_key(fields: Mapping[str, Any]) -> tuple[()]:
+    return ()
+
+
 NO_POLICY = Policy("none", {}, ALWAYS, {})
 """The built-in fallback when no policy matches: 24x7, nothing measured."""
 
@@ -174,9 +179,10 @@ class PolicySet:
     at_risk: float = DEFAULT_AT_RISK
     calendars: Mapping[str, Calendar] = field(default_factory=dict, hash=False)
     _keys: tuple[str, ...] = field(init=False, repr=False, compare=False, hash=False)
-    _cache: dict[tuple[str | None, ...], Policy] = field(
+    _key_of: Callable[[Mapping[str, Any]], Any] = field(
         init=False, repr=False, compare=False, hash=False
     )
+    _cache: dict[Any, Policy] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         policies = tuple(self.policies)
@@ -194,6 +200,7 @@ class PolicySet:
             seen.add(policy.name)
         keys = tuple(k for k in MATCH_KEYS if any(k in p.match for p in policies))
         object.__setattr__(self, "_keys", keys)
+        object.__setattr__(self, "_key_of", itemgetter(*keys) if keys else _no_key)
         object.__setattr__(self, "_cache", {})
 
     def select(self, fields: Mapping[str, str | None]) -> Policy:
@@ -201,10 +208,15 @@ class PolicySet:
 
         Memoised on the values of the keys any policy matches on, so it is a dict lookup.
         """
-        key = tuple([fields.get(k) for k in self._keys])
+        try:
+            key = self._key_of(fields)  # a value for one key, a tuple for several
+        except KeyError:  # a field is missing: look the others up one by one
+            values = tuple([fields.get(k) for k in self._keys])
+            key = values if len(values) != 1 else values[0]
         policy = self._cache.get(key)
         if policy is None:
-            known = dict(zip(self._keys, key, strict=True))
+            values = key if len(self._keys) != 1 else (key,)
+            known = dict(zip(self._keys, values, strict=True))
             policy = next((p for p in self.policies if p.matches(known)), NO_POLICY)
             if len(self._cache) >= _SELECT_CACHE_SIZE:
                 self._cache.clear()

@@ -31,24 +31,27 @@ Ticket attributes
     customers: 200 000 ids, every tenth one is VIP (so ~10 % of contacts).
     Priority scales waiting/answer times: urgent x0.25, high x0.5, normal x1, low x1.6; VIP x0.6.
 Phone and chat (real time)
-    Each team has agent seats sized for the normal weekday peak at ~80 % occupancy and
-    scheduled by the hour-of-day profile (workforce management; at least one seat).  A contact
-    queues FIFO (urgent/high/VIP in a priority lane) until a seat is free, is routed in 1-8 s,
-    and the agent speaks first 2-6 s (phone) or 5-40 s (chat) after ``ticket.assigned``.
-    Customers' patience is Exp(180 s) on phone and Exp(240 s) on chat (x1.5 VIP); a contact
-    not answered by then sends ``contact.abandoned`` (so the abandon share grows with the
-    wait: ~3-6 % at a normal peak, far more under surge/outage).  Conversation turns: agent talk
-    time Exp(150 s) phone / Exp(90 s) chat (``work_seconds``), customer answers after
-    Exp(30 s) / Exp(60 s) of the turn.  The seat is held until the session resolves, is put
-    pending/on hold or is transferred; later follow-ups are answered asynchronously.
+    Each team has agent seats, staffed hour by hour (workforce management) with the
+    square-root rule for the *normal* load: ``ceil(a + 1.5 sqrt(a))``, at least 2, where
+    ``a = rate x 60 % real-time share x team share x profile(hour) x 340 s`` (340 s = measured
+    mean session).  A contact queues FIFO (urgent/high/VIP in a priority lane) until a seat is
+    free, is routed in 1-8 s, and the agent speaks first 2-6 s (phone) or 5-40 s (chat) after
+    ``ticket.assigned``.  Customers' patience is 5 s + Exp(180 s) on phone and
+    15 s + Exp(240 s) on chat (x1.5 VIP); a contact not answered by then sends
+    ``contact.abandoned``, so the abandon share grows with the wait.  Measured (seed 1):
+    first response median 9 s phone / 30 s chat, abandonment ~5 % phone / ~7 % chat in
+    "normal", ~50 % under a x3 surge.  Conversation turns: agent talk time Exp(150 s) phone /
+    Exp(90 s) chat (``work_seconds``), customer answers 10 s + Exp(20 s) / Exp(45 s) later.
+    The seat is held until the session resolves, is paused or is transferred (a transfer
+    queues for a seat of the new team); later follow-ups are answered asynchronously.
 Email and web (asynchronous)
     Per-team FIFO inbox worked at 1.3x the average normal arrival rate (so backlogs build over
     the day and drain at night; under surge they grow), capped at 5 days; urgent, high and
     VIP mail skip the inbox (assigned after Exp(900 s x priority factor)).  Social: assigned
     after Exp(900 s x factor).  The agent answers Exp(600 s) (social Exp(300 s)) after being
-    assigned, writing work Exp(300 s).  Customers write back after Exp(4 h) (web 3 h, social
-    1 h), agents answer again after Exp(2 h x factor) (social 30 min, follow-ups of phone/chat
-    1 h).
+    assigned, writing work Exp(300 s).  Measured email first response with the daily profile:
+    median ~1.3 h, p90 ~6 h.  Customers write back after Exp(4 h) (web 3 h, social 1 h),
+    agents answer again after Exp(2 h x factor) (social 30 min, follow-ups of phone/chat 1 h).
 After each public agent reply
     transfer 6 % (1 % for an already transferred ticket; to another team; ``ticket.transferred``
     then a new ``ticket.assigned`` from the new team); pause 7 % (80 % ``pending`` resumed by
@@ -70,6 +73,11 @@ After ``ticket.resolved`` (``work_seconds`` = wrap-up Exp(60 s) real time / Exp(
     real time / async) and 15 min / 24 h (resolution).  csat = round(s) in 1-5;
     nps = round(2.5 (s - 1) + 0.5 + N(0, 1)) in 0-10; ces = round(1 + 1.5 (s - 1) + N(0, 0.7))
     in 1-7 (CES 2.0 scale: 7 = very easy).  Surveys are never sent for abandoned contacts.
+    Measured CSAT (share of 4-5): ~84 % "normal", ~67 % under a x3 surge.
+Volume
+    ~7.7 events per ticket.  Throughput (CPython 3.11, one core, 1M events, CPU time):
+    ~370 000 events/s at the default 120/h, ~270 000 events/s at a flat 3 600/h (a larger
+    heap of open tickets).
 Outage scenario
     Between ``start + outage_start`` and ``start + outage_end`` the agents of ``outage_team``
     do nothing visible: no ``message.agent`` (public or note), no ``ticket.resolved``, no

@@ -15,7 +15,8 @@ from streams.policy import NO_POLICY, Policy
 
 # ticket states
 OPEN, RESOLVED, ABANDONED, CLOSED, ORPHAN = "open", "resolved", "abandoned", "closed", "orphan"
-TARGETS = ("first_response", "next_reply", "resolution")
+TARGETS = ("first_response", "next_reply", "resolution")  # names of the clock indexes below
+FIRST_RESPONSE, NEXT_REPLY, RESOLUTION = 0, 1, 2
 INF = float("inf")
 
 
@@ -115,8 +116,8 @@ class Ticket:
         self.transferred = False
         self.reopened = False
         self.paused = False
-        # target name -> active clock; absent when not running for this ticket
-        self.clocks: dict[str, Clock] = {}
+        # the active clock of each target, indexed like TARGETS; None when not active
+        self.clocks: list[Clock | None] = [None, None, None]
         self.seen = b""  # 8-byte digests of the accepted event_ids, concatenated
         self.held: list[Any] | None = None  # events waiting for ticket.created
 
@@ -134,7 +135,7 @@ class Ticket:
             "p": self.policy.name,
             "t": [self.created_ts, self.last_ts],
             "a": [self.answered, self.public_replies, self.transferred, self.reopened, self.paused],
-            "c": {name: clock.to_state() for name, clock in self.clocks.items()},
+            "c": [None if clock is None else clock.to_state() for clock in self.clocks],
             "e": self.seen.hex(),
             "h": self.held,
         }
@@ -156,7 +157,7 @@ class Ticket:
             ticket.reopened,
             ticket.paused,
         ) = state["a"]
-        ticket.clocks = {name: Clock.from_state(c) for name, c in state["c"].items()}
+        ticket.clocks = [None if c is None else Clock.from_state(c) for c in state["c"]]
         ticket.seen = bytes.fromhex(state["e"])
         ticket.held = state["h"]
         return ticket

@@ -63,11 +63,11 @@ class KafkaBroker:
         self._started = False
 
     @classmethod
-    def from_env(cls, port: int = 19092, state_dir: str | os.PathLike[str] | None = None,
-                 **kwargs: object) -> KafkaBroker:
+    def from_env(
+        cls, port: int = 19092, state_dir: str | os.PathLike[str] | None = None, **kwargs: object
+    ) -> KafkaBroker:
         """Like the constructor, but uses $SERVICEPULSE_TEST_BROKER when it is set."""
-        return cls(port, state_dir, external=os.environ.get(EXTERNAL_ENV) or None,
-                   **kwargs)  # type: ignore[arg-type]
+        return cls(port, state_dir, external=os.environ.get(EXTERNAL_ENV) or None, **kwargs)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------------ info
     @property

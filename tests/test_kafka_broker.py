@@ -1,6 +1,6 @@
 """The local Apache Kafka broker (deploy/kafka) really works end to end.
 
-Starts its own broker on 127.0.0.1:19092 in a temporary state dir (or uses
+Starts its own broker on 127.0.0.1:19192 in a temporary state dir (or uses
 $SERVICEPULSE_TEST_BROKER), creates a 4-partition topic, produces 100 keyed
 messages with kafka-python (acks=all), reads them back with kafka-python and
 aiokafka (the client Faust uses), checks that every key stays on one
@@ -17,14 +17,12 @@ from collections import defaultdict
 
 import pytest
 
-try:
-    from tests.kafka_broker import KafkaBroker
-except ImportError:  # tests/ is not a package: pytest put tests/ on sys.path
-    from kafka_broker import KafkaBroker  # type: ignore[no-redef]
+from tests.kafka_broker import KafkaBroker
 
 pytestmark = pytest.mark.kafka
 
-PORT = int(os.environ.get("SERVICEPULSE_TEST_BROKER_PORT", "19092"))
+# 19192 (+ controller 19193): away from 9092 and from a session fixture on 19092.
+PORT = int(os.environ.get("SERVICEPULSE_TEST_KAFKA_PORT", "19192"))
 PARTITIONS = 4
 MESSAGES = 100
 KEYS = [f"T-{i:04d}" for i in range(20)]  # ticket ids: 5 messages each
@@ -40,7 +38,9 @@ def _create_topic(bootstrap: str, topic: str) -> None:
         while True:
             described = admin.describe_topics([topic])
             parts = described[0].get("partitions") or []
-            if len(parts) == PARTITIONS and all(p.get("leader", -1) >= 0 for p in parts):
+            if len(parts) == PARTITIONS and all(
+                p.get("leader_id", p.get("leader", -1)) >= 0 for p in parts
+            ):
                 return
             assert time.monotonic() < deadline, f"topic {topic} never got leaders: {described}"
             time.sleep(0.2)

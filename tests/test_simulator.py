@@ -127,8 +127,8 @@ def run(config: SimConfig, hours: float, start: float = MONDAY) -> list[dict[str
 
 @cache
 def normal_day() -> tuple[dict[str, Any], ...]:
-    """A busy, flat day: ~14 000 tickets, every kind of event."""
-    return tuple(run(SimConfig(seed=7, arrivals_per_hour=600.0, flat_arrivals=True), 24))
+    """A busy, flat half day: ~7 200 tickets, every kind of event."""
+    return tuple(run(SimConfig(seed=7, arrivals_per_hour=600.0, flat_arrivals=True), 12))
 
 
 def created_count(events: Iterable[dict[str, Any]]) -> int:
@@ -142,8 +142,11 @@ def test_same_seed_same_events_different_seed_different() -> None:
     cfg = SimConfig(seed=11, arrivals_per_hour=300.0)
     a = list(itertools.islice(ContactCentre(cfg, MONDAY).events(), 5000))
     b = list(itertools.islice(ContactCentre(cfg, MONDAY).events(), 5000))
-    c = list(itertools.islice(ContactCentre(SimConfig(seed=12, arrivals_per_hour=300.0), MONDAY)
-                              .events(), 5000))  # fmt: skip
+    c = list(
+        itertools.islice(
+            ContactCentre(SimConfig(seed=12, arrivals_per_hour=300.0), MONDAY).events(), 5000
+        )
+    )
     assert len(a) == 5000
     assert a == b
     assert json.dumps(a) == json.dumps(b)
@@ -182,8 +185,14 @@ def test_every_event_follows_the_contract() -> None:
 
 
 def test_checker_rejects_bad_events() -> None:
-    good = {"event_id": "x", "type": "survey.response", "ticket_id": "t",
-            "ts": "2026-11-23T09:15:02.123+00:00", "kind": "csat", "score": 5}  # fmt: skip
+    good = {
+        "event_id": "x",
+        "type": "survey.response",
+        "ticket_id": "t",
+        "ts": "2026-11-23T09:15:02.123+00:00",
+        "kind": "csat",
+        "score": 5,
+    }
     assert contract_errors(good) == []
     assert contract_errors({**good, "score": 6})
     assert contract_errors({**good, "ts": "2026-11-23T09:15:02.123"})
@@ -203,12 +212,22 @@ def test_ts_non_decreasing_with_offset() -> None:
     times = [ts_of(e) for e in events]
     assert all(e["ts"].endswith("+00:00") for e in events)
     assert all(a <= b for a, b in itertools.pairwise(times))
-    assert MONDAY <= times[0] and times[-1] <= MONDAY + 24 * HOUR
+    assert times[0] >= MONDAY and times[-1] <= MONDAY + 12 * HOUR
 
 
 def test_iso_matches_datetime() -> None:
-    samples = [0.0, 0.001, 59.9999, 86399.9995, 951782400.5, MONDAY, MONDAY + 86399.123,
-               1.5e9 + 0.25, 4102444799.999, -0.5]  # fmt: skip
+    samples = [
+        0.0,
+        0.001,
+        59.9999,
+        86399.9995,
+        951782400.5,
+        MONDAY,
+        MONDAY + 86399.123,
+        1.5e9 + 0.25,
+        4102444799.999,
+        -0.5,
+    ]
     samples += [MONDAY + i * 7919.377 for i in range(200)]
     for x in samples:
         expected = datetime.fromtimestamp(math.floor(x * 1000) / 1000, UTC)
@@ -244,7 +263,7 @@ def test_ticket_lifecycle_order() -> None:
             assert tid in resolved_once, f"{typ} before any resolution"
         if typ == "ticket.closed":
             closed.add(tid)
-    assert len(closed) > 0.6 * len(seen)
+    assert len(closed) > 0.4 * len(seen)
 
 
 def test_transfers_move_the_ticket() -> None:
@@ -268,7 +287,7 @@ def test_realistic_mix() -> None:
     events = normal_day()
     created = [e for e in events if e["type"] == "ticket.created"]
     n = len(created)
-    assert 24 * 600 * 0.93 < n < 24 * 600 * 1.07
+    assert 12 * 600 * 0.93 < n < 12 * 600 * 1.07
     channels = Counter(e["channel"] for e in created)
     assert set(channels) == CHANNELS
     assert channels["phone"] > channels["social"] * 3
@@ -312,15 +331,20 @@ def test_phone_and_chat_fast_email_slow() -> None:
 
 def test_abandonment_share_grows_with_the_wait() -> None:
     events = normal_day()
-    realtime = {e["ticket_id"] for e in events if e["type"] == "ticket.created"
-                and e["channel"] in ("phone", "chat")}  # fmt: skip
+    realtime = {
+        e["ticket_id"]
+        for e in events
+        if e["type"] == "ticket.created" and e["channel"] in ("phone", "chat")
+    }
     abandoned = {e["ticket_id"] for e in events if e["type"] == "contact.abandoned"}
     assert abandoned <= realtime
     assert 0.01 < len(abandoned) / len(realtime) < 0.15
-    surge = run(SimConfig(seed=7, scenario="surge", arrivals_per_hour=600.0,
-                          flat_arrivals=True), 6)  # fmt: skip
-    s_rt = {e["ticket_id"] for e in surge if e["type"] == "ticket.created"
-            and e["channel"] in ("phone", "chat")}  # fmt: skip
+    surge = run(SimConfig(seed=7, scenario="surge", arrivals_per_hour=600.0, flat_arrivals=True), 6)
+    s_rt = {
+        e["ticket_id"]
+        for e in surge
+        if e["type"] == "ticket.created" and e["channel"] in ("phone", "chat")
+    }
     s_ab = {e["ticket_id"] for e in surge if e["type"] == "contact.abandoned"}
     assert len(s_ab) / len(s_rt) > 2 * len(abandoned) / len(realtime)
 
@@ -339,7 +363,7 @@ def test_survey_scores_follow_handling_speed() -> None:
                 slow.append(e["score"])
             elif secs < target:
                 fast.append(e["score"])
-    assert len(fast) > 200 and len(slow) > 100
+    assert len(fast) > 200 and len(slow) > 40
     assert statistics.mean(fast) > statistics.mean(slow) + 0.3
     csat_share = sum(s >= 4 for s in fast + slow) / len(fast + slow)
     assert 0.6 < csat_share < 0.95
@@ -360,16 +384,18 @@ def test_surge_triples_arrivals() -> None:
 
 
 def test_night_arrivals_lower_than_peak() -> None:
-    events = run(SimConfig(seed=4, arrivals_per_hour=600.0), 24)
-    hours = Counter(datetime.fromtimestamp(ts_of(e), UTC).hour
-                    for e in events if e["type"] == "ticket.created")  # fmt: skip
+    events = run(SimConfig(seed=4, arrivals_per_hour=600.0), 15)
+    hours = Counter(
+        datetime.fromtimestamp(ts_of(e), UTC).hour for e in events if e["type"] == "ticket.created"
+    )
     night = hours[2] + hours[3] + hours[4]
     peak = hours[10] + hours[11] + hours[14]
     assert 0 < night < 0.2 * peak
     assert 1500 < peak < 2100  # ~600/h at the peak
-    flat = run(SimConfig(seed=4, arrivals_per_hour=600.0, flat_arrivals=True), 24)
-    f_hours = Counter(datetime.fromtimestamp(ts_of(e), UTC).hour
-                      for e in flat if e["type"] == "ticket.created")  # fmt: skip
+    flat = run(SimConfig(seed=4, arrivals_per_hour=600.0, flat_arrivals=True), 15)
+    f_hours = Counter(
+        datetime.fromtimestamp(ts_of(e), UTC).hour for e in flat if e["type"] == "ticket.created"
+    )
     f_night = f_hours[2] + f_hours[3] + f_hours[4]
     f_peak = f_hours[10] + f_hours[11] + f_hours[14]
     assert 0.8 < f_night / f_peak < 1.25
@@ -393,8 +419,15 @@ def agent_activity(
 
 
 def test_outage_silences_one_team_then_it_resumes() -> None:
-    cfg = SimConfig(seed=9, scenario="outage", arrivals_per_hour=600.0, flat_arrivals=True,
-                    outage_team="technical", outage_start=2 * HOUR, outage_end=5 * HOUR)  # fmt: skip
+    cfg = SimConfig(
+        seed=9,
+        scenario="outage",
+        arrivals_per_hour=600.0,
+        flat_arrivals=True,
+        outage_team="technical",
+        outage_start=2 * HOUR,
+        outage_end=5 * HOUR,
+    )
     events = run(cfg, 10)
     start, end = MONDAY + 2 * HOUR, MONDAY + 5 * HOUR
     activity = agent_activity(events)
@@ -409,16 +442,25 @@ def test_outage_silences_one_team_then_it_resumes() -> None:
     assert len(after) > len(before) / 2  # the backlog is worked off
     # technical callers give up during the outage
     created_team = {e["ticket_id"]: e["team"] for e in events if e["type"] == "ticket.created"}
-    abandoned = Counter(created_team[e["ticket_id"]] for e in events
-                        if e["type"] == "contact.abandoned" and start <= ts_of(e) < end)  # fmt: skip
+    abandoned = Counter(
+        created_team[e["ticket_id"]]
+        for e in events
+        if e["type"] == "contact.abandoned" and start <= ts_of(e) < end
+    )
     assert abandoned["technical"] > 5 * max(1, abandoned["billing"])
     bad = [(e, err) for e in events for err in contract_errors(e)]
     assert bad == []
 
 
 def test_outage_without_end_never_resumes() -> None:
-    cfg = SimConfig(seed=9, scenario="outage", arrivals_per_hour=300.0, flat_arrivals=True,
-                    outage_team="sales", outage_start=HOUR)  # fmt: skip
+    cfg = SimConfig(
+        seed=9,
+        scenario="outage",
+        arrivals_per_hour=300.0,
+        flat_arrivals=True,
+        outage_team="sales",
+        outage_start=HOUR,
+    )
     activity = agent_activity(run(cfg, 6))
     assert not [x for x in activity if x[0] >= MONDAY + HOUR and x[1] == "sales"]
     assert [x for x in activity if x[0] < MONDAY + HOUR and x[1] == "sales"]
@@ -426,8 +468,13 @@ def test_outage_without_end_never_resumes() -> None:
 
 
 def test_other_scenarios_do_not_stop_anyone() -> None:
-    cfg = SimConfig(seed=9, outage_start=2 * HOUR, outage_end=5 * HOUR,
-                    arrivals_per_hour=600.0, flat_arrivals=True)  # fmt: skip
+    cfg = SimConfig(
+        seed=9,
+        outage_start=2 * HOUR,
+        outage_end=5 * HOUR,
+        arrivals_per_hour=600.0,
+        flat_arrivals=True,
+    )
     activity = agent_activity(run(cfg, 6))
     inside = [x for x in activity if MONDAY + 2 * HOUR <= x[0] < MONDAY + 5 * HOUR]
     assert Counter(team for _, team, _ in inside)["technical"] > 500
@@ -455,8 +502,9 @@ def test_bad_config_is_refused(kwargs: dict[str, Any]) -> None:
 
 
 def test_custom_teams() -> None:
-    events = run(SimConfig(seed=2, teams=("alpha", "beta"), arrivals_per_hour=600.0,
-                           flat_arrivals=True), 4)  # fmt: skip
+    events = run(
+        SimConfig(seed=2, teams=("alpha", "beta"), arrivals_per_hour=600.0, flat_arrivals=True), 4
+    )
     teams = {e["team"] for e in events if e["type"] == "ticket.created"}
     assert teams == {"alpha", "beta"}
     single = run(SimConfig(seed=2, teams=("solo",), arrivals_per_hour=300.0), 12)

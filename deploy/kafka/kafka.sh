@@ -182,6 +182,12 @@ cmd_start() {
   fi
   mkdir -p "$DATA_DIR" "$LOG_DIR"
   rm -f "$PID_FILE"
+  # Keep one previous run's logs; a fresh server.log also means the
+  # "Kafka Server started" line waited for below is this run's.
+  local f
+  for f in server.log controller.log kafkaServer.out; do
+    if [[ -f "$LOG_DIR/$f" ]]; then mv -f "$LOG_DIR/$f" "$LOG_DIR/$f.prev"; fi
+  done
   write_props
 
   local cp="$LIB/*"

@@ -1,0 +1,221 @@
+"""Configuration of the Kafka adapters (worker, simulate, topics).
+
+Every setting has a command-line option and a ``SERVICEPULSE_*`` environment
+variable; the option wins over the variable, the variable over the default.
+``docs/worker.md`` lists them all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from streams.errors import UserError
+
+CLOCKS = ("wall", "event")
+STORES = ("rocksdb", "memory")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise ValueError("must be > 0")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:
+        raise ValueError("must be >= 0")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError("must be > 0")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise ValueError("not a port number")
+    return value
+
+
+def _choice(allowed: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in allowed:
+            raise ValueError(f"not one of {', '.join(allowed)}")
+        return text
+
+    return parse
+
+
+def _duration(text: str) -> float:
+    """Seconds, or an integer with unit s/m/h/d (``7d``)."""
+    text = text.strip()
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if text and text[-1] in units:
+        value = float(text[:-1]) * units[text[-1]]
+    else:
+        value = float(text)
+    if not value > 0:
+        raise ValueError("must be > 0")
+    return value
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: attribute name, option flag, env variable, parser, default, help."""
+
+    name: str
+    flag: str
+    env: str
+    parse: Callable[[str], Any]
+    default: Any
+    help: str
+    metavar: str | None = None
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("broker", "--broker", "SERVICEPULSE_BROKER", str, "127.0.0.1:9092",
+           "Kafka bootstrap servers, host:port[,host:port] (kafka:// prefix allowed)", "URL"),
+    Option("topic", "--topic", "SERVICEPULSE_TOPIC", str, "servicepulse.interactions",
+           "interaction topic (message key = ticket_id)", "NAME"),
+    Option("dlq_topic", "--dlq-topic", "SERVICEPULSE_DLQ_TOPIC", str,
+           "servicepulse.interactions.dlq",
+           "dead-letter topic for rejected events (reason in header servicepulse-reason)",
+           "NAME"),
+    Option("partitions", "--partitions", "SERVICEPULSE_PARTITIONS", _positive_int, 4,
+           "partitions of the interaction topic, its DLQ and the state changelog", "N"),
+    Option("replication", "--replication", "SERVICEPULSE_REPLICATION", _positive_int, 1,
+           "replication factor of topics created", "N"),
+    Option("retention", "--retention", "SERVICEPULSE_RETENTION", _duration, 7 * 86400.0,
+           "retention of the interaction topic (seconds or 30m/12h/7d)", "DURATION"),
+    Option("dlq_retention", "--dlq-retention", "SERVICEPULSE_DLQ_RETENTION", _duration,
+           30 * 86400.0, "retention of the dead-letter topic", "DURATION"),
+    Option("app_id", "--app-id", "SERVICEPULSE_APP_ID", str, "servicepulse",
+           "Faust application id: consumer group and changelog topic prefix", "ID"),
+    Option("store", "--store", "SERVICEPULSE_STORE", _choice(STORES), "rocksdb",
+           "local table store: rocksdb (rocksdict, survives restarts) or memory", None),
+    Option("data_dir", "--data-dir", "SERVICEPULSE_DATA_DIR", str, "var/worker",
+           "directory for the worker's local state (rocksdb tables)", "DIR"),
+    Option("host", "--host", "SERVICEPULSE_METRICS_HOST", str, "127.0.0.1",
+           "address to serve /metrics and /health on", "ADDR"),
+    Option("port", "--port", "SERVICEPULSE_METRICS_PORT", _port, 9109,
+           "port to serve /metrics and /health on", "PORT"),
+    Option("policy", "--policy", "SERVICEPULSE_POLICY", str, None,
+           "SLA policy YAML (default: built-in)", "P"),
+    Option("clock", "--clock", "SERVICEPULSE_CLOCK", _choice(CLOCKS), "wall",
+           "engine clock: wall (wall time minus --grace, advanced by a timer) or event "
+           "(watermark of the event times of the owned partitions, as replay)", None),
+    Option("grace", "--grace", "SERVICEPULSE_GRACE", _non_negative_float, 5.0,
+           "wall clock only: seconds a deadline is held open for late events", "SECONDS"),
+    Option("tick", "--tick", "SERVICEPULSE_TICK", _positive_float, 1.0,
+           "seconds between clock advances of the timer", "SECONDS"),
+    Option("batch", "--batch", "SERVICEPULSE_BATCH", _positive_int, 2000,
+           "most events taken from the stream at once", "N"),
+    Option("batch_within", "--batch-within", "SERVICEPULSE_BATCH_WITHIN", _positive_float,
+           0.05, "seconds to wait for a batch to fill", "SECONDS"),
+    Option("log_level", "--log-level", "SERVICEPULSE_LOG_LEVEL",
+           _choice(("debug", "info", "warning", "error")), "warning", "worker log level", None),
+)  # fmt: skip
+BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
+
+
+@dataclass
+class Settings:
+    broker: str = "127.0.0.1:9092"
+    topic: str = "servicepulse.interactions"
+    dlq_topic: str = "servicepulse.interactions.dlq"
+    partitions: int = 4
+    replication: int = 1
+    retention: float = 7 * 86400.0
+    dlq_retention: float = 30 * 86400.0
+    app_id: str = "servicepulse"
+    store: str = "rocksdb"
+    data_dir: str = "var/worker"
+    host: str = "127.0.0.1"
+    port: int = 9109
+    policy: str | None = None
+    clock: str = "wall"
+    grace: float = 5.0
+    tick: float = 1.0
+    batch: int = 2000
+    batch_within: float = 0.05
+    log_level: str = "warning"
+
+    @property
+    def bootstrap(self) -> list[str]:
+        """``host:port`` entries for kafka-python/aiokafka."""
+        servers = []
+        for part in self.broker.replace(";", ",").split(","):
+            part = part.strip()
+            if part.startswith("kafka://"):
+                part = part[len("kafka://") :]
+            part = part.rstrip("/")
+            if part:
+                servers.append(part if ":" in part else f"{part}:9092")
+        if not servers:
+            raise UserError(f"no broker address in {self.broker!r}")
+        return servers
+
+    @property
+    def faust_broker(self) -> list[str]:
+        return [f"kafka://{server}" for server in self.bootstrap]
+
+    @property
+    def changelog_topic(self) -> str:
+        """The name Faust gives the ticket table's changelog."""
+        return f"{self.app_id}-tickets-changelog"
+
+
+def add_options(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:
+    """Add the options ``names`` to ``parser``; defaults come from the environment."""
+    for name in names:
+        option = BY_NAME[name]
+        shown = option.default if option.default is not None else "none"
+        parser.add_argument(
+            option.flag,
+            dest=name,
+            default=None,
+            metavar=option.metavar,
+            help=f"{option.help} [env {option.env}; default {shown}]",
+        )
+
+
+def resolve(
+    args: argparse.Namespace | None,
+    names: tuple[str, ...],
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Settings from options (first), ``SERVICEPULSE_*`` variables, then defaults."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    known = {f.name for f in fields(Settings)}
+    for name in names:
+        option = BY_NAME[name]
+        assert name in known
+        text = getattr(args, name, None) if args is not None else None
+        source = option.flag
+        if text is None:
+            text = environ.get(option.env) or None
+            source = option.env
+        if text is None:
+            continue
+        try:
+            values[name] = option.parse(str(text))
+        except ValueError as exc:
+            raise UserError(f"{source}: invalid value {text!r} ({exc})") from None
+    return Settings(**values)
+
+
+KAFKA_OPTIONS = ("broker", "topic", "dlq_topic", "partitions", "replication", "retention",
+                 "dlq_retention", "app_id")  # fmt: skip
+WORKER_OPTIONS = (*KAFKA_OPTIONS, "store", "data_dir", "host", "port", "policy", "clock",
+                  "grace", "tick", "batch", "batch_within", "log_level")  # fmt: skip

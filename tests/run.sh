@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole ServicePulse test suite, on a fresh Debian machine or this one.
+#
+# Installs what is missing (Debian: Prometheus, promtool, Alertmanager, amtool, Java, Maven;
+# Python: the project with its test extras in .venv; Apache Kafka's jars from Maven Central),
+# checks style and types, then runs pytest. The tests start Kafka, Prometheus and
+# Alertmanager themselves on loopback and stop them again. Arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO="sudo"
+
+missing=()
+command -v prometheus >/dev/null || missing+=(prometheus)
+command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
+command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+command -v mvn >/dev/null || missing+=(maven)
+python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  python3 -m venv .venv
+fi
+say "installing servicepulse and its test dependencies into .venv"
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e ".[test,rocksdb]"
+
+say "fetching Apache Kafka (Maven Central)"
+bash deploy/kafka/kafka.sh fetch
+
+say "ruff and mypy"
+.venv/bin/ruff check .
+.venv/bin/mypy
+
+say "pytest"
+exec .venv/bin/python -m pytest "$@"
