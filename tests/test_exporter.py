@@ -53,3 +53,15 @@ def test_counters_and_histograms_match_prometheus_client(seq: list) -> None:
         assert got.keys() == expected.keys()
         for key, value in expected.items():
             assert abs(got[key] - value) <= 1e-9 * max(1.0, abs(value)), key
+
+
+def test_event_lag_is_clamped_at_zero_and_bucketed() -> None:
+    exporter = Exporter()
+    exporter.observe_lag(-3.0)  # a producer's clock ahead of ours: counted as no lag
+    exporter.observe_lag(0.7)  # (0.5, 1.0] bucket
+    got = samples(exporter.exposition(), "servicepulse_event_lag_seconds")
+    assert got[("servicepulse_event_lag_seconds_count", frozenset())] == 2
+    assert got[("servicepulse_event_lag_seconds_sum", frozenset())] == 0.7
+    assert got[("servicepulse_event_lag_seconds_bucket", frozenset({("le", "0.05")}))] == 1
+    assert got[("servicepulse_event_lag_seconds_bucket", frozenset({("le", "0.5")}))] == 1
+    assert got[("servicepulse_event_lag_seconds_bucket", frozenset({("le", "1.0")}))] == 2

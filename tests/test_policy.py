@@ -234,6 +234,20 @@ def test_missing_optional_fields_match_the_contract_defaults() -> None:
     )
     assert policies.select(ticket(customer_tier=None)).name == "standard-inquiry"  # type: ignore[arg-type]
     assert policies.select(ticket(customer_tier="vip")) is NO_POLICY
+    # The same with a single match key (memoised on a bare value rather than a tuple).
+    single = parse_policy({"policies": [{"name": "std", "match": {"customer_tier": "standard"}}]})
+    assert single.select(ticket()).name == "std"
+    assert single.select(ticket(customer_tier="standard")).name == "std"
+    assert single.select(ticket(customer_tier="vip")) is NO_POLICY
+    assert single.select(ticket()).name == "std"
+
+
+def test_select_memo_is_bounded() -> None:
+    policies = parse_policy({"policies": [{"name": "t1", "match": {"team": "t1"}}]})
+    for i in range(10_000):
+        expected = "t1" if i == 1 else "none"
+        assert policies.select(ticket(team=f"t{i}")).name == expected
+    assert len(policies._cache) <= 4096
 
 
 def test_no_match_gives_the_builtin_none_policy() -> None:

@@ -69,7 +69,13 @@ cmd_fetch() {
   command -v mvn >/dev/null 2>&1 || die "mvn not found (apt-get install maven)"
   say "fetching Apache Kafka $KAFKA_VERSION (kafka_2.13 + log4j2) from Maven Central into $LIB ..."
   say "maven local repository: $KAFKA_MAVEN_REPO"
-  local t0=$SECONDS log="$DIST/fetch.log"
+  local t0=$SECONDS log="$DIST/fetch.log" p
+  # Replacing the jars under a running broker would break it: refuse.
+  for p in /proc/[0-9]*; do
+    if tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$LIB/* kafka.Kafka"; then
+      die "a broker using $LIB is running (pid ${p#/proc/}); stop it before re-fetching"
+    fi
+  done
   mkdir -p "$DIST"
   rm -rf "$LIB"
   if ! mvn -B --no-transfer-progress -f "$HERE/pom.xml" \

@@ -1,0 +1,180 @@
+"""``servicepulse topics``: create the Kafka topics with the kafka-python admin client.
+
+* the interaction topic: ``--partitions`` partitions, ``cleanup.policy=delete`` with
+  ``retention.ms`` from ``--retention``;
+* the dead-letter topic: as many partitions, retention ``--dlq-retention``;
+* the ticket-state changelog (``<app-id>-tickets-changelog``) is Faust's: the worker
+  creates it compacted with the same partition count. ``topics`` only reports it
+  (and deletes it with ``--delete``).
+
+The worker calls :func:`ensure_topics` at start-up too, so running this command is
+optional; it is for operators who pre-create topics (or lack the ACL to let the worker).
+An existing topic is never altered: a partition count that differs from ``--partitions``
+is reported (the worker follows the topic's real count).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from streams.errors import UserError
+from streams.settings import KAFKA_OPTIONS, Settings, add_options, resolve
+
+
+@dataclass
+class TopicState:
+    name: str
+    partitions: int
+    created: bool
+
+
+def _admin(settings: Settings, timeout: float = 15.0) -> Any:
+    from kafka.admin import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    try:
+        return KafkaAdminClient(
+            bootstrap_servers=settings.bootstrap,
+            client_id=f"{settings.app_id}-admin",
+            request_timeout_ms=int(timeout * 1000),
+        )
+    except KafkaError as exc:
+        raise UserError(f"cannot reach Kafka at {settings.broker}: {exc}") from None
+
+
+def _partition_counts(admin: Any, names: list[str]) -> dict[str, int]:
+    """Existing topics among ``names`` -> their partition count."""
+    existing = set(admin.list_topics())
+    wanted = [name for name in names if name in existing]
+    if not wanted:
+        return {}
+    counts = {}
+    for topic in admin.describe_topics(wanted):
+        if topic.get("error_code", 0) == 0:
+            counts[topic["topic" if "topic" in topic else "name"]] = len(topic["partitions"])
+    return counts
+
+
+def _wait_for_leaders(admin: Any, names: list[str], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        described = admin.describe_topics(names)
+        if len(described) == len(names) and all(
+            topic.get("partitions")
+            and all(p.get("leader", -1) >= 0 for p in topic["partitions"])
+            for topic in described
+        ):
+            return
+        if time.monotonic() > deadline:
+            raise UserError(f"topics {', '.join(names)} have no leader after {timeout:.0f}s")
+        time.sleep(0.2)
+
+
+def topic_specs(settings: Settings) -> dict[str, dict[str, Any]]:
+    """What ``ensure_topics`` creates: name -> kafka-python create_topics options."""
+    return {
+        settings.topic: {
+            "num_partitions": settings.partitions,
+            "replication_factor": settings.replication,
+            "configs": {
+                "cleanup.policy": "delete",
+                "retention.ms": str(int(settings.retention * 1000)),
+            },
+        },
+        settings.dlq_topic: {
+            "num_partitions": settings.partitions,
+            "replication_factor": settings.replication,
+            "configs": {
+                "cleanup.policy": "delete",
+                "retention.ms": str(int(settings.dlq_retention * 1000)),
+            },
+        },
+    }
+
+
+def ensure_topics(settings: Settings) -> dict[str, TopicState]:
+    """Create the input and dead-letter topics if missing; report what exists."""
+    from kafka.errors import KafkaError, TopicAlreadyExistsError
+
+    specs = topic_specs(settings)
+    admin = _admin(settings)
+    try:
+        counts = _partition_counts(admin, list(specs))
+        missing = {name: spec for name, spec in specs.items() if name not in counts}
+        if missing:
+            try:
+                admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another worker won the race
+            _wait_for_leaders(admin, list(missing))
+            counts.update(_partition_counts(admin, list(missing)))
+        states = {
+            name: TopicState(name, counts.get(name, 0), name in missing) for name in specs
+        }
+        changelog = _partition_counts(admin, [settings.changelog_topic])
+        if changelog:
+            states[settings.changelog_topic] = TopicState(
+                settings.changelog_topic, changelog[settings.changelog_topic], False
+            )
+        return states
+    except KafkaError as exc:
+        raise UserError(f"creating topics on {settings.broker} failed: {exc}") from None
+    finally:
+        admin.close()
+
+
+def delete_topics(settings: Settings) -> list[str]:
+    """Delete the input, dead-letter and changelog topics (those that exist)."""
+    from kafka.errors import KafkaError
+
+    admin = _admin(settings)
+    try:
+        names = [settings.topic, settings.dlq_topic, settings.changelog_topic]
+        existing = [name for name in names if name in set(admin.list_topics())]
+        if existing:
+            admin.delete_topics(existing)
+        return existing
+    except KafkaError as exc:
+        raise UserError(f"deleting topics on {settings.broker} failed: {exc}") from None
+    finally:
+        admin.close()
+
+
+def command(args: argparse.Namespace) -> int:
+    settings = resolve(args, KAFKA_OPTIONS)
+    if args.delete:
+        deleted = delete_topics(settings)
+        print(f"deleted: {', '.join(deleted) if deleted else 'nothing'}")
+        return 0
+    states = ensure_topics(settings)
+    for state in states.values():
+        what = "created" if state.created else "exists"
+        note = ""
+        if state.partitions != settings.partitions:
+            note = f"  (not {settings.partitions}: the worker follows the topic)"
+        print(f"{state.name}: {what}, {state.partitions} partitions{note}")
+    if settings.changelog_topic not in states:
+        print(f"{settings.changelog_topic}: created by the worker (compacted, Faust changelog)")
+    sys.stdout.flush()
+    return 0
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "topics",
+        help="create the interaction and dead-letter topics on Kafka",
+        description="Create the interaction topic and its dead-letter topic (delete policy, "
+        "retention, partition count) with the kafka-python admin client, and report the "
+        "ticket-state changelog the worker creates. Existing topics are left as they are.",
+    )
+    add_options(parser, KAFKA_OPTIONS)
+    parser.add_argument(
+        "--delete",
+        action="store_true",
+        help="delete the interaction, dead-letter and changelog topics instead",
+    )
+    parser.set_defaults(func=command)

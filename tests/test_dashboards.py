@@ -1,0 +1,604 @@
+"""The Grafana boards: JSON in sync with the code, well-formed panels, data behind every panel,
+and `servicepulse dashboards push` against a Grafana HTTP API.
+
+* ``test_checked_in_json_is_generated`` — CI fails when dashboards/json differs from the code.
+* ``test_every_panel_returns_data`` (``prometheus``) — a simulated run of ``servicepulse demo``
+  is scraped by a real Prometheus with the project's recording and alert rules (evaluated
+  every second), alerts go to a real Alertmanager; every panel query of every board is then
+  evaluated through their HTTP APIs and must return at least one series with a value.
+* ``test_push_*`` (``grafana``) — push to a real Grafana server built from source by
+  deploy/grafana/build-grafana.sh (skipped when none is built), twice (idempotent), and
+  the provisioning directory loads the boards at start-up.
+"""
+
+from __future__ import annotations
+
+import http.server
+import json
+import math
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import dashboards
+from dashboards.command import register
+from dashboards.push import Pusher, data_sources, load_boards
+from streams import metrics as catalogue
+from streams.errors import UserError
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "deploy" / "prometheus" / "rules"
+PROVISIONING = ROOT / "deploy" / "grafana" / "provisioning"
+BOARDS = dashboards.build_all()
+
+# -- the JSON and its panels ---------------------------------------------------------------
+
+
+def panels(board: dict[str, Any]) -> list[dict[str, Any]]:
+    return [p for p in dashboards.iter_panels(board) if p.get("type") != "row"]
+
+
+def test_checked_in_json_is_generated(tmp_path: Path) -> None:
+    written = dashboards.write_all(tmp_path)
+    assert sorted(p.name for p in written) == sorted(
+        p.name for p in dashboards.JSON_DIR.glob("*.json")
+    ), "dashboards/json has other files than the code generates"
+    for path in written:
+        checked_in = dashboards.JSON_DIR / path.name
+        assert checked_in.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), (
+            f"{checked_in} differs from the code: run `servicepulse dashboards build`"
+        )
+
+
+def test_build_check_flags_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from streams.cli import main
+
+    assert main(["dashboards", "build", "--out", str(tmp_path)]) == 0
+    assert main(["dashboards", "build", "--check", "--out", str(tmp_path)]) == 0
+    target = tmp_path / "live-operations.json"
+    target.write_text(target.read_text().replace("Open backlog", "Open backlog!", 1))
+    assert main(["dashboards", "build", "--check", "--out", str(tmp_path)]) == 2
+    assert "live-operations.json out of date" in capsys.readouterr().err
+
+
+def test_boards_are_well_formed() -> None:
+    uids = [b["uid"] for b in BOARDS.values()]
+    assert len(set(uids)) == len(uids)
+    for name, board in BOARDS.items():
+        ids = [p["id"] for p in dashboards.iter_panels(board)]
+        assert len(set(ids)) == len(ids), name
+        assert board["refresh"], name
+        for p in panels(board):
+            where = f"{name}: {p['title']}"
+            assert p.get("description"), f"{where} has no description"
+            ds = p.get("datasource")
+            if p["type"] == "text":
+                assert p["options"]["content"].strip(), where
+                continue
+            assert ds and ds["uid"] in (dashboards.PROMETHEUS_UID, dashboards.ALERTMANAGER_UID)
+            if p["type"] == "alertGroups":
+                continue
+            defaults = p["fieldConfig"]["defaults"]
+            if p["type"] == "table":
+                units = [
+                    prop["value"]
+                    for o in p["fieldConfig"]["overrides"]
+                    for prop in o["properties"]
+                    if prop["id"] == "unit"
+                ]
+                assert len(units) == len(p["targets"]), f"{where}: a column without unit"
+            else:
+                assert defaults.get("unit"), f"{where} has no unit"
+            assert defaults["thresholds"]["steps"][0]["value"] is None, where
+            assert [t["refId"] for t in p["targets"]] == [
+                chr(ord("A") + i) for i in range(len(p["targets"]))
+            ], where
+    live = BOARDS["live-operations.json"]
+    assert live["refresh"] in ("10s", "15s", "20s", "30s")
+
+
+def test_time_thresholds_follow_the_sla_policy() -> None:
+    """A first-response figure turns orange at the at-risk share and red at the target."""
+    board = BOARDS["executive-weekly.json"]
+    tile = next(p for p in panels(board) if p["title"] == "First response time, median")
+    steps = tile["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert [(s["value"], s["color"]) for s in steps] == [
+        (None, "green"),
+        (0.8 * 4 * 3600, "orange"),
+        (4 * 3600, "red"),
+    ]
+
+
+def known_series() -> set[str]:
+    """Metric names the boards may query: ServicePulse's, the recording rules', Prometheus's."""
+    names = {"up", "ALERTS"}
+    for m in catalogue.CATALOGUE:
+        base = m.exposed
+        names.add(base)
+        if m.kind == "histogram":
+            names |= {f"{base}_bucket", f"{base}_sum", f"{base}_count"}
+    text = "\n".join(p.read_text() for p in RULES.glob("*.yml"))
+    names |= set(re.findall(r"record:\s*(\S+)", text))
+    return names
+
+
+KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "or", "and",
+            "unless", "offset", "bool"}  # fmt: skip
+
+
+def series_names(expr: str) -> set[str]:
+    """The metric names a PromQL expression selects (not functions, labels or keywords)."""
+    expr = re.sub(r'"[^"]*"', "", expr)  # strings
+    expr = re.sub(r"\{[^}]*\}", " ", expr)  # label matchers
+    expr = re.sub(r"\[[^\]]*\]", " ", expr)  # ranges
+    expr = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", expr)
+    names = re.findall(r"(?<![\w:.])([a-zA-Z_:][\w:]*)(?!\s*\()", expr)
+    return {n for n in names if n not in KEYWORDS and not re.fullmatch(r"\d+[smhdwy]", n)}
+
+
+def test_every_queried_series_exists() -> None:
+    """Each name in a panel query is a contract metric, a recording rule, or `up`/`ALERTS`.
+
+    A name missing here is an addition the boards need from streams/ or the rules.
+    """
+    known = known_series()
+    missing = set()
+    for name, board in BOARDS.items():
+        for p in panels(board):
+            for t in p.get("targets", []):
+                for series in series_names(t["expr"]):
+                    if series not in known:
+                        missing.add((series, f"{name}: {p['title']}"))
+    assert not missing, f"queried series that nothing produces: {sorted(missing)}"
+
+
+# -- every panel against a real Prometheus -------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def get_json(url: str, timeout: float = 10.0) -> Any:
+    with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - loopback only
+        return json.loads(r.read())
+
+
+def wait_for(url: str, seconds: float, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(url)
+
+
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+RUN_SECONDS = float(os.environ.get("SERVICEPULSE_DASHBOARD_RUN_SECONDS", "75"))
+ALERTMANAGER_BIN = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """demo -> Prometheus (project rules, 1 s) -> Alertmanager, all on loopback."""
+    if not (ROOT / "streams" / "demo.py").exists():
+        pytest.skip("streams/demo.py (servicepulse demo) does not exist yet")
+    if not shutil.which("prometheus"):
+        pytest.skip("prometheus is not installed (apt-get install prometheus)")
+    if not ALERTMANAGER_BIN:
+        pytest.skip("Alertmanager is not installed (apt-get install prometheus-alertmanager)")
+    tmp = tmp_path_factory.mktemp("prom")
+    demo_port, prom_port, am_port = free_port(), free_port(), free_port()
+    # The project's rule files, every group evaluated each second (the file says 1m/2m for the
+    # 1d/7d groups: far too slow for a run of a minute).
+    rule_files = []
+    for src in sorted(RULES.glob("*.yml")):
+        dst = tmp / src.name
+        dst.write_text(re.sub(r"(?m)^(\s+)interval: \S+$", r"\1interval: 1s", src.read_text()))
+        rule_files.append(str(dst))
+    (tmp / "prometheus.yml").write_text(
+        json.dumps(
+            {
+                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+                "rule_files": rule_files,
+                "alerting": {
+                    "alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am_port}"]}]}]
+                },
+                "scrape_configs": [
+                    {
+                        "job_name": "servicepulse-demo",
+                        "static_configs": [{"targets": [f"127.0.0.1:{demo_port}"]}],
+                    }
+                ],
+            }
+        )
+    )
+    (tmp / "alertmanager.yml").write_text(
+        json.dumps(
+            {
+                "route": {"receiver": "null", "group_by": ["alertname", "team", "target"]},
+                "receivers": [{"name": "null"}],
+            }
+        )
+    )
+    procs: list[subprocess.Popen[bytes]] = []
+    log = open(tmp / "processes.log", "wb")  # noqa: SIM115 - closed below
+    try:
+        am = subprocess.Popen(
+            [
+                ALERTMANAGER_BIN,
+                f"--config.file={tmp / 'alertmanager.yml'}",
+                f"--storage.path={tmp / 'am'}",
+                f"--web.listen-address=127.0.0.1:{am_port}",
+                "--cluster.listen-address=",
+            ],
+            stdout=log,
+            stderr=log,
+        )
+        procs.append(am)
+        demo = subprocess.Popen(
+            [
+                sys.executable, "-m", "streams.cli", "demo",
+                "--port", str(demo_port), "--host", "127.0.0.1",
+                "--scenario", "normal", "--speed", "600", "--seed", "1", "--no-board",
+                "--duration", str(RUN_SECONDS + 600),
+            ],  # fmt: skip
+            cwd=ROOT,
+            stdout=log,
+            stderr=log,
+        )
+        procs.append(demo)
+        prom = subprocess.Popen(
+            [
+                "prometheus",
+                f"--config.file={tmp / 'prometheus.yml'}",
+                f"--storage.tsdb.path={tmp / 'data'}",
+                f"--web.listen-address=127.0.0.1:{prom_port}",
+            ],
+            stdout=log,
+            stderr=log,
+        )
+        procs.append(prom)
+        prom_url = f"http://127.0.0.1:{prom_port}"
+        am_url = f"http://127.0.0.1:{am_port}"
+        started = time.monotonic()
+        wait_for(f"http://127.0.0.1:{demo_port}/metrics", 30, demo)
+        wait_for(f"{prom_url}/-/ready", 30, prom)
+        wait_for(f"{am_url}/-/ready", 30, am)
+        time.sleep(max(0.0, RUN_SECONDS - (time.monotonic() - started)))
+        yield {"prometheus": prom_url, "alertmanager": am_url, "log": str(tmp / "processes.log")}
+    finally:
+        stop(procs)
+        log.close()
+
+
+def instant(prom: str, expr: str) -> list[dict[str, Any]]:
+    q = urllib.parse.urlencode({"query": expr})
+    answer = get_json(f"{prom}/api/v1/query?{q}")
+    assert answer["status"] == "success", answer
+    result: list[dict[str, Any]] = answer["data"]["result"]
+    return result
+
+
+def ranged(prom: str, expr: str, seconds: float) -> list[dict[str, Any]]:
+    now = time.time()
+    q = urllib.parse.urlencode(
+        {"query": expr, "start": now - seconds, "end": now, "step": "2s"}
+    )
+    answer = get_json(f"{prom}/api/v1/query_range?{q}")
+    assert answer["status"] == "success", answer
+    result: list[dict[str, Any]] = answer["data"]["result"]
+    return result
+
+
+def with_values(series: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The series that have at least one finite value (a NaN-only series shows nothing)."""
+    out = []
+    for s in series:
+        values = [s["value"]] if "value" in s else s.get("values", [])
+        if any(math.isfinite(float(v)) for _, v in values):
+            out.append(s)
+    return out
+
+
+def concrete(expr: str, team: str) -> str:
+    """A panel query as Grafana would send it for ``team``.
+
+    ``offset 7d`` (the "7 days before" figures of the weekly board) is dropped: the run is a
+    minute long, the offset only moves the evaluation a week back, onto the same series.
+    """
+    expr = expr.replace("$team", team)
+    expr = expr.replace("$__rate_interval", "1m").replace("$__range", "1h")
+    return expr.replace(" offset 7d", "")
+
+
+@pytest.mark.prometheus
+@pytest.mark.timeout(600)
+def test_every_panel_returns_data(stack: dict[str, str]) -> None:
+    prom, am = stack["prometheus"], stack["alertmanager"]
+    # The team: the one with the most firing alerts, so that the alert panels are checked with
+    # something to show (every team has data in every other panel).
+    teams = sorted(
+        s["metric"]["team"] for s in instant(prom, "team:servicepulse_tickets_created:increase1h")
+    )
+    assert teams, "no team in the data: did the demo run?"
+    firing = {
+        s["metric"]["team"]: float(s["value"][1])
+        for s in instant(prom, 'count by (team) (ALERTS{alertstate="firing"})')
+    }
+    team = max(teams, key=lambda t: (firing.get(t, 0.0), t))
+    print(f"\nteam variable = {team!r} (firing alerts per team: {firing})")
+
+    checked: list[str] = []
+    empty: list[str] = []
+    for name, board in BOARDS.items():
+        print(f"\n{board['title']} ({name})")
+        for p in panels(board):
+            title = p["title"]
+            if p["type"] == "text":
+                print(f"  [text ] {title}: static text, {len(p['options']['content'])} chars")
+                continue
+            if p["type"] == "alertGroups":
+                # What the panel asks Alertmanager for: the groups matching its label filter.
+                matcher = p["options"]["labels"].replace("$team", team)
+                key, _, value = matcher.partition("=")
+                q = urllib.parse.urlencode({"filter": f'{key}="{value}"'})
+                groups = get_json(f"{am}/api/v2/alerts/groups?{q}")
+                n = sum(len(g["alerts"]) for g in groups)
+                print(f"  [am   ] {title}: {len(groups)} groups, {n} alerts")
+                (checked if n else empty).append(f"{name}: {title}")
+                continue
+            results = []
+            for t in p["targets"]:
+                expr = concrete(t["expr"], team)
+                if t.get("instant") or t.get("format") == "table":
+                    found = with_values(instant(prom, expr))
+                else:
+                    found = with_values(ranged(prom, expr, RUN_SECONDS))
+                results.append(len(found))
+                if not found:
+                    empty.append(f"{name}: {title} [{t['refId']}] {expr}")
+            print(f"  [{p['type'][:5]:5}] {title}: series per query {results}")
+            checked.append(f"{name}: {title}")
+    print(f"\n{len(checked)} panels checked, {len(empty)} queries without data")
+    assert not empty, "queries without data:\n" + "\n".join(empty)
+
+
+# -- push ----------------------------------------------------------------------------------
+
+
+def test_push_rejects_a_url_that_is_not_http() -> None:
+    with pytest.raises(UserError, match="not an http"):
+        Pusher("localhost:3000", "token")
+
+
+def test_push_reports_an_unreachable_grafana() -> None:
+    pusher = Pusher(f"http://127.0.0.1:{free_port()}", "token", timeout=3)
+    with pytest.raises(UserError, match="cannot reach Grafana"):
+        pusher.connect()
+
+
+class _NotGrafana(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        body = b"404 page not found\n"
+        self.send_response(404)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_push_reports_a_server_that_is_not_grafana() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NotGrafana)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        pusher = Pusher(f"http://127.0.0.1:{server.server_port}", "token", timeout=3)
+        with pytest.raises(UserError, match="is not a Grafana"):
+            pusher.connect()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_cli_needs_credentials(capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    from streams.cli import main
+
+    env = {k: v for k, v in os.environ.items() if k not in ("GRAFANA_TOKEN",)}
+    old = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        assert main(["dashboards", "push", "--url", "http://127.0.0.1:1"]) == 2
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    assert "give --token" in capsys.readouterr().err
+
+
+def grafana_build() -> tuple[Path, Path] | None:
+    """(binary, home) of a Grafana built by deploy/grafana/build-grafana.sh, if there is one."""
+    cache = Path(os.environ.get("GRAFANA_CACHE", ROOT / "var" / "grafana"))
+    for home in sorted(cache.glob("v*")):
+        if (home / ".built").exists() and (home / "bin" / "grafana").exists():
+            return home / "bin" / "grafana", home
+    return None
+
+
+@pytest.fixture(scope="module")
+def grafana(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A real Grafana server on loopback, provisioned from deploy/grafana/provisioning."""
+    built = grafana_build()
+    if built is None:
+        pytest.skip("no Grafana built: run deploy/grafana/build-grafana.sh (about 20 min)")
+    binary, home = built
+    tmp = tmp_path_factory.mktemp("grafana")
+    port = free_port()
+    env = {
+        **os.environ,
+        "GF_PATHS_DATA": str(tmp / "data"),
+        "GF_PATHS_LOGS": str(tmp / "logs"),
+        "GF_PATHS_PLUGINS": str(tmp / "plugins"),
+        "GF_PATHS_PROVISIONING": str(PROVISIONING),
+        "GF_SERVER_HTTP_ADDR": "127.0.0.1",
+        "GF_SERVER_HTTP_PORT": str(port),
+        "GF_SECURITY_ADMIN_USER": "admin",
+        "GF_SECURITY_ADMIN_PASSWORD": "sp-test-admin",
+        "GF_ANALYTICS_REPORTING_ENABLED": "false",
+        "GF_ANALYTICS_CHECK_FOR_UPDATES": "false",
+        "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES": "false",
+        "GF_NEWS_NEWS_FEED_ENABLED": "false",
+        "GF_LOG_MODE": "file",
+        "SERVICEPULSE_PROMETHEUS_URL": "http://127.0.0.1:9090",
+        "SERVICEPULSE_ALERTMANAGER_URL": "http://127.0.0.1:9093",
+        "SERVICEPULSE_DASHBOARDS_DIR": str(dashboards.JSON_DIR),
+    }
+    proc = subprocess.Popen(
+        [str(binary), "server", "--homepath", str(home)],
+        env=env,
+        cwd=tmp,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/api/health", 120, proc)
+        yield {"url": url, "user": "admin", "password": "sp-test-admin", "logs": tmp / "logs"}
+    finally:
+        stop([proc])
+
+
+def grafana_get(g: dict[str, Any], path: str) -> Any:
+    req = urllib.request.Request(g["url"] + path)
+    import base64
+
+    token = base64.b64encode(f"{g['user']}:{g['password']}".encode()).decode()
+    req.add_header("Authorization", f"Basic {token}")
+    with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310 - loopback only
+        return json.loads(r.read())
+
+
+@pytest.mark.grafana
+def test_provisioning_shows_the_boards_at_start(grafana: dict[str, Any]) -> None:
+    """A Grafana started with deploy/grafana/provisioning has the data sources and boards."""
+    deadline = time.monotonic() + 60
+    found: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        found = grafana_get(grafana, "/api/search?tag=servicepulse")
+        if len(found) >= len(BOARDS):
+            break
+        time.sleep(1)
+    assert sorted(b["uid"] for b in found) == sorted(b["uid"] for b in BOARDS.values())
+    assert {b["folderUid"] for b in found} == {dashboards.FOLDER_UID}
+    for uid in (dashboards.PROMETHEUS_UID, dashboards.ALERTMANAGER_UID):
+        ds = grafana_get(grafana, f"/api/datasources/uid/{uid}")
+        assert ds["readOnly"] is True  # provisioned
+    for board in BOARDS.values():
+        stored = grafana_get(grafana, f"/api/dashboards/uid/{board['uid']}")
+        assert stored["meta"]["provisioned"] is True
+        assert len(stored["dashboard"]["panels"]) == len(board["panels"])
+
+
+@pytest.mark.grafana
+def test_push_creates_then_leaves_alone(
+    grafana: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Push copies of the boards (new uids: the originals are provisioned) twice."""
+    copies = tmp_path / "boards"
+    copies.mkdir()
+    for name, board in BOARDS.items():
+        copy = {**board, "uid": board["uid"] + "-pushed", "title": board["title"] + " (pushed)"}
+        (copies / name).write_text(dashboards.render(copy))
+    sources = data_sources("http://127.0.0.1:9090", "http://127.0.0.1:9093")
+    log: list[str] = []
+    pusher = Pusher(
+        grafana["url"], (grafana["user"], grafana["password"]), log=log.append, timeout=10
+    )
+    boards = load_boards(copies)
+    pusher.push(sources, boards)
+    first = "\n".join(log)
+    print(first)
+    assert "provisioned by the server, left as it is" in first  # the data sources
+    assert first.count(": created") == len(BOARDS)  # the folder exists (provisioning)
+    for board in boards.values():
+        stored = grafana_get(grafana, f"/api/dashboards/uid/{board['uid']}")
+        assert stored["meta"]["folderUid"] == dashboards.FOLDER_UID
+        assert stored["dashboard"]["title"] == board["title"]
+        assert stored["dashboard"]["version"] == 1
+    log.clear()
+    pusher.push(sources, boards)
+    second = "\n".join(log)
+    print(second)
+    assert ": created" not in second and ": updated" not in second
+    assert second.count(": unchanged") == len(BOARDS) + 1  # boards + folder
+    for board in boards.values():
+        stored = grafana_get(grafana, f"/api/dashboards/uid/{board['uid']}")
+        assert stored["dashboard"]["version"] == 1, "a second push made a new version"
+
+
+@pytest.mark.grafana
+def test_push_creates_data_sources_on_a_bare_grafana(
+    grafana: dict[str, Any], tmp_path: Path
+) -> None:
+    """Data sources under other uids (the provisioned ones stay): created, then unchanged."""
+    from dashboards.push import DataSource
+
+    sources = [
+        DataSource(ds.uid + "-pushed", ds.name + " (pushed)", ds.type, ds.url, ds.json_data)
+        for ds in data_sources("http://127.0.0.1:9090", "http://127.0.0.1:9093")
+    ]
+    log: list[str] = []
+    pusher = Pusher(grafana["url"], (grafana["user"], grafana["password"]), log=log.append)
+    pusher.connect()
+    assert [pusher.push_data_source(ds) for ds in sources] == ["created", "created"]
+    assert [pusher.push_data_source(ds) for ds in sources] == ["unchanged", "unchanged"]
+    changed = DataSource(
+        sources[0].uid, sources[0].name, "prometheus", "http://127.0.0.1:19090", {}
+    )
+    assert pusher.push_data_source(changed) == "updated"
+    stored = grafana_get(grafana, f"/api/datasources/uid/{changed.uid}")
+    assert stored["url"] == "http://127.0.0.1:19090"
+
+
+@pytest.mark.grafana
+def test_push_reports_wrong_credentials(grafana: dict[str, Any]) -> None:
+    with pytest.raises(UserError, match="rejected the credentials"):
+        Pusher(grafana["url"], ("admin", "wrong-password")).connect()
+    with pytest.raises(UserError, match="rejected the credentials"):
+        Pusher(grafana["url"], "glsa_not_a_real_token").connect()
