@@ -66,8 +66,8 @@ _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # A block: (interval starts, interval ends, counted time before each interval, counted time at
-# the end of each interval, block total); times relative to nothing (absolute UTC seconds),
-# counted values relative to the block start.
+# the end of each interval, block total). Starts/ends are absolute UTC seconds, clipped to the
+# block and merged when touching; counted values are relative to the block's start.
 _Block = tuple[list[float], list[float], list[float], list[float], float]
 
 

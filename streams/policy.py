@@ -51,6 +51,7 @@ __all__ = [
     "PolicyError",
     "PolicySet",
     "load_policy_file",
+    "load_yaml",
     "parse_duration",
     "parse_policy",
 ]

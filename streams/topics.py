@@ -55,23 +55,8 @@ def _partition_counts(admin: Any, names: list[str]) -> dict[str, int]:
     counts = {}
     for topic in admin.describe_topics(wanted):
         if topic.get("error_code", 0) == 0:
-            counts[topic["topic" if "topic" in topic else "name"]] = len(topic["partitions"])
+            counts[topic["name"]] = len(topic["partitions"])
     return counts
-
-
-def _wait_for_leaders(admin: Any, names: list[str], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        described = admin.describe_topics(names)
-        if len(described) == len(names) and all(
-            topic.get("partitions")
-            and all(p.get("leader", -1) >= 0 for p in topic["partitions"])
-            for topic in described
-        ):
-            return
-        if time.monotonic() > deadline:
-            raise UserError(f"topics {', '.join(names)} have no leader after {timeout:.0f}s")
-        time.sleep(0.2)
 
 
 def topic_specs(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -107,10 +92,9 @@ def ensure_topics(settings: Settings) -> dict[str, TopicState]:
         missing = {name: spec for name, spec in specs.items() if name not in counts}
         if missing:
             try:
-                admin.create_topics(missing)
+                admin.create_topics(missing, wait_for_metadata=True)
             except TopicAlreadyExistsError:
-                pass  # another worker won the race
-            _wait_for_leaders(admin, list(missing))
+                time.sleep(1.0)  # another worker won the race; let its metadata settle
             counts.update(_partition_counts(admin, list(missing)))
         states = {
             name: TopicState(name, counts.get(name, 0), name in missing) for name in specs

@@ -144,8 +144,11 @@ def series_names(expr: str) -> set[str]:
     expr = re.sub(r"\{[^}]*\}", " ", expr)  # label matchers
     expr = re.sub(r"\[[^\]]*\]", " ", expr)  # ranges
     expr = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", expr)
-    names = re.findall(r"(?<![\w:.])([a-zA-Z_:][\w:]*)(?!\s*\()", expr)
-    return {n for n in names if n not in KEYWORDS and not re.fullmatch(r"\d+[smhdwy]", n)}
+    names = set()
+    for m in re.finditer(r"(?<![\w:.])[a-zA-Z_:][\w:]*", expr):
+        if not expr[m.end() :].lstrip().startswith("("):  # not a function
+            names.add(m.group())
+    return names - KEYWORDS
 
 
 def test_every_queried_series_exists() -> None:
