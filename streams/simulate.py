@@ -187,10 +187,8 @@ def command(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UserError(str(exc)) from None
         messages = sim_messages(config, sim0)
-    pace = None if args.fast or args.file else (sim0, wall0 - args.backfill / args.speed, args.speed)
-    if pace is not None and args.backfill:
-        # the backfilled part goes out at once, then the clock runs in real time
-        pace = (wall0, wall0, args.speed)
+    # simulated time = wall0 + (wall - wall0) x speed; the backfilled part is due at once
+    pace = None if args.fast or args.file else (wall0, wall0, args.speed)
     out = None
     if args.out:
         try:

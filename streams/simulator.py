@@ -51,7 +51,7 @@ Email and web (asynchronous)
     VIP mail skip the inbox (assigned after Exp(900 s x priority factor)).  Social: assigned
     after Exp(900 s x factor).  The agent answers Exp(600 s) (social Exp(300 s)) after being
     assigned, writing work Exp(300 s).  Measured email first response with the daily profile:
-    median ~1.3 h, p90 ~6 h.  Customers write back after Exp(4 h) (web 3 h, social 1 h),
+    median ~1-2 h, p90 ~6-7 h.  Customers write back after Exp(4 h) (web 3 h, social 1 h),
     agents answer again after Exp(2 h x factor) (social 30 min, follow-ups of phone/chat 1 h).
 After each public agent reply
     transfer 6 % (1 % for an already transferred ticket; to another team; ``ticket.transferred``
