@@ -53,6 +53,7 @@ class Demo:
         self._events: Iterator[dict[str, Any]] = ContactCentre(config, self.sim0).events()
         self._next: dict[str, Any] | None = next(self._events, None)
         self._next_ts = _ts(self._next)
+        self._swept = self.sim0
 
     def sim_now(self) -> float:
         return self.sim0 + (time.time() - self.wall0) * self.speed
@@ -71,6 +72,9 @@ class Demo:
                 self._next = next(self._events, None)
                 self._next_ts = _ts(self._next)
             engine.advance(now)
+            if now - self._swept > 3600:  # bound memory: forget long-closed tickets
+                engine.expire(now)
+                self._swept = now
         return fed
 
 

@@ -120,13 +120,15 @@ class Engine:
         if ticket is None:
             ticket = self.tickets[event.ticket_id] = Ticket(event.ticket_id)
         digest = event_digest(event.event_id)
-        if digest in ticket.seen:
+        if digest in ticket.seen:  # 8-byte runs: a false match is a 2^-64 chance
             self.sink.inc("events_duplicate", ())
             return None
         if ticket.state == CLOSED:
             return self.reject(event.data if raw is None else raw, "ticket_closed")
         if ticket.state == ORPHAN and event.type != "ticket.created":
             ticket.seen += digest
+            if event.ts > ticket.last_ts:
+                ticket.last_ts = event.ts
             if ticket.held is None:
                 ticket.held = []
             ticket.held.append(event.data)
@@ -152,11 +154,11 @@ class Engine:
 
     def _release_held(self, ticket: Ticket) -> None:
         """Apply the events that arrived before ticket.created, in event-time order."""
-        held = sorted(ticket.held or (), key=lambda data: data["ts"])
+        held = sorted((validate(data) for data in ticket.held or ()), key=lambda e: e.ts)
         ticket.held = None
         self._held -= len(held)
-        for data in held:
-            event = validate(data)
+        for event in held:
+            data = event.data
             if ticket.state == CLOSED:
                 self.reject(data, "ticket_closed")
                 continue
@@ -186,6 +188,30 @@ class Engine:
             self._outcome(ticket, target, "breached")
             breaches += 1
         return breaches
+
+    def expire(self, now: float, retention: float = 7 * 86400.0) -> list[str]:
+        """Forget tickets nothing more can happen to; returns their ids.
+
+        Closed tickets are kept as tombstones for ``retention`` seconds after
+        their last event (late events are rejected ``ticket_closed``, repeats
+        recognised), abandoned and resolved-then-silent ones likewise; events
+        held for a ``ticket.created`` that never came within ``retention`` are
+        rejected ``no_ticket``. Adapters that persist state delete the
+        returned ids from their store.
+        """
+        horizon = now - retention
+        gone: list[str] = []
+        for ticket_id, ticket in list(self.tickets.items()):
+            if ticket.state == OPEN or ticket.last_ts >= horizon:
+                continue
+            if ticket.state == ORPHAN:
+                for data in ticket.held or ():
+                    self.reject(data, "no_ticket")
+            elif ticket.state != CLOSED and ticket.state != ABANDONED:
+                continue  # resolved: a reopen may still come; kept until closed
+            self.drop(ticket_id)
+            gone.append(ticket_id)
+        return gone
 
     # ---- clocks ------------------------------------------------------------------------------
 

@@ -445,3 +445,25 @@ def test_state_round_trip_keeps_clocks_and_deadlines() -> None:
     assert fresh.ingest(reply("t", "2026-11-23 09:30")) is None
     assert sink2.observed("first_response_seconds") == [(VIP_L, 25 * 60.0)]
     assert sink.outcomes() == {}
+
+
+def test_expire_forgets_closed_tickets_and_rejects_orphans_after_retention() -> None:
+    dead: list[tuple[Any, str]] = []
+    engine = Engine(
+        parse_policy(POLICY),
+        sink := RecordingSink(),
+        on_reject=lambda r, why: dead.append((r, why)),
+    )
+    engine.ingest(created("closed", "2026-11-23 09:00"))
+    engine.ingest(event("ticket.closed", "closed", "2026-11-23 10:00"))
+    engine.ingest(created("open", "2026-11-01 09:00"))  # old but open: never forgotten
+    orphan = reply("orphan", "2026-11-23 09:30")
+    engine.ingest(orphan)
+    day = 86400.0
+    assert engine.expire(at("2026-11-23 09:30") + day, retention=day) == []  # not yet
+    gone = engine.expire(at("2026-11-23 10:00") + day + 1, retention=day)
+    assert sorted(gone) == ["closed", "orphan"]
+    assert set(engine.tickets) == {"open"}
+    assert dead == [(orphan, "no_ticket")]
+    assert sink.count("events_rejected", ("no_ticket",)) == 1
+    assert engine.gauges(at("2026-11-25 00:00")).orphan_events == 0
