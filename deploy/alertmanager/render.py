@@ -22,7 +22,7 @@ like a support team.
 
     python3 deploy/alertmanager/render.py                 # print to stdout
     python3 deploy/alertmanager/render.py --out am.yml    # write a file
-    python3 deploy/alertmanager/render.py --check         # is alertmanager.yml the default rendering?
+    python3 deploy/alertmanager/render.py --check         # alertmanager.yml up to date?
     python3 deploy/alertmanager/render.py --default --out deploy/alertmanager/alertmanager.yml
 
 deploy/alertmanager/alertmanager.yml is this script's output with an empty
@@ -105,7 +105,7 @@ def receiver(name: str, team: str, env: Mapping[str, str]) -> dict[str, Any]:
             {
                 "api_url": slack,
                 "send_resolved": True,
-                "title": '{{ .Status | toUpper }}: {{ .CommonAnnotations.summary }}',
+                "title": "{{ .Status | toUpper }}: {{ .CommonAnnotations.summary }}",
                 "text": (
                     "{{ range .Alerts }}{{ .Annotations.description }}\n"
                     "Runbook: {{ .Annotations.runbook_url }}\n{{ end }}"
@@ -206,10 +206,16 @@ def render_text(env: Mapping[str, str], **timing: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="write here instead of stdout")
-    parser.add_argument("--check", action="store_true",
-                        help=f"exit 1 unless {DEFAULT_OUT.name} equals the default rendering")
-    parser.add_argument("--default", action="store_true",
-                        help="ignore the environment (placeholder receivers), as alertmanager.yml")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit 1 unless {DEFAULT_OUT.name} equals the default rendering",
+    )
+    parser.add_argument(
+        "--default",
+        action="store_true",
+        help="ignore the environment (placeholder receivers), as alertmanager.yml",
+    )
     parser.add_argument("--group-wait", default="30s")
     parser.add_argument("--group-interval", default="5m")
     parser.add_argument("--repeat-interval", default="4h")
@@ -226,8 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.check:
             if DEFAULT_OUT.read_text() != render_text({}):
-                print(f"{DEFAULT_OUT} is out of date: run render.py --default --out {DEFAULT_OUT}",
-                      file=sys.stderr)
+                print(
+                    f"{DEFAULT_OUT} is out of date: run render.py --default --out {DEFAULT_OUT}",
+                    file=sys.stderr,
+                )
                 return 1
             return 0
         text = render_text({} if args.default else os.environ, **timing)

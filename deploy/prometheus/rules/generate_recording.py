@@ -118,7 +118,7 @@ def rules_for_window(w: str) -> list[dict[str, str]]:
             )
 
         # --- SLA ----------------------------------------------------------
-        tl = labels + ("target",)
+        tl = (*labels, "target")
         tlevel = f"{level}_target" if level else "target"
         outcomes = "servicepulse_sla_outcomes_total"
         add(
@@ -138,7 +138,9 @@ def rules_for_window(w: str) -> list[dict[str, str]]:
         add(
             f"{level}:servicepulse_abandonment:ratio_rate{w}",
             ratio(
-                summed_rate(labels, 'servicepulse_contacts_abandoned_total{channel=~"phone|chat"}', w),
+                summed_rate(
+                    labels, 'servicepulse_contacts_abandoned_total{channel=~"phone|chat"}', w
+                ),
                 summed_rate(labels, 'servicepulse_tickets_created_total{channel=~"phone|chat"}', w),
                 labels,
             ),
@@ -219,7 +221,7 @@ def state_rules() -> list[dict[str, str]]:
                 "(servicepulse_oldest_open_ticket_age_seconds)",
             }
         )
-        tl = labels + ("target",)
+        tl = (*labels, "target")
         tlevel = f"{level}_target" if level else "target"
         for gauge in ("sla_at_risk_tickets", "sla_breached_open_tickets"):
             rules.append(
