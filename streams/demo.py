@@ -95,6 +95,7 @@ def command(args: argparse.Namespace) -> int:
         outage_team=args.outage_team,
         outage_start=args.outage_start,
         outage_end=args.outage_end,
+        flat_arrivals=args.flat_arrivals,
     )
     exporter = Exporter()
     tally = Tally()
@@ -163,6 +164,11 @@ def register(sub: Any) -> None:
         type=float,
         default=120.0,
         help="mean contacts per hour at the daily peak (default %(default)s)",
+    )
+    parser.add_argument(
+        "--flat-arrivals",
+        action="store_true",
+        help="the same arrival rate at every hour of the day (no night lull)",
     )
     parser.add_argument(
         "--outage-team",

@@ -83,6 +83,7 @@ class Engine:
         self._deadlines: list[tuple[float, str, int]] = []  # (deadline, ticket_id, target)
         self._held = 0
         self._by_name = {p.name: p for p in policies.policies}
+        self._primed: set[tuple[str, str, str, str]] = set()
         self._handlers: dict[str, Callable[[Ticket, Event], str | None]] = {
             "ticket.created": self._created,
             "ticket.assigned": self._assigned,
@@ -284,12 +285,29 @@ class Engine:
         self._start(ticket, FIRST_RESPONSE, event.ts)
         self._start(ticket, RESOLUTION, event.ts)
         self.sink.inc("tickets_created", ticket.labels)
+        if ticket.category == "complaint":
+            self.sink.inc("complaints", (ticket.team, ticket.channel))
+        self._prime_outcomes(ticket)
         return None
+
+    def _prime_outcomes(self, ticket: Ticket) -> None:
+        """Expose met/breached at 0 for a new label set, so the first breach is an increase.
+
+        (Prometheus' ``increase()`` cannot see the first sample of a series.)
+        """
+        key = (ticket.team, ticket.priority, ticket.customer_tier, ticket.policy.name)
+        if key in self._primed:
+            return
+        self._primed.add(key)
+        for target in ticket.policy.targets:
+            for outcome in ("met", "breached"):
+                self.sink.inc("sla_outcomes", (*key[:3], target, outcome), 0.0)
 
     def _assigned(self, ticket: Ticket, event: Event) -> str | None:
         team = event.data.get("team")
-        if team:
+        if team and team != ticket.team:
             ticket.team = team
+            self._prime_outcomes(ticket)
         return None
 
     def _agent_message(self, ticket: Ticket, event: Event) -> str | None:
@@ -325,6 +343,7 @@ class Engine:
         self.sink.inc("transfers", (data["from_team"], data["to_team"]))
         ticket.team = data["to_team"]
         ticket.transferred = True
+        self._prime_outcomes(ticket)
         return None
 
     def _status(self, ticket: Ticket, event: Event) -> str | None:
@@ -354,6 +373,8 @@ class Engine:
         value = self._stop(ticket, RESOLUTION, at)
         if resolution is not None and value is not None:
             self.sink.observe("resolution_seconds", labels, value)
+            if ticket.category == "complaint":
+                self.sink.observe("complaint_resolution_seconds", (ticket.team,), value)
             resolution.pause(at, ticket.policy.calendar)  # kept, paused, for a reopen
             resolution.elapsed = value
             ticket.clocks[RESOLUTION] = resolution

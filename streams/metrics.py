@@ -137,6 +137,19 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric("event_lag_seconds", "histogram", (), "Processing time minus event time.", LAG_BUCKETS),
     # additions to the contract
     Metric(
+        "complaints",
+        "counter",
+        ("team", "channel"),
+        "Tickets created with category complaint (complaints want handling first).",
+    ),
+    Metric(
+        "complaint_resolution_seconds",
+        "histogram",
+        ("team",),
+        "Created to resolved for complaints, SLA-clock time.",
+        DURATION_BUCKETS,
+    ),
+    Metric(
         "events_duplicate", "counter", (), "Events ignored because their event_id was seen before."
     ),
     Metric(

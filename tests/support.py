@@ -34,7 +34,7 @@ class RecordingSink:
         """(target, outcome) -> count, over every team/priority/tier."""
         result: Counter[tuple[str, str]] = Counter()
         for (name, labels), n in self.counts.items():
-            if name == "sla_outcomes":
+            if name == "sla_outcomes" and n:
                 result[(labels[3], labels[4])] += int(n)
         return result
 

@@ -1,0 +1,593 @@
+"""``servicepulse worker``: the Faust worker — Kafka topic -> engine -> /metrics.
+
+Design (docs/worker.md has the long version):
+
+* One agent consumes the interaction topic in batches (``stream.take_events``) and runs
+  every message through the same :class:`~streams.engine.Engine` as ``replay``. The
+  engine in memory is the live state.
+* The Faust table ``tickets`` is the engine's durable changelog: after each batch the
+  ``Ticket.to_state()`` of every touched ticket is written to the table's (compacted)
+  changelog partition = the input partition it came from. Offsets are committed by
+  Faust only after the producer is flushed, so a committed offset implies committed state.
+  Every ticket keeps the digests of its accepted event ids, so events re-read after a
+  crash are not counted again.
+* On assignment Faust recovers the changelog partitions into the local store (rocksdict
+  or memory); the worker then loads the entries of the newly owned partitions into the
+  engine (``Engine.load``). On revocation it drops the tickets of the revoked partitions,
+  so gauges cover only the partitions the worker owns and summing over workers is right.
+* Rejected events go unchanged to the dead-letter topic, reason in header
+  ``servicepulse-reason``.
+* Clock: ``--clock wall`` (default) advances the engine to wall time minus ``--grace``
+  every ``--tick`` seconds, so breaches are counted with no further events. ``--clock
+  event`` advances it to the watermark of the owned partitions (as replay does with the
+  event clock), for back-fills and for comparing with replay.
+* ``/metrics``: the contract's metrics plus ``servicepulse_worker_*`` health figures;
+  ``/health``: JSON status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import socket
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import orjson
+from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from streams.engine import Engine, FactSink, RejectHook
+from streams.errors import UserError
+from streams.events import Rejected, decode, validate
+from streams.exporter import Exporter
+from streams.policy import PolicySet
+from streams.replay import load_policies
+from streams.settings import WORKER_OPTIONS, Settings, add_options, resolve
+from streams.ticket import INF, OPEN, Ticket
+
+log = logging.getLogger("servicepulse.worker")
+
+REASON_HEADER = "servicepulse-reason"
+SOURCE_HEADER = "servicepulse-source"  # topic/partition/offset of the rejected message
+CLOCK_KEY = b"\x00clock:"  # + partition: [latest event ts, last offset] of that partition
+TABLE = "tickets"
+
+
+class TrackingEngine(Engine):
+    """The engine, noting which tickets a clock advance changed (their state must be saved).
+
+    ``catch_up`` counts the breaches of one ticket whose deadlines passed before an event
+    of that ticket: replay gets this from advancing its clock to every event's time; the
+    worker's clock cannot run ahead of partitions it has not read yet, so it catches each
+    ticket up on its own events instead (same condition, same labels).
+    """
+
+    def __init__(
+        self, policies: PolicySet, sink: FactSink, on_reject: RejectHook | None = None
+    ) -> None:
+        super().__init__(policies, sink, on_reject)
+        self.touched: set[str] = set()
+
+    def _outcome(self, ticket: Ticket, target: str, outcome: str) -> None:
+        self.touched.add(ticket.ticket_id)
+        super()._outcome(ticket, target, outcome)
+
+    def catch_up(self, ticket_id: str, ts: float) -> None:
+        ticket = self.open.get(ticket_id)
+        if ticket is None:
+            return
+        clocks: Any = ticket.clocks  # a list indexed by target (or a dict by name)
+        for target, clock in clocks.items() if isinstance(clocks, dict) else enumerate(clocks):
+            if clock is not None and clock.running and not clock.breached and clock.deadline < ts:
+                clock.breached = True  # its deadline-queue entry is now stale, as in advance
+                self._outcome(ticket, target, "breached")
+
+
+class State:
+    """Engine + partition bookkeeping, free of Faust (unit-testable)."""
+
+    def __init__(self, settings: Settings, policies: PolicySet) -> None:
+        self.settings = settings
+        self.exporter = Exporter()
+        self.engine = TrackingEngine(policies, self.exporter, on_reject=self._rejected)
+        self.partition_of: dict[str, int] = {}
+        self.loaded: set[int] = set()  # partitions whose state is in the engine
+        self.latest_ts: dict[int, float] = {}  # per partition: latest event time seen
+        self.last_offset: dict[int, int] = {}  # per partition: last offset processed
+        self.dead_letters: list[tuple[bytes | None, bytes, str, str]] = []
+        self._message: Any = None  # the message being processed (for the DLQ)
+        self.batches = 0
+        self.events = 0
+        self.state_writes = 0
+
+    # ---- processing --------------------------------------------------------------------------
+
+    def _rejected(self, raw: Any, reason: str) -> None:
+        message = self._message
+        if isinstance(raw, dict):  # a held event released later: the original bytes are gone
+            raw = orjson.dumps(raw)
+        elif isinstance(raw, str):
+            raw = raw.encode()
+        if message is not None:
+            key = message.key
+            source = f"{message.topic}/{message.partition}/{message.offset}"
+        else:
+            key, source = None, ""
+        self.dead_letters.append((key, raw, reason, source))
+
+    def process(self, messages: Iterable[Any], wall: float) -> set[str]:
+        """Apply a batch of Kafka messages (``.value``, ``.key``, ``.partition``, ``.offset``).
+
+        Returns the ids of the tickets whose state changed.
+        """
+        engine = self.engine
+        touched = engine.touched
+        partition_of = self.partition_of
+        latest_ts = self.latest_ts
+        last_offset = self.last_offset
+        observe_lag = self.exporter.observe_lag
+        count = 0
+        for message in messages:
+            count += 1
+            self._message = message
+            raw = message.value
+            partition = message.partition
+            last_offset[partition] = message.offset
+            try:
+                event = validate(decode(raw))
+            except Rejected as rejected:
+                engine.reject(raw, rejected.reason)
+                continue
+            ts = event.ts
+            if ts > latest_ts.get(partition, -INF):
+                latest_ts[partition] = ts
+            ticket_id = event.ticket_id
+            engine.catch_up(ticket_id, ts)
+            if engine.apply(event, raw) is None:
+                observe_lag(wall - ts)
+            if ticket_id in engine.tickets:
+                touched.add(ticket_id)
+                partition_of[ticket_id] = partition
+        self._message = None
+        self.batches += 1
+        self.events += count
+        return touched
+
+    def watermark(self, highwater: dict[int, int | None]) -> float | None:
+        """Event clock: the least latest-event-time over the owned partitions still being read.
+
+        A partition read up to its high-water mark holds nothing back; when all are, the
+        clock is the latest event time seen (replay's clock at the end of a file).
+        """
+        lagging = []
+        latest = -INF
+        for partition in self.loaded:
+            ts = self.latest_ts.get(partition, -INF)
+            latest = max(latest, ts)
+            end = highwater.get(partition)
+            if end is None or end > self.last_offset.get(partition, -1) + 1:
+                lagging.append(ts)
+        if lagging:
+            low = min(lagging)
+            return None if low == -INF else low
+        return None if latest == -INF else latest
+
+    def advance(self, now: float) -> None:
+        self.engine.advance(now)
+
+    def take_touched(self) -> Iterator[tuple[int, bytes, bytes]]:
+        """(partition, key, value) changelog records for the touched tickets (and clears them)."""
+        engine = self.engine
+        tickets = engine.tickets
+        partition_of = self.partition_of
+        dumps = orjson.dumps
+        touched = engine.touched
+        partitions = set()
+        for ticket_id in touched:
+            ticket = tickets.get(ticket_id)
+            partition = partition_of.get(ticket_id)
+            if ticket is None or partition is None:
+                continue
+            partitions.add(partition)
+            yield partition, ticket_id.encode(), b"%d|" % partition + dumps(ticket.to_state())
+        touched.clear()
+        for partition in partitions:
+            if partition in self.last_offset:
+                clock = [self.latest_ts.get(partition), self.last_offset[partition]]
+                yield partition, CLOCK_KEY + b"%d" % partition, b"%d|" % partition + dumps(clock)
+
+    # ---- partition moves -------------------------------------------------------------------
+
+    def load(self, items: Iterable[tuple[bytes, bytes]], partitions: set[int]) -> int:
+        """Adopt the stored state of ``partitions`` from (key, value) table entries."""
+        engine = self.engine
+        loaded = 0
+        for key, value in items:
+            cut = value.index(b"|")
+            partition = int(value[:cut])
+            if partition not in partitions:
+                continue
+            state = orjson.loads(value[cut + 1 :])
+            if key.startswith(CLOCK_KEY):
+                ts, offset = state
+                if ts is not None:
+                    self.latest_ts[partition] = max(ts, self.latest_ts.get(partition, -INF))
+                self.last_offset[partition] = max(offset, self.last_offset.get(partition, -1))
+                continue
+            ticket = engine.load(state)
+            self.partition_of[ticket.ticket_id] = partition
+            loaded += 1
+        self.loaded |= partitions
+        return loaded
+
+    def drop(self, partitions: set[int]) -> int:
+        """Forget the tickets of ``partitions`` (moved to another worker)."""
+        gone = [tid for tid, p in self.partition_of.items() if p in partitions]
+        self.engine.drop_many(gone)
+        for ticket_id in gone:
+            del self.partition_of[ticket_id]
+            self.engine.touched.discard(ticket_id)
+        for partition in partitions:
+            self.latest_ts.pop(partition, None)
+            self.last_offset.pop(partition, None)
+        self.loaded -= partitions
+        return len(gone)
+
+
+class HealthCollector(Collector):
+    """The worker's own health, read at scrape time (nothing per event)."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+
+    def collect(self) -> Iterator[Any]:
+        worker, state = self.worker, self.worker.state
+        app = worker.app
+        g = GaugeMetricFamily
+        owned = g("servicepulse_worker_partitions", "interaction partitions owned (loaded)")
+        owned.add_metric([], len(state.loaded))
+        yield owned
+        tickets = g("servicepulse_worker_tickets", "tickets held in memory (all states)")
+        tickets.add_metric([], len(state.engine.tickets))
+        yield tickets
+        clock = g("servicepulse_worker_clock_seconds", "engine clock (POSIX seconds)")
+        clock.add_metric([], state.engine.now if state.engine.now > -INF else 0.0)
+        yield clock
+        lag = g("servicepulse_worker_consumer_lag", "messages not yet processed", labels=["partition"])
+        for partition, end in sorted(worker.highwaters().items()):
+            if end is not None:
+                done = state.last_offset.get(partition, -1) + 1
+                lag.add_metric([str(partition)], max(0, end - done))
+        yield lag
+        ready = g("servicepulse_worker_ready", "1 when partitions are assigned and recovered")
+        ready.add_metric([], 1.0 if worker.ready else 0.0)
+        yield ready
+        c = CounterMetricFamily
+        for name, help_, value in (
+            ("servicepulse_worker_batches", "batches processed", state.batches),
+            ("servicepulse_worker_messages", "messages processed", state.events),
+            ("servicepulse_worker_state_writes", "ticket states written", state.state_writes),
+            ("servicepulse_worker_dead_letters", "messages sent to the DLQ", worker.dlq_sent),
+            ("servicepulse_worker_rebalances", "partition assignments seen", worker.rebalances),
+        ):
+            family = c(name, help_)
+            family.add_metric([], value)
+            yield family
+        recovery = g("servicepulse_worker_recovery_seconds", "duration of the last state load")
+        recovery.add_metric([], worker.recovery_seconds)
+        yield recovery
+        monitor = getattr(app, "monitor", None)
+        if monitor is not None:
+            for name, attr, help_ in (
+                ("faust_messages_received", "messages_received_total", "Faust: messages read"),
+                ("faust_events", "events_total", "Faust: stream events"),
+                ("faust_messages_sent", "messages_sent", "Faust: messages produced"),
+            ):
+                family = c(name, help_)
+                family.add_metric([], float(getattr(monitor, attr, 0) or 0))
+                yield family
+            for name, attr, help_ in (
+                ("faust_events_per_second", "events_s", "Faust: stream events per second"),
+                ("faust_messages_active", "messages_active", "Faust: messages in flight"),
+            ):
+                family = g(name, help_)
+                family.add_metric([], float(getattr(monitor, attr, 0) or 0))
+                yield family
+            latency = g("faust_commit_latency_seconds", "Faust: mean of recent commit latencies")
+            commits = list(getattr(monitor, "commit_latency", ()) or ())
+            latency.add_metric([], sum(commits) / len(commits) if commits else 0.0)
+            yield latency
+
+
+class Worker:
+    """The Faust app around a :class:`State`."""
+
+    def __init__(self, settings: Settings, policies: PolicySet, partitions: int) -> None:
+        import faust
+
+        self.settings = settings
+        self.partitions = partitions
+        self.state = State(settings, policies)
+        self.ready = False
+        self.rebalances = 0
+        self.dlq_sent = 0
+        self.recovery_seconds = 0.0
+        self.started = time.time()
+        clock = settings.clock
+        grace = settings.grace
+        engine = self.state.engine
+        if clock == "wall":
+            self.state.exporter.watch(engine, now=lambda: time.time() - grace)
+        else:
+            self.state.exporter.watch(engine, now=lambda: engine.now)
+        self.state.exporter.registry.register(HealthCollector(self))
+
+        self.app = app = faust.App(
+            settings.app_id,
+            broker=settings.faust_broker,
+            store="rocksdb://" if settings.store == "rocksdb" else "memory://",
+            datadir=settings.data_dir,
+            autodiscover=False,
+            web_enabled=True,
+            web_bind=settings.host,
+            web_host=settings.host,
+            web_port=settings.port,
+            web_in_thread=False,
+            topic_partitions=partitions,
+            topic_replication_factor=settings.replication,
+            topic_disable_leader=True,
+            consumer_auto_offset_reset="earliest",
+            table_standby_replicas=0,
+            stream_buffer_maxsize=max(4096, 2 * settings.batch),
+            broker_max_poll_records=max(500, settings.batch),
+            producer_acks=-1,
+            producer_linger=0.005,
+        )
+        self.topic = app.topic(
+            settings.topic,
+            key_serializer="raw",
+            value_serializer="raw",
+            partitions=partitions,
+        )
+        self.dlq = app.topic(
+            settings.dlq_topic, key_serializer="raw", value_serializer="raw", partitions=partitions
+        )
+        self.table = app.Table(
+            TABLE,
+            partitions=partitions,
+            key_type=bytes,
+            value_type=bytes,
+            recovery_buffer_size=10_000,
+        )
+        self.table.on_recover(self._on_recovered)
+        app.agent(self.topic, name="servicepulse-interactions")(self._agent)
+        app.timer(settings.tick)(self._tick)
+        app.on_partitions_revoked.connect(self._on_revoked)
+        app.on_partitions_assigned.connect(self._on_assigned)
+
+        async def metrics_view(web: Any, request: Any) -> Any:
+            return await self._metrics_view(web, request)
+
+        async def health_view(web: Any, request: Any) -> Any:
+            return await self._health_view(web, request)
+
+        app.page("/metrics")(metrics_view)
+        app.page("/health")(health_view)
+
+    # ---- the agent -----------------------------------------------------------------------------
+
+    async def _agent(self, stream: Any) -> None:
+        settings = self.settings
+        async for events in stream.take_events(settings.batch, within=settings.batch_within):
+            self._batch(events)
+
+    def _batch(self, events: Sequence[Any]) -> None:
+        state = self.state
+        state.process([event.message for event in events], time.time())
+        if self.settings.clock == "event":
+            self._advance_event_clock()
+        self._flush()
+
+    def _advance_event_clock(self) -> None:
+        now = self.state.watermark(self.highwaters())
+        if now is not None:
+            self.state.advance(now)
+
+    async def _tick(self) -> None:
+        if not self.ready:
+            return
+        if self.settings.clock == "wall":
+            self.state.advance(time.time() - self.settings.grace)
+        else:
+            self._advance_event_clock()
+        self._flush()
+
+    def _flush(self) -> None:
+        """Write touched tickets to the changelog, rejected messages to the DLQ."""
+        state = self.state
+        send = self.table.changelog_topic.send_soon
+        writes = 0
+        for partition, key, value in state.take_touched():
+            send(
+                key=key,
+                value=value,
+                partition=partition,
+                key_serializer="raw",
+                value_serializer="raw",
+            )
+            writes += 1
+        state.state_writes += writes
+        if state.dead_letters:
+            for key, raw, reason, source in state.dead_letters:
+                self.dlq.send_soon(
+                    key=key,
+                    value=raw,
+                    headers=[(REASON_HEADER, reason.encode()), (SOURCE_HEADER, source.encode())],
+                    key_serializer="raw",
+                    value_serializer="raw",
+                )
+            self.dlq_sent += len(state.dead_letters)
+            state.dead_letters.clear()
+
+    # ---- partitions ----------------------------------------------------------------------------
+
+    def owned_partitions(self) -> set[int]:
+        topic = self.settings.topic
+        try:
+            actives = self.app.assignor.assigned_actives()
+        except Exception:  # noqa: BLE001 - not assigned yet
+            return set()
+        return {tp.partition for tp in actives if tp.topic == topic}
+
+    def highwaters(self) -> dict[int, int | None]:
+        consumer = self.app.consumer
+        topic = self.settings.topic
+        result: dict[int, int | None] = {}
+        from faust.types import TP
+
+        for partition in self.state.loaded:
+            try:
+                result[partition] = consumer.highwater(TP(topic, partition))
+            except Exception:  # noqa: BLE001 - the consumer may be mid-rebalance
+                result[partition] = None
+        return result
+
+    async def _on_revoked(self, app: Any, revoked: set[Any], **_: Any) -> None:
+        self.ready = False
+        self._flush()
+        await self.app.producer.flush()
+        gone = {tp.partition for tp in revoked if tp.topic == self.settings.topic}
+        gone &= self.state.loaded
+        if gone:
+            dropped = self.state.drop(gone)
+            log.info("revoked partitions %s: dropped %d tickets", sorted(gone), dropped)
+
+    async def _on_assigned(self, app: Any, assigned: set[Any], **_: Any) -> None:
+        self.rebalances += 1
+        owned = {tp.partition for tp in assigned if tp.topic == self.settings.topic}
+        stale = self.state.loaded - owned
+        if stale:  # revoked without a revocation callback (e.g. lost membership)
+            self.state.drop(stale)
+
+    async def _on_recovered(self) -> None:
+        started = time.monotonic()
+        owned = self.owned_partitions()
+        stale = self.state.loaded - owned
+        if stale:
+            self.state.drop(stale)
+        new = owned - self.state.loaded
+        count = 0
+        if new:
+            items = self.table.data.items()
+            count = self.state.load(items, new)
+            await asyncio.sleep(0)
+        self.recovery_seconds = time.monotonic() - started
+        self.ready = True
+        log.warning(
+            "partitions %s owned; loaded %d tickets of %s in %.2fs",
+            sorted(owned),
+            count,
+            sorted(new),
+            self.recovery_seconds,
+        )
+
+    # ---- web -----------------------------------------------------------------------------------
+
+    def exposition(self) -> bytes:
+        return self.state.exporter.exposition()
+
+    async def _metrics_view(self, web: Any, request: Any) -> Any:
+        return web.bytes(self.exposition(), content_type=CONTENT_TYPE_LATEST.split(";")[0])
+
+    async def _health_view(self, web: Any, request: Any) -> Any:
+        state = self.state
+        status = "ok" if self.ready else "starting"
+        if self.app.should_stop:
+            status = "stopping"
+        body = {
+            "status": status,
+            "app_id": self.settings.app_id,
+            "topic": self.settings.topic,
+            "partitions": sorted(state.loaded),
+            "tickets": len(state.engine.tickets),
+            "open_tickets": len(state.engine.open),
+            "events": state.events,
+            "clock": self.settings.clock,
+            "engine_now": state.engine.now if state.engine.now > -INF else None,
+            "uptime_seconds": round(time.time() - self.started, 3),
+        }
+        return web.json(body, status=200 if status != "stopping" else 503)
+
+
+def open_counts(engine: Engine) -> dict[str, int]:
+    """Open tickets per team (a small helper for tests and the health page)."""
+    counts: dict[str, int] = defaultdict(int)
+    for ticket in engine.open.values():
+        if ticket.state == OPEN:
+            counts[ticket.team] += 1
+    return dict(counts)
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UserError(f"cannot serve /metrics on {host}:{port}: {exc.strerror}") from None
+
+
+def command(args: argparse.Namespace) -> int:
+    settings = resolve(args, WORKER_OPTIONS)
+    policies = load_policies(settings.policy)
+    _check_port(settings.host, settings.port)
+    partitions = settings.partitions
+    if args.create_topics:
+        from streams.topics import ensure_topics
+
+        topics = ensure_topics(settings)
+        actual = topics[settings.topic].partitions
+        if actual and actual != partitions:
+            log.warning("%s has %d partitions (not %d): following the topic",
+                        settings.topic, actual, partitions)  # fmt: skip
+            partitions = actual
+    if settings.store == "rocksdb":
+        try:
+            import rocksdict  # noqa: F401
+        except ImportError:
+            raise UserError("--store rocksdb needs rocksdict (pip install rocksdict)") from None
+    import faust
+
+    worker = Worker(settings, policies, partitions)
+    faust_worker = faust.Worker(
+        worker.app,
+        loglevel=settings.log_level.upper(),
+        quiet=True,
+        redirect_stdouts=False,
+    )
+    faust_worker.execute_from_commandline()  # runs until SIGTERM/SIGINT, then exits
+    return 0
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "worker",
+        help="the Faust worker: Kafka interactions -> engine -> /metrics",
+        description="Consume the interaction topic with Faust, run the engine (state kept "
+        "in a changelog-backed table), forward rejected events to the dead-letter topic, "
+        "count SLA breaches on a timer, and serve /metrics and /health. Every option can "
+        "also be set by the SERVICEPULSE_* variable shown.",
+    )
+    add_options(parser, WORKER_OPTIONS)
+    parser.add_argument(
+        "--create-topics",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="create the interaction and dead-letter topics if missing (default: yes)",
+    )
+    parser.set_defaults(func=command)
