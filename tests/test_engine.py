@@ -467,3 +467,25 @@ def test_expire_forgets_closed_tickets_and_rejects_orphans_after_retention() -> 
     assert dead == [(orphan, "no_ticket")]
     assert sink.count("events_rejected", ("no_ticket",)) == 1
     assert engine.gauges(at("2026-11-25 00:00")).orphan_events == 0
+
+
+def test_complaints_are_counted_and_their_resolution_time_observed() -> None:
+    _, sink = replay(
+        created("c", "2026-11-23 09:00", category="complaint", **VIP),
+        reply("c", "2026-11-23 09:05"),
+        event("ticket.resolved", "c", "2026-11-23 09:50"),  # 50 min
+        created("i", "2026-11-23 09:00", **VIP),  # an inquiry: not a complaint
+        event("ticket.resolved", "i", "2026-11-23 09:10"),
+    )
+    assert sink.count("complaints", ("billing", "email")) == 1
+    assert sink.count("complaints") == 1
+    assert sink.observed("complaint_resolution_seconds") == [(("billing",), 3000.0)]
+
+
+def test_outcome_series_exist_at_zero_before_the_first_outcome() -> None:
+    # increase() misses a series' first sample: met/breached start at 0 for a new label set
+    _, sink = replay(created("t", "2026-11-23 09:00", **VIP))
+    for target in ("first_response", "next_reply", "resolution"):
+        for outcome in ("met", "breached"):
+            key = ("sla_outcomes", ("billing", "urgent", "vip", target, outcome))
+            assert key in sink.counts and sink.counts[key] == 0
