@@ -20,6 +20,7 @@ COMMANDS = (
     "streams.worker",
     "streams.simulate",
     "streams.topics",
+    "streams.stack",
     "dashboards.command",
 )
 
