@@ -31,8 +31,16 @@ from streams.settings import Settings, add_options, resolve
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
 
 EVENTS_PER_TICKET = 7.9  # mean events per contact in the simulator's model (measured)
-SIM_OPTIONS = ("broker", "topic", "dlq_topic", "partitions", "replication", "retention",
-               "dlq_retention", "app_id")  # fmt: skip
+SIM_OPTIONS = (
+    "broker",
+    "topic",
+    "dlq_topic",
+    "partitions",
+    "replication",
+    "retention",
+    "dlq_retention",
+    "app_id",
+)
 
 
 def producer(settings: Settings, **extra: Any) -> Any:
@@ -139,7 +147,9 @@ def run(
         if errors:
             raise errors[0]
     except KafkaError as exc:
-        raise UserError(f"producing to {settings.topic} on {settings.broker} failed: {exc}") from None
+        raise UserError(
+            f"producing to {settings.topic} on {settings.broker} failed: {exc}"
+        ) from None
     finally:
         kafka.close(timeout=10)
     elapsed = time.monotonic() - began
@@ -233,30 +243,55 @@ def register(sub: Any) -> None:
         default=None,
         help="contacts per hour at the daily peak (instead of --rate; daily profile applies)",
     )
-    parser.add_argument("--duration", type=float, default=None,
-                        help="stop after this many wall seconds (default: no limit)")  # fmt: skip
-    parser.add_argument("--events", type=int, default=None,
-                        help="stop after this many events (default: no limit)")  # fmt: skip
+    parser.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help="stop after this many wall seconds (default: no limit)",
+    )
+    parser.add_argument(
+        "--events", type=int, default=None, help="stop after this many events (default: no limit)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
     parser.add_argument("--scenario", choices=SCENARIOS, default="normal")
-    parser.add_argument("--outage-team", default="technical",
-                        help="team that stops answering in the outage scenario")  # fmt: skip
-    parser.add_argument("--outage-start", type=float, default=0.0,
-                        help="outage start, simulated seconds after now")  # fmt: skip
-    parser.add_argument("--outage-end", type=float, default=None,
-                        help="outage end, simulated seconds after now (default: never)")  # fmt: skip
-    parser.add_argument("--speed", type=float, default=1.0,
-                        help="simulated seconds per wall second (default 1: event times = "
-                        "wall time)")  # fmt: skip
-    parser.add_argument("--backfill", type=float, default=0.0, metavar="SECONDS",
-                        help="start the simulation this many seconds in the past and send that "
-                        "part at once")  # fmt: skip
-    parser.add_argument("--fast", action="store_true",
-                        help="no pacing: send as fast as possible")  # fmt: skip
-    parser.add_argument("--file", metavar="JSONL",
-                        help="produce the lines of this JSONL file instead of simulating")  # fmt: skip
-    parser.add_argument("--out", metavar="JSONL",
-                        help="also write every event sent to this JSONL file (for replay)")  # fmt: skip
-    parser.add_argument("--create-topics", action=argparse.BooleanOptionalAction, default=True,
-                        help="create the topics if missing (default: yes)")  # fmt: skip
+    parser.add_argument(
+        "--outage-team",
+        default="technical",
+        help="team that stops answering in the outage scenario",
+    )
+    parser.add_argument(
+        "--outage-start", type=float, default=0.0, help="outage start, simulated seconds after now"
+    )
+    parser.add_argument(
+        "--outage-end",
+        type=float,
+        default=None,
+        help="outage end, simulated seconds after now (default: never)",
+    )
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        help="simulated seconds per wall second (default 1: event times = wall time)",
+    )
+    parser.add_argument(
+        "--backfill",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="start the simulation this many seconds in the past and send that part at once",
+    )
+    parser.add_argument("--fast", action="store_true", help="no pacing: send as fast as possible")
+    parser.add_argument(
+        "--file", metavar="JSONL", help="produce the lines of this JSONL file instead of simulating"
+    )
+    parser.add_argument(
+        "--out", metavar="JSONL", help="also write every event sent to this JSONL file (for replay)"
+    )
+    parser.add_argument(
+        "--create-topics",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="create the topics if missing (default: yes)",
+    )
     parser.set_defaults(func=command)

@@ -96,9 +96,7 @@ def ensure_topics(settings: Settings) -> dict[str, TopicState]:
             except TopicAlreadyExistsError:
                 time.sleep(1.0)  # another worker won the race; let its metadata settle
             counts.update(_partition_counts(admin, list(missing)))
-        states = {
-            name: TopicState(name, counts.get(name, 0), name in missing) for name in specs
-        }
+        states = {name: TopicState(name, counts.get(name, 0), name in missing) for name in specs}
         changelog = _partition_counts(admin, [settings.changelog_topic])
         if changelog:
             states[settings.changelog_topic] = TopicState(

@@ -1,0 +1,477 @@
+"""Benchmarks of ``servicepulse worker`` against a local broker (figures, not tests).
+
+    deploy/kafka/kafka.sh start
+    python bench/worker.py --broker 127.0.0.1:9092            # all four
+    python bench/worker.py --broker 127.0.0.1:9092 --only throughput --events 300000
+
+1. throughput: N simulated events are put on a fresh 4-partition topic; then, each pinned
+   to one core (``--core``), (a) a bare aiokafka consume-and-decode loop (orjson) reads
+   them, (b) the same loop also running the engine (no Faust), (c) ``servicepulse worker``
+   (memory store) consumes them; events/s of each and the worker / bare-loop ratio.
+2. latency: events produced at a steady ``--rate`` (time-stamped when sent) to a wall-clock
+   worker; for every event, the time from its send to the first /metrics scrape (every
+   ``--scrape`` s) whose processed+rejected count covers it. p50 / p99.
+3. recovery: ``--open`` tickets created and left open; the worker is stopped and a new
+   one (empty memory store: the whole changelog is read) started: seconds from the
+   process start to /health "ok" with every ticket loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+
+import orjson
+from prometheus_client.parser import text_string_to_metric_families
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from streams.engine import Engine  # noqa: E402
+from streams.events import Rejected, decode, validate  # noqa: E402
+from streams.exporter import Exporter  # noqa: E402
+from streams.policy import DEFAULT_POLICY_SET  # noqa: E402
+from streams.simulator import ContactCentre, SimConfig, iso  # noqa: E402
+
+PARTITIONS = 4
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def create_topics(bootstrap: str, *names: str) -> None:
+    from kafka.admin import KafkaAdminClient
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        spec = {"num_partitions": PARTITIONS, "replication_factor": 1}
+        admin.create_topics({name: spec for name in names}, wait_for_metadata=True)
+    finally:
+        admin.close()
+
+
+def delete_topics(bootstrap: str, prefix: str) -> None:
+    from kafka.admin import KafkaAdminClient
+
+    with contextlib.suppress(Exception):
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+        try:
+            names = [t for t in admin.list_topics() if t.startswith(prefix)]
+            if names:
+                admin.delete_topics(names)
+        finally:
+            admin.close()
+
+
+def simulated(count: int, seed: int = 5) -> list[tuple[bytes, bytes]]:
+    start = time.time() - 30 * 86400
+    config = SimConfig(seed=seed, arrivals_per_hour=3000, flat_arrivals=True)
+    result = []
+    for event in ContactCentre(config, start).events():
+        result.append((event["ticket_id"].encode(), orjson.dumps(event)))
+        if len(result) >= count:
+            break
+    return result
+
+
+def produce(bootstrap: str, topic: str, messages: list[tuple[bytes, bytes]]) -> None:
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=20, batch_size=512 * 1024
+    )
+    for key, value in messages:
+        producer.send(topic, key=key, value=value)
+    producer.flush()
+    producer.close()
+
+
+def pin(core: int | None) -> None:
+    if core is not None and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {core})
+
+
+# ---- bare loops ---------------------------------------------------------------------------------
+
+
+async def _bare(bootstrap: str, topic: str, total: int, engine: Engine | None) -> float:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=4 << 20,
+        fetch_max_bytes=16 << 20,
+    )
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        seen = 0
+        started = None
+        loads = orjson.loads
+        while seen < total:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            if started is None:
+                started = time.perf_counter()
+            for records in batches.values():
+                for record in records:
+                    if engine is None:
+                        loads(record.value)
+                    else:
+                        try:
+                            event = validate(decode(record.value))
+                        except Rejected as rejected:
+                            engine.reject(record.value, rejected.reason)
+                        else:
+                            engine.advance(event.ts)
+                            engine.apply(event, record.value)
+                seen += len(records)
+        assert started is not None
+        return seen / (time.perf_counter() - started)
+    finally:
+        await consumer.stop()
+
+
+def bare_rate(bootstrap: str, topic: str, total: int, with_engine: bool) -> float:
+    engine = Engine(DEFAULT_POLICY_SET, Exporter()) if with_engine else None
+    return asyncio.run(_bare(bootstrap, topic, total, engine))
+
+
+# ---- the worker ---------------------------------------------------------------------------------
+
+
+class Worker:
+    def __init__(
+        self, bootstrap: str, topic: str, app_id: str, data: Path, core: int | None, *options: str
+    ) -> None:
+        self.port = free_port()
+        cmd = [
+            sys.executable,
+            "-m",
+            "streams.cli",
+            "worker",
+            "--broker",
+            bootstrap,
+            "--topic",
+            topic,
+            "--dlq-topic",
+            topic + ".dlq",
+            "--app-id",
+            app_id,
+            "--port",
+            str(self.port),
+            "--data-dir",
+            str(data),
+            *options,
+        ]
+        if core is not None:
+            cmd = ["taskset", "-c", str(core), *cmd]
+        self.log = open(data.parent / f"{app_id}-{self.port}.log", "wb")  # noqa: SIM115
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def get(self, path: str) -> bytes | None:
+        try:
+            url = f"http://127.0.0.1:{self.port}{path}"
+            with urllib.request.urlopen(url, timeout=10) as response:
+                body: bytes = response.read()
+                return body
+        except OSError:
+            return None
+
+    def health(self) -> dict[str, Any]:
+        body = self.get("/health")
+        return json.loads(body) if body else {}
+
+    def counts(self) -> dict[str, float]:
+        body = self.get("/metrics")
+        result: dict[str, float] = {}
+        if body is None:
+            return result
+        for family in text_string_to_metric_families(body.decode()):
+            for s in family.samples:
+                result[s.name] = result.get(s.name, 0.0) + s.value
+        return result
+
+    def processed(self) -> float:
+        body = self.get("/health")
+        return float(json.loads(body)["events"]) if body else 0.0
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+def wait(predicate: Any, timeout: float, step: float = 0.05) -> float:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if predicate():
+            return time.perf_counter()
+        time.sleep(step)
+    raise SystemExit("benchmark timed out")
+
+
+def worker_rate(args: argparse.Namespace, topic: str, tmp: Path, total: int) -> float:
+    worker = Worker(
+        args.broker,
+        topic,
+        f"bench-{uuid.uuid4().hex[:6]}",
+        tmp / "tp",
+        args.core,
+        "--store",
+        "memory",
+        "--clock",
+        "event",
+        *args.worker_option,
+    )
+    try:
+        wait(lambda: worker.processed() > 0, 120, 0.01)
+        first_seen = time.perf_counter()
+        first = worker.processed()
+        done = wait(lambda: worker.processed() >= total, 600, 0.05)
+        return (total - first) / (done - first_seen)
+    finally:
+        worker.stop()
+
+
+def throughput(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
+    topic = f"bench-tp-{uuid.uuid4().hex[:6]}"
+    create_topics(args.broker, topic, topic + ".dlq")
+    produce(args.broker, topic, simulated(args.events))
+    results: dict[str, float] = {}
+    try:
+        for _ in range(args.repeat):
+            code = (
+                f"import sys; sys.path.insert(0, {str(REPO)!r}); "
+                f"from bench.worker import bare_rate, pin; pin({args.core}); "
+                f"print(bare_rate({args.broker!r}, {topic!r}, {args.events}, {{}}))"
+            )
+            for name, engine in (("bare", False), ("bare+engine", True)):
+                out = subprocess.run(
+                    [sys.executable, "-c", code.format(engine)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                    cwd=REPO,
+                )
+                results[name] = max(results.get(name, 0.0), float(out.stdout.strip()))
+            results["worker"] = max(
+                results.get("worker", 0.0), worker_rate(args, topic, tmp, args.events)
+            )
+    finally:
+        delete_topics(args.broker, topic)
+    results["ratio"] = results["worker"] / results["bare"]
+    return results
+
+
+def latency(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
+    from kafka import KafkaProducer
+
+    topic = f"bench-lat-{uuid.uuid4().hex[:6]}"
+    create_topics(args.broker, topic, topic + ".dlq")
+    worker = Worker(
+        args.broker,
+        topic,
+        f"bench-{uuid.uuid4().hex[:6]}",
+        tmp / "lat",
+        args.core,
+        "--store",
+        "memory",
+        "--clock",
+        "wall",
+        *args.worker_option,
+    )
+    total = int(args.rate * args.seconds)
+    sent_at: list[float] = []
+    try:
+        wait(lambda: worker.health().get("status") == "ok", 120, 0.1)
+        config = SimConfig(seed=9, arrivals_per_hour=args.rate * 3600 / 7.9, flat_arrivals=True)
+        events = ContactCentre(config, time.time()).events()
+        producer = KafkaProducer(bootstrap_servers=args.broker, acks="all", linger_ms=2)
+        stop = threading.Event()
+        visible: list[tuple[float, float]] = []
+
+        def scrape() -> None:
+            while not stop.is_set():
+                counts = worker.counts()
+                n = (
+                    counts.get("servicepulse_events_processed_total", 0.0)
+                    + counts.get("servicepulse_events_rejected_total", 0.0)
+                    + counts.get("servicepulse_events_duplicate_total", 0.0)
+                )
+                visible.append((time.perf_counter(), n))
+                time.sleep(args.scrape)
+
+        scraper = threading.Thread(target=scrape)
+        scraper.start()
+        began = time.perf_counter()
+        for n in range(total):
+            due = began + n / args.rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            event = next(events)
+            now = time.time()
+            event["ts"] = iso(now)
+            sent_at.append(time.perf_counter())
+            producer.send(topic, key=event["ticket_id"].encode(), value=orjson.dumps(event))
+            if n % 20 == 19:
+                producer.flush()
+        producer.flush()
+        wait(lambda: bool(visible) and visible[-1][1] >= total, 60, 0.1)
+        stop.set()
+        scraper.join()
+        producer.close()
+    finally:
+        worker.stop()
+        delete_topics(args.broker, topic)
+    lat: list[float] = []
+    index = 0
+    for at, count in visible:
+        while index < len(sent_at) and index < count:
+            lat.append(at - sent_at[index])
+            index += 1
+    lat.sort()
+    return {
+        "p50": lat[len(lat) // 2],
+        "p99": lat[int(len(lat) * 0.99)],
+        "max": lat[-1],
+        "events": float(len(lat)),
+        "achieved_rate": total / (sent_at[-1] - sent_at[0]),
+    }
+
+
+def recovery(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
+    topic = f"bench-rec-{uuid.uuid4().hex[:6]}"
+    create_topics(args.broker, topic, topic + ".dlq")
+    app = f"bench-{uuid.uuid4().hex[:6]}"
+    now = iso(time.time() - 3600)
+    messages = [
+        (
+            f"R{n}".encode(),
+            orjson.dumps(
+                {
+                    "event_id": f"r{n}",
+                    "type": "ticket.created",
+                    "ticket_id": f"R{n}",
+                    "ts": now,
+                    "team": ("billing", "technical", "sales")[n % 3],
+                    "channel": "email",
+                    "priority": "normal",
+                    "customer_id": f"C{n}",
+                }
+            ),
+        )
+        for n in range(args.open)
+    ]
+    produce(args.broker, topic, messages)
+    results: dict[str, float] = {}
+    try:
+        for store in ("memory", "rocksdb"):
+            data = tmp / f"rec-{store}"
+            first = Worker(
+                args.broker,
+                topic,
+                app + store,
+                data,
+                args.core,
+                "--store",
+                store,
+                "--clock",
+                "wall",
+                *args.worker_option,
+            )
+            wait(lambda w=first: w.processed() >= args.open, 600, 0.2)  # type: ignore[misc]
+            time.sleep(4)  # committed
+            first.stop()
+            again = Worker(
+                args.broker,
+                topic,
+                app + store,
+                data,
+                args.core,
+                "--store",
+                store,
+                "--clock",
+                "wall",
+                *args.worker_option,
+            )
+            done = wait(
+                lambda w=again: (
+                    w.health().get("status") == "ok"  # type: ignore[misc]
+                    and w.health().get("open_tickets") == args.open
+                ),
+                600,
+                0.05,
+            )
+            results[f"{store}_restart_to_ready_s"] = done - again.started
+            results[f"{store}_load_s"] = again.counts().get(
+                "servicepulse_worker_recovery_seconds", 0.0
+            )
+            again.stop()
+    finally:
+        delete_topics(args.broker, topic)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--broker", default=os.environ.get("SERVICEPULSE_BROKER", "127.0.0.1:9092"))
+    parser.add_argument("--only", choices=("throughput", "latency", "recovery"), action="append")
+    parser.add_argument("--events", type=int, default=300_000, help="throughput: events")
+    parser.add_argument("--repeat", type=int, default=1, help="throughput: runs (best kept)")
+    parser.add_argument("--core", type=int, default=1, help="CPU core to pin consumers to")
+    parser.add_argument("--rate", type=float, default=2000.0, help="latency: events/s")
+    parser.add_argument("--seconds", type=float, default=30.0, help="latency: duration")
+    parser.add_argument("--scrape", type=float, default=0.1, help="latency: scrape interval")
+    parser.add_argument("--open", type=int, default=100_000, help="recovery: open tickets")
+    parser.add_argument(
+        "--worker-option",
+        action="append",
+        default=[],
+        help="extra option for the worker (repeatable)",
+    )
+    args = parser.parse_args()
+    only = args.only or ["throughput", "latency", "recovery"]
+    report: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="sp-bench-") as tmp_dir:
+        tmp = Path(tmp_dir)
+        for name, run in (("throughput", throughput), ("latency", latency), ("recovery", recovery)):
+            if name in only:
+                report[name] = run(args, tmp)
+                print(
+                    f"{name}: " + ", ".join(f"{k}={v:,.3f}" for k, v in report[name].items()),
+                    flush=True,
+                )
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
