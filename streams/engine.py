@@ -135,6 +135,8 @@ class Engine:
             ticket.held.append(event.data)
             self._held += 1
             return None
+        if ticket.state == OPEN:
+            self._catch_up(ticket, event.ts)
         reason = self._accept(ticket, event)
         if reason is not None:
             if ticket.state == ORPHAN and not ticket.held:
@@ -169,14 +171,15 @@ class Engine:
 
     # ---- the clock ---------------------------------------------------------------------------
 
-    def advance(self, now: float) -> int:
+    def advance(self, now: float) -> list[str]:
         """Move the clock to ``now``; count every breach whose deadline is before it.
 
-        Returns the number of breaches counted.
+        Returns the ids of the tickets a breach was counted for (their state changed).
         """
         if now > self.now:
             self.now = now
-        heap, breaches = self._deadlines, 0
+        heap = self._deadlines
+        breached: list[str] = []
         while heap and heap[0][0] < now:
             deadline, ticket_id, target = heapq.heappop(heap)
             ticket = self.open.get(ticket_id)
@@ -187,8 +190,21 @@ class Engine:
                 continue  # stale entry: the clock stopped, paused or moved since
             clock.breached = True
             self._outcome(ticket, target, "breached")
-            breaches += 1
-        return breaches
+            breached.append(ticket_id)
+        return breached
+
+    def _catch_up(self, ticket: Ticket, ts: float) -> None:
+        """Count the ticket's breaches whose deadlines lie before its next event at ``ts``.
+
+        Replay's clock passes them before the event anyway; a live clock may
+        lag behind the event time (the worker's grace, partitions read at
+        different speeds), and the breach must still be counted before the
+        event changes the ticket (e.g. under the team before a transfer).
+        """
+        for target, clock in enumerate(ticket.clocks):
+            if clock is not None and clock.running and not clock.breached and clock.deadline < ts:
+                clock.breached = True  # its deadline-queue entry is now stale
+                self._outcome(ticket, target, "breached")
 
     def expire(self, now: float, retention: float = 7 * 86400.0) -> list[str]:
         """Forget tickets nothing more can happen to; returns their ids.

@@ -42,14 +42,14 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from streams.engine import Engine, FactSink, RejectHook
+from streams.engine import Engine
 from streams.errors import UserError
 from streams.events import Rejected, decode, validate
 from streams.exporter import Exporter
 from streams.policy import PolicySet
 from streams.replay import load_policies
 from streams.settings import WORKER_OPTIONS, Settings, add_options, resolve
-from streams.ticket import INF, OPEN, Ticket
+from streams.ticket import INF, OPEN
 
 log = logging.getLogger("servicepulse.worker")
 
@@ -59,43 +59,14 @@ CLOCK_KEY = b"\x00clock:"  # + partition: [latest event ts, last offset] of that
 TABLE = "tickets"
 
 
-class TrackingEngine(Engine):
-    """The engine, noting which tickets a clock advance changed (their state must be saved).
-
-    ``catch_up`` counts the breaches of one ticket whose deadlines passed before an event
-    of that ticket: replay gets this from advancing its clock to every event's time; the
-    worker's clock cannot run ahead of partitions it has not read yet, so it catches each
-    ticket up on its own events instead (same condition, same labels).
-    """
-
-    def __init__(
-        self, policies: PolicySet, sink: FactSink, on_reject: RejectHook | None = None
-    ) -> None:
-        super().__init__(policies, sink, on_reject)
-        self.touched: set[str] = set()
-
-    def _outcome(self, ticket: Ticket, target: Any, outcome: str) -> None:
-        self.touched.add(ticket.ticket_id)
-        super()._outcome(ticket, target, outcome)
-
-    def catch_up(self, ticket_id: str, ts: float) -> None:
-        ticket = self.open.get(ticket_id)
-        if ticket is None:
-            return
-        clocks: Any = ticket.clocks  # a list indexed by target (or a dict by name)
-        for target, clock in clocks.items() if isinstance(clocks, dict) else enumerate(clocks):
-            if clock is not None and clock.running and not clock.breached and clock.deadline < ts:
-                clock.breached = True  # its deadline-queue entry is now stale, as in advance
-                self._outcome(ticket, target, "breached")
-
-
 class State:
     """Engine + partition bookkeeping, free of Faust (unit-testable)."""
 
     def __init__(self, settings: Settings, policies: PolicySet) -> None:
         self.settings = settings
         self.exporter = Exporter()
-        self.engine = TrackingEngine(policies, self.exporter, on_reject=self._rejected)
+        self.engine = Engine(policies, self.exporter, on_reject=self._rejected)
+        self.touched: set[str] = set()  # tickets whose state must be written to the changelog
         self.partition_of: dict[str, int] = {}
         self.loaded: set[int] = set()  # partitions whose state is in the engine
         self.latest_ts: dict[int, float] = {}  # per partition: latest event time seen
@@ -127,7 +98,7 @@ class State:
         Returns the ids of the tickets whose state changed.
         """
         engine = self.engine
-        touched = engine.touched
+        touched = self.touched
         partition_of = self.partition_of
         latest_ts = self.latest_ts
         last_offset = self.last_offset
@@ -148,7 +119,6 @@ class State:
             if ts > latest_ts.get(partition, -INF):
                 latest_ts[partition] = ts
             ticket_id = event.ticket_id
-            engine.catch_up(ticket_id, ts)
             if engine.apply(event, raw) is None:
                 observe_lag(wall - ts)
             if ticket_id in engine.tickets:
@@ -179,7 +149,7 @@ class State:
         return None if latest == -INF else latest
 
     def advance(self, now: float) -> None:
-        self.engine.advance(now)
+        self.touched.update(self.engine.advance(now))
 
     def take_touched(self) -> Iterator[tuple[int, bytes, bytes]]:
         """(partition, key, value) changelog records for the touched tickets (and clears them)."""
@@ -187,7 +157,7 @@ class State:
         tickets = engine.tickets
         partition_of = self.partition_of
         dumps = orjson.dumps
-        touched = engine.touched
+        touched = self.touched
         partitions = set()
         for ticket_id in touched:
             ticket = tickets.get(ticket_id)
@@ -232,7 +202,7 @@ class State:
         self.engine.drop_many(gone)
         for ticket_id in gone:
             del self.partition_of[ticket_id]
-            self.engine.touched.discard(ticket_id)
+            self.touched.discard(ticket_id)
         for partition in partitions:
             self.latest_ts.pop(partition, None)
             self.last_offset.pop(partition, None)

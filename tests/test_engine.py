@@ -489,3 +489,29 @@ def test_outcome_series_exist_at_zero_before_the_first_outcome() -> None:
         for outcome in ("met", "breached"):
             key = ("sla_outcomes", ("billing", "urgent", "vip", target, outcome))
             assert key in sink.counts and sink.counts[key] == 0
+
+
+def test_a_lagging_clock_still_counts_a_breach_before_the_ticket_changes() -> None:
+    # No advance() at all (a live clock behind the event time): the breach of the 15 min
+    # first-response deadline (09:15) is counted when the 09:20 transfer arrives, under the
+    # team that had the ticket then.
+    engine = Engine(parse_policy(POLICY), sink := RecordingSink())
+    engine.ingest(created("t", "2026-11-23 09:00", **VIP))
+    engine.ingest(
+        event(
+            "ticket.transferred", "t", "2026-11-23 09:20", from_team="billing", to_team="technical"
+        )
+    )
+    assert (
+        sink.count("sla_outcomes", ("billing", "urgent", "vip", "first_response", "breached")) == 1
+    )
+    assert engine.advance(at("2026-11-23 09:30")) == []  # not counted again
+    assert sink.outcomes() == {("first_response", "breached"): 1}
+
+
+def test_advance_returns_the_tickets_it_breached() -> None:
+    engine, _ = replay(
+        created("a", "2026-11-23 09:00", **VIP), created("b", "2026-11-23 09:10", **VIP)
+    )
+    assert engine.advance(at("2026-11-23 09:16")) == ["a"]
+    assert engine.advance(at("2026-11-23 09:26")) == ["b"]
