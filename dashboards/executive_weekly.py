@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.models import dashboard as dm
 
 from . import lib
 from .lib import COUNT, RATIO, SECONDS, Target
 from .targets import (
+    ABANDON_BAD,
+    ABANDON_WARN,
     ATTAINMENT_FLOOR,
     ATTAINMENT_OBJECTIVE,
     CES_FLOOR,
@@ -19,6 +23,7 @@ from .targets import (
     NPS_FLOOR,
     NPS_GOAL,
     SlaTargets,
+    human,
 )
 
 UID = "servicepulse-executive-weekly"
@@ -29,10 +34,10 @@ WEEK_BEFORE = "7 days before"
 PREVIOUS = " offset 7d"
 
 INTRO = """\
-**Last 7 days against the 7 days before.** Each tile shows this week's figure and, below it,
-the week before. Green meets the goal, orange is below it, red needs attention; the goal of
-each figure is in its ⓘ description. Times are SLA-clock times (business hours of the SLA
-policy, paused periods excluded). A week with no data yet shows "no data yet".
+**Last 7 days against the 7 days before.** Each tile shows this week's figure next to the
+week before. Green meets the goal, orange is below it, red needs attention; the goal of each
+figure is in the description beside its title. Times are SLA-clock times (business hours of
+the SLA policy, paused periods excluded). A week with no data yet shows "no data yet".
 """
 
 
@@ -44,24 +49,19 @@ def _weekly(expr: str) -> list[Target]:
     ]
 
 
+# a recording-rule selector (its name has a colon), with its label matchers if any
+_RULE = re.compile(r"(?<![\w:])([a-z_]*:[\w:]+)(\{[^}]*\})?")
+
+
 def _offset(expr: str) -> str:
-    """``expr`` shifted a week back: every recording-rule selector or range gets ``offset 7d``."""
-    out = expr.replace("[7d])", f"[7d]{PREVIOUS})")
-    for name in (
-        ":servicepulse_csat:ratio_rate7d",
-        ":servicepulse_nps:score_rate7d",
-        ":servicepulse_ces:mean_rate7d",
-        ":servicepulse_fcr:ratio_rate7d",
-        ":servicepulse_first_response_seconds:p50_rate7d",
-        ":servicepulse_first_response_seconds:p90_rate7d",
-        ":servicepulse_resolution_seconds:p50_rate7d",
-        ":servicepulse_resolution_seconds:p90_rate7d",
-        ":servicepulse_complaints:increase7d",
-        ":servicepulse_tickets_created:increase7d",
-    ):
-        if out == name:
-            return out + PREVIOUS
-    return out
+    """``expr`` a week back: ``offset 7d`` after every recording-rule selector and 7-day range."""
+    out = _RULE.sub(lambda m: m.group(0) + PREVIOUS, expr)
+    return out.replace("[7d]", "[7d]" + PREVIOUS)
+
+
+def _by_team(rule: str) -> str:
+    """A per-team rule without its name, so that table columns join on ``team`` alone."""
+    return f"sum by (team) ({rule})"
 
 
 def _outcome_ratio() -> str:
@@ -163,26 +163,6 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             h=6,
         )
     )
-    for target, label in (("first_response", "First response"), ("resolution", "Resolution")):
-        seconds = sla.default.get(target)
-        goal = (
-            f" Orange from {sla.at_risk:.0%} of the default target ({seconds / 3600:g} h),"
-            " red from the target."
-            if seconds
-            else ""
-        )
-        for q, qname in (("p50", "median"), ("p90", "p90")):
-            d = d.with_panel(
-                lib.stat_panel(
-                    f"{label} time, {qname}",
-                    f"{label} time of the week ({FASTER[q]}).{goal}",
-                    _weekly(f":servicepulse_{target}_seconds:{q}_rate7d"),
-                    unit=SECONDS,
-                    steps=sla.time_steps(target),
-                    w=3,
-                    h=6,
-                )
-            )
     d = d.with_panel(
         lib.bars_panel(
             "SLA attainment by target",
@@ -192,7 +172,54 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             steps=lib.higher_is_better(ATTAINMENT_OBJECTIVE, ATTAINMENT_FLOOR),
             w=6,
             h=6,
-        ).max(1)
+        )
+        .max(1)
+        .decimals(1)
+    )
+    for target, label in (("first_response", "First response"), ("resolution", "Resolution")):
+        seconds = sla.default.get(target)
+        goal = (
+            f" Orange from {sla.at_risk:.0%} of the default target ({human(seconds)}),"
+            " red from the target."
+            if seconds
+            else ""
+        )
+        for q, qname in (("p50", "median"), ("p90", "p90")):
+            d = d.with_panel(
+                lib.stat_panel(
+                    f"{label}, {qname}",
+                    f"{label} time in SLA-clock time ({FASTER[q]}).{goal}",
+                    _weekly(f":servicepulse_{target}_seconds:{q}_rate7d"),
+                    unit=SECONDS,
+                    steps=sla.time_steps(target),
+                    w=6,
+                    h=6,
+                )
+            )
+    d = d.with_panel(
+        lib.stat_panel(
+            "Abandonment",
+            f"Phone and chat contacts abandoned before any response, as a share of those "
+            f"created. Goal below {ABANDON_WARN:.0%}; red from {ABANDON_BAD:.0%}.",
+            _weekly(":servicepulse_abandonment:ratio_rate7d"),
+            unit=RATIO,
+            steps=lib.lower_is_better(ABANDON_WARN, ABANDON_BAD),
+            decimals=1,
+            w=6,
+            h=6,
+        )
+    )
+    d = d.with_panel(
+        lib.stat_panel(
+            "Average open backlog",
+            "Tickets open at the same time, on average over the week.",
+            _weekly(":servicepulse_open_tickets:avg_over_time7d"),
+            unit=COUNT,
+            steps=lib.neutral(),
+            decimals=0,
+            w=6,
+            h=6,
+        )
     )
 
     d = d.with_row(lib.row("Volume and complaints"))
@@ -204,7 +231,7 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             unit=COUNT,
             steps=lib.neutral(),
             decimals=0,
-            w=4,
+            w=5,
             h=8,
         )
     )
@@ -227,7 +254,7 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             ],
             unit=COUNT,
             steps=lib.neutral(),
-            w=8,
+            w=9,
             h=8,
         )
         .decimals(0)
@@ -248,39 +275,29 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             unit=COUNT,
             steps=lib.neutral(),
             decimals=0,
-            w=4,
+            w=5,
             h=8,
         )
     )
     res = sla.default.get("resolution")
     d = d.with_panel(
         lib.stat_panel(
-            "Complaint resolution time",
-            "How fast complaints were resolved: median and p90 resolution time of complaint "
-            "tickets this week (SLA-clock time)."
+            "Complaint resolution",
+            "How fast complaints were resolved: median resolution time of complaint tickets "
+            "(SLA-clock time)."
             + (
                 f" Orange from {sla.at_risk:.0%} of the default resolution target"
-                f" ({res / 3600:g} h), red from the target."
+                f" ({human(res)}), red from the target."
                 if res
                 else ""
             ),
-            [
-                Target(
-                    "histogram_quantile(0.5, sum by (le) "
-                    "(increase(servicepulse_complaint_resolution_seconds_bucket[7d])))",
-                    "median",
-                    instant=True,
-                ),
-                Target(
-                    "histogram_quantile(0.9, sum by (le) "
-                    "(increase(servicepulse_complaint_resolution_seconds_bucket[7d])))",
-                    "p90",
-                    instant=True,
-                ),
-            ],
+            _weekly(
+                "histogram_quantile(0.5, sum by (le) "
+                "(increase(servicepulse_complaint_resolution_seconds_bucket[7d])))"
+            ),
             unit=SECONDS,
             steps=sla.time_steps("resolution"),
-            w=8,
+            w=5,
             h=8,
         )
     )
@@ -295,31 +312,31 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             [
                 (
                     "Contacts",
-                    Target("team:servicepulse_tickets_created:increase7d", table=True),
+                    Target(_by_team("team:servicepulse_tickets_created:increase7d"), table=True),
                     COUNT,
                     lib.neutral(),
                 ),
                 (
                     "CSAT",
-                    Target("team:servicepulse_csat:ratio_rate7d", table=True),
+                    Target(_by_team("team:servicepulse_csat:ratio_rate7d"), table=True),
                     RATIO,
                     lib.higher_is_better(CSAT_GOAL, CSAT_FLOOR),
                 ),
                 (
                     "NPS",
-                    Target("team:servicepulse_nps:score_rate7d", table=True),
+                    Target(_by_team("team:servicepulse_nps:score_rate7d"), table=True),
                     COUNT,
                     lib.higher_is_better(NPS_GOAL, NPS_FLOOR),
                 ),
                 (
                     "CES",
-                    Target("team:servicepulse_ces:mean_rate7d", table=True),
+                    Target(_by_team("team:servicepulse_ces:mean_rate7d"), table=True),
                     COUNT,
                     lib.higher_is_better(CES_GOAL, CES_FLOOR),
                 ),
                 (
                     "FCR",
-                    Target("team:servicepulse_fcr:ratio_rate7d", table=True),
+                    Target(_by_team("team:servicepulse_fcr:ratio_rate7d"), table=True),
                     RATIO,
                     lib.higher_is_better(FCR_GOAL, FCR_FLOOR),
                 ),
@@ -337,13 +354,15 @@ def build(sla: SlaTargets) -> dash.Dashboard:
                 ),
                 (
                     "First response, median",
-                    Target("team:servicepulse_first_response_seconds:p50_rate7d", table=True),
+                    Target(
+                        _by_team("team:servicepulse_first_response_seconds:p50_rate7d"), table=True
+                    ),
                     SECONDS,
                     sla.time_steps("first_response"),
                 ),
                 (
                     "Resolution, median",
-                    Target("team:servicepulse_resolution_seconds:p50_rate7d", table=True),
+                    Target(_by_team("team:servicepulse_resolution_seconds:p50_rate7d"), table=True),
                     SECONDS,
                     sla.time_steps("resolution"),
                 ),

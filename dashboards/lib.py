@@ -31,6 +31,9 @@ from grafana_foundation_sdk.models import text as tm
 # the data sources under these uids, the boards refer to them.
 PROMETHEUS_UID = "servicepulse-prometheus"
 ALERTMANAGER_UID = "servicepulse-alertmanager"
+# names as well: Grafana's Alert groups panel names its Alertmanager by data source name
+PROMETHEUS_NAME = "ServicePulse Prometheus"
+ALERTMANAGER_NAME = "ServicePulse Alertmanager"
 PROMETHEUS = dm.DataSourceRef(type_val="prometheus", uid=PROMETHEUS_UID)
 ALERTMANAGER = dm.DataSourceRef(type_val="alertmanager", uid=ALERTMANAGER_UID)
 
@@ -304,7 +307,7 @@ def alerts_panel(title: str, description: str, labels: str, *, w: int = 12, h: i
         .title(title)
         .description(description)
         .datasource(ALERTMANAGER)
-        .alertmanager(ALERTMANAGER_UID)
+        .alertmanager(ALERTMANAGER_NAME)  # the panel wants the data source's name
         .labels(labels)
         .expand_all(True)
         .span(w)

@@ -17,6 +17,7 @@ from .targets import (
     REJECT_BAD,
     REJECT_WARN,
     SlaTargets,
+    human,
 )
 
 UID = "servicepulse-live-operations"
@@ -67,7 +68,7 @@ def build(sla: SlaTargets) -> dash.Dashboard:
     )
     d = d.with_panel(
         lib.stat_panel(
-            "Unanswered contacts",
+            "Unanswered",
             "Open tickets that have had no public agent response yet (customers waiting "
             "for a first answer).",
             [
@@ -84,7 +85,7 @@ def build(sla: SlaTargets) -> dash.Dashboard:
     )
     d = d.with_panel(
         lib.stat_panel(
-            "SLA clocks at risk",
+            "Clocks at risk",
             f"Running SLA clocks (first response, next reply, resolution) past "
             f"{sla.at_risk:.0%} of their target and not yet breached. Orange from 1, red from "
             f"{AT_RISK_BAD:g} (the at-risk alert).",
@@ -101,7 +102,7 @@ def build(sla: SlaTargets) -> dash.Dashboard:
     )
     d = d.with_panel(
         lib.stat_panel(
-            "SLA breached, still open",
+            "Breached, open",
             "Running SLA clocks already past their deadline: tickets to act on first. Red from 1.",
             [
                 Target(
@@ -117,7 +118,7 @@ def build(sla: SlaTargets) -> dash.Dashboard:
     res = sla.default.get("resolution", 3 * 86400.0)
     d = d.with_panel(
         lib.stat_panel(
-            "Oldest open ticket",
+            "Oldest ticket",
             f"Age of the oldest open ticket (calendar time). Orange from the default "
             f"resolution target ({res / 86400:g} d), red from {OLDEST_BAD / 86400:g} d (the "
             f"oldest-ticket alert).",
@@ -134,7 +135,7 @@ def build(sla: SlaTargets) -> dash.Dashboard:
     )
     d = d.with_panel(
         lib.stat_panel(
-            "Abandonment, last hour",
+            "Abandoned, 1 h",
             f"Phone and chat contacts abandoned before any response, as a share of those "
             f"created in the last hour. Orange from {ABANDON_WARN:.0%}, red from "
             f"{ABANDON_BAD:.0%} (the abandonment alert).",
@@ -240,7 +241,7 @@ def build(sla: SlaTargets) -> dash.Dashboard:
         seconds = sla.default.get(target)
         limit = (
             " The dashed lines are the at-risk point and the target of the default policy"
-            f" ({seconds / 3600:g} h)."
+            f" ({human(seconds)})."
             if seconds
             else ""
         )
@@ -339,7 +340,15 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             "Rejected events (5 min)",
             f"Share of incoming events rejected as bad input and dead-lettered. Orange from "
             f"{REJECT_WARN:.0%}, red from {REJECT_BAD:.0%} (the dead-letter alert).",
-            [Target(":servicepulse_events_rejected:ratio_rate5m", "rejected", instant=True)],
+            [
+                Target(
+                    ":servicepulse_events_rejected:ratio_rate5m"
+                    # 0 while events flow and none was ever rejected (no rejected series yet)
+                    " or 0 * sum(job:servicepulse_events_processed:rate5m)",
+                    "rejected",
+                    instant=True,
+                )
+            ],
             unit=RATIO,
             steps=lib.lower_is_better(REJECT_WARN, REJECT_BAD),
             decimals=2,

@@ -29,6 +29,7 @@ from grafana_client.client import (
 from streams.errors import UserError
 
 from . import ALERTMANAGER_UID, FOLDER_TITLE, FOLDER_UID, JSON_DIR, PROMETHEUS_UID
+from .lib import ALERTMANAGER_NAME, PROMETHEUS_NAME
 
 PUSH_MESSAGE = "servicepulse dashboards push"
 
@@ -58,14 +59,14 @@ def data_sources(prometheus_url: str, alertmanager_url: str) -> list[DataSource]
     return [
         DataSource(
             PROMETHEUS_UID,
-            "ServicePulse Prometheus",
+            PROMETHEUS_NAME,
             "prometheus",
             prometheus_url,
             {"httpMethod": "POST", "timeInterval": "15s"},
         ),
         DataSource(
             ALERTMANAGER_UID,
-            "ServicePulse Alertmanager",
+            ALERTMANAGER_NAME,
             "alertmanager",
             alertmanager_url,
             {"implementation": "prometheus", "handleGrafanaManagedAlerts": False},
@@ -155,7 +156,7 @@ class Pusher:
     def connect(self) -> str:
         """Check that the URL is a Grafana and the credentials work; returns its version."""
         try:
-            health = self._call("read /api/health", self.api.health.check)
+            health = self._call("read /api/health", self.api.client.GET, "/health")
         except GrafanaClientError as exc:  # a 404 here: some other HTTP server
             raise UserError(
                 f"{self.url} is not a Grafana (GET /api/health answered {exc.status_code}); "

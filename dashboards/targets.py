@@ -80,6 +80,11 @@ class SlaTargets:
         return "\n".join(lines) + "\n"
 
 
+def human(seconds: float | None) -> str:
+    """900 -> "15 m", 14400 -> "4 h", 259200 -> "3 d"."""
+    return _duration(seconds).replace("d", " d").replace("h", " h").replace("m", " m")
+
+
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "–"

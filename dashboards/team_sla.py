@@ -91,7 +91,7 @@ def build(sla: SlaTargets) -> dash.Dashboard:
                 unit=RATIO,
                 steps=attain,
                 decimals=1,
-                w=5,
+                w=8,
                 h=6,
             )
         )
@@ -101,8 +101,8 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             "The SLA policy the boards' thresholds were generated from (targets in SLA-clock "
             "time: business hours of the policy's calendar, pauses excluded).",
             sla.policy_markdown(),
-            w=9,
-            h=6,
+            w=12,
+            h=9,
         )
     )
     d = d.with_panel(
@@ -120,28 +120,32 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             steps=attain,
             max_value=1,
             min_zero=False,
+            h=9,
         )
     )
     d = d.with_panel(
         lib.bars_panel(
             "Attainment by priority and tier (24 h)",
-            "Attainment per priority, customer tier and target over the last 24 hours: each "
-            "combination falls under one policy of the table above. Colours as the objective.",
+            "Attainment (all targets) per priority and customer tier over the last 24 hours: "
+            "each combination falls under one policy of the table above. Colours as the "
+            "objective.",
             [
                 Target(
-                    "sum by (priority, customer_tier, target) "
+                    "sum by (priority, customer_tier) "
                     f'(increase({OUTCOMES}{{{TEAM},outcome="met"}}[1d]))'
-                    " / sum by (priority, customer_tier, target) "
+                    " / sum by (priority, customer_tier) "
                     f"(increase({OUTCOMES}{{{TEAM}}}[1d]))",
-                    "{{priority}} · {{customer_tier}} · {{target}}",
+                    "{{priority}} · {{customer_tier}}",
                     instant=True,
                 )
             ],
             unit=RATIO,
             steps=attain,
-            w=12,
-            gradient=False,
-        ).max(1)
+            w=24,
+            h=8,
+        )
+        .max(1)
+        .decimals(1)
     )
 
     d = d.with_row(lib.row("Breaches"))
@@ -153,7 +157,7 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             [Target(_breaches_by("priority"), "{{priority}}", instant=True)],
             unit=COUNT,
             steps=((None, lib.GOOD), (1, lib.BAD)),
-        )
+        ).decimals(0)
     )
     d = d.with_panel(
         lib.bars_panel(
@@ -162,7 +166,7 @@ def build(sla: SlaTargets) -> dash.Dashboard:
             [Target(_breaches_by("customer_tier"), "{{customer_tier}}", instant=True)],
             unit=COUNT,
             steps=((None, lib.GOOD), (1, lib.BAD)),
-        )
+        ).decimals(0)
     )
     d = d.with_panel(
         lib.timeseries_panel(
@@ -236,7 +240,7 @@ def build(sla: SlaTargets) -> dash.Dashboard:
     res = sla.default.get("resolution", 3 * 86400.0)
     d = d.with_panel(
         lib.stat_panel(
-            "Oldest open ticket",
+            "Oldest ticket",
             f"Age of the team's oldest open ticket. Orange from the default resolution "
             f"target ({res / 86400:g} d), red from 7 d (the alert).",
             [
@@ -375,7 +379,8 @@ def build(sla: SlaTargets) -> dash.Dashboard:
         lib.alerts_panel(
             "The team's alerts in Alertmanager",
             "Alert groups routed to this team's lead, as Alertmanager holds them (firing, "
-            "silenced or inhibited), with their summaries.",
+            "silenced or inhibited), with their summaries. Grafana's Alert groups panel is "
+            "alpha: it needs [panels] enable_alpha = true (GF_PANELS_ENABLE_ALPHA=true).",
             "team=$team",
             w=20,
         )

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from streams.events import Event, Rejected, decode, validate
+from streams.events import PARSE_REASONS, Event, Rejected, decode, validate
 from streams.policy import NO_POLICY, Policy, PolicySet
 from streams.ticket import (
     ABANDONED,
@@ -45,6 +45,8 @@ class FactSink(Protocol):
 
 
 RejectHook = Callable[[Any, str], None]  # (the raw event as given, reason)
+STATE_REASONS = ("ticket_closed", "invalid_state", "no_ticket")
+REJECT_REASONS = (*PARSE_REASONS, *STATE_REASONS)  # every value of the `reason` label
 
 
 @dataclass
@@ -52,6 +54,7 @@ class Gauges:
     """The engine's state-derived figures at one instant."""
 
     open_tickets: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
+    open_by_channel: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     unanswered: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     oldest_created: dict[str, float] = field(default_factory=dict)
     at_risk: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
@@ -458,6 +461,7 @@ class Engine:
         for ticket in self.open.values():
             team = ticket.team
             result.open_tickets[(team, ticket.priority, ticket.customer_tier)] += 1
+            result.open_by_channel[(team, ticket.channel)] += 1
             if not ticket.answered:
                 result.unanswered[team] += 1
             if ticket.created_ts < oldest.get(team, INF):

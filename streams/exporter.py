@@ -20,7 +20,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
-from streams.engine import Gauges
+from streams.engine import REJECT_REASONS, Gauges
 from streams.metrics import BY_NAME, CATALOGUE, PREFIX, Metric
 from streams.ticket import TARGETS
 
@@ -57,6 +57,9 @@ class Exporter(Collector):
                 self.histograms[metric.name] = (
                     {} if metric.labels else {(): _Histogram(len(metric.buckets))}
                 )
+        # every rejection reason exposed from the start, so a rejected share reads 0, not nothing
+        for reason in REJECT_REASONS:
+            self.counters["events_rejected"][(reason,)] = 0.0
         self.registry.register(self)
 
     # ---- FactSink ------------------------------------------------------------------------
@@ -139,6 +142,7 @@ class BacklogCollector(Collector):
         now = self.now()
         gauges = self.source.gauges(now)
         yield self._family("open_tickets", gauges.open_tickets)
+        yield self._family("open_tickets_by_channel", gauges.open_by_channel)
         yield self._family("unanswered_tickets", gauges.unanswered)
         # a team whose backlog emptied keeps its series, at 0
         ages = {team: max(0.0, now - created) for team, created in gauges.oldest_created.items()}

@@ -153,6 +153,12 @@ CATALOGUE: tuple[Metric, ...] = (
         "events_duplicate", "counter", (), "Events ignored because their event_id was seen before."
     ),
     Metric(
+        "open_tickets_by_channel",
+        "gauge",
+        ("team", "channel"),
+        "Backlog by channel: created, not resolved/closed/abandoned.",
+    ),
+    Metric(
         "orphan_events",
         "gauge",
         (),

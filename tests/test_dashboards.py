@@ -73,6 +73,11 @@ def test_build_check_flags_drift(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "live-operations.json out of date" in capsys.readouterr().err
 
 
+def provisioned_names() -> set[str]:
+    text = (PROVISIONING / "datasources" / "servicepulse.yml").read_text()
+    return set(re.findall(r"- name: (.+)", text))
+
+
 def test_boards_are_well_formed() -> None:
     uids = [b["uid"] for b in BOARDS.values()]
     assert len(set(uids)) == len(uids)
@@ -89,6 +94,8 @@ def test_boards_are_well_formed() -> None:
                 continue
             assert ds and ds["uid"] in (dashboards.PROMETHEUS_UID, dashboards.ALERTMANAGER_UID)
             if p["type"] == "alertGroups":
+                # the panel refers to its Alertmanager by data source name
+                assert p["options"]["alertmanager"] in provisioned_names(), where
                 continue
             defaults = p["fieldConfig"]["defaults"]
             if p["type"] == "table":
@@ -112,13 +119,39 @@ def test_boards_are_well_formed() -> None:
 def test_time_thresholds_follow_the_sla_policy() -> None:
     """A first-response figure turns orange at the at-risk share and red at the target."""
     board = BOARDS["executive-weekly.json"]
-    tile = next(p for p in panels(board) if p["title"] == "First response time, median")
+    tile = next(p for p in panels(board) if p["title"] == "First response, median")
     steps = tile["fieldConfig"]["defaults"]["thresholds"]["steps"]
     assert [(s["value"], s["color"]) for s in steps] == [
         (None, "green"),
         (0.8 * 4 * 3600, "orange"),
         (4 * 3600, "red"),
     ]
+
+
+def test_docs_describe_every_panel() -> None:
+    text = (ROOT / "docs" / "dashboards.md").read_text(encoding="utf-8")
+    missing = [
+        f"{name}: {p['title']}"
+        for name, board in BOARDS.items()
+        for p in panels(board)
+        if f"**{p['title']}**" not in text
+    ]
+    assert not missing, f"docs/dashboards.md does not describe {missing}"
+
+
+def test_week_before_is_the_same_query_a_week_earlier() -> None:
+    """Every "7 days before" figure is its "Last 7 days" query with every selector offset."""
+    board = BOARDS["executive-weekly.json"]
+    pairs = 0
+    for p in panels(board):
+        by_legend = {t.get("legendFormat"): t["expr"] for t in p.get("targets", [])}
+        if "Last 7 days" in by_legend and "7 days before" in by_legend:
+            now, before = by_legend["Last 7 days"], by_legend["7 days before"]
+            assert before.replace(" offset 7d", "") == now, p["title"]
+            selectors = len(re.findall(r"[a-z_]*:[\w:]+|\[7d\]", now))
+            assert before.count(" offset 7d") == selectors, p["title"]
+            pairs += 1
+    assert pairs >= 10
 
 
 def known_series() -> set[str]:
@@ -177,7 +210,7 @@ def free_port() -> int:
 
 
 def get_json(url: str, timeout: float = 10.0) -> Any:
-    with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(url, timeout=timeout) as r:
         return json.loads(r.read())
 
 
@@ -185,9 +218,9 @@ def wait_for(url: str, seconds: float, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[0]} exited with {proc.returncode}")
+            raise RuntimeError(f"{url}: the process exited with {proc.returncode}")
         try:
-            urllib.request.urlopen(url, timeout=2).close()  # noqa: S310
+            urllib.request.urlopen(url, timeout=2).close()
             return
         except OSError:
             time.sleep(0.3)
@@ -268,13 +301,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             stderr=log,
         )
         procs.append(am)
+        demo_argv = [sys.executable, "-m", "streams.cli", "demo", "--port", str(demo_port)]
+        demo_argv += ["--host", "127.0.0.1", "--scenario", "normal", "--speed", "600"]
+        demo_argv += ["--seed", "1", "--no-board", "--duration", str(RUN_SECONDS + 600)]
         demo = subprocess.Popen(
-            [
-                sys.executable, "-m", "streams.cli", "demo",
-                "--port", str(demo_port), "--host", "127.0.0.1",
-                "--scenario", "normal", "--speed", "600", "--seed", "1", "--no-board",
-                "--duration", str(RUN_SECONDS + 600),
-            ],  # fmt: skip
+            demo_argv,
             cwd=ROOT,
             stdout=log,
             stderr=log,
@@ -314,9 +345,7 @@ def instant(prom: str, expr: str) -> list[dict[str, Any]]:
 
 def ranged(prom: str, expr: str, seconds: float) -> list[dict[str, Any]]:
     now = time.time()
-    q = urllib.parse.urlencode(
-        {"query": expr, "start": now - seconds, "end": now, "step": "2s"}
-    )
+    q = urllib.parse.urlencode({"query": expr, "start": now - seconds, "end": now, "step": "2s"})
     answer = get_json(f"{prom}/api/v1/query_range?{q}")
     assert answer["status"] == "success", answer
     result: list[dict[str, Any]] = answer["data"]["result"]
@@ -411,7 +440,7 @@ def test_push_reports_an_unreachable_grafana() -> None:
 
 
 class _NotGrafana(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         body = b"404 page not found\n"
         self.send_response(404)
         self.send_header("Content-Type", "text/plain")
@@ -464,21 +493,18 @@ def grafana_build() -> tuple[Path, Path] | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def grafana(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """A real Grafana server on loopback, provisioned from deploy/grafana/provisioning."""
+def start_grafana(tmp: Path, provisioning: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
     built = grafana_build()
     if built is None:
-        pytest.skip("no Grafana built: run deploy/grafana/build-grafana.sh (about 20 min)")
+        pytest.skip("no Grafana built: run deploy/grafana/build-grafana.sh (about 10-20 min)")
     binary, home = built
-    tmp = tmp_path_factory.mktemp("grafana")
     port = free_port()
     env = {
         **os.environ,
         "GF_PATHS_DATA": str(tmp / "data"),
         "GF_PATHS_LOGS": str(tmp / "logs"),
         "GF_PATHS_PLUGINS": str(tmp / "plugins"),
-        "GF_PATHS_PROVISIONING": str(PROVISIONING),
+        "GF_PATHS_PROVISIONING": str(provisioning),
         "GF_SERVER_HTTP_ADDR": "127.0.0.1",
         "GF_SERVER_HTTP_PORT": str(port),
         "GF_SECURITY_ADMIN_USER": "admin",
@@ -487,6 +513,7 @@ def grafana(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
         "GF_ANALYTICS_CHECK_FOR_UPDATES": "false",
         "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES": "false",
         "GF_NEWS_NEWS_FEED_ENABLED": "false",
+        "GF_PANELS_ENABLE_ALPHA": "true",  # the Alert groups panel
         "GF_LOG_MODE": "file",
         "SERVICEPULSE_PROMETHEUS_URL": "http://127.0.0.1:9090",
         "SERVICEPULSE_ALERTMANAGER_URL": "http://127.0.0.1:9093",
@@ -502,7 +529,32 @@ def grafana(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{url}/api/health", 120, proc)
-        yield {"url": url, "user": "admin", "password": "sp-test-admin", "logs": tmp / "logs"}
+    except BaseException:
+        stop([proc])
+        raise
+    return proc, {"url": url, "user": "admin", "password": "sp-test-admin"}
+
+
+@pytest.fixture(scope="module")
+def grafana(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A real Grafana server on loopback, provisioned from deploy/grafana/provisioning."""
+    proc, info = start_grafana(tmp_path_factory.mktemp("grafana"), PROVISIONING)
+    try:
+        yield info
+    finally:
+        stop([proc])
+
+
+@pytest.fixture(scope="module")
+def bare_grafana(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A real Grafana server on loopback with nothing provisioned."""
+    tmp = tmp_path_factory.mktemp("bare-grafana")
+    empty = tmp / "provisioning"
+    for sub in ("datasources", "dashboards", "plugins", "alerting", "notifiers"):
+        (empty / sub).mkdir(parents=True)
+    proc, info = start_grafana(tmp, empty)
+    try:
+        yield info
     finally:
         stop([proc])
 
@@ -513,7 +565,7 @@ def grafana_get(g: dict[str, Any], path: str) -> Any:
 
     token = base64.b64encode(f"{g['user']}:{g['password']}".encode()).decode()
     req.add_header("Authorization", f"Basic {token}")
-    with urllib.request.urlopen(req, timeout=10) as r:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(req, timeout=10) as r:
         return json.loads(r.read())
 
 
@@ -576,27 +628,68 @@ def test_push_creates_then_leaves_alone(
 
 
 @pytest.mark.grafana
-def test_push_creates_data_sources_on_a_bare_grafana(
-    grafana: dict[str, Any], tmp_path: Path
+def test_push_to_a_bare_grafana_via_the_cli(
+    bare_grafana: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Data sources under other uids (the provisioned ones stay): created, then unchanged."""
+    """`servicepulse dashboards push` creates data sources, folder and boards, then no-ops."""
+    from streams.cli import main
+
+    g = bare_grafana
+    argv = [
+        "dashboards", "push", "--url", g["url"], "--user", g["user"], "--password", g["password"],
+        "--prometheus-url", "http://127.0.0.1:9090", "--alertmanager-url", "http://127.0.0.1:9093",
+    ]  # fmt: skip
+    assert main(argv) == 0
+    first = capsys.readouterr().out
+    print(first)
+    assert first.count(": created") == 2 + 1 + len(BOARDS)  # data sources, folder, boards
+    for uid, kind in (
+        (dashboards.PROMETHEUS_UID, "prometheus"),
+        (dashboards.ALERTMANAGER_UID, "alertmanager"),
+    ):
+        ds = grafana_get(g, f"/api/datasources/uid/{uid}")
+        assert ds["type"] == kind and ds["readOnly"] is False
+    found = grafana_get(g, "/api/search?tag=servicepulse")
+    assert sorted(b["uid"] for b in found) == sorted(b["uid"] for b in BOARDS.values())
+    assert {b["folderUid"] for b in found} == {dashboards.FOLDER_UID}
+
+    assert main(argv) == 0
+    second = capsys.readouterr().out
+    print(second)
+    assert second.count(": unchanged") == 2 + 1 + len(BOARDS)
+    for board in BOARDS.values():
+        assert grafana_get(g, f"/api/dashboards/uid/{board['uid']}")["dashboard"]["version"] == 1
+
+    # A data source changed by hand is put back by the next push.
+    changed = Pusher(g["url"], (g["user"], g["password"]), log=lambda _line: None)
+    changed.connect()
     from dashboards.push import DataSource
 
-    sources = [
-        DataSource(ds.uid + "-pushed", ds.name + " (pushed)", ds.type, ds.url, ds.json_data)
-        for ds in data_sources("http://127.0.0.1:9090", "http://127.0.0.1:9093")
-    ]
-    log: list[str] = []
-    pusher = Pusher(grafana["url"], (grafana["user"], grafana["password"]), log=log.append)
-    pusher.connect()
-    assert [pusher.push_data_source(ds) for ds in sources] == ["created", "created"]
-    assert [pusher.push_data_source(ds) for ds in sources] == ["unchanged", "unchanged"]
-    changed = DataSource(
-        sources[0].uid, sources[0].name, "prometheus", "http://127.0.0.1:19090", {}
+    moved = DataSource(
+        dashboards.PROMETHEUS_UID,
+        "ServicePulse Prometheus",
+        "prometheus",
+        "http://127.0.0.1:19",
+        {},
     )
-    assert pusher.push_data_source(changed) == "updated"
-    stored = grafana_get(grafana, f"/api/datasources/uid/{changed.uid}")
-    assert stored["url"] == "http://127.0.0.1:19090"
+    assert changed.push_data_source(moved) == "updated"
+    assert main(argv) == 0
+    assert "ServicePulse Prometheus (servicepulse-prometheus): updated" in capsys.readouterr().out
+    ds = grafana_get(g, f"/api/datasources/uid/{dashboards.PROMETHEUS_UID}")
+    assert ds["url"] == "http://127.0.0.1:9090"
+
+
+@pytest.mark.grafana
+def test_push_cli_reports_wrong_credentials(
+    bare_grafana: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from streams.cli import main
+
+    argv = ["dashboards", "push", "--url", bare_grafana["url"], "--token", "glsa_wrong"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("servicepulse: error: Grafana at") and "rejected the credentials" in err
+    assert "Traceback" not in err
 
 
 @pytest.mark.grafana

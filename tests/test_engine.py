@@ -291,6 +291,7 @@ def test_gauges_open_unanswered_oldest_at_risk_breached() -> None:
         ("billing", "urgent", "vip"): 2,
         ("sales", "normal", "standard"): 1,
     }
+    assert dict(g.open_by_channel) == {("billing", "email"): 2, ("sales", "email"): 1}
     assert dict(g.unanswered) == {"billing": 2}
     assert g.oldest_created == {"billing": at("2026-11-23 09:00"), "sales": at("2026-11-23 09:11")}
     assert g.breached_open[("billing", "first_response")] == 1  # a

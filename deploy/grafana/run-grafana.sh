@@ -32,6 +32,8 @@ export GF_SECURITY_ADMIN_PASSWORD=${GRAFANA_ADMIN_PASSWORD:-admin}
 # open the Live operations board on login; no calls home
 export GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH=$SERVICEPULSE_DASHBOARDS_DIR/live-operations.json
 export GF_ANALYTICS_REPORTING_ENABLED=false GF_ANALYTICS_CHECK_FOR_UPDATES=false
+# the Alertmanager "Alert groups" panel of the team lead board is an alpha panel
+export GF_PANELS_ENABLE_ALPHA=true
 export GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES=false GF_NEWS_NEWS_FEED_ENABLED=false
 echo "Grafana on http://$GF_SERVER_HTTP_ADDR:$GF_SERVER_HTTP_PORT (admin / $GF_SECURITY_ADMIN_PASSWORD)" >&2
 cd "$STATE"

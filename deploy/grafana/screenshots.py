@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Pictures of the three boards from a simulated run, for docs/dashboards.md.
+
+Starts on loopback ports: Alertmanager, `servicepulse demo` (simulated contact centre),
+Prometheus scraping it every second with the project's recording and alert rules, and a
+Grafana (built with its frontend: deploy/grafana/build-grafana.sh --frontend) provisioned from
+deploy/grafana/provisioning; waits while data accumulates, then has headless Chromium take a
+screenshot of each board. Everything it started is stopped again.
+
+    python3 deploy/grafana/screenshots.py [--minutes 4] [--out docs/dashboards]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BOARDS = {
+    "live-operations": "servicepulse-live-operations",
+    "team-lead-sla": "servicepulse-team-sla",
+    "executive-weekly": "servicepulse-executive-weekly",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"screenshots: {url} did not come up")
+
+
+def grafana_with_frontend() -> tuple[Path, Path]:
+    out = subprocess.run(
+        [str(ROOT / "deploy" / "grafana" / "build-grafana.sh"), "--frontend"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    found = dict(re.findall(r"^(GRAFANA_\w+)=(.*)$", out, re.M))
+    return Path(found["GRAFANA_BIN"]), Path(found["GRAFANA_HOME"])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--minutes", type=float, default=4.0, help="run length before the pictures")
+    ap.add_argument("--out", default=str(ROOT / "docs" / "dashboards"))
+    ap.add_argument("--width", type=int, default=1600)
+    args = ap.parse_args()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        raise SystemExit("screenshots: needs chromium (apt-get install chromium)")
+    alertmanager = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+    if not (alertmanager and shutil.which("prometheus")):
+        raise SystemExit("screenshots: needs prometheus and prometheus-alertmanager")
+    grafana_bin, grafana_home = grafana_with_frontend()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    tmp = Path(tempfile.mkdtemp(prefix="sp-shots-"))
+    demo_port, prom_port, am_port, g_port = (free_port() for _ in range(4))
+    rules = []
+    for src in sorted((ROOT / "deploy" / "prometheus" / "rules").glob("*.yml")):
+        dst = tmp / src.name
+        dst.write_text(re.sub(r"(?m)^(\s+)interval: \S+$", r"\1interval: 1s", src.read_text()))
+        rules.append(str(dst))
+    (tmp / "prometheus.yml").write_text(
+        json.dumps(
+            {
+                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
+                "rule_files": rules,
+                "alerting": {
+                    "alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am_port}"]}]}]
+                },
+                "scrape_configs": [
+                    {
+                        "job_name": "servicepulse-demo",
+                        "static_configs": [{"targets": [f"127.0.0.1:{demo_port}"]}],
+                    }
+                ],
+            }
+        )
+    )
+    (tmp / "alertmanager.yml").write_text(
+        json.dumps(
+            {
+                "route": {"receiver": "null", "group_by": ["alertname", "team", "target"]},
+                "receivers": [{"name": "null"}],
+            }
+        )
+    )
+    env = {
+        **os.environ,
+        "GF_PATHS_DATA": str(tmp / "grafana"),
+        "GF_PATHS_LOGS": str(tmp / "grafana-logs"),
+        "GF_PATHS_PLUGINS": str(tmp / "grafana-plugins"),
+        "GF_PATHS_PROVISIONING": str(ROOT / "deploy" / "grafana" / "provisioning"),
+        "GF_SERVER_HTTP_ADDR": "127.0.0.1",
+        "GF_SERVER_HTTP_PORT": str(g_port),
+        "GF_AUTH_ANONYMOUS_ENABLED": "true",
+        "GF_AUTH_ANONYMOUS_ORG_ROLE": "Viewer",
+        "GF_ANALYTICS_REPORTING_ENABLED": "false",
+        "GF_ANALYTICS_CHECK_FOR_UPDATES": "false",
+        "GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES": "false",
+        "GF_NEWS_NEWS_FEED_ENABLED": "false",
+        "GF_PANELS_ENABLE_ALPHA": "true",  # the Alert groups panel
+        "SERVICEPULSE_PROMETHEUS_URL": f"http://127.0.0.1:{prom_port}",
+        "SERVICEPULSE_ALERTMANAGER_URL": f"http://127.0.0.1:{am_port}",
+        "SERVICEPULSE_DASHBOARDS_DIR": str(ROOT / "dashboards" / "json"),
+    }
+    log = open(tmp / "processes.log", "wb")  # noqa: SIM115 - closed in finally
+    commands = [
+        [
+            alertmanager,
+            f"--config.file={tmp / 'alertmanager.yml'}",
+            f"--storage.path={tmp / 'am'}",
+            f"--web.listen-address=127.0.0.1:{am_port}",
+            "--cluster.listen-address=",
+        ],
+        [sys.executable, "-m", "streams.cli", "demo", "--port", str(demo_port), "--host",
+         "127.0.0.1", "--scenario", "normal", "--speed", "600", "--seed", "1", "--no-board"],
+        [
+            "prometheus",
+            f"--config.file={tmp / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp / 'prom'}",
+            f"--web.listen-address=127.0.0.1:{prom_port}",
+        ],
+        [str(grafana_bin), "server", "--homepath", str(grafana_home)],
+    ]  # fmt: skip
+    procs = []
+    try:
+        for cmd in commands:
+            procs.append(
+                subprocess.Popen(
+                    cmd, cwd=ROOT if "streams.cli" in cmd else tmp, env=env, stdout=log, stderr=log
+                )
+            )
+        grafana = f"http://127.0.0.1:{g_port}"
+        wait_for(f"{grafana}/api/health", 120)
+        print(f"collecting data for {args.minutes:g} min ...", file=sys.stderr)
+        time.sleep(args.minutes * 60)
+        # the team with the most firing alerts, so that its alert panels have something to show
+        q = urllib.parse.urlencode({"query": 'count by (team) (ALERTS{alertstate="firing"})'})
+        with urllib.request.urlopen(f"http://127.0.0.1:{prom_port}/api/v1/query?{q}") as r:
+            firing = json.loads(r.read())["data"]["result"]
+        team = (
+            max(firing, key=lambda s: float(s["value"][1]))["metric"]["team"]
+            if firing
+            else "technical"
+        )
+        span = f"now-{int(args.minutes) + 1}m"
+        for name, uid in BOARDS.items():
+            url = f"{grafana}/d/{uid}?orgId=1&kiosk&from={span}&to=now&var-team={team}"
+            png = out / f"{name}.png"
+            subprocess.run(
+                [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                 f"--window-size={args.width},{2200 if name != 'live-operations' else 1900}",
+                 "--virtual-time-budget=30000", f"--screenshot={png}", url],
+                check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180,
+            )  # fmt: skip
+            print(f"wrote {png} ({url})")
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
