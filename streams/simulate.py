@@ -27,20 +27,11 @@ import orjson
 from streams.errors import UserError
 from streams.events import parse_ts
 from streams.progress import Progress
-from streams.settings import Settings, add_options, resolve
+from streams.settings import KAFKA_OPTIONS, Settings, add_options, resolve
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
 
 EVENTS_PER_TICKET = 7.9  # mean events per contact in the simulator's model (measured)
-SIM_OPTIONS = (
-    "broker",
-    "topic",
-    "dlq_topic",
-    "partitions",
-    "replication",
-    "retention",
-    "dlq_retention",
-    "app_id",
-)
+SIM_OPTIONS = KAFKA_OPTIONS  # the simulator needs what every Kafka adapter needs
 
 
 def producer(settings: Settings, **extra: Any) -> Any:

@@ -1157,21 +1157,3 @@ def register(sub: Any) -> None:
     )
     compose.add_argument("--check", action="store_true", help="only check it is up to date")
     compose.set_defaults(func=compose_config_command)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m streams.stack ...``: the same sub-commands without the CLI wiring."""
-    parser = argparse.ArgumentParser(prog="servicepulse")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["stack", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.func(args) or 0)
-    except UserError as exc:
-        print(f"servicepulse: error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -30,17 +30,15 @@ from typing import Any
 import pytest
 import yaml
 
-from streams import cli, stack
+from streams import stack
 from streams.errors import UserError
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def stack_cli() -> list[str]:
-    """`servicepulse stack` once streams.stack is wired into the CLI, else the module."""
-    if "streams.stack" in cli.COMMANDS:
-        return [sys.executable, "-m", "streams.cli", "stack"]
-    return [sys.executable, "-m", "streams.stack"]
+    """`servicepulse stack`, run with this interpreter."""
+    return [sys.executable, "-m", "streams.cli", "stack"]
 
 
 def run_stack(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -124,7 +122,7 @@ def test_alertmanager_config_points_every_lead_at_the_receiver(tmp_path: Path) -
 def test_compose_alertmanager_file_is_current() -> None:
     assert stack.COMPOSE_ALERTMANAGER.read_text() == stack.compose_alertmanager_text()
     done = subprocess.run(
-        [sys.executable, "-m", "streams.stack", "compose-config", "--check"],
+        [sys.executable, "-m", "streams.cli", "stack", "compose-config", "--check"],
         cwd=REPO,
         capture_output=True,
         text=True,
