@@ -168,6 +168,8 @@ class Engine:
             if ticket.state == CLOSED:
                 self.reject(data, "ticket_closed")
                 continue
+            if ticket.state == OPEN:
+                self._catch_up(ticket, event.ts)
             reason = self._accept(ticket, event)
             if reason is not None:
                 self.reject(data, reason)

@@ -13,6 +13,7 @@ VIP = {"customer_tier": "vip", "priority": "urgent", "channel": "chat"}
 
 
 def story() -> list[dict]:
+    """A VIP urgent ticket (24x7: first response 15m, next reply 30m, resolution 4h)."""
     return [
         created("t", "2026-11-23 09:00", **VIP),
         event("ticket.assigned", "t", "2026-11-23 09:01", agent_id="a"),
@@ -20,9 +21,13 @@ def story() -> list[dict]:
         event("message.customer", "t", "2026-11-23 09:10"),
         event("ticket.status", "t", "2026-11-23 09:12", status="pending"),
         event("ticket.status", "t", "2026-11-23 09:20", status="open"),
-        reply("t", "2026-11-23 09:30"),
-        event("ticket.resolved", "t", "2026-11-23 09:45"),
-        event("survey.response", "t", "2026-11-23 09:50", kind="nps", score=9),
+        # next-reply deadline: 09:20 + (30 - 2) min = 09:48, passed before the hand-off
+        event(
+            "ticket.transferred", "t", "2026-11-23 09:49", from_team="billing", to_team="technical"
+        ),
+        reply("t", "2026-11-23 09:50"),
+        event("ticket.resolved", "t", "2026-11-23 09:55"),
+        event("survey.response", "t", "2026-11-23 09:58", kind="nps", score=9),
         event("ticket.closed", "t", "2026-11-23 10:00"),
     ]
 
@@ -50,16 +55,22 @@ def test_any_events_held_before_created_are_applied_in_event_time(data: st.DataO
 
 def test_in_order_facts_are_the_hand_computed_ones() -> None:
     counts, observations = facts(story())
-    labels = ("billing", "chat", "urgent", "vip")
-    # first response 4 min; next reply 09:10 -> 09:12 (2 min) + 09:20 -> 09:30 (10 min) = 720 s;
-    # resolution 45 min minus the 8 min pause = 2,220 s
+    billing = ("billing", "chat", "urgent", "vip")
+    technical = ("technical", "chat", "urgent", "vip")
+    # first response 4 min (billing); next reply 09:10 -> 09:12 (2 min) + 09:20 -> 09:50
+    # (30 min) = 1,920 s, observed under technical, which answered; resolution 55 min less
+    # the 8 min pause = 2,820 s
     assert observations == sorted(
         [
-            ("first_response_seconds", labels, 240.0),
-            ("next_reply_seconds", labels, 720.0),
-            ("resolution_seconds", labels, 2220.0),
+            ("first_response_seconds", billing, 240.0),
+            ("next_reply_seconds", technical, 1920.0),
+            ("resolution_seconds", technical, 2820.0),
         ]
     )
+    sla = ("urgent", "vip")
+    assert counts[("sla_outcomes", ("billing", *sla, "first_response", "met"))] == 1
+    assert counts[("sla_outcomes", ("billing", *sla, "next_reply", "breached"))] == 1
+    assert counts[("sla_outcomes", ("technical", *sla, "resolution", "met"))] == 1
     assert counts[("agent_work_seconds", ("billing", "chat"))] == 30
-    assert counts[("survey_responses", ("billing", "chat", "nps", "9"))] == 1
-    assert counts.get(("first_contact_resolutions", labels), 0) == 0  # two public replies
+    assert counts[("survey_responses", ("technical", "chat", "nps", "9"))] == 1
+    assert counts.get(("first_contact_resolutions", technical), 0) == 0  # transferred
