@@ -23,6 +23,7 @@ from streams.errors import UserError
 from streams.events import parse_ts
 from streams.exporter import Exporter
 from streams.replay import load_policies
+from streams.settings import port_number, positive_number
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
 
 TICK = 0.25  # wall seconds between engine steps
@@ -85,8 +86,6 @@ def _ts(event: dict[str, Any] | None) -> float:
 
 
 def command(args: argparse.Namespace) -> int:
-    if args.speed <= 0:
-        raise UserError("--speed must be positive")
     policies = load_policies(args.policy)
     config = SimConfig(
         seed=args.seed,
@@ -100,7 +99,10 @@ def command(args: argparse.Namespace) -> int:
     exporter = Exporter()
     tally = Tally()
     engine = Engine(policies, Tee(exporter, tally))
-    demo = Demo(config, engine, args.speed, exporter)
+    try:
+        demo = Demo(config, engine, args.speed, exporter)
+    except ValueError as exc:  # the simulator refuses its configuration
+        raise UserError(str(exc)) from None
     exporter.watch(LockedEngine(engine, demo.lock), now=demo.sim_now)
     try:
         start_http_server(args.port, addr=args.host, registry=exporter.registry)
@@ -148,12 +150,12 @@ def register(sub: Any) -> None:
         "--host", default="127.0.0.1", help="address for /metrics (default %(default)s)"
     )
     parser.add_argument(
-        "--port", type=int, default=9108, help="port for /metrics (default %(default)s)"
+        "--port", type=port_number, default=9108, help="port for /metrics (default %(default)s)"
     )
     parser.add_argument("--scenario", choices=SCENARIOS, default="normal")
     parser.add_argument(
         "--speed",
-        type=float,
+        type=positive_number,
         default=60.0,
         help="simulated seconds per wall second (default %(default)s)",
     )

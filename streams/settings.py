@@ -33,14 +33,14 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
-def _positive_float(text: str) -> float:
+def positive_number(text: str) -> float:
     value = float(text)
     if not value > 0:
         raise ValueError("must be > 0")
     return value
 
 
-def _port(text: str) -> int:
+def port_number(text: str) -> int:
     value = int(text)
     if not 0 <= value <= 65535:
         raise ValueError("not a port number")
@@ -183,7 +183,7 @@ OPTIONS: tuple[Option, ...] = (
         "port",
         "--port",
         "SERVICEPULSE_METRICS_PORT",
-        _port,
+        port_number,
         9109,
         "port to serve /metrics and /health on",
         "PORT",
@@ -220,7 +220,7 @@ OPTIONS: tuple[Option, ...] = (
         "tick",
         "--tick",
         "SERVICEPULSE_TICK",
-        _positive_float,
+        positive_number,
         1.0,
         "seconds between clock advances of the timer",
         "SECONDS",
@@ -238,7 +238,7 @@ OPTIONS: tuple[Option, ...] = (
         "batch_within",
         "--batch-within",
         "SERVICEPULSE_BATCH_WITHIN",
-        _positive_float,
+        positive_number,
         0.05,
         "seconds to wait for a batch to fill",
         "SECONDS",

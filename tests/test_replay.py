@@ -116,3 +116,15 @@ def test_bad_policy_is_one_line_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "nowhere" in result.stderr and "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") == 0
+
+
+def test_demo_mistakes_are_one_line_errors() -> None:
+    for args in (
+        ("--port", "70000"),
+        ("--speed", "-1"),
+        ("--scenario", "outage", "--outage-team", "nobody", "--duration", "1"),
+    ):
+        result = servicepulse("demo", "--no-board", *args)
+        assert result.returncode == 2, args
+        assert "Traceback" not in result.stderr
+        assert result.stderr.strip().count("\n") == 0 or "usage:" in result.stderr
