@@ -677,3 +677,110 @@ def test_two_workers_split_the_partitions_and_take_over(
     wait_for(lambda: (a.health() or {}).get("partitions") == list(range(PARTITIONS)), 60, a.tail())
     settle(lambda: not differences(a.scrape(), want, GAUGES), 30)
     assert differences(a.scrape(), want, GAUGES) == []
+
+
+def test_messages_the_consumer_skipped_are_read_again(
+    kafka: Kafka, workers: Callable[..., WorkerProcess], tmp_path: Path
+) -> None:
+    """Offsets committed past the state (as Faust does when it drops fetched records while
+    resuming the streams after a recovery): the worker seeks back to its own position."""
+    from kafka import KafkaConsumer, TopicPartition
+    from kafka.structs import OffsetAndMetadata
+
+    lines = simulated(seed=41, hours=4)
+    path = write(tmp_path / "events.jsonl", lines)
+    cut = len(lines) // 2
+    first, middle, tail = lines[:cut], lines[cut:-PARTITIONS], lines[-PARTITIONS:]
+    kafka.produce(first)
+    options = ("--clock", "event", "--store", "memory")
+    w1 = workers("w1", *options)
+    w1.wait_ready()
+    wait_for(lambda: w1.messages() >= len(first), 90, w1.tail())
+    w1.stop()
+    kafka.produce(middle)
+    # Commit the group past `middle`, which no worker has read.
+    consumer = KafkaConsumer(
+        bootstrap_servers=kafka.bootstrap, group_id=kafka.app_id, enable_auto_commit=False
+    )
+    try:
+        tps = [TopicPartition(kafka.topic, p) for p in range(PARTITIONS)]
+        ends = consumer.end_offsets(tps)
+        consumer.commit({tp: OffsetAndMetadata(ends[tp], "", -1) for tp in tps})
+    finally:
+        consumer.close()
+    kafka.produce(tail)  # one clock ticket per partition: delivered past the hole
+    w2 = workers("w2", *options)
+    w2.wait_ready()
+    want = replay(path)
+    settle(lambda: not differences(w2.scrape(), want, GAUGES), 60)
+    got = w2.scrape()
+    assert differences(got, want, GAUGES) == [], w2.tail()
+    assert value(got, "servicepulse_worker_rewinds_total") >= 1
+    assert total(got, "servicepulse_tickets_created_total") >= 1  # `middle` was applied
+
+
+# ---- State, without Kafka ---------------------------------------------------------------------
+
+
+class FakeMessage:
+    def __init__(self, partition: int, offset: int, value: bytes) -> None:
+        self.partition, self.offset, self.value = partition, offset, value
+        self.key, self.topic = None, "t"
+
+
+def test_state_applies_each_offset_once_and_stops_at_a_hole() -> None:
+    import argparse
+
+    from streams.policy import DEFAULT_POLICY_SET
+    from streams.settings import WORKER_OPTIONS, resolve
+    from streams.worker import Rewind, State
+
+    state = State(resolve(argparse.Namespace(), WORKER_OPTIONS), DEFAULT_POLICY_SET)
+    state.load([], {0})
+    state.expect(0)
+    now = iso(time.time())
+
+    def created(n: int) -> bytes:
+        return orjson.dumps(
+            {
+                "event_id": f"e{n}",
+                "type": "ticket.created",
+                "ticket_id": f"T{n}",
+                "ts": now,
+                "team": "sales",
+                "channel": "chat",
+                "priority": "high",
+                "customer_id": "C",
+            }
+        )
+
+    batch = [FakeMessage(0, n, created(n)) for n in range(5)]
+    state.process(batch, time.time())
+    assert state.last_offset[0] == 4 and len(state.engine.tickets) == 5
+    state.process(batch[2:], time.time())  # re-delivered: skipped
+    assert state.skipped == 3 and state.last_offset[0] == 4
+    state.process([FakeMessage(0, 8, created(8)), FakeMessage(0, 9, created(9))], time.time())
+    assert "T8" not in state.engine.tickets and "T9" not in state.engine.tickets
+    assert state.rewinds[0].expected == 5 and state.rewinds[0].seen == 8
+    state.rewinds[0].sought = True  # the worker sought back to 5
+    state.process([FakeMessage(0, 10, created(10))], time.time())  # fetched before the seek
+    assert "T10" not in state.engine.tickets
+    state.process([FakeMessage(0, n, created(n)) for n in range(5, 11)], time.time())
+    assert not state.rewinds and state.last_offset[0] == 10
+    assert {f"T{n}" for n in range(11)} <= set(state.engine.tickets)
+    # A hole that stays after the seeks back (the offsets do not exist) is passed; before
+    # that, a message at or below the first one past the hole only asks for another seek.
+    state.process([FakeMessage(0, 14, created(14))], time.time())
+    rewind = state.rewinds[0]
+    rewind.sought, rewind.seeks, rewind.first_seek = True, 1, time.monotonic()
+    state.process([FakeMessage(0, 14, created(14))], time.time())
+    assert "T14" not in state.engine.tickets and not rewind.sought  # seek again
+    rewind.sought, rewind.seeks = True, Rewind.SEEKS
+    rewind.first_seek = time.monotonic() - Rewind.SECONDS
+    state.process([FakeMessage(0, 14, created(14))], time.time())
+    assert not state.rewinds and "T14" in state.engine.tickets and state.last_offset[0] == 14
+    # Messages of a partition not owned (fetched before a revocation) are not applied.
+    state.process([FakeMessage(3, 0, created(30))], time.time())
+    assert "T30" not in state.engine.tickets
+    records = list(state.take_touched())
+    assert (0, b"\x00clock:0", b"0|" + orjson.dumps([parse_ts(now), 14])) in records
