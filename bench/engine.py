@@ -20,11 +20,11 @@ import tracemalloc
 
 import orjson
 
-from streams.engine import Engine
-from streams.events import parse_ts, validate
-from streams.exporter import Exporter
-from streams.policy import DEFAULT_POLICY_SET
-from streams.replay import run_file
+from streams.commands.replay import run_file
+from streams.core.engine import Engine
+from streams.core.events import parse_ts, validate
+from streams.core.policy import DEFAULT_POLICY_SET
+from streams.export.exporter import Exporter
 from streams.simulator import ContactCentre, SimConfig
 
 START = 1_795_000_000.0  # 2026-11-18, a Wednesday

@@ -41,10 +41,10 @@ from prometheus_client.parser import text_string_to_metric_families
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from streams.engine import Engine  # noqa: E402
-from streams.events import Rejected, decode, validate  # noqa: E402
-from streams.exporter import Exporter  # noqa: E402
-from streams.policy import DEFAULT_POLICY_SET  # noqa: E402
+from streams.core.engine import Engine  # noqa: E402
+from streams.core.events import Rejected, decode, validate  # noqa: E402
+from streams.core.policy import DEFAULT_POLICY_SET  # noqa: E402
+from streams.export.exporter import Exporter  # noqa: E402
 from streams.simulator import ContactCentre, SimConfig, iso  # noqa: E402
 
 PARTITIONS = 4

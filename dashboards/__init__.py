@@ -16,7 +16,7 @@ from typing import Any
 from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
-from streams.policy import PolicySet
+from streams.core.policy import PolicySet
 
 from . import executive_weekly, live_operations, team_sla
 from .lib import ALERTMANAGER_UID, PROMETHEUS_UID

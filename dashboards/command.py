@@ -16,7 +16,7 @@ DEFAULT_GRAFANA_URL = "http://localhost:3000"
 
 
 def _policies(path: str | None) -> Any:
-    from streams.replay import load_policies
+    from streams.core.policy import load_policies
 
     return load_policies(path)
 

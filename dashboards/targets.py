@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from streams.policy import DEFAULT_POLICY_SET, PolicySet
+from streams.core.policy import DEFAULT_POLICY_SET, PolicySet
 
 from . import lib
 

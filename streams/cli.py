@@ -15,11 +15,11 @@ from streams.errors import UserError
 
 # module path of each sub-command, in the order shown by --help
 COMMANDS = (
-    "streams.replay",
-    "streams.demo",
-    "streams.worker",
-    "streams.simulate",
-    "streams.topics",
+    "streams.commands.replay",
+    "streams.commands.demo",
+    "streams.worker.app",
+    "streams.commands.simulate",
+    "streams.commands.topics",
     "streams.stack",
     "dashboards.command",
 )

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.calendar import ALWAYS, Calendar, CalendarError
+from streams.core.calendar import ALWAYS, Calendar, CalendarError
 
 H = 3600.0
 DAY = 86400.0

@@ -35,8 +35,8 @@ import pytest
 import dashboards
 from dashboards.command import register
 from dashboards.push import Pusher, data_sources, load_boards
-from streams import metrics as catalogue
 from streams.errors import UserError
+from streams.export import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "deploy" / "prometheus" / "rules"

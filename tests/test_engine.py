@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from streams.engine import Engine
-from streams.events import parse
-from streams.policy import parse_policy
+from streams.core.engine import Engine
+from streams.core.events import parse
+from streams.core.policy import parse_policy
 from tests.support import RecordingSink, at, created, event, reply
 
 POLICY: dict[str, Any] = {
@@ -66,7 +66,7 @@ def replay(*events: dict[str, Any], until: str | None = None) -> tuple[Engine, R
     engine = Engine(parse_policy(POLICY), sink)
     for raw in events:
         engine.advance(parse(raw).ts)
-        assert engine.ingest(raw) is None, raw
+        assert engine.ingest(raw).reason is None, raw
     if until is not None:
         engine.advance(at(until))
     return engine, sink
@@ -110,7 +110,7 @@ def test_weekend_is_not_counted_and_breach_is_known_at_the_deadline() -> None:
     assert sink.outcomes() == {}
     engine.advance(at("2026-11-30 09:31"))  # deadline passed unmet: breach counted now
     assert sink.outcomes() == {("first_response", "breached"): 1}
-    assert engine.ingest(reply("t", "2026-11-30 09:45")) is None
+    assert engine.ingest(reply("t", "2026-11-30 09:45")).reason is None
     # 30 min Friday + 45 min Monday = 4,500 s
     assert sink.observed("first_response_seconds") == [(STD_L, 4500.0)]
     assert sink.outcomes() == {("first_response", "breached"): 1}
@@ -248,10 +248,10 @@ def test_next_reply_clock_only_after_first_response() -> None:
 
 def test_event_before_its_ticket_created_is_held_then_applied() -> None:
     engine = Engine(parse_policy(POLICY), sink := RecordingSink())
-    assert engine.ingest(reply("t", "2026-11-23 09:12")) is None
+    assert engine.ingest(reply("t", "2026-11-23 09:12")).reason is None
     assert engine.gauges(at("2026-11-23 09:12")).orphan_events == 1
     assert sink.observed("first_response_seconds") == []
-    assert engine.ingest(created("t", "2026-11-23 09:00", **VIP)) is None
+    assert engine.ingest(created("t", "2026-11-23 09:00", **VIP)).reason is None
     assert sink.observed("first_response_seconds") == [(VIP_L, 720.0)]
     assert sink.outcomes() == {("first_response", "met"): 1}
     assert engine.gauges(at("2026-11-23 09:12")).orphan_events == 0
@@ -261,8 +261,8 @@ def test_event_before_its_ticket_created_is_held_then_applied() -> None:
 def test_duplicate_event_id_counts_once() -> None:
     first = created("t", "2026-11-23 09:00")
     engine = Engine(parse_policy(POLICY), sink := RecordingSink())
-    assert engine.ingest(first) is None
-    assert engine.ingest(dict(first)) is None
+    assert engine.ingest(first).reason is None
+    assert engine.ingest(dict(first)).reason is None
     assert sink.count("tickets_created") == 1
     assert sink.count("events_duplicate") == 1
     assert sink.count("events_processed", ("ticket.created",)) == 1
@@ -274,7 +274,7 @@ def test_close_stops_running_clocks_as_met_and_rejects_later_events() -> None:
         event("ticket.closed", "t", "2026-11-23 09:05"),
     )
     assert sink.outcomes() == {("first_response", "met"): 1, ("resolution", "met"): 1}
-    assert engine.ingest(reply("t", "2026-11-23 09:06")) == "ticket_closed"
+    assert engine.ingest(reply("t", "2026-11-23 09:06")).reason == "ticket_closed"
     assert sink.count("events_rejected", ("ticket_closed",)) == 1
 
 
@@ -400,9 +400,9 @@ def test_gauges_open_unanswered_oldest_at_risk_breached() -> None:
 )
 def test_each_rejection_reason_is_counted_and_the_stream_goes_on(raw: Any, reason: str) -> None:
     engine = Engine(parse_policy(POLICY), sink := RecordingSink())
-    assert engine.ingest(created("before", "2026-11-23 09:00")) is None
-    assert engine.ingest(raw) == reason
-    assert engine.ingest(created("after", "2026-11-23 09:01")) is None
+    assert engine.ingest(created("before", "2026-11-23 09:00")).reason is None
+    assert engine.ingest(raw).reason == reason
+    assert engine.ingest(created("after", "2026-11-23 09:01")).reason is None
     assert sink.count("events_rejected", (reason,)) == 1
     assert sink.count("events_rejected") == 1
     assert sink.count("tickets_created") == 2
@@ -414,8 +414,12 @@ def test_invalid_state_resolving_twice_and_abandoning_an_answered_contact() -> N
         reply("t", "2026-11-23 09:01"),
         event("ticket.resolved", "t", "2026-11-23 09:02"),
     )
-    assert engine.ingest(event("ticket.resolved", "t", "2026-11-23 09:03")) == "invalid_state"
-    assert engine.ingest(event("contact.abandoned", "t", "2026-11-23 09:03")) == "invalid_state"
+    assert (
+        engine.ingest(event("ticket.resolved", "t", "2026-11-23 09:03")).reason == "invalid_state"
+    )
+    assert (
+        engine.ingest(event("contact.abandoned", "t", "2026-11-23 09:03")).reason == "invalid_state"
+    )
     assert sink.count("events_rejected", ("invalid_state",)) == 2
     assert sink.count("tickets_resolved") == 1
 
@@ -443,7 +447,7 @@ def test_state_round_trip_keeps_clocks_and_deadlines() -> None:
     fresh.load(state)
     fresh.advance(at("2026-11-23 09:20") + 1)  # deadline 09:10 + 10 min = 09:20
     assert sink2.outcomes() == {("first_response", "breached"): 1}
-    assert fresh.ingest(reply("t", "2026-11-23 09:30")) is None
+    assert fresh.ingest(reply("t", "2026-11-23 09:30")).reason is None
     assert sink2.observed("first_response_seconds") == [(VIP_L, 25 * 60.0)]
     assert sink.outcomes() == {}
 

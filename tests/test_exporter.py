@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from streams.exporter import Exporter
-from streams.metrics import DURATION_BUCKETS, L
+from streams.export.catalogue import DURATION_BUCKETS, L
+from streams.export.exporter import Exporter
 
 teams = st.sampled_from(["billing", "technical"])
 label_sets = st.tuples(teams, st.sampled_from(["chat", "email"]), st.just("high"), st.just("vip"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.engine import Engine
-from streams.policy import DEFAULT_POLICY_SET
+from streams.core.engine import Engine
+from streams.core.policy import DEFAULT_POLICY_SET
 from tests.support import RecordingSink, created, event, reply
 
 VIP = {"customer_tier": "vip", "priority": "urgent", "channel": "chat"}
@@ -36,7 +36,7 @@ def facts(events: list[dict]) -> tuple[dict, list]:
     sink = RecordingSink()
     engine = Engine(DEFAULT_POLICY_SET, sink)
     for raw in events:
-        assert engine.ingest(raw) is None
+        assert engine.ingest(raw).reason is None
     return dict(sink.counts), sorted(sink.observations)
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from streams.calendar import ALWAYS, Calendar
-from streams.policy import (
+from streams.core.calendar import ALWAYS, Calendar
+from streams.core.policy import (
     DEFAULT_POLICY_SET,
     DEFAULT_POLICY_YAML,
     NO_POLICY,

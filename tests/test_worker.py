@@ -31,7 +31,7 @@ import orjson
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from streams.events import parse_ts
+from streams.core.events import parse_ts
 from streams.simulator import ContactCentre, SimConfig, iso
 from tests.kafka_broker import KafkaBroker
 
@@ -114,7 +114,7 @@ class Kafka:
     def produce(self, lines: list[bytes], delay: float = 0.0) -> None:
         from kafka import KafkaProducer
 
-        from streams.simulate import key_of
+        from streams.commands.simulate import key_of
 
         producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all", linger_ms=5)
         try:
@@ -731,9 +731,9 @@ class FakeMessage:
 def test_state_applies_each_offset_once_and_stops_at_a_hole() -> None:
     import argparse
 
-    from streams.policy import DEFAULT_POLICY_SET
+    from streams.core.policy import DEFAULT_POLICY_SET
     from streams.settings import WORKER_OPTIONS, resolve
-    from streams.worker import Rewind, State
+    from streams.worker.app import Rewind, State
 
     state = State(resolve(argparse.Namespace(), WORKER_OPTIONS), DEFAULT_POLICY_SET)
     state.load([], {0})

@@ -25,12 +25,14 @@ from typing import Any
 
 import orjson
 
-CHANNELS = frozenset({"phone", "chat", "email", "social", "web"})
-PRIORITIES = frozenset({"urgent", "high", "normal", "low"})
-TIERS = frozenset({"vip", "standard"})
-CATEGORIES = frozenset({"inquiry", "complaint", "incident", "request"})
-STATUSES = frozenset({"pending", "on_hold", "open"})
-SURVEY_RANGES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
+from streams.core import vocabulary
+
+CHANNELS = frozenset(vocabulary.CHANNELS)
+PRIORITIES = frozenset(vocabulary.PRIORITIES)
+TIERS = frozenset(vocabulary.TIERS)
+CATEGORIES = frozenset(vocabulary.CATEGORIES)
+STATUSES = frozenset(vocabulary.STATUSES)
+SURVEY_RANGES = vocabulary.SURVEY_RANGES
 
 PARSE_REASONS = (
     "invalid_json",

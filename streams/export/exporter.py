@@ -20,9 +20,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
-from streams.engine import REJECT_REASONS, Gauges
-from streams.metrics import BY_NAME, CATALOGUE, PREFIX, Metric
-from streams.ticket import TARGETS
+from streams.core.engine import REJECT_REASONS, Gauges
+from streams.core.vocabulary import TARGETS
+from streams.export.catalogue import BY_NAME, CATALOGUE, PREFIX, Metric
 
 
 class GaugeSource(Protocol):

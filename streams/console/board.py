@@ -15,7 +15,7 @@ from statistics import median
 from rich.table import Table
 from rich.text import Text
 
-from streams.engine import FactSink, Gauges
+from streams.core.engine import FactSink, Gauges
 
 
 class Tee:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PREFIX = "servicepulse_"
+from streams.core.vocabulary import L
 
-L = ("team", "channel", "priority", "customer_tier")
+PREFIX = "servicepulse_"
 
 # Seconds to days, with the common SLA thresholds (15m, 30m, 1h, 2h, 4h, 8h, 1d, 3d) as edges,
 # so that `le` buckets answer "share answered within target" exactly.

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from streams.calendar import Calendar
-from streams.policy import NO_POLICY, Policy
+from streams.core.calendar import Calendar
+from streams.core.policy import NO_POLICY, Policy
 
 # ticket states
 OPEN, RESOLVED, ABANDONED, CLOSED, ORPHAN = "open", "resolved", "abandoned", "closed", "orphan"
-TARGETS = ("first_response", "next_reply", "resolution")  # names of the clock indexes below
 FIRST_RESPONSE, NEXT_REPLY, RESOLUTION = 0, 1, 2
 INF = float("inf")
 

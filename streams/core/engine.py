@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
-from streams.events import PARSE_REASONS, Event, Rejected, decode, validate
-from streams.policy import NO_POLICY, Policy, PolicySet
-from streams.ticket import (
+from streams.core.events import PARSE_REASONS, Event, Rejected, decode, validate
+from streams.core.gauges import Gauges, derive_gauges
+from streams.core.policy import NO_POLICY, Policy, PolicySet
+from streams.core.ticket import (
     ABANDONED,
     CLOSED,
     FIRST_RESPONSE,
@@ -30,14 +29,21 @@ from streams.ticket import (
     ORPHAN,
     RESOLUTION,
     RESOLVED,
-    TARGETS,
     Clock,
     Ticket,
 )
+from streams.core.vocabulary import TARGETS
+
+
+class Intake(NamedTuple):
+    """What the intake made of one raw event."""
+
+    event: Event | None  # None: it did not decode or validate
+    reason: str | None  # the rejection reason; None when applied, held or a duplicate
 
 
 class FactSink(Protocol):
-    """Where the engine reports facts; metric names are those of ``streams.metrics``."""
+    """Where the engine reports facts; metric names are those of ``streams.export.catalogue``."""
 
     def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None: ...
 
@@ -47,19 +53,6 @@ class FactSink(Protocol):
 RejectHook = Callable[[Any, str], None]  # (the raw event as given, reason)
 STATE_REASONS = ("ticket_closed", "invalid_state", "no_ticket")
 REJECT_REASONS = (*PARSE_REASONS, *STATE_REASONS)  # every value of the `reason` label
-
-
-@dataclass
-class Gauges:
-    """The engine's state-derived figures at one instant."""
-
-    open_tickets: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
-    open_by_channel: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
-    unanswered: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    oldest_created: dict[str, float] = field(default_factory=dict)
-    at_risk: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
-    breached_open: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
-    orphan_events: int = 0
 
 
 def event_digest(event_id: str) -> bytes:
@@ -104,13 +97,20 @@ class Engine:
 
     # ---- intake ----------------------------------------------------------------------------
 
-    def ingest(self, raw: bytes | str | dict[str, Any]) -> str | None:
-        """Decode, validate and apply one raw event; returns the rejection reason or None."""
+    def ingest(self, raw: bytes | str | dict[str, Any], event_clock: bool = False) -> Intake:
+        """The one intake: decode, validate, then reject or apply one raw event.
+
+        With ``event_clock`` the engine's clock first advances to the event's
+        time (replay, backfill, ``--clock event``). Returns the validated event
+        (None when it did not parse) and the rejection reason (None when taken).
+        """
         try:
             event = validate(decode(raw))
         except Rejected as rejected:
-            return self.reject(raw, rejected.reason)
-        return self.apply(event, raw)
+            return Intake(None, self.reject(raw, rejected.reason))
+        if event_clock:
+            self.advance(event.ts)
+        return Intake(event, self.apply(event, raw))
 
     def reject(self, raw: Any, reason: str) -> str:
         self.sink.inc("events_rejected", (reason,))
@@ -456,37 +456,8 @@ class Engine:
     # ---- derived gauges ------------------------------------------------------------------------
 
     def gauges(self, now: float) -> Gauges:
-        """Backlog figures at ``now``, derived from the open tickets."""
-        result = Gauges(orphan_events=self._held)
-        at_risk_share = self.policies.at_risk
-        oldest = result.oldest_created
-        for ticket in self.open.values():
-            team = ticket.team
-            result.open_tickets[(team, ticket.priority, ticket.customer_tier)] += 1
-            result.open_by_channel[(team, ticket.channel)] += 1
-            if not ticket.answered:
-                result.unanswered[team] += 1
-            if ticket.created_ts < oldest.get(team, INF):
-                oldest[team] = ticket.created_ts
-            for target, clock in zip(TARGETS, ticket.clocks, strict=True):
-                if clock is None or clock.target is None:
-                    continue
-                if clock.breached or (clock.running and now > clock.deadline):
-                    result.breached_open[(team, target)] += 1
-                elif self._at_risk(ticket, clock, now, at_risk_share):
-                    result.at_risk[(team, target)] += 1
-        return result
-
-    @staticmethod
-    def _at_risk(ticket: Ticket, clock: Clock, now: float, share: float) -> bool:
-        assert clock.target is not None
-        threshold = share * clock.target
-        if not clock.running:
-            return clock.elapsed >= threshold
-        if clock.risk_at is None:  # cached until the clock pauses or resumes
-            remaining = max(0.0, threshold - clock.elapsed)
-            clock.risk_at = ticket.policy.calendar.add(clock.since, remaining)
-        return now >= clock.risk_at
+        """Backlog figures at ``now``, derived from the open tickets (see gauges.py)."""
+        return derive_gauges(self.open.values(), now, self.policies.at_risk, self._held)
 
     # ---- state transfer (the worker keeps ticket state in a changelog table) -------------------
 

@@ -3,7 +3,7 @@
 Design (docs/worker.md has the long version):
 
 * One agent consumes the interaction topic in batches (``stream.take_events``) and runs
-  every message through the same :class:`~streams.engine.Engine` as ``replay``. The
+  every message through the same :class:`~streams.core.engine.Engine` as ``replay``. The
   engine in memory is the live state.
 * The Faust table ``tickets`` is the engine's durable changelog: after each batch the
   ``Ticket.to_state()`` of every touched ticket is written to the table's (compacted)
@@ -44,14 +44,12 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from streams.engine import Engine
+from streams.core.engine import Engine
+from streams.core.policy import PolicySet, load_policies
+from streams.core.ticket import INF, OPEN
 from streams.errors import UserError
-from streams.events import Rejected, decode, validate
-from streams.exporter import Exporter
-from streams.policy import PolicySet
-from streams.replay import load_policies
+from streams.export.exporter import Exporter
 from streams.settings import WORKER_OPTIONS, Settings, add_options, resolve
-from streams.ticket import INF, OPEN
 
 log = logging.getLogger("servicepulse.worker")
 
@@ -154,16 +152,14 @@ class State:
             last_offset[partition] = offset
             self._message = message
             raw = message.value
-            try:
-                event = validate(decode(raw))
-            except Rejected as rejected:
-                engine.reject(raw, rejected.reason)
+            event, reason = engine.ingest(raw)
+            if event is None:
                 continue
             ts = event.ts
             if ts > latest_ts.get(partition, -INF):
                 latest_ts[partition] = ts
             ticket_id = event.ticket_id
-            if engine.apply(event, raw) is None:
+            if reason is None:
                 observe_lag(wall - ts)
             if ticket_id in engine.tickets:
                 touched.add(ticket_id)
@@ -703,7 +699,7 @@ def command(args: argparse.Namespace) -> int:
     _check_port(settings.host, settings.port)
     partitions = settings.partitions
     if args.create_topics:
-        from streams.topics import ensure_topics
+        from streams.commands.topics import ensure_topics
 
         topics = ensure_topics(settings)
         actual = topics[settings.topic].partitions

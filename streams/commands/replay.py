@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from streams.engine import Engine
+from streams.console.progress import Progress
+from streams.core.engine import Engine
+from streams.core.policy import PolicySet, load_policies
 from streams.errors import UserError
-from streams.events import Rejected, decode, validate
-from streams.exporter import Exporter
-from streams.policy import DEFAULT_POLICY_SET, PolicyError, PolicySet, load_policy_file
-from streams.progress import Progress
+from streams.export.exporter import Exporter
 
 
 @dataclass
@@ -23,16 +22,6 @@ class ReplayResult:
     events: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
     exposition: bytes = b""
-
-
-def load_policies(path: str | None) -> PolicySet:
-    """The policy file given, or the built-in default; a bad file is a one-line UserError."""
-    if not path:
-        return DEFAULT_POLICY_SET
-    try:
-        return load_policy_file(path)
-    except PolicyError as exc:
-        raise UserError(str(exc)) from None
 
 
 def run_file(stream: BinaryIO, engine: Engine, progress: Progress | None = None) -> ReplayResult:
@@ -43,15 +32,9 @@ def run_file(stream: BinaryIO, engine: Engine, progress: Progress | None = None)
         if not line:
             continue
         result.events += 1
-        try:
-            event = validate(decode(line))
-        except Rejected as rejected:
-            result.rejected[engine.reject(line, rejected.reason)] += 1
-        else:
-            engine.advance(event.ts)
-            reason = engine.apply(event, line)
-            if reason is not None:
-                result.rejected[reason] += 1
+        reason = engine.ingest(line, event_clock=True).reason
+        if reason is not None:
+            result.rejected[reason] += 1
         if progress is not None and result.events % 10_000 == 0:
             progress.update(stream.tell() if stream.seekable() else result.events)
     return result

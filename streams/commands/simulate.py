@@ -24,9 +24,9 @@ from typing import IO, Any
 
 import orjson
 
+from streams.console.progress import Progress
+from streams.core.events import parse_ts
 from streams.errors import UserError
-from streams.events import parse_ts
-from streams.progress import Progress
 from streams.settings import KAFKA_OPTIONS, Settings, add_options, resolve
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
 
@@ -161,7 +161,7 @@ def command(args: argparse.Namespace) -> int:
     if args.events is not None and args.events < 0:
         raise UserError("--events must be >= 0")
     if args.create_topics:
-        from streams.topics import ensure_topics
+        from streams.commands.topics import ensure_topics
 
         ensure_topics(settings)
     wall0 = time.time()

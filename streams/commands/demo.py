@@ -17,12 +17,12 @@ from prometheus_client import start_http_server
 from rich.console import Console
 from rich.live import Live
 
-from streams.board import Tally, Tee, render
-from streams.engine import Engine, Gauges
+from streams.console.board import Tally, Tee, render
+from streams.core.engine import Engine, Gauges
+from streams.core.events import parse_ts
+from streams.core.policy import load_policies
 from streams.errors import UserError
-from streams.events import parse_ts
-from streams.exporter import Exporter
-from streams.replay import load_policies
+from streams.export.exporter import Exporter
 from streams.settings import port_number, positive_number
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
 

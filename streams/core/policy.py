@@ -38,7 +38,10 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 
-from streams.calendar import ALWAYS, Calendar, CalendarError
+from streams.core import vocabulary
+from streams.core.calendar import ALWAYS, Calendar, CalendarError
+from streams.core.vocabulary import TARGETS
+from streams.errors import UserError
 
 __all__ = [
     "DEFAULT_AT_RISK",
@@ -50,24 +53,24 @@ __all__ = [
     "Policy",
     "PolicyError",
     "PolicySet",
+    "load_policies",
     "load_policy_file",
     "load_yaml",
     "parse_duration",
     "parse_policy",
 ]
 
-TARGETS: tuple[str, ...] = ("first_response", "next_reply", "resolution")
 MATCH_KEYS: tuple[str, ...] = ("team", "channel", "priority", "customer_tier", "category")
 MATCH_VALUES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
-        "channel": ("phone", "chat", "email", "social", "web"),
-        "priority": ("urgent", "high", "normal", "low"),
-        "customer_tier": ("vip", "standard"),
-        "category": ("inquiry", "complaint", "incident", "request"),
+        "channel": vocabulary.CHANNELS,
+        "priority": vocabulary.PRIORITIES,
+        "customer_tier": vocabulary.TIERS,
+        "category": vocabulary.CATEGORIES,
     }
 )
 MATCH_DEFAULTS: Mapping[str, str] = MappingProxyType(
-    {"customer_tier": "standard", "category": "inquiry"}
+    {"customer_tier": vocabulary.DEFAULT_TIER, "category": vocabulary.DEFAULT_CATEGORY}
 )
 DEFAULT_AT_RISK = 0.8
 MAX_DURATION = 3650 * 86400.0
@@ -81,7 +84,7 @@ _POLICY_KEYS = ("name", "match", "calendar", "targets")
 _SELECT_CACHE_SIZE = 4096
 
 
-class PolicyError(ValueError):
+class PolicyError(UserError, ValueError):
     """An invalid policy file or document; the message is one user-facing line."""
 
 
@@ -473,3 +476,8 @@ policies:
 """
 
 DEFAULT_POLICY_SET: PolicySet = parse_policy(load_yaml(DEFAULT_POLICY_YAML))
+
+
+def load_policies(path: str | Path | None) -> PolicySet:
+    """The policy file given, or the built-in default when no path is given."""
+    return load_policy_file(path) if path else DEFAULT_POLICY_SET
