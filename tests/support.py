@@ -14,12 +14,16 @@ class RecordingSink:
     def __init__(self) -> None:
         self.counts: Counter[tuple[str, tuple[str, ...]]] = Counter()
         self.observations: list[tuple[str, tuple[str, ...], float]] = []
+        self.labels: list[tuple[tuple[str, ...], tuple[str, ...]]] = []  # (labels, targets)
 
     def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
         self.counts[(metric, labels)] += amount
 
     def observe(self, metric: str, labels: tuple[str, ...], value: float) -> None:
         self.observations.append((metric, labels, value))
+
+    def labelled(self, labels: tuple[str, ...], targets: tuple[str, ...]) -> None:
+        self.labels.append((labels, targets))
 
     def count(self, metric: str, labels: tuple[str, ...] | None = None) -> float:
         """One series, or the sum over all series of ``metric`` when labels is None."""
@@ -35,7 +39,7 @@ class RecordingSink:
         result: Counter[tuple[str, str]] = Counter()
         for (name, labels), n in self.counts.items():
             if name == "sla_outcomes" and n:
-                result[(labels[3], labels[4])] += int(n)
+                result[(labels[-2], labels[-1])] += int(n)
         return result
 
 

@@ -67,8 +67,9 @@ def test_in_order_facts_are_the_hand_computed_ones() -> None:
             ("resolution_seconds", technical, 2820.0),
         ]
     )
-    sla = ("urgent", "vip")
+    sla = ("chat", "urgent", "vip", "vip-urgent")  # the built-in default's vip-urgent policy
     assert counts[("sla_outcomes", ("billing", *sla, "first_response", "met"))] == 1
+    assert counts.get(("sla_outcomes", ("technical", *sla, "next_reply", "breached")), 0) == 0
     assert counts[("sla_outcomes", ("billing", *sla, "next_reply", "breached"))] == 1
     assert counts[("sla_outcomes", ("technical", *sla, "resolution", "met"))] == 1
     assert counts[("agent_work_seconds", ("billing", "chat"))] == 30

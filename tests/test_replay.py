@@ -64,7 +64,8 @@ def test_replay_writes_the_exposition_with_hand_computed_values(tmp_path: Path) 
     assert value(got, "servicepulse_first_response_seconds_count", **team) == 2
     assert value(got, "servicepulse_first_response_seconds_sum", **team) == 300 + 1200
     assert value(got, "servicepulse_first_response_seconds_bucket", le="300.0", **team) == 1
-    fr = {**sla, "target": "first_response"}
+    # outcomes also carry the channel and the matched policy (the built-in vip-urgent)
+    fr = {**team, "policy": "vip-urgent", "target": "first_response"}
     assert value(got, "servicepulse_sla_outcomes_total", outcome="met", **fr) == 1
     assert value(got, "servicepulse_sla_outcomes_total", outcome="breached", **fr) == 2
     assert value(got, "servicepulse_events_rejected_total", reason="invalid_json") == 1

@@ -16,6 +16,11 @@ from rich.table import Table
 from rich.text import Text
 
 from streams.core.engine import FactSink, Gauges
+from streams.export.catalogue import BY_NAME
+
+_OUTCOME = BY_NAME["sla_outcomes"].labels.index("outcome")
+_KIND = BY_NAME["survey_responses"].labels.index("kind")
+_SCORE = BY_NAME["survey_responses"].labels.index("score")
 
 
 class Tee:
@@ -32,6 +37,10 @@ class Tee:
         for sink in self.sinks:
             sink.observe(metric, labels, value)
 
+    def labelled(self, labels: tuple[str, ...], targets: tuple[str, ...]) -> None:
+        for sink in self.sinks:
+            sink.labelled(labels, targets)
+
 
 @dataclass
 class TeamTally:
@@ -45,7 +54,12 @@ class TeamTally:
 
 
 class Tally:
-    """Per-team running sums for the board."""
+    """Per-team running sums for the board.
+
+    Counters add the fact's ``amount`` (a series primed at 0 is no outcome) and
+    find the labels they read by name in the catalogue (the outcome label moved
+    when ``channel`` and ``policy`` joined the outcome labels).
+    """
 
     def __init__(self) -> None:
         self.teams: dict[str, TeamTally] = defaultdict(TeamTally)
@@ -53,24 +67,30 @@ class Tally:
         self.rejected = 0
 
     def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
+        n = int(amount)
+        if not n:
+            return  # a series exposed at 0 is no fact
         if metric == "events_processed":
-            self.processed += 1
+            self.processed += n
         elif metric == "events_rejected":
-            self.rejected += 1
+            self.rejected += n
         elif metric == "tickets_created":
-            self.teams[labels[0]].created += 1
+            self.teams[labels[0]].created += n
         elif metric == "tickets_resolved":
-            self.teams[labels[0]].resolved += 1
+            self.teams[labels[0]].resolved += n
         elif metric == "sla_outcomes":
             tally = self.teams[labels[0]]
-            if labels[4] == "met":
-                tally.met += 1
+            if labels[_OUTCOME] == "met":
+                tally.met += n
             else:
-                tally.breached += 1
-        elif metric == "survey_responses" and labels[2] == "csat":
+                tally.breached += n
+        elif metric == "survey_responses" and labels[_KIND] == "csat":
             tally = self.teams[labels[0]]
-            tally.csat_all += 1
-            tally.csat_good += labels[3] in ("4", "5")
+            tally.csat_all += n
+            tally.csat_good += n if labels[_SCORE] in ("4", "5") else 0
+
+    def labelled(self, labels: tuple[str, ...], targets: tuple[str, ...]) -> None:
+        pass  # the board shows no series before its first fact
 
     def observe(self, metric: str, labels: tuple[str, ...], value: float) -> None:
         if metric == "first_response_seconds":

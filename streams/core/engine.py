@@ -16,6 +16,7 @@ import heapq
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, Protocol
 
+from streams.core.agents import AgentFigures
 from streams.core.events import PARSE_REASONS, Event, Rejected, decode, validate
 from streams.core.gauges import Gauges, derive_gauges
 from streams.core.policy import NO_POLICY, Policy, PolicySet
@@ -49,6 +50,8 @@ class FactSink(Protocol):
 
     def observe(self, metric: str, labels: tuple[str, ...], value: float) -> None: ...
 
+    def labelled(self, labels: tuple[str, ...], targets: tuple[str, ...]) -> None: ...
+
 
 RejectHook = Callable[[Any, str], None]  # (the raw event as given, reason)
 STATE_REASONS = ("ticket_closed", "invalid_state", "no_ticket")
@@ -79,7 +82,7 @@ class Engine:
         self._deadlines: list[tuple[float, str, int]] = []  # (deadline, ticket_id, target)
         self._held = 0
         self._by_name = {p.name: p for p in policies.policies}
-        self._primed: set[tuple[str, str, str, str]] = set()
+        self.agents = AgentFigures(policies, sink)  # per-agent facts (agents.py)
         self._handlers: dict[str, Callable[[Ticket, Event], str | None]] = {
             "ticket.created": self._created,
             "ticket.assigned": self._assigned,
@@ -264,8 +267,12 @@ class Engine:
         return value
 
     def _outcome(self, ticket: Ticket, target: int, outcome: str) -> None:
-        labels = (ticket.team, ticket.priority, ticket.customer_tier, TARGETS[target], outcome)
+        labels = (*ticket.labels, ticket.policy.name, TARGETS[target], outcome)
         self.sink.inc("sla_outcomes", labels)
+
+    def _labelled(self, ticket: Ticket) -> None:
+        """Report the ticket's label set (the exporter exposes its outcome series at 0)."""
+        self.sink.labelled((*ticket.labels, ticket.policy.name), tuple(ticket.policy.targets))
 
     def _pause_all(self, ticket: Ticket, at: float) -> None:
         calendar = ticket.policy.calendar
@@ -308,27 +315,15 @@ class Engine:
         self.sink.inc("tickets_created", ticket.labels)
         if ticket.category == "complaint":
             self.sink.inc("complaints", (ticket.team, ticket.channel))
-        self._prime_outcomes(ticket)
+        self._labelled(ticket)
         return None
-
-    def _prime_outcomes(self, ticket: Ticket) -> None:
-        """Expose met/breached at 0 for a new label set, so the first breach is an increase.
-
-        (Prometheus' ``increase()`` cannot see the first sample of a series.)
-        """
-        key = (ticket.team, ticket.priority, ticket.customer_tier, ticket.policy.name)
-        if key in self._primed:
-            return
-        self._primed.add(key)
-        for target in ticket.policy.targets:
-            for outcome in ("met", "breached"):
-                self.sink.inc("sla_outcomes", (*key[:3], target, outcome), 0.0)
 
     def _assigned(self, ticket: Ticket, event: Event) -> str | None:
         team = event.data.get("team")
         if team and team != ticket.team:
             ticket.team = team
-            self._prime_outcomes(ticket)
+            self._labelled(ticket)
+        self.agents.assigned(ticket, event.data["agent_id"])
         return None
 
     def _agent_message(self, ticket: Ticket, event: Event) -> str | None:
@@ -336,6 +331,7 @@ class Engine:
         work = data.get("work_seconds")
         if work:
             self.sink.inc("agent_work_seconds", (ticket.team, ticket.channel), work)
+        self.agents.message(ticket, data, work or 0.0)
         if data.get("public", True) is False:
             return None  # an internal note is not a response
         ticket.public_replies += 1
@@ -345,6 +341,7 @@ class Engine:
             value = self._stop(ticket, FIRST_RESPONSE, event.ts)
             if value is not None:
                 self.sink.observe("first_response_seconds", labels, value)
+                self.agents.first_response(ticket, data["agent_id"], value)
         value = self._stop(ticket, NEXT_REPLY, event.ts)
         if value is not None:
             self.sink.observe("next_reply_seconds", labels, value)
@@ -364,7 +361,8 @@ class Engine:
         self.sink.inc("transfers", (data["from_team"], data["to_team"]))
         ticket.team = data["to_team"]
         ticket.transferred = True
-        self._prime_outcomes(ticket)
+        self.agents.transferred(ticket)
+        self._labelled(ticket)
         return None
 
     def _status(self, ticket: Ticket, event: Event) -> str | None:
@@ -383,11 +381,13 @@ class Engine:
         labels = ticket.labels
         at = event.ts
         self.sink.inc("tickets_resolved", labels)
-        if ticket.public_replies <= 1 and not ticket.transferred and not ticket.reopened:
+        fcr = ticket.public_replies <= 1 and not ticket.transferred and not ticket.reopened
+        if fcr:
             self.sink.inc("first_contact_resolutions", labels)
         work = event.data.get("work_seconds")
         if work:
             self.sink.inc("agent_work_seconds", (ticket.team, ticket.channel), work)
+        self.agents.resolution(ticket, event.data.get("agent_id"), work or 0.0, fcr)
         self._stop(ticket, FIRST_RESPONSE, at)
         self._stop(ticket, NEXT_REPLY, at)
         resolution = ticket.clocks[RESOLUTION]
@@ -430,6 +430,8 @@ class Engine:
         if ticket.state != OPEN or ticket.answered:
             return "invalid_state"
         self.sink.inc("contacts_abandoned", (ticket.team, ticket.channel))
+        if event.ts - ticket.created_ts < self.policies.short_abandon:  # also counted above
+            self.sink.inc("contacts_abandoned_short", (ticket.team, ticket.channel))
         # stopped with no outcome; a breach already counted stays counted
         ticket.clocks = [None, None, None]
         self._set_state(ticket, ABANDONED)
@@ -437,13 +439,14 @@ class Engine:
 
     def _survey(self, ticket: Ticket, event: Event) -> str | None:
         data = event.data
-        self.sink.inc(
-            "survey_responses", (ticket.team, ticket.channel, data["kind"], str(data["score"]))
-        )
+        kind, score = data["kind"], str(data["score"])
+        self.sink.inc("survey_responses", (ticket.team, ticket.channel, kind, score))
+        self.agents.survey(ticket, kind, score)
         return None
 
     def _qa_review(self, ticket: Ticket, event: Event) -> str | None:
         self.sink.observe("qa_review_score", (ticket.team,), float(event.data["score"]))
+        self.agents.qa_review(ticket, event.data)
         return None
 
     def _set_state(self, ticket: Ticket, state: str) -> None:
@@ -471,6 +474,8 @@ class Engine:
         self.tickets[ticket.ticket_id] = ticket
         if ticket.state == OPEN:
             self.open[ticket.ticket_id] = ticket
+        if ticket.state in (OPEN, RESOLVED):  # outcomes may still come: series at 0
+            self._labelled(ticket)
         self._held += len(ticket.held or ())
         for target, clock in enumerate(ticket.clocks):
             if clock and clock.running and clock.deadline != INF and ticket.state == OPEN:

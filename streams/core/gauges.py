@@ -18,6 +18,8 @@ class Gauges:
     open_by_channel: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     unanswered: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     oldest_created: dict[str, float] = field(default_factory=dict)
+    # created time of the oldest open ticket with no public response that is not paused
+    oldest_unanswered_created: dict[str, float] = field(default_factory=dict)
     at_risk: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     breached_open: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     orphan_events: int = 0
@@ -26,15 +28,18 @@ class Gauges:
 def derive_gauges(
     open_tickets: Iterable[Ticket], now: float, at_risk_share: float, held: int
 ) -> Gauges:
-    """Count backlog, unanswered, oldest, at-risk and breached-open clocks at ``now``."""
+    """Count backlog, unanswered, oldest (unanswered), at-risk and breached-open at ``now``."""
     result = Gauges(orphan_events=held)
     oldest = result.oldest_created
+    oldest_unanswered = result.oldest_unanswered_created
     for ticket in open_tickets:
         team = ticket.team
         result.open_tickets[(team, ticket.priority, ticket.customer_tier)] += 1
         result.open_by_channel[(team, ticket.channel)] += 1
         if not ticket.answered:
             result.unanswered[team] += 1
+            if not ticket.paused and ticket.created_ts < oldest_unanswered.get(team, INF):
+                oldest_unanswered[team] = ticket.created_ts
         if ticket.created_ts < oldest.get(team, INF):
             oldest[team] = ticket.created_ts
         for target, clock in zip(TARGETS, ticket.clocks, strict=True):

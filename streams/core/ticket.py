@@ -82,6 +82,7 @@ class Ticket:
 
     __slots__ = (
         "answered",
+        "assignee",
         "category",
         "channel",
         "clocks",
@@ -94,6 +95,8 @@ class Ticket:
         "priority",
         "public_replies",
         "reopened",
+        "replier",
+        "resolver",
         "seen",
         "state",
         "team",
@@ -119,6 +122,8 @@ class Ticket:
         self.clocks: list[Clock | None] = [None, None, None]
         self.seen = b""  # 8-byte digests of the accepted event_ids, concatenated
         self.held: list[Any] | None = None  # events waiting for ticket.created
+        # agent ids ("" when none): assigned, last public replier, credited with the last resolution
+        self.assignee = self.replier = self.resolver = ""
 
     @property
     def labels(self) -> tuple[str, str, str, str]:
@@ -137,6 +142,7 @@ class Ticket:
             "c": [None if clock is None else clock.to_state() for clock in self.clocks],
             "e": self.seen.hex(),
             "h": self.held,
+            "g": [self.assignee, self.replier, self.resolver],
         }
 
     @classmethod
@@ -159,4 +165,6 @@ class Ticket:
         ticket.clocks = [None if c is None else Clock.from_state(c) for c in state["c"]]
         ticket.seen = bytes.fromhex(state["e"])
         ticket.held = state["h"]
+        if "g" in state:  # absent from snapshots taken before per-agent figures
+            ticket.assignee, ticket.replier, ticket.resolver = state["g"]
         return ticket

@@ -12,10 +12,12 @@ from streams.core.vocabulary import L
 
 PREFIX = "servicepulse_"
 
-# Seconds to days, with the common SLA thresholds (15m, 30m, 1h, 2h, 4h, 8h, 1d, 3d) as edges,
-# so that `le` buckets answer "share answered within target" exactly.
+# Seconds to days, with the common SLA thresholds (15m, 30m, 1h, 2h, 4h, 8h, 1d, 3d) and the
+# contact centres' 20 s service level ("80/20") as edges, so that `le` buckets answer "share
+# answered within T" exactly (`le` is inclusive: a contact answered at exactly T is within T).
 DURATION_BUCKETS = (
     10.0,
+    20.0,
     30.0,
     60.0,
     120.0,
@@ -38,6 +40,9 @@ QA_BUCKETS = (50.0, 60.0, 70.0, 75.0, 80.0, 85.0, 90.0, 95.0, 100.0)
 LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0)
 
 
+AGENT = ("team", "agent")  # agent: bounded by the policy file's roster or max_agents
+
+
 @dataclass(frozen=True)
 class Metric:
     name: str  # without prefix; counters without the _total suffix
@@ -52,6 +57,44 @@ class Metric:
         suffix = "_total" if self.kind == "counter" else ""
         return f"{PREFIX}{self.name}{suffix}"
 
+
+AGENT_METRICS: tuple[Metric, ...] = (
+    Metric("agent_first_responses", "counter", AGENT, "First responses, by the replying agent."),
+    Metric(
+        "agent_first_response_seconds",
+        "counter",
+        AGENT,
+        "Sum of the SLA-clock first-response times of the agent's first responses.",
+    ),
+    Metric(
+        "agent_resolutions",
+        "counter",
+        AGENT,
+        "Resolutions, by the resolving agent (else assigned, else last public replier).",
+    ),
+    Metric(
+        "agent_first_contact_resolutions",
+        "counter",
+        AGENT,
+        "First-contact resolutions, credited as agent_resolutions.",
+    ),
+    Metric(
+        "agent_survey_responses",
+        "counter",
+        (*AGENT, "kind", "score"),
+        "Survey answers, by the agent credited with the ticket's latest resolution.",
+    ),
+    Metric("agent_qa_reviews", "counter", AGENT, "QA scorecards, by the reviewed agent."),
+    Metric(
+        "agent_qa_score", "counter", AGENT, "Sum of the QA scores (0-100) of the agent's reviews."
+    ),
+    Metric(
+        "agent_handle_seconds",
+        "counter",
+        AGENT,
+        "Handle time (work_seconds) reported by the agent's messages and resolutions.",
+    ),
+)
 
 CATALOGUE: tuple[Metric, ...] = (
     Metric("tickets_created", "counter", L, "Tickets opened."),
@@ -99,8 +142,8 @@ CATALOGUE: tuple[Metric, ...] = (
     Metric(
         "sla_outcomes",
         "counter",
-        ("team", "priority", "customer_tier", "target", "outcome"),
-        "SLA clock cycles by outcome (met / breached).",
+        ("team", "channel", "priority", "customer_tier", "policy", "target", "outcome"),
+        "SLA clock cycles by outcome (met / breached) and the matched policy's name.",
     ),
     Metric("survey_responses", "counter", ("team", "channel", "kind", "score"), "Survey answers."),
     Metric("qa_review_score", "histogram", ("team",), "QA scorecard results.", QA_BUCKETS),
@@ -164,6 +207,22 @@ CATALOGUE: tuple[Metric, ...] = (
         (),
         "Events held back because their ticket's ticket.created has not arrived yet.",
     ),
+    # contact-centre figures (METRICS.md, issue 15)
+    Metric(
+        "contacts_abandoned_short",
+        "counter",
+        ("team", "channel"),
+        "Abandoned contacts that waited less than the policy file's short_abandon "
+        "(also counted in contacts_abandoned; left out of the abandonment rate).",
+    ),
+    Metric(
+        "oldest_unanswered_ticket_age_seconds",
+        "gauge",
+        ("team",),
+        "Age of the oldest open ticket with no public agent response that is not paused "
+        "(pending / on hold); 0 when there is none.",
+    ),
+    *AGENT_METRICS,
 )
 
 BY_NAME = {m.name: m for m in CATALOGUE}

@@ -7,6 +7,13 @@ prometheus-client metric families are built at scrape time by a custom
 collector. This keeps the hot path to a dict look-up and an addition, where
 prometheus-client's labelled children cost a lock and several calls per fact.
 Gauges are derived from the engine on every scrape.
+
+All zero-priming of series lives here: the engine only says which label set a
+ticket carries (``labelled``, at creation, at a hand-off and when a ticket is
+loaded from a snapshot), and the exporter exposes the series its later facts
+may increase at 0, because Prometheus' ``increase()`` cannot see the first
+sample of a series (a counter born at 1 hides its first increment: the first
+breach of a label set would page no one).
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
 from streams.core.engine import REJECT_REASONS, Gauges
-from streams.core.vocabulary import TARGETS
+from streams.core.vocabulary import OUTCOMES, TARGETS
 from streams.export.catalogue import BY_NAME, CATALOGUE, PREFIX, Metric
 
 
@@ -60,6 +67,7 @@ class Exporter(Collector):
         # every rejection reason exposed from the start, so a rejected share reads 0, not nothing
         for reason in REJECT_REASONS:
             self.counters["events_rejected"][(reason,)] = 0.0
+        self._primed: set[tuple[str, ...]] = set()  # label sets already labelled
         self.registry.register(self)
 
     # ---- FactSink ------------------------------------------------------------------------
@@ -77,6 +85,23 @@ class Exporter(Collector):
         histogram.buckets[bisect_left(self._bounds[metric], value)] += 1
         histogram.sum += value
         histogram.count += 1
+
+    def labelled(self, labels: tuple[str, ...], targets: tuple[str, ...]) -> None:
+        """A ticket carries ``labels`` (team, channel, priority, customer_tier, policy).
+
+        Exposes at 0 the met/breached outcomes of each of its policy's ``targets``
+        and the (team, channel) abandon counters, unless already there.
+        """
+        if labels in self._primed:
+            return
+        self._primed.add(labels)
+        outcomes = self.counters["sla_outcomes"]
+        for target in targets:
+            for outcome in OUTCOMES:
+                outcomes.setdefault((*labels, target, outcome), 0.0)
+        team_channel = labels[:2]
+        for name in ("contacts_abandoned", "contacts_abandoned_short"):
+            self.counters[name].setdefault(team_channel, 0.0)
 
     def observe_lag(self, seconds: float) -> None:
         self.observe("event_lag_seconds", (), max(0.0, seconds))
@@ -148,6 +173,11 @@ class BacklogCollector(Collector):
         ages = {team: max(0.0, now - created) for team, created in gauges.oldest_created.items()}
         yield self._family("oldest_open_ticket_age_seconds", ages)
         teams = {team for team, *_ in gauges.open_tickets}
+        # a team with open tickets but none unanswered and running reads 0
+        unanswered = dict.fromkeys(teams, 0.0)
+        for team, created in gauges.oldest_unanswered_created.items():
+            unanswered[team] = max(0.0, now - created)
+        yield self._family("oldest_unanswered_ticket_age_seconds", unanswered)
         for name, values in (
             ("sla_at_risk_tickets", gauges.at_risk),
             ("sla_breached_open_tickets", gauges.breached_open),
