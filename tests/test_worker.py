@@ -582,8 +582,10 @@ def test_breach_detected_by_the_timer_without_further_events(
     wait_for(lambda: worker.messages() >= 1, 30, worker.tail())
     labels = {
         "team": "technical",
+        "channel": "email",
         "priority": "normal",
         "customer_tier": "standard",
+        "policy": "quick",
         "target": "first_response",
     }
     got = worker.scrape()
