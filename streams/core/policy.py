@@ -20,9 +20,7 @@ Decisions (write-up for docs):
 * The YAML is read with YAML 1.2 scalars: unquoted ``18:00`` is the string "18:00" (YAML 1.1
   would read the number 1080) and ``no`` / ``on`` are strings, not booleans.
 * If no policy matches, the ticket gets the built-in policy ``none`` (24x7, no targets).
-* ``short_abandon`` (default 10s; ``0s`` counts none as short) is a duration; ``agents`` a list
-  of distinct agent ids (the roster) and ``max_agents`` (default 200) a positive whole number,
-  not both: they bound the ``agent`` label (docs/engine.md).
+* ``short_abandon``, ``agents`` and ``max_agents`` are read by figure_keys.py.
 * Every error is one line saying where: ``policy 'vip-urgent': unknown calendar 'eu-ofice'``;
   :func:`load_policy_file` prefixes the path.
 """
@@ -48,10 +46,8 @@ from streams.errors import UserError
 
 __all__ = [
     "DEFAULT_AT_RISK",
-    "DEFAULT_MAX_AGENTS",
     "DEFAULT_POLICY_SET",
     "DEFAULT_POLICY_YAML",
-    "DEFAULT_SHORT_ABANDON",
     "MATCH_KEYS",
     "NO_POLICY",
     "TARGETS",
@@ -80,7 +76,6 @@ MATCH_DEFAULTS: Mapping[str, str] = MappingProxyType(
 DEFAULT_AT_RISK = 0.8
 DEFAULT_SHORT_ABANDON = 10.0  # seconds: a contact abandoned sooner is a "short abandon"
 DEFAULT_MAX_AGENTS = 200  # distinct `agent` label values kept without a roster
-MAX_AGENT_ID = 64  # characters, as the contract bounds agent_id
 MAX_DURATION = 3650 * 86400.0
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -278,7 +273,9 @@ def parse_policy(doc: Any) -> PolicySet:
             )
         first_seen[policy.name] = i
         policies.append(policy)
-    return PolicySet(tuple(policies), at_risk, calendars, *_parse_figures(doc))
+    from streams.core.figure_keys import parse_figure_keys  # it needs this module's helpers
+
+    return PolicySet(tuple(policies), at_risk, calendars, *parse_figure_keys(doc))
 
 
 def _no_unknown_keys(
@@ -296,45 +293,6 @@ def _parse_at_risk(value: Any) -> float:
             f"at_risk must be a number between 0 and 1 (exclusive), like 0.8, not {value!r}"
         )
     return float(value)
-
-
-def _parse_figures(doc: Mapping[str, Any]) -> tuple[float, tuple[str, ...] | None, int]:
-    """``short_abandon``, ``agents`` and ``max_agents`` (the contact-centre figures' keys)."""
-    short = doc.get("short_abandon")
-    if short is None:
-        short_abandon = DEFAULT_SHORT_ABANDON
-    elif isinstance(short, str) and re.fullmatch(r"0+[smhd]", short.strip()):
-        short_abandon = 0.0  # no abandon is short
-    else:
-        try:
-            short_abandon = parse_duration(short)
-        except PolicyError as exc:
-            raise PolicyError(f"short_abandon: {exc}") from None
-    if "agents" in doc and "max_agents" in doc:
-        raise PolicyError("give either 'agents' (a roster) or 'max_agents' (a cap), not both")
-    max_agents = doc.get("max_agents", DEFAULT_MAX_AGENTS)
-    if isinstance(max_agents, bool) or not isinstance(max_agents, int) or max_agents < 1:
-        raise PolicyError("max_agents must be a whole number of at least 1, like 200")
-    return short_abandon, _parse_roster(doc.get("agents")) if "agents" in doc else None, max_agents
-
-
-def _parse_roster(raw: Any) -> tuple[str, ...]:
-    if not isinstance(raw, list):
-        raise PolicyError("'agents' must be a list of agent ids, like [a-17, a-18]")
-    seen: set[str] = set()
-    for i, agent in enumerate(raw):
-        if not isinstance(agent, str) or not agent:
-            raise PolicyError(f"agents[{i}]: an agent id must be a non-empty string")
-        if len(agent) > MAX_AGENT_ID or not agent.isprintable():
-            raise PolicyError(
-                f"agents[{i}]: an agent id is at most {MAX_AGENT_ID} printable characters"
-            )
-        if agent in ("other", "none"):
-            raise PolicyError(f"agents[{i}]: {agent!r} is reserved (unlisted / unknown agents)")
-        if agent in seen:
-            raise PolicyError(f"agents[{i}]: agent {agent!r} is listed twice")
-        seen.add(agent)
-    return tuple(raw)
 
 
 def _parse_calendars(raw: Any) -> dict[str, Calendar]:
