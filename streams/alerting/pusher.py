@@ -26,6 +26,10 @@ from streams.core.warnings import ClockWarning
 log = logging.getLogger("servicepulse.alerting")
 
 RESEND = 60.0  # seconds between re-sends of active alerts (Alertmanager's resolve_timeout is 5m)
+CHUNK = 500  # alerts per POST: Alertmanager validates and stores each request as a whole
+
+# an alert to send, built in the sender thread: (warning, engine now, wall_of, endsAt)
+Pending = tuple[ClockWarning, float, Callable[[float], float], float]
 
 
 class AlertPusher:
@@ -42,7 +46,8 @@ class AlertPusher:
         self.timeout = timeout
         self.active: dict[Key, ClockWarning] = {}
         self._last_full = 0.0
-        self._pending: dict[Key, dict[str, Any]] = {}
+        self._pending: dict[Key, Pending] = {}
+        self._busy = False
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -65,13 +70,13 @@ class AlertPusher:
         if full:
             self._last_full = wall_now
         ends = wall_now + 4 * self.resend
-        batch: dict[Key, dict[str, Any]] = {}
+        batch: dict[Key, Pending] = {}
         for key, warning in current.items():
             if full or key not in self.active:
-                batch[key] = to_alert(warning, now, wall, ends, self.ticket_url)
+                batch[key] = (warning, now, wall, ends)
         for key, gone in self.active.items():
             if key not in current:
-                batch[key] = to_alert(gone, now, wall, wall_now, self.ticket_url)
+                batch[key] = (gone, now, wall, wall_now)  # endsAt now: resolved
         self.active = current
         if batch:
             with self._lock:
@@ -82,7 +87,7 @@ class AlertPusher:
     def close(self, flush: float = 5.0) -> None:
         """Send what is pending (up to ``flush`` seconds), then stop the thread."""
         deadline = time.monotonic() + flush
-        while self._pending and time.monotonic() < deadline:
+        while (self._pending or self._busy) and time.monotonic() < deadline:
             self._wake.set()
             time.sleep(0.05)
         self._stop.set()
@@ -96,9 +101,16 @@ class AlertPusher:
             self._wake.clear()
             with self._lock:
                 batch, self._pending = self._pending, {}
+                self._busy = bool(batch)
             if not batch:
                 continue
-            if self._post(list(batch.values())):
+            alerts = [
+                to_alert(w, now, wall, ends, self.ticket_url)
+                for w, now, wall, ends in batch.values()
+            ]
+            ok = all(self._post(alerts[i : i + CHUNK]) for i in range(0, len(alerts), CHUNK))
+            self._busy = False
+            if ok:
                 backoff = 0.5
                 continue
             with self._lock:  # keep what failed unless a newer state replaced it
