@@ -23,7 +23,7 @@ from streams.console.board import Tally, Tee, render
 from streams.core.engine import Engine, Gauges
 from streams.core.events import parse_ts
 from streams.core.policy import load_policies
-from streams.core.warnings import clock_warnings
+from streams.core.warnings import DeadlineFigures, clock_warnings
 from streams.errors import UserError
 from streams.export.exporter import Exporter
 from streams.settings import port_number, positive_number
@@ -43,6 +43,10 @@ class LockedEngine:
     def gauges(self, now: float) -> Gauges:
         with self.lock:
             return self.engine.gauges(now)
+
+    def deadline_figures(self, now: float) -> DeadlineFigures:
+        with self.lock:
+            return self.engine.deadline_figures(now)
 
 
 class Demo:

@@ -110,3 +110,24 @@ def next_deadlines(tickets: Iterable[Ticket], now: float) -> dict[tuple[str, str
             if left < nearest.get(key, INF):
                 nearest[key] = left
     return nearest
+
+
+@dataclass
+class DeadlineFigures:
+    """Time to breach and warning/breach counts with priority and tier (bounded labels)."""
+
+    next_deadline: dict[tuple[str, str], float]  # (team, target) -> seconds
+    warning: dict[tuple[str, str, str, str], int]  # (team, target, priority, tier) -> clocks
+    breached: dict[tuple[str, str, str, str], int]
+
+
+def deadline_figures(tickets: Iterable[Ticket], now: float, share: float) -> DeadlineFigures:
+    """The figures the boards show beside the ticket alerts, from the same states."""
+    tickets = list(tickets)
+    warning: dict[tuple[str, str, str, str], int] = {}
+    breached: dict[tuple[str, str, str, str], int] = {}
+    for found in clock_warnings(tickets, now, share):
+        key = (found.team, found.target, found.priority, found.customer_tier)
+        counts = warning if found.kind == WARNING else breached
+        counts[key] = counts.get(key, 0) + 1
+    return DeadlineFigures(next_deadlines(tickets, now), warning, breached)
