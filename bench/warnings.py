@@ -16,15 +16,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streams.alerting.pusher import AlertPusher  # noqa: E402
-from streams.core.engine import Engine  # noqa: E402
-from streams.core.policy import parse_policy  # noqa: E402
-from streams.core.warnings import clock_warnings  # noqa: E402
-from streams.simulator import iso  # noqa: E402
+from streams.alerting.pusher import AlertPusher
+from streams.core.engine import Engine
+from streams.core.policy import parse_policy
+from streams.core.warnings import clock_warnings
+from streams.simulator import iso
 
 POLICY = {
     "policies": [
-        {"name": "day", "targets": {"first_response": "1d"}, "warn_before": {"first_response": "1h"}}
+        {
+            "name": "day",
+            "targets": {"first_response": "1d"},
+            "warn_before": {"first_response": "1h"},
+        }
     ]
 }
 
