@@ -401,7 +401,7 @@ ERRORS = [
     (
         f"{P0}.targts",
         {},
-        "policy 'vip-urgent': unknown key 'targts' (allowed: name, match, calendar, targets)",
+        "policy 'vip-urgent': unknown key 'targts' (allowed: name, match, calendar, targets, warn_before)",
     ),
     (f"{P0}.match", "vip", "policy 'vip-urgent': match must be a mapping like {priority: urgent}"),
     (

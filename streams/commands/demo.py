@@ -17,16 +17,20 @@ from prometheus_client import start_http_server
 from rich.console import Console
 from rich.live import Live
 
+from streams.alerting.options import add_alert_options, pusher_from_args
+from streams.alerting.pusher import AlertPusher
 from streams.console.board import Tally, Tee, render
 from streams.core.engine import Engine, Gauges
 from streams.core.events import parse_ts
 from streams.core.policy import load_policies
+from streams.core.warnings import DeadlineFigures, clock_warnings
 from streams.errors import UserError
 from streams.export.exporter import Exporter
 from streams.settings import port_number, positive_number
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
 
 TICK = 0.25  # wall seconds between engine steps
+ALERT_TICK = 1.0  # wall seconds between ticket-alert evaluations
 
 
 class LockedEngine:
@@ -39,6 +43,10 @@ class LockedEngine:
     def gauges(self, now: float) -> Gauges:
         with self.lock:
             return self.engine.gauges(now)
+
+    def deadline_figures(self, now: float) -> DeadlineFigures:
+        with self.lock:
+            return self.engine.deadline_figures(now)
 
 
 class Demo:
@@ -55,6 +63,9 @@ class Demo:
         self._next: dict[str, Any] | None = next(self._events, None)
         self._next_ts = _ts(self._next)
         self._swept = self.sim0
+        self.pusher: AlertPusher | None = None
+        self.escalate_after = float("inf")
+        self._alerted = 0.0
 
     def sim_now(self) -> float:
         return self.sim0 + (time.time() - self.wall0) * self.speed
@@ -76,7 +87,18 @@ class Demo:
             if now - self._swept > 3600:  # bound memory: forget long-closed tickets
                 engine.expire(now)
                 self._swept = now
+            self._push_alerts(now)
         return fed
+
+    def _push_alerts(self, now: float) -> None:
+        wall = time.time()
+        if self.pusher is None or wall - self._alerted < ALERT_TICK:
+            return
+        self._alerted = wall
+        share = self.engine.policies.at_risk
+        warnings = clock_warnings(self.engine.open.values(), now, share, self.escalate_after)
+        speed = self.speed
+        self.pusher.update(warnings, now, wall, lambda t: wall - (now - t) / speed)
 
 
 def _ts(event: dict[str, Any] | None) -> float:
@@ -103,6 +125,8 @@ def command(args: argparse.Namespace) -> int:
         demo = Demo(config, engine, args.speed, exporter)
     except ValueError as exc:  # the simulator refuses its configuration
         raise UserError(str(exc)) from None
+    demo.pusher = pusher_from_args(args)
+    demo.escalate_after = args.escalate_after * 1.0
     exporter.watch(LockedEngine(engine, demo.lock), now=demo.sim_now)
     try:
         start_http_server(args.port, addr=args.host, registry=exporter.registry)
@@ -134,6 +158,8 @@ def command(args: argparse.Namespace) -> int:
     finally:
         if live is not None:
             live.stop()
+    if demo.pusher is not None:
+        demo.pusher.close()
     console.print(f"stopped: {tally.processed:,} events processed, {tally.rejected:,} rejected")
     return 0
 
@@ -196,4 +222,5 @@ def register(sub: Any) -> None:
         help="stop after this many wall seconds (default: run until Ctrl-C)",
     )
     parser.add_argument("--no-board", action="store_true", help="no terminal board (for services)")
+    add_alert_options(parser)
     parser.set_defaults(func=command)

@@ -34,6 +34,7 @@ from streams.core.ticket import (
     Ticket,
 )
 from streams.core.vocabulary import TARGETS
+from streams.core.warnings import DeadlineFigures, deadline_figures
 
 
 class Intake(NamedTuple):
@@ -461,6 +462,10 @@ class Engine:
     def gauges(self, now: float) -> Gauges:
         """Backlog figures at ``now``, derived from the open tickets (see gauges.py)."""
         return derive_gauges(self.open.values(), now, self.policies.at_risk, self._held)
+
+    def deadline_figures(self, now: float) -> DeadlineFigures:
+        """Time to the next deadline and warning/breached clocks by priority (warnings.py)."""
+        return deadline_figures(self.open.values(), now, self.policies.at_risk)
 
     # ---- state transfer (the worker keeps ticket state in a changelog table) -------------------
 

@@ -83,7 +83,7 @@ _UNIT_NAMES = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _DURATION_RE = re.compile(r"([+-]?)(\d*\.?\d*)([A-Za-z]*)")
 _TOP_KEYS = ("calendars", "at_risk", "policies", "short_abandon", "agents", "max_agents")
 _CALENDAR_KEYS = ("timezone", "days", "hours", "holidays")
-_POLICY_KEYS = ("name", "match", "calendar", "targets")
+_POLICY_KEYS = ("name", "match", "calendar", "targets", "warn_before")
 _SELECT_CACHE_SIZE = 4096
 
 
@@ -144,10 +144,13 @@ class Policy:
     match: Mapping[str, str] = field(hash=False)
     calendar: Calendar
     targets: Mapping[str, float] = field(hash=False)
+    # lead time per target: warn this much counted time before the deadline (issue 13)
+    warn_before: Mapping[str, float] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "match", MappingProxyType(dict(self.match)))
         object.__setattr__(self, "targets", MappingProxyType(dict(self.targets)))
+        object.__setattr__(self, "warn_before", MappingProxyType(dict(self.warn_before)))
         where = f"policy {self.name!r}"
         for key in self.match:
             if key not in MATCH_KEYS:
@@ -374,7 +377,27 @@ def _parse_one_policy(i: int, entry: Any, calendars: Mapping[str, Calendar]) -> 
         except PolicyError as exc:
             raise PolicyError(f"{where}: target {target}: {exc}") from None
     ordered = {t: targets[t] for t in TARGETS if t in targets}
-    return Policy(name, dict(match), calendar, ordered)
+    return Policy(name, dict(match), calendar, ordered, _lead_times(where, entry, ordered))
+
+
+def _lead_times(where: str, entry: Mapping[str, Any], targets: Mapping[str, float]) -> dict:
+    """``warn_before: {first_response: 5m}``: a lead time shorter than its measured target."""
+    raw = entry.get("warn_before")
+    raw = {} if raw is None else raw
+    if not isinstance(raw, Mapping):
+        raise PolicyError(f"{where}: warn_before must be a mapping like {{first_response: 5m}}")
+    leads: dict[str, float] = {}
+    for target, text in raw.items():
+        if target not in targets:
+            raise PolicyError(f"{where}: warn_before {target!r} is not one of its targets")
+        try:
+            lead = parse_duration(text)
+        except PolicyError as exc:
+            raise PolicyError(f"{where}: warn_before {target}: {exc}") from None
+        if lead >= targets[target]:
+            raise PolicyError(f"{where}: warn_before {target} must be shorter than its target")
+        leads[target] = lead
+    return leads
 
 
 # ---- the file ---------------------------------------------------------------------------------

@@ -223,6 +223,24 @@ CATALOGUE: tuple[Metric, ...] = (
         "(pending / on hold); 0 when there is none.",
     ),
     *AGENT_METRICS,
+    Metric(
+        "sla_next_deadline_seconds",
+        "gauge",
+        ("team", "target"),
+        "Seconds until the nearest deadline of a running, not yet breached clock.",
+    ),
+    Metric(
+        "sla_warning_clocks",
+        "gauge",
+        ("team", "target", "priority", "customer_tier"),
+        "Running clocks in their warning window (at-risk share or the policy's warn_before).",
+    ),
+    Metric(
+        "sla_breached_running_clocks",
+        "gauge",
+        ("team", "target", "priority", "customer_tier"),
+        "Running clocks past their deadline (the ticket alerts' breaches).",
+    ),
 )
 
 BY_NAME = {m.name: m for m in CATALOGUE}

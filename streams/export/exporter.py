@@ -29,11 +29,14 @@ from prometheus_client.utils import floatToGoString
 
 from streams.core.engine import REJECT_REASONS, Gauges
 from streams.core.vocabulary import OUTCOMES, TARGETS
+from streams.core.warnings import DeadlineFigures
 from streams.export.catalogue import BY_NAME, CATALOGUE, PREFIX, Metric
 
 
 class GaugeSource(Protocol):
     def gauges(self, now: float) -> Gauges: ...
+
+    def deadline_figures(self, now: float) -> DeadlineFigures: ...
 
 
 class _Histogram:
@@ -189,3 +192,15 @@ class BacklogCollector(Collector):
         orphans = GaugeMetricFamily(PREFIX + "orphan_events", BY_NAME["orphan_events"].help)
         orphans.add_metric([], float(gauges.orphan_events))
         yield orphans
+        yield from self._deadlines(now)
+
+    def _deadlines(self, now: float) -> Iterator[GaugeMetricFamily]:
+        figures = self.source.deadline_figures(now)
+        # no series when no clock runs: 0 would read "breaching now"
+        name = "sla_next_deadline_seconds"
+        family = GaugeMetricFamily(PREFIX + name, BY_NAME[name].help, labels=BY_NAME[name].labels)
+        for labels, seconds in sorted(figures.next_deadline.items()):
+            family.add_metric(list(labels), seconds)
+        yield family
+        yield self._family("sla_warning_clocks", figures.warning)
+        yield self._family("sla_breached_running_clocks", figures.breached)

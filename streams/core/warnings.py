@@ -1,0 +1,133 @@
+"""Ticket-level warnings: which running SLA clocks are about to breach, or have, at an instant.
+
+A clock *warns* from the earlier of two instants: the policy-set's at-risk
+share of its target, or the policy's ``warn_before`` lead time before its
+deadline — both in the policy's counted time, so a ticket waiting over a
+weekend on a business-hours calendar does not warn on Saturday. It *breaches*
+at its deadline and *escalates* once it has been breached for
+``escalate_after`` seconds. Only running clocks warn: a clock that stops
+(response, resolution, abandon, close) or pauses (pending, on hold) resolves
+its alert. Pure: the adapters turn these into Alertmanager alerts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from streams.core.ticket import INF, Clock, Ticket
+from streams.core.vocabulary import TARGETS
+
+WARNING, BREACH, ESCALATION = "warning", "breach", "escalation"
+
+
+@dataclass(frozen=True, slots=True)
+class ClockWarning:
+    """One running clock's alert state at an instant."""
+
+    kind: str  # warning, breach or escalation
+    ticket_id: str
+    target: str
+    team: str
+    channel: str
+    priority: str
+    customer_tier: str
+    policy: str
+    deadline: float  # when the target is (or was) reached, engine time
+    since: float  # when this state began, engine time
+
+
+def warn_from(ticket: Ticket, target: str, clock: Clock, share: float) -> float:
+    """The instant a running clock starts to warn (inf when it has no target)."""
+    if clock.target is None:
+        return INF
+    threshold = share * clock.target
+    lead = ticket.policy.warn_before.get(target)
+    if lead is not None:
+        threshold = min(threshold, clock.target - lead)
+    remaining = max(0.0, threshold - clock.elapsed)
+    return ticket.policy.calendar.add(clock.since, remaining)
+
+
+def clock_warnings(
+    tickets: Iterable[Ticket], now: float, share: float, escalate_after: float = INF
+) -> list[ClockWarning]:
+    """Every running clock of ``tickets`` that warns, breached or escalates at ``now``.
+
+    An escalated clock reports its breach too: the lead keeps the breach alert while the
+    manager gets the escalation.
+    """
+    found: list[ClockWarning] = []
+    for ticket in tickets:
+        for index, clock in enumerate(ticket.clocks):
+            if clock is None or not clock.running or clock.target is None:
+                continue
+            target = TARGETS[index]
+            for kind, since in _states(ticket, target, clock, now, share, escalate_after):
+                found.append(
+                    ClockWarning(
+                        kind,
+                        ticket.ticket_id,
+                        target,
+                        ticket.team,
+                        ticket.channel,
+                        ticket.priority,
+                        ticket.customer_tier,
+                        ticket.policy.name,
+                        clock.deadline,
+                        since,
+                    )
+                )
+    return found
+
+
+def _states(
+    ticket: Ticket, target: str, clock: Clock, now: float, share: float, escalate_after: float
+) -> list[tuple[str, float]]:
+    deadline = clock.deadline
+    if clock.breached or now >= deadline:
+        # a clock breached before a pause resumes with no deadline: it stays breached
+        if deadline == INF:
+            return [(BREACH, clock.since)]
+        if now >= deadline + escalate_after:
+            return [(BREACH, deadline), (ESCALATION, deadline + escalate_after)]
+        return [(BREACH, deadline)]
+    start = warn_from(ticket, target, clock, share)
+    return [(WARNING, start)] if now >= start else []
+
+
+def next_deadlines(tickets: Iterable[Ticket], now: float) -> dict[tuple[str, str], float]:
+    """Seconds from ``now`` to the nearest future deadline per (team, target)."""
+    nearest: dict[tuple[str, str], float] = {}
+    for ticket in tickets:
+        for index, clock in enumerate(ticket.clocks):
+            if clock is None or not clock.running or clock.breached or clock.deadline == INF:
+                continue
+            if clock.deadline <= now:
+                continue
+            key = (ticket.team, TARGETS[index])
+            left = clock.deadline - now
+            if left < nearest.get(key, INF):
+                nearest[key] = left
+    return nearest
+
+
+@dataclass
+class DeadlineFigures:
+    """Time to breach and warning/breach counts with priority and tier (bounded labels)."""
+
+    next_deadline: dict[tuple[str, str], float]  # (team, target) -> seconds
+    warning: dict[tuple[str, str, str, str], int]  # (team, target, priority, tier) -> clocks
+    breached: dict[tuple[str, str, str, str], int]
+
+
+def deadline_figures(tickets: Iterable[Ticket], now: float, share: float) -> DeadlineFigures:
+    """The figures the boards show beside the ticket alerts, from the same states."""
+    tickets = list(tickets)
+    warning: dict[tuple[str, str, str, str], int] = {}
+    breached: dict[tuple[str, str, str, str], int] = {}
+    for found in clock_warnings(tickets, now, share):
+        key = (found.team, found.target, found.priority, found.customer_tier)
+        counts = warning if found.kind == WARNING else breached
+        counts[key] = counts.get(key, 0) + 1
+    return DeadlineFigures(next_deadlines(tickets, now), warning, breached)
