@@ -21,7 +21,14 @@ Decisions (write-up for docs):
   would read the number 1080) and ``no`` / ``on`` are strings, not booleans.
 * If no policy matches, the ticket gets the built-in policy ``none`` (24x7, no targets).
 * Every error is one line saying where: ``policy 'vip-urgent': unknown calendar 'eu-ofice'``;
-  :func:`load_policy_file` prefixes the path.
+  :func:`load_policy_file` prefixes the path and cuts the line at 300 characters.
+* Limits (docs/limits.md): a file of at most 1 MiB, YAML nested at most 32 levels, at most
+  100,000 values once aliases are expanded (a few bytes of aliases can expand to a billion),
+  every target reachable by
+  its calendar within 10 years of calendar time (``days: [sun]``, one minute a day and
+  ``3650d`` is refused at load, not at the first ticket).
+* ``teams: [..]`` lists the teams (others are counted as ``other``); without it, the first
+  ``max_teams`` (default 100) distinct teams are kept (see teams.py).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from yaml.constructor import ConstructorError
 
 from streams.core import vocabulary
 from streams.core.calendar import ALWAYS, Calendar, CalendarError
+from streams.core.teams import DEFAULT_MAX_TEAMS, TeamBound
 from streams.core.vocabulary import TARGETS
 from streams.errors import UserError
 
@@ -78,7 +86,13 @@ MAX_DURATION = 3650 * 86400.0
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _UNIT_NAMES = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _DURATION_RE = re.compile(r"([+-]?)(\d*\.?\d*)([A-Za-z]*)")
-_TOP_KEYS = ("calendars", "at_risk", "policies")
+_TOP_KEYS = ("calendars", "at_risk", "policies", "teams", "max_teams")
+MAX_FILE_BYTES = 1024 * 1024
+MAX_YAML_DEPTH = 32
+MAX_YAML_NODES = 100_000  # values after alias expansion ("billion laughs" is 10^9)
+MAX_ERROR_CHARS = 300
+REACH_FROM = 1_767_225_600.0  # 2026-01-01T00:00:00Z: where reachability is checked from
+REACH_YEARS = 10
 _CALENDAR_KEYS = ("timezone", "days", "hours", "holidays")
 _POLICY_KEYS = ("name", "match", "calendar", "targets")
 _SELECT_CACHE_SIZE = 4096
@@ -182,6 +196,8 @@ class PolicySet:
     policies: tuple[Policy, ...]
     at_risk: float = DEFAULT_AT_RISK
     calendars: Mapping[str, Calendar] = field(default_factory=dict, hash=False)
+    teams: tuple[str, ...] | None = None
+    max_teams: int = DEFAULT_MAX_TEAMS
     _keys: tuple[str, ...] = field(init=False, repr=False, compare=False, hash=False)
     _key_of: Callable[[Mapping[str, Any]], Any] = field(
         init=False, repr=False, compare=False, hash=False
@@ -227,6 +243,10 @@ class PolicySet:
             self._cache[key] = policy
         return policy
 
+    def team_bound(self) -> TeamBound:
+        """A fresh mapper of team names to label values (one per engine)."""
+        return TeamBound(self.teams, self.max_teams)
+
     def named(self, name: str) -> Policy | None:
         """The policy called ``name`` (``none`` is the fallback), or None."""
         if name == NO_POLICY.name:
@@ -267,7 +287,34 @@ def parse_policy(doc: Any) -> PolicySet:
             )
         first_seen[policy.name] = i
         policies.append(policy)
-    return PolicySet(tuple(policies), at_risk, calendars)
+    teams, max_teams = _parse_teams(doc.get("teams")), doc.get("max_teams", DEFAULT_MAX_TEAMS)
+    if isinstance(max_teams, bool) or not isinstance(max_teams, int) or not 1 <= max_teams <= 10000:
+        raise PolicyError("max_teams must be a whole number from 1 to 10000")
+    return PolicySet(tuple(policies), at_risk, calendars, teams, max_teams)
+
+
+def _parse_teams(raw: Any) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(team, str) and team for team in raw):
+        raise PolicyError("teams must be a list of team names, like [billing, technical]")
+    for team in raw:
+        if len(team) > 64 or not team.isprintable():
+            raise PolicyError("teams: a team name is at most 64 printable characters")
+    return tuple(raw)
+
+
+def _check_reachable(where: str, calendar: Calendar, targets: Mapping[str, float]) -> None:
+    """Refuse a target the calendar cannot reach within ``REACH_YEARS`` (no open time)."""
+    longest = max(targets.values(), default=0.0)
+    if not longest or calendar is ALWAYS:
+        return
+    horizon = REACH_FROM + REACH_YEARS * 365.25 * 86400
+    if calendar.counted(REACH_FROM, horizon) < longest:
+        raise PolicyError(
+            f"{where}: a target of {longest / 86400:g}d is never reached: calendar "
+            f"{calendar.name!r} counts less than that in {REACH_YEARS} years"
+        )
 
 
 def _no_unknown_keys(
@@ -366,6 +413,7 @@ def _parse_one_policy(i: int, entry: Any, calendars: Mapping[str, Calendar]) -> 
         except PolicyError as exc:
             raise PolicyError(f"{where}: target {target}: {exc}") from None
     ordered = {t: targets[t] for t in TARGETS if t in targets}
+    _check_reachable(where, calendar, ordered)
     return Policy(name, dict(match), calendar, ordered)
 
 
@@ -374,7 +422,29 @@ def _parse_one_policy(i: int, entry: Any, calendars: Mapping[str, Calendar]) -> 
 
 class _PolicyLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 scalars (no sexagesimal 18:00, no yes/no/on/off booleans)
-    and errors on duplicate keys."""
+    and errors on duplicate keys, aliases and nesting deeper than ``MAX_YAML_DEPTH``."""
+
+    _depth = 0
+
+    def compose_document(self) -> Any:
+        node = super().compose_document()
+        if node is not None and _expanded_size(node) > MAX_YAML_NODES:
+            raise yaml.composer.ComposerError(
+                None, None, f"aliases expand to more than {MAX_YAML_NODES} values", node.start_mark
+            )
+        return node
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_YAML_DEPTH} levels", mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, yaml.MappingNode):
@@ -415,6 +485,29 @@ _PolicyLoader.add_implicit_resolver(
 )
 
 
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document has once every alias is expanded (iterative, memoised)."""
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in size:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [item for pair in node.value for item in pair]
+        if children_done:
+            size[id(node)] = min(MAX_YAML_NODES + 1, 1 + sum(size.get(id(c), 0) for c in children))
+            continue
+        if len(stack) > 100 * MAX_YAML_NODES:
+            return MAX_YAML_NODES + 1  # a recursive anchor
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in size)
+    return size[id(root)]
+
+
 def load_yaml(text: str) -> Any:
     """Parse policy YAML the way :func:`load_policy_file` does (raises yaml.YAMLError)."""
     return yaml.load(text, Loader=_PolicyLoader)  # a SafeLoader subclass
@@ -424,7 +517,11 @@ def load_policy_file(path: str | Path) -> PolicySet:
     """Read and validate a policy file; every problem is a PolicyError naming the path."""
     where = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise PolicyError(f"{where}: larger than {MAX_FILE_BYTES // 1024} KiB")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise PolicyError(f"{where}: policy file not found") from None
     except IsADirectoryError:
@@ -441,13 +538,21 @@ def load_policy_file(path: str | Path) -> PolicySet:
         problem = " ".join(str(exc.problem or exc.context or "syntax error").split())
         raise PolicyError(f"{where}: invalid YAML{at}: {problem}") from None
     except yaml.YAMLError as exc:
-        raise PolicyError(f"{where}: invalid YAML: {' '.join(str(exc).split())}") from None
+        raise PolicyError(_clip(f"{where}: invalid YAML: {' '.join(str(exc).split())}")) from None
+    except RecursionError:
+        raise PolicyError(f"{where}: invalid YAML: nested too deeply") from None
     if doc is None:
         raise PolicyError(f"{where}: the policy file is empty")
     try:
         return parse_policy(doc)
     except PolicyError as exc:
-        raise PolicyError(f"{where}: {exc}") from None
+        raise PolicyError(_clip(f"{where}: {exc}")) from None
+
+
+def _clip(message: str) -> str:
+    """One line of at most ``MAX_ERROR_CHARS`` (a value quoted in an error may be huge)."""
+    line = " ".join(message.split())
+    return line if len(line) <= MAX_ERROR_CHARS else line[: MAX_ERROR_CHARS - 3] + "..."
 
 
 # ---- the built-in default ---------------------------------------------------------------------
