@@ -187,16 +187,11 @@ def parse_ts(value: Any) -> float:
         raise Rejected("bad_timestamp", "ts must be an RFC 3339 string")
     if len(value) > 40 or _RFC3339.fullmatch(value) is None:
         raise Rejected("bad_timestamp", "ts is not an RFC 3339 timestamp with offset")
-    text = value.upper().replace(" ", "T")
-    dot = text.find(".")
-    if dot > 0:  # fromisoformat takes at most 6 fraction digits on some Pythons
-        end = dot + 1
-        while end < len(text) and text[end].isdigit():
-            end += 1
-        text = text[: min(end, dot + 7)] + text[end:]
     try:
-        moment = datetime.fromisoformat(text)
-        ts = moment.timestamp()
+        try:
+            ts = datetime.fromisoformat(value).timestamp()
+        except ValueError:  # lower-case t/z, or more than 6 fraction digits
+            ts = datetime.fromisoformat(_normalise(value)).timestamp()
     except (ValueError, OverflowError, OSError):
         raise Rejected("bad_timestamp", "ts is not a valid date and time") from None
     if not TS_MIN <= ts < TS_MAX:
@@ -204,26 +199,49 @@ def parse_ts(value: Any) -> float:
     return ts
 
 
+def _normalise(value: str) -> str:
+    text = value.upper()
+    dot = text.find(".")
+    if dot > 0:
+        end = dot + 1
+        while end < len(text) and text[end].isdigit():
+            end += 1
+        text = text[: min(end, dot + 7)] + text[end:]
+    return text
+
+
 def _check_shape(data: dict[str, Any]) -> None:
     """Nesting depth and string sizes anywhere in the event (iterative: no recursion)."""
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise Rejected("too_deep", f"JSON nested deeper than {MAX_DEPTH} levels")
-        items = value.values() if isinstance(value, dict) else value
+    stack: list[tuple[Any, int]] | None = None
+    value: Any = data
+    depth = 1
+    while True:
         if isinstance(value, dict):
-            for key in value:
-                if not isinstance(key, str) or len(key) > MAX_STRING_CHARS:
-                    raise Rejected("invalid_value", f"a key is longer than {MAX_STRING_CHARS}")
+            try:
+                too_long = max(map(len, value), default=0) > MAX_STRING_CHARS
+            except TypeError:
+                raise Rejected("wrong_type", "an object key must be a string") from None
+            if too_long:
+                raise Rejected("invalid_value", f"a key is longer than {MAX_STRING_CHARS}")
+            items = value.values()
+        else:
+            items = value
         for item in items:
-            if isinstance(item, str):
+            kind = type(item)
+            if kind is str:
                 if len(item) > MAX_STRING_CHARS:
                     raise Rejected(
                         "invalid_value", f"a string is longer than {MAX_STRING_CHARS} characters"
                     )
-            elif isinstance(item, dict | list):
+            elif kind is dict or kind is list:
+                if depth >= MAX_DEPTH:
+                    raise Rejected("too_deep", f"JSON nested deeper than {MAX_DEPTH} levels")
+                if stack is None:
+                    stack = []
                 stack.append((item, depth + 1))
+        if not stack:
+            return
+        value, depth = stack.pop()
 
 
 def _survey_score(data: dict[str, Any]) -> None:

@@ -164,6 +164,13 @@ CATALOGUE: tuple[Metric, ...] = (
         (),
         "Events held back because their ticket's ticket.created has not arrived yet.",
     ),
+    Metric(
+        "unlisted_team_events",
+        "counter",
+        (),
+        "Events whose team is not in the policy file's teams (or beyond max_teams): "
+        "counted under the team other.",
+    ),
 )
 
 BY_NAME = {m.name: m for m in CATALOGUE}
