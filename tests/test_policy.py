@@ -345,7 +345,11 @@ P0 = "policies.0"
 
 ERRORS = [
     # top level
-    ("polices", [], "unknown top-level key 'polices' (allowed: calendars, at_risk, policies, teams, max_teams)"),
+    (
+        "polices",
+        [],
+        "unknown top-level key 'polices' (allowed: calendars, at_risk, policies, teams, max_teams)",
+    ),
     ("policies", ..., "missing 'policies'"),
     ("policies", {"name": "x"}, "'policies' must be a list of policies"),
     ("at_risk", 0, "at_risk must be a number between 0 and 1 (exclusive), like 0.8, not 0"),
@@ -547,7 +551,8 @@ def test_yaml_merge_keys_still_work(tmp_path: Path) -> None:
     )
     # The anchor's holder is an unknown top-level key: reported as such, with the path.
     assert _file_error(path) == (
-        f"{path}: unknown top-level key 'x-targets' (allowed: calendars, at_risk, policies, teams, max_teams)"
+        f"{path}: unknown top-level key 'x-targets' "
+        "(allowed: calendars, at_risk, policies, teams, max_teams)"
     )
     path.write_text(
         "policies:\n"
