@@ -83,7 +83,8 @@ class Retention:
                 state["p"],
                 ticket.policy.name,
             )
-        self._teams.admit(ticket.team)
+        if ticket.team:
+            self._teams.admit(ticket.team)  # loaded teams take their places first
         self.drop(ticket.ticket_id)
         self.tickets[ticket.ticket_id] = ticket
         if ticket.state == OPEN:

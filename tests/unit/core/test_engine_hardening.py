@@ -174,3 +174,17 @@ def test_a_renamed_policy_maps_open_tickets_by_match_with_a_warning(
         ticket = fresh.load(state)
     assert ticket.policy.name == "renamed"
     assert "no longer exists" in caplog.text
+
+
+def test_loaded_tickets_take_team_places_first_and_orphans_take_none() -> None:
+    source, _ = engine_with()
+    source.ingest(created("a", "2026-11-23 09:00", team="alpha"))
+    source.ingest(reply("o", "2026-11-23 09:01"))  # an orphan: no team yet
+    states = [orjson.loads(orjson.dumps(t.to_state())) for t in source.tickets.values()]
+    fresh, sink = engine_with({**POLICY, "max_teams": 2})
+    for state in states:
+        fresh.load(state)
+    fresh.ingest(created("b", "2026-11-23 09:02", team="beta"))
+    fresh.ingest(created("c", "2026-11-23 09:03", team="gamma"))
+    assert [fresh.tickets[t].team for t in "abc"] == ["alpha", "beta", "other"]
+    assert sink.count("unlisted_team_events") == 1
