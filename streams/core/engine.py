@@ -86,7 +86,7 @@ class Engine(Retention):
         self.now = -INF
         self._deadlines = DeadlineQueue(self._live)
         self._event_clock = EventClock()
-        self._buffer = FactBuffer()
+        self._buffer = FactBuffer(sink)
         self._teams = policies.team_bound()
         self._held = 0
         self._by_name = {p.name: p for p in policies.policies}
@@ -170,6 +170,8 @@ class Engine(Retention):
         """Apply one event to an open/new ticket all or nothing (see transaction.py)."""
         saved = snapshot(ticket)
         sink, buffer = self.sink, self._buffer
+        if buffer.sink is not sink:  # the sink was replaced since
+            buffer = self._buffer = FactBuffer(sink)
         self.sink = buffer
         try:
             if ticket.state == OPEN:
@@ -183,7 +185,7 @@ class Engine(Retention):
             return "engine_error"
         finally:
             self.sink = sink
-        buffer.commit(sink)
+        buffer.commit()
         return reason
 
     def _accept(self, ticket: Ticket, event: Event) -> str | None:

@@ -1,6 +1,7 @@
 """One event, all or nothing: a handler that fails leaves no half-applied state.
 
-The engine applies an event to a copy-on-write snapshot of its ticket and
+The engine applies an event to its ticket after taking a snapshot (the
+ticket's fields and its clocks' fields, a few C-level attribute reads) and
 buffers the facts it reports; on success the facts go to the real sink, on an
 exception the ticket is put back as it was and the facts are dropped. (Inputs
 are bounded at intake, so a failure is a bug or an unforeseen corner; the
@@ -9,56 +10,65 @@ event is then rejected as ``engine_error`` and the stream goes on.)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from operator import attrgetter
 from typing import Any
 
-from streams.core.ticket import Clock, Ticket
+from streams.core.ticket import Ticket
 
 _FIELDS = attrgetter(*Ticket.__slots__)
-_CLOCKS = Ticket.__slots__.index("clocks")
+_CLOCK_FIELDS = ("target", "elapsed", "since", "running", "breached", "deadline", "risk_at")
+_CLOCK = attrgetter(*_CLOCK_FIELDS)
+
+Fact = tuple[Callable[..., None], str, tuple[str, ...], float]
 
 
 class FactBuffer:
-    """A ``FactSink`` that keeps the facts of one event until it commits."""
+    """A ``FactSink`` that keeps the facts of one event until it commits to ``sink``."""
 
-    __slots__ = ("facts",)
+    __slots__ = ("_inc", "_observe", "facts", "sink")
 
-    def __init__(self) -> None:
-        self.facts: list[tuple[bool, str, tuple[str, ...], float]] = []
+    def __init__(self, sink: Any) -> None:
+        self.facts: list[Fact] = []
+        self.sink = sink
+        self._inc = sink.inc
+        self._observe = sink.observe
 
     def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
-        self.facts.append((False, metric, labels, amount))
+        self.facts.append((self._inc, metric, labels, amount))
 
     def observe(self, metric: str, labels: tuple[str, ...], value: float) -> None:
-        self.facts.append((True, metric, labels, value))
+        self.facts.append((self._observe, metric, labels, value))
 
-    def commit(self, sink: Any) -> None:
-        for observed, metric, labels, value in self.facts:
-            if observed:
-                sink.observe(metric, labels, value)
-            else:
-                sink.inc(metric, labels, value)
+    def commit(self) -> None:
+        for report, metric, labels, value in self.facts:
+            report(metric, labels, value)
         self.facts.clear()
 
 
-def _copy_clock(clock: Clock | None) -> Clock | None:
-    if clock is None:
-        return None
-    copy = Clock(clock.target, clock.since, clock.elapsed)
-    copy.running = clock.running
-    copy.breached = clock.breached
-    copy.deadline = clock.deadline
-    copy.risk_at = clock.risk_at
-    return copy
+Snapshot = tuple[Any, ...]
 
 
-def snapshot(ticket: Ticket) -> list[Any]:
-    """The ticket's fields (clocks copied; ``seen`` and ``held`` are not touched by handlers)."""
-    values = list(_FIELDS(ticket))
-    values[_CLOCKS] = [_copy_clock(c) for c in ticket.clocks]
-    return values
+def snapshot(ticket: Ticket) -> Snapshot:
+    """The ticket's fields, its clock objects and their fields (``seen``/``held`` untouched)."""
+    c0, c1, c2 = clocks = ticket.clocks
+    return (
+        _FIELDS(ticket),
+        clocks,
+        (c0, c1, c2),
+        c0 and _CLOCK(c0),
+        c1 and _CLOCK(c1),
+        c2 and _CLOCK(c2),
+    )
 
 
-def restore(ticket: Ticket, values: list[Any]) -> None:
-    for name, value in zip(Ticket.__slots__, values, strict=True):
+def restore(ticket: Ticket, saved: Snapshot) -> None:
+    fields, clocks, objects, *clock_fields = saved
+    for name, value in zip(Ticket.__slots__, fields, strict=True):
         setattr(ticket, name, value)
+    for clock, values in zip(objects, clock_fields, strict=True):
+        if clock is not None and values:
+            for name, value in zip(_CLOCK_FIELDS, values, strict=True):
+                setattr(clock, name, value)
+    clocks[:] = objects  # the list itself may have been changed in place
+    ticket.clocks = clocks
