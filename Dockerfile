@@ -45,8 +45,9 @@ RUN pip install --no-cache-dir --no-deps --no-build-isolation . \
 
 USER servicepulse:servicepulse
 WORKDIR /var/lib/servicepulse
-ENV SERVICEPULSE_DATA_DIR=/var/lib/servicepulse/worker \
-    SERVICEPULSE_METRICS_HOST=0.0.0.0
+# /metrics stays on 127.0.0.1 unless SERVICEPULSE_METRICS_HOST says otherwise (compose sets
+# 0.0.0.0 for its workers, inside its own network only)
+ENV SERVICEPULSE_DATA_DIR=/var/lib/servicepulse/worker
 
 # /metrics and /health of the worker (SERVICEPULSE_METRICS_PORT)
 EXPOSE 9109

@@ -34,9 +34,18 @@ def _non_negative_float(text: str) -> float:
 
 
 def positive_number(text: str) -> float:
+    """A finite number above 0 (``inf`` and ``nan`` are refused: a speed of inf never ends)."""
     value = float(text)
-    if not value > 0:
-        raise ValueError("must be > 0")
+    if not 0 < value < float("inf"):
+        raise ValueError("must be a finite number > 0")
+    return value
+
+
+def non_negative_number(text: str) -> float:
+    """A finite number, 0 or more."""
+    value = float(text)
+    if not 0 <= value < float("inf"):
+        raise ValueError("must be a finite number >= 0")
     return value
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 
 from streams.core.engine import Engine
@@ -468,7 +469,9 @@ def test_expire_forgets_closed_tickets_and_rejects_orphans_after_retention() -> 
     gone = engine.expire(at("2026-11-23 10:00") + day + 1, retention=day)
     assert sorted(gone) == ["closed", "orphan"]
     assert set(engine.tickets) == {"open"}
-    assert dead == [(orphan, "no_ticket")]
+    assert [(orjson.loads(raw), why) for raw, why in dead] == [
+        (orphan, "no_ticket")
+    ]  # held as raw JSON
     assert sink.count("events_rejected", ("no_ticket",)) == 1
     assert engine.gauges(at("2026-11-25 00:00")).orphan_events == 0
 

@@ -349,7 +349,7 @@ ERRORS = [
         "polices",
         [],
         "unknown top-level key 'polices' (allowed: calendars, at_risk, policies, "
-        "short_abandon, agents, max_agents)",
+        "short_abandon, agents, max_agents, teams, max_teams)",
     ),
     ("policies", ..., "missing 'policies'"),
     ("policies", {"name": "x"}, "'policies' must be a list of policies"),
@@ -401,7 +401,8 @@ ERRORS = [
     (
         f"{P0}.targts",
         {},
-        "policy 'vip-urgent': unknown key 'targts' (allowed: name, match, calendar, targets, warn_before)",
+        "policy 'vip-urgent': unknown key 'targts' "
+        "(allowed: name, match, calendar, targets, warn_before)",
     ),
     (f"{P0}.match", "vip", "policy 'vip-urgent': match must be a mapping like {priority: urgent}"),
     (
@@ -553,7 +554,8 @@ def test_yaml_merge_keys_still_work(tmp_path: Path) -> None:
     # The anchor's holder is an unknown top-level key: reported as such, with the path.
     assert _file_error(path) == (
         f"{path}: unknown top-level key 'x-targets' "
-        "(allowed: calendars, at_risk, policies, short_abandon, agents, max_agents)"
+        "(allowed: calendars, at_risk, policies, short_abandon, agents, max_agents, teams, "
+        "max_teams)"
     )
     path.write_text(
         "policies:\n"

@@ -15,6 +15,11 @@ and kept in memory (the latest 500), so that
 Standard library only: it runs in the app image (docker-compose.yml, service
 ``team-lead``) and in the local stack (``servicepulse stack up``).
 
+Defensive: a body is at most 1 MiB (413 beyond, 400 for a bad Content-Length),
+a connection idle for 10 s is closed, at most 16 connections are served at
+once (503 beyond), and every logged value is escaped and cut (a newline in a
+label cannot forge a log line).
+
     python3 deploy/stack/team_lead.py [--host 127.0.0.1] [--port 9095] [--out alerts.jsonl]
 """
 
@@ -32,6 +37,21 @@ from pathlib import Path
 from typing import Any
 
 KEEP = 500
+MAX_BODY = 1024 * 1024
+TIMEOUT = 10.0
+MAX_CLIENTS = 16
+MAX_FIELD = 200  # characters of one logged value
+BUSY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+    b"Content-Length: 5\r\nConnection: close\r\n\r\nbusy\n"
+)
+
+
+def clean(value: Any, limit: int = MAX_FIELD) -> str:
+    """A value fit for one log line: control characters escaped, at most ``limit`` characters."""
+    text = value if isinstance(value, str) else str(value)
+    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text[: limit + 1])
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class Store:
@@ -58,18 +78,24 @@ class Store:
 
 def describe(stamp: str, path: str, payload: Any) -> list[str]:
     """One log line per alert of an Alertmanager webhook payload."""
-    who = path.strip("/") or "-"
+    who = clean(path.strip("/") or "-", 64)
     if not isinstance(payload, dict) or not isinstance(payload.get("alerts"), list):
         return [f"{stamp} {who} (not an Alertmanager notification)"]
     lines = []
     for alert in payload["alerts"]:
-        labels = alert.get("labels") or {}
-        notes = alert.get("annotations") or {}
-        extra = " ".join(f"{key}={labels[key]}" for key in ("target", "reason") if key in labels)
-        summary = notes.get("summary") or notes.get("description") or ""
+        if not isinstance(alert, dict):
+            continue
+        labels = alert.get("labels")
+        notes = alert.get("annotations")
+        labels = labels if isinstance(labels, dict) else {}
+        notes = notes if isinstance(notes, dict) else {}
+        extra = " ".join(
+            f"{key}={clean(labels[key], 64)}" for key in ("target", "reason") if key in labels
+        )
+        summary = clean(notes.get("summary") or notes.get("description") or "")
         lines.append(
-            f"{stamp} {who} {str(alert.get('status', '?')).upper()} "
-            f"{labels.get('severity', '-')} {labels.get('alertname', '?')}"
+            f"{stamp} {who} {clean(alert.get('status', '?'), 16).upper()} "
+            f"{clean(labels.get('severity', '-'), 16)} {clean(labels.get('alertname', '?'), 64)}"
             + (f" {extra}" if extra else "")
             + (f" - {summary}" if summary else "")
         )
@@ -79,6 +105,7 @@ def describe(stamp: str, path: str, payload: Any) -> list[str]:
 def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "servicepulse-team-lead/1"
+        timeout = TIMEOUT  # socket timeout of every read and write: slow clients are dropped
 
         def _reply(self, code: int, body: bytes, kind: str = "application/json") -> None:
             self.send_response(code)
@@ -97,11 +124,20 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
                 self._reply(404, b'{"error": "not found"}')
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
+            text = self.headers.get("Content-Length") or "0"
+            if not text.isdigit():  # also refuses negative numbers
+                self.close_connection = True
+                self._reply(400, b'{"error": "bad Content-Length"}')
+                return
+            length = int(text)
+            if length > MAX_BODY:
+                self.close_connection = True
+                self._reply(413, b'{"error": "body larger than 1 MiB"}')
+                return
             raw = self.rfile.read(length) if length > 0 else b""
             try:
                 payload = json.loads(raw or b"null")
-            except ValueError:
+            except (ValueError, RecursionError):
                 self._reply(400, b'{"error": "body is not JSON"}')
                 return
             store.add(self.path, payload)
@@ -113,6 +149,40 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class BoundedServer(ThreadingHTTPServer):
+    """At most ``MAX_CLIENTS`` connections at once; beyond that a 503 at once, no thread."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: Any) -> None:
+        self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.settimeout(1.0)
+                request.sendall(BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except Exception:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that hung up or timed out is not worth a traceback
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address (default %(default)s)")
@@ -120,14 +190,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="also append every notification to this JSONL")
     args = parser.parse_args(argv)
     try:
-        server = ThreadingHTTPServer((args.host, args.port), make_handler(Store(args.out)))
+        server = BoundedServer((args.host, args.port), make_handler(Store(args.out)))
     except OSError as exc:
         print(
             f"team_lead.py: error: cannot listen on {args.host}:{args.port}: {exc.strerror}",
             file=sys.stderr,
         )
         return 2
-    server.daemon_threads = True
 
     def stop(signum: int, frame: object) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()

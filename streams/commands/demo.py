@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import start_http_server
 from rich.console import Console
 from rich.live import Live
 
@@ -26,7 +25,8 @@ from streams.core.policy import load_policies
 from streams.core.warnings import DeadlineFigures, clock_warnings
 from streams.errors import UserError
 from streams.export.exporter import Exporter
-from streams.settings import port_number, positive_number
+from streams.export.http import serve_metrics
+from streams.settings import non_negative_number, port_number, positive_number
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
 
 TICK = 0.25  # wall seconds between engine steps
@@ -129,7 +129,7 @@ def command(args: argparse.Namespace) -> int:
     demo.escalate_after = args.escalate_after * 1.0
     exporter.watch(LockedEngine(engine, demo.lock), now=demo.sim_now)
     try:
-        start_http_server(args.port, addr=args.host, registry=exporter.registry)
+        server = serve_metrics(args.host, args.port, exporter.exposition)
     except OSError as exc:
         raise UserError(
             f"cannot serve /metrics on {args.host}:{args.port}: {exc.strerror}"
@@ -158,8 +158,9 @@ def command(args: argparse.Namespace) -> int:
     finally:
         if live is not None:
             live.stop()
-    if demo.pusher is not None:
-        demo.pusher.close()
+        server.stop()
+        if demo.pusher is not None:
+            demo.pusher.close()
     console.print(f"stopped: {tally.processed:,} events processed, {tally.rejected:,} rejected")
     return 0
 
@@ -189,7 +190,7 @@ def register(sub: Any) -> None:
     parser.add_argument("--policy", metavar="P", help="SLA policy YAML (default: built-in)")
     parser.add_argument(
         "--arrivals-per-hour",
-        type=float,
+        type=positive_number,
         default=120.0,
         help="mean contacts per hour at the daily peak (default %(default)s)",
     )
@@ -205,19 +206,19 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--outage-start",
-        type=float,
+        type=non_negative_number,
         default=0.0,
         help="outage start, simulated seconds from the start",
     )
     parser.add_argument(
         "--outage-end",
-        type=float,
+        type=non_negative_number,
         default=None,
         help="outage end, simulated seconds from the start (default: never)",
     )
     parser.add_argument(
         "--duration",
-        type=float,
+        type=positive_number,
         default=None,
         help="stop after this many wall seconds (default: run until Ctrl-C)",
     )

@@ -61,7 +61,9 @@ _BLOCK_DAYS = 64
 _BLOCK = _BLOCK_DAYS * _DAY  # seconds per cached block
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _MAX_CACHED_BLOCKS = 1024  # ~180 years of blocks; the cache is cleared beyond that
-_MAX_ADD_BLOCKS = 25_000  # ~4,400 years: add() gives up rather than loop forever
+# ~180 years: add() gives up rather than loop for seconds (event times are bounded to
+# 1970..2099 at intake and policies are checked to reach their targets at load)
+_MAX_ADD_BLOCKS = 1024
 _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

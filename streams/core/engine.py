@@ -12,14 +12,17 @@ Decisions where the contract is silent are listed in docs/engine.md.
 from __future__ import annotations
 
 import hashlib
-import heapq
-from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple, Protocol
+import logging
+from collections.abc import Callable
+from typing import Any
 
 from streams.core.agents import AgentFigures
-from streams.core.events import PARSE_REASONS, Event, Rejected, decode, validate
+from streams.core.deadlines import DeadlineQueue, Entry, EventClock
+from streams.core.events import Event, Rejected, decode, validate
+from streams.core.facts import FactSink, Intake, RejectHook
 from streams.core.gauges import Gauges, derive_gauges
-from streams.core.policy import NO_POLICY, Policy, PolicySet
+from streams.core.policy import PolicySet
+from streams.core.retention import Retention
 from streams.core.ticket import (
     ABANDONED,
     CLOSED,
@@ -32,43 +35,27 @@ from streams.core.ticket import (
     RESOLVED,
     Clock,
     Ticket,
+    held_text,
 )
+from streams.core.transaction import FactBuffer, restore, snapshot
 from streams.core.vocabulary import TARGETS
 from streams.core.warnings import DeadlineFigures, deadline_figures
 
-
-class Intake(NamedTuple):
-    """What the intake made of one raw event."""
-
-    event: Event | None  # None: it did not decode or validate
-    reason: str | None  # the rejection reason; None when applied, held or a duplicate
-
-
-class FactSink(Protocol):
-    """Where the engine reports facts; metric names are those of ``streams.export.catalogue``."""
-
-    def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None: ...
-
-    def observe(self, metric: str, labels: tuple[str, ...], value: float) -> None: ...
-
-    def labelled(self, labels: tuple[str, ...], targets: tuple[str, ...]) -> None: ...
-
-
-RejectHook = Callable[[Any, str], None]  # (the raw event as given, reason)
-STATE_REASONS = ("ticket_closed", "invalid_state", "no_ticket")
-REJECT_REASONS = (*PARSE_REASONS, *STATE_REASONS)  # every value of the `reason` label
+log = logging.getLogger(__name__)
+MAX_HELD_EVENTS = 1000  # per ticket waiting for its ticket.created; more -> no_ticket
+MAX_HELD_BYTES = 256 * 1024  # likewise, in raw bytes (keeps a state record below 1 MB)
 
 
 def event_digest(event_id: str) -> bytes:
     """A 64-bit digest of an event id, stable across processes (unlike ``hash``).
 
-    A ticket remembers the digests of its events as one ``bytes`` string
-    (8 bytes an event) to recognise a repeated ``event_id``.
+    A ticket remembers the digests of its latest events (``Ticket.remember``)
+    to recognise a repeated ``event_id``.
     """
     return hashlib.blake2b(event_id.encode(), digest_size=8).digest()
 
 
-class Engine:
+class Engine(Retention):
     """Ticket state, SLA clocks and the deadline queue."""
 
     def __init__(
@@ -80,7 +67,10 @@ class Engine:
         self.tickets: dict[str, Ticket] = {}
         self.open: dict[str, Ticket] = {}  # tickets in state OPEN
         self.now = -INF
-        self._deadlines: list[tuple[float, str, int]] = []  # (deadline, ticket_id, target)
+        self._deadlines = DeadlineQueue(self._live)
+        self._event_clock = EventClock()
+        self._buffer = FactBuffer(sink)
+        self._teams = policies.team_bound()
         self._held = 0
         self._by_name = {p.name: p for p in policies.policies}
         self.agents = AgentFigures(policies, sink)  # per-agent facts (agents.py)
@@ -113,7 +103,7 @@ class Engine:
         except Rejected as rejected:
             return Intake(None, self.reject(raw, rejected.reason))
         if event_clock:
-            self.advance(event.ts)
+            self.advance(self._event_clock.believe(self.now, event.ts, event.ticket_id))
         return Intake(event, self.apply(event, raw))
 
     def reject(self, raw: Any, reason: str) -> str:
@@ -128,31 +118,58 @@ class Engine:
         if ticket is None:
             ticket = self.tickets[event.ticket_id] = Ticket(event.ticket_id)
         digest = event_digest(event.event_id)
-        if digest in ticket.seen:  # 8-byte runs: a false match is a 2^-64 chance
+        if digest in ticket.seen:  # 8-byte digests: a false match is a 2^-64 chance
             self.sink.inc("events_duplicate", ())
             return None
-        if ticket.state == CLOSED:
+        if ticket.state == CLOSED and event.type not in ("survey.response", "qa.review"):
             return self.reject(event.data if raw is None else raw, "ticket_closed")
         if ticket.state == ORPHAN and event.type != "ticket.created":
-            ticket.seen += digest
-            if event.ts > ticket.last_ts:
-                ticket.last_ts = event.ts
-            if ticket.held is None:
-                ticket.held = []
-            ticket.held.append(event.data)
-            self._held += 1
-            return None
-        if ticket.state == OPEN:
-            self._catch_up(ticket, event.ts)
-        reason = self._accept(ticket, event)
+            return self._hold(ticket, event, raw, digest)
+        reason = self._transaction(ticket, event)
         if reason is not None:
             if ticket.state == ORPHAN and not ticket.held:
                 del self.tickets[event.ticket_id]  # nothing worth remembering
             return self.reject(event.data if raw is None else raw, reason)
-        ticket.seen += digest
+        ticket.remember(digest)
         if ticket.held:
             self._release_held(ticket)
         return None
+
+    def _hold(self, ticket: Ticket, event: Event, raw: Any, digest: bytes) -> str | None:
+        """Keep an event (as its raw text) until its ticket.created comes, within bounds."""
+        text = held_text(event.data if raw is None else raw)
+        held = ticket.held if ticket.held is not None else []
+        if len(held) >= MAX_HELD_EVENTS or sum(map(len, held)) + len(text) > MAX_HELD_BYTES:
+            return self.reject(text, "no_ticket")
+        ticket.remember(digest)
+        if event.ts > ticket.last_ts:
+            ticket.last_ts = event.ts
+        held.append(text)
+        ticket.held = held
+        self._held += 1
+        return None
+
+    def _transaction(self, ticket: Ticket, event: Event) -> str | None:
+        """Apply one event to an open/new ticket all or nothing (see transaction.py)."""
+        saved = snapshot(ticket)
+        sink, buffer = self.sink, self._buffer
+        if buffer.sink is not sink:  # the sink was replaced since
+            buffer = self._buffer = FactBuffer(sink)
+        self.sink = buffer
+        try:
+            if ticket.state == OPEN:
+                self._catch_up(ticket, event.ts)
+            reason = self._accept(ticket, event)
+        except Exception:  # one event must never leave a ticket half-changed
+            log.exception("event %.64r of ticket %.64r failed", event.event_id, ticket.ticket_id)
+            buffer.facts.clear()
+            restore(ticket, saved)
+            self._set_state(ticket, ticket.state)
+            return "engine_error"
+        finally:
+            self.sink = sink
+        buffer.commit()
+        return reason
 
     def _accept(self, ticket: Ticket, event: Event) -> str | None:
         reason = self._handlers[event.type](ticket, event)
@@ -164,19 +181,23 @@ class Engine:
 
     def _release_held(self, ticket: Ticket) -> None:
         """Apply the events that arrived before ticket.created, in event-time order."""
-        held = sorted((validate(data) for data in ticket.held or ()), key=lambda e: e.ts)
+        raws = ticket.held or []
         ticket.held = None
-        self._held -= len(held)
-        for event in held:
-            data = event.data
-            if ticket.state == CLOSED:
-                self.reject(data, "ticket_closed")
+        self._held -= len(raws)
+        held = []
+        for raw in raws:
+            try:
+                held.append((validate(decode(raw)), raw))
+            except Rejected as rejected:  # e.g. state written by an older version
+                self.reject(raw, rejected.reason)
+        held.sort(key=lambda pair: pair[0].ts)
+        for event, raw in held:
+            if ticket.state == CLOSED and event.type not in ("survey.response", "qa.review"):
+                self.reject(raw, "ticket_closed")
                 continue
-            if ticket.state == OPEN:
-                self._catch_up(ticket, event.ts)
-            reason = self._accept(ticket, event)
+            reason = self._transaction(ticket, event)
             if reason is not None:
-                self.reject(data, reason)
+                self.reject(raw, reason)
 
     # ---- the clock ---------------------------------------------------------------------------
 
@@ -187,20 +208,28 @@ class Engine:
         """
         if now > self.now:
             self.now = now
-        heap = self._deadlines
         breached: list[str] = []
-        while heap and heap[0][0] < now:
-            deadline, ticket_id, target = heapq.heappop(heap)
-            ticket = self.open.get(ticket_id)
-            if ticket is None:
-                continue
-            clock = ticket.clocks[target]
-            if clock is None or clock.breached or not clock.running or clock.deadline != deadline:
+        for entry in self._deadlines.due(now):
+            if not self._live(entry):
                 continue  # stale entry: the clock stopped, paused or moved since
-            clock.breached = True
+            _, ticket_id, target = entry
+            ticket = self.open[ticket_id]
+            ticket.clocks[target].breached = True  # type: ignore[union-attr]
             self._outcome(ticket, target, "breached")
             breached.append(ticket_id)
         return breached
+
+    def _live(self, entry: Entry) -> bool:
+        """Whether a deadline-queue entry is still the deadline of a running clock."""
+        deadline, ticket_id, target = entry
+        ticket = self.open.get(ticket_id)
+        clock = None if ticket is None else ticket.clocks[target]
+        return (
+            clock is not None
+            and clock.running
+            and not clock.breached
+            and clock.deadline == deadline
+        )
 
     def _catch_up(self, ticket: Ticket, ts: float) -> None:
         """Count the ticket's breaches whose deadlines lie before its next event at ``ts``.
@@ -215,30 +244,6 @@ class Engine:
                 clock.breached = True  # its deadline-queue entry is now stale
                 self._outcome(ticket, target, "breached")
 
-    def expire(self, now: float, retention: float = 7 * 86400.0) -> list[str]:
-        """Forget tickets nothing more can happen to; returns their ids.
-
-        Closed tickets are kept as tombstones for ``retention`` seconds after
-        their last event (late events are rejected ``ticket_closed``, repeats
-        recognised), abandoned and resolved-then-silent ones likewise; events
-        held for a ``ticket.created`` that never came within ``retention`` are
-        rejected ``no_ticket``. Adapters that persist state delete the
-        returned ids from their store.
-        """
-        horizon = now - retention
-        gone: list[str] = []
-        for ticket_id, ticket in list(self.tickets.items()):
-            if ticket.state == OPEN or ticket.last_ts >= horizon:
-                continue
-            if ticket.state == ORPHAN:
-                for data in ticket.held or ():
-                    self.reject(data, "no_ticket")
-            elif ticket.state != CLOSED and ticket.state != ABANDONED:
-                continue  # resolved: a reopen may still come; kept until closed
-            self.drop(ticket_id)
-            gone.append(ticket_id)
-        return gone
-
     # ---- clocks ------------------------------------------------------------------------------
 
     def _start(self, ticket: Ticket, target: int, at: float, elapsed: float = 0.0) -> Clock:
@@ -251,7 +256,7 @@ class Engine:
     def _resume(self, ticket: Ticket, target: int, clock: Clock, at: float) -> None:
         deadline = clock.resume(max(at, clock.since), ticket.policy.calendar)
         if deadline != INF:
-            heapq.heappush(self._deadlines, (deadline, ticket.ticket_id, target))
+            self._deadlines.push(deadline, ticket.ticket_id, target)
 
     def _stop(self, ticket: Ticket, target: int, at: float, count: bool = True) -> float | None:
         """Stop a clock: returns its SLA-clock value, counts met/breached unless told not to."""
@@ -294,7 +299,7 @@ class Engine:
         if ticket.state != ORPHAN:
             return "invalid_state"
         data = event.data
-        ticket.team = data["team"]
+        ticket.team = self._team(data["team"])
         ticket.channel = data["channel"]
         ticket.priority = data["priority"]
         ticket.customer_tier = data.get("customer_tier") or "standard"
@@ -321,8 +326,8 @@ class Engine:
 
     def _assigned(self, ticket: Ticket, event: Event) -> str | None:
         team = event.data.get("team")
-        if team and team != ticket.team:
-            ticket.team = team
+        if team and self._teams.label(team) != ticket.team:
+            ticket.team = self._team(team)
             self._labelled(ticket)
         self.agents.assigned(ticket, event.data["agent_id"])
         return None
@@ -359,8 +364,14 @@ class Engine:
 
     def _transferred(self, ticket: Ticket, event: Event) -> str | None:
         data = event.data
-        self.sink.inc("transfers", (data["from_team"], data["to_team"]))
-        ticket.team = data["to_team"]
+        if (
+            data["from_team"] == data["to_team"]
+            or self._teams.label(data["from_team"]) != ticket.team
+        ):
+            return "invalid_state"  # not a hand-off, or not from the ticket's team
+        to_team = self._team(data["to_team"])
+        self.sink.inc("transfers", (ticket.team, to_team))
+        ticket.team = to_team
         ticket.transferred = True
         self.agents.transferred(ticket)
         self._labelled(ticket)
@@ -450,6 +461,13 @@ class Engine:
         self.agents.qa_review(ticket, event.data)
         return None
 
+    def _team(self, name: str) -> str:
+        """The team's label value: itself, or ``other`` beyond the policy file's bound."""
+        label = self._teams.admit(name)
+        if label != name:
+            self.sink.inc("unlisted_team_events", ())
+        return label
+
     def _set_state(self, ticket: Ticket, state: str) -> None:
         ticket.state = state
         if state == OPEN:
@@ -466,34 +484,3 @@ class Engine:
     def deadline_figures(self, now: float) -> DeadlineFigures:
         """Time to the next deadline and warning/breached clocks by priority (warnings.py)."""
         return deadline_figures(self.open.values(), now, self.policies.at_risk)
-
-    # ---- state transfer (the worker keeps ticket state in a changelog table) -------------------
-
-    def policy_named(self, name: str) -> Policy:
-        return self._by_name.get(name, NO_POLICY)
-
-    def load(self, state: dict[str, Any]) -> Ticket:
-        """Adopt a ticket from a snapshot (``Ticket.to_state``), re-arming its deadlines."""
-        ticket = Ticket.from_state(state, self.policy_named)
-        self.drop(ticket.ticket_id)
-        self.tickets[ticket.ticket_id] = ticket
-        if ticket.state == OPEN:
-            self.open[ticket.ticket_id] = ticket
-        if ticket.state in (OPEN, RESOLVED):  # outcomes may still come: series at 0
-            self._labelled(ticket)
-        self._held += len(ticket.held or ())
-        for target, clock in enumerate(ticket.clocks):
-            if clock and clock.running and clock.deadline != INF and ticket.state == OPEN:
-                heapq.heappush(self._deadlines, (clock.deadline, ticket.ticket_id, target))
-        return ticket
-
-    def drop(self, ticket_id: str) -> None:
-        """Forget a ticket (its partition moved to another worker)."""
-        ticket = self.tickets.pop(ticket_id, None)
-        if ticket is not None:
-            self.open.pop(ticket_id, None)
-            self._held -= len(ticket.held or ())
-
-    def drop_many(self, ticket_ids: Iterable[str]) -> None:
-        for ticket_id in ticket_ids:
-            self.drop(ticket_id)

@@ -10,15 +10,24 @@ Every way an event can be wrong maps to one stable ``reason`` (counted in
 ``missing_field``   a required field is absent (or null)
 ``wrong_type``      a field has the wrong JSON type (e.g. a number for a string)
 ``invalid_value``   a value outside its enumeration (channel, priority, ...)
-``bad_timestamp``   ``ts`` not RFC 3339 or without an offset
+``bad_timestamp``   ``ts`` not RFC 3339, without an offset, or outside 1970..2099
 ``out_of_range``    a score or duration outside its allowed range
+``too_large``       the event is larger than 64 KiB
+``too_deep``        JSON nested deeper than 32 levels
 ==================  ==========================================================
+
+Limits (contract section 1; docs/limits.md): label-value strings (``team``,
+``from_team``, ``to_team``, ``agent_id``) at most 64 printable characters, any
+other string at most 256 characters (``invalid_value`` otherwise), an event at
+most 64 KiB (``too_large``) nested at most 32 levels (``too_deep``). A leading
+UTF-8 byte-order mark is ignored.
 
 The engine adds ``ticket_closed`` and ``invalid_state`` (see engine.py).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -43,6 +52,20 @@ PARSE_REASONS = (
     "invalid_value",
     "bad_timestamp",
     "out_of_range",
+    "too_large",
+    "too_deep",
+)
+
+MAX_EVENT_BYTES = 64 * 1024
+MAX_DEPTH = 32  # the event object itself is level 1
+MAX_LABEL_CHARS = 64  # team, from_team, to_team, agent_id: they become label values
+MAX_STRING_CHARS = 256  # any other string anywhere in the event
+LABEL_FIELDS = frozenset(("team", "from_team", "to_team", "agent_id"))
+TS_MIN = 0.0  # 1970-01-01T00:00:00Z
+TS_MAX = 4_102_444_800.0  # 2100-01-01T00:00:00Z, excluded
+_BOM = "\ufeff"
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})"
 )
 
 
@@ -81,6 +104,13 @@ def _string(name: str, value: Any) -> None:
         raise Rejected("wrong_type", f"{name} must be a string")
     if not value:
         raise Rejected("missing_field", f"{name} must not be empty")
+    if name in LABEL_FIELDS:
+        if len(value) > MAX_LABEL_CHARS or not value.isprintable():
+            raise Rejected(
+                "invalid_value", f"{name} must be at most {MAX_LABEL_CHARS} printable characters"
+            )
+    elif len(value) > MAX_STRING_CHARS:
+        raise Rejected("invalid_value", f"{name} must be at most {MAX_STRING_CHARS} characters")
 
 
 def _enum(allowed: frozenset[str]) -> Check:
@@ -148,16 +178,70 @@ EVENT_TYPES = tuple(SCHEMA)
 
 
 def parse_ts(value: Any) -> float:
-    """RFC 3339 timestamp with offset -> POSIX seconds."""
+    """RFC 3339 timestamp with offset, 1970-01-01 to before 2100-01-01 -> POSIX seconds.
+
+    Python's ``fromisoformat`` takes more than RFC 3339 (``2026-01-05T10+00:00``,
+    ISO week dates): the shape is checked first. Fractions beyond microseconds are cut.
+    """
     if not isinstance(value, str):
         raise Rejected("bad_timestamp", "ts must be an RFC 3339 string")
+    if len(value) > 40 or _RFC3339.fullmatch(value) is None:
+        raise Rejected("bad_timestamp", "ts is not an RFC 3339 timestamp with offset")
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise Rejected("bad_timestamp", f"ts {value!r} is not RFC 3339") from None
-    if moment.tzinfo is None or len(value) < 19 or value[10] not in "Tt ":
-        raise Rejected("bad_timestamp", f"ts {value!r} has no offset or no time")
-    return moment.timestamp()
+        try:
+            ts = datetime.fromisoformat(value).timestamp()
+        except ValueError:  # lower-case t/z, or more than 6 fraction digits
+            ts = datetime.fromisoformat(_normalise(value)).timestamp()
+    except (ValueError, OverflowError, OSError):
+        raise Rejected("bad_timestamp", "ts is not a valid date and time") from None
+    if not TS_MIN <= ts < TS_MAX:
+        raise Rejected("bad_timestamp", "ts must be from 1970-01-01 to before 2100-01-01")
+    return ts
+
+
+def _normalise(value: str) -> str:
+    text = value.upper()
+    dot = text.find(".")
+    if dot > 0:
+        end = dot + 1
+        while end < len(text) and text[end].isdigit():
+            end += 1
+        text = text[: min(end, dot + 7)] + text[end:]
+    return text
+
+
+def _check_shape(data: dict[str, Any]) -> None:
+    """Nesting depth and string sizes anywhere in the event (iterative: no recursion)."""
+    stack: list[tuple[Any, int]] | None = None
+    value: Any = data
+    depth = 1
+    while True:
+        if isinstance(value, dict):
+            try:
+                too_long = max(map(len, value), default=0) > MAX_STRING_CHARS
+            except TypeError:
+                raise Rejected("wrong_type", "an object key must be a string") from None
+            if too_long:
+                raise Rejected("invalid_value", f"a key is longer than {MAX_STRING_CHARS}")
+            items = value.values()
+        else:
+            items = value
+        for item in items:
+            kind = type(item)
+            if kind is str:
+                if len(item) > MAX_STRING_CHARS:
+                    raise Rejected(
+                        "invalid_value", f"a string is longer than {MAX_STRING_CHARS} characters"
+                    )
+            elif kind is dict or kind is list:
+                if depth >= MAX_DEPTH:
+                    raise Rejected("too_deep", f"JSON nested deeper than {MAX_DEPTH} levels")
+                if stack is None:
+                    stack = []
+                stack.append((item, depth + 1))
+        if not stack:
+            return
+        value, depth = stack.pop()
 
 
 def _survey_score(data: dict[str, Any]) -> None:
@@ -172,15 +256,32 @@ def _survey_score(data: dict[str, Any]) -> None:
 
 
 def decode(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
-    """Bytes/str JSON -> dict; a dict passes through."""
+    """Bytes/str JSON -> dict (size, depth and string limits checked); a dict passes through."""
     if isinstance(raw, dict):
-        return raw
-    try:
-        data = orjson.loads(raw)
-    except (orjson.JSONDecodeError, UnicodeDecodeError, TypeError):
-        raise Rejected("invalid_json", "not a JSON document") from None
-    if not isinstance(data, dict):
-        raise Rejected("not_an_object", "an event must be a JSON object")
+        data = raw
+    else:
+        if isinstance(raw, bytes | bytearray | memoryview):
+            raw = bytes(raw)
+            if raw[:3] == b"\xef\xbb\xbf":
+                raw = raw[3:]
+            size = len(raw)
+        elif isinstance(raw, str):
+            if raw[:1] == _BOM:
+                raw = raw[1:]
+            size = (
+                len(raw) if len(raw) * 4 <= MAX_EVENT_BYTES else len(raw.encode(errors="replace"))
+            )
+        else:
+            raise Rejected("invalid_json", "not a JSON document")
+        if size > MAX_EVENT_BYTES:
+            raise Rejected("too_large", f"an event is at most {MAX_EVENT_BYTES} bytes")
+        try:
+            data = orjson.loads(raw)
+        except (orjson.JSONDecodeError, UnicodeDecodeError, TypeError):
+            raise Rejected("invalid_json", "not a JSON document") from None
+        if not isinstance(data, dict):
+            raise Rejected("not_an_object", "an event must be a JSON object")
+    _check_shape(data)
     return data
 
 

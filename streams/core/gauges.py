@@ -57,7 +57,7 @@ def _at_risk(ticket: Ticket, clock: Clock, now: float, share: float) -> bool:
     assert clock.target is not None
     threshold = share * clock.target
     if not clock.running:
-        return clock.elapsed >= threshold
+        return False  # the contract's at-risk clocks are running ones; a paused clock waits
     if clock.risk_at is None:  # cached until the clock pauses or resumes
         remaining = max(0.0, threshold - clock.elapsed)
         clock.risk_at = ticket.policy.calendar.add(clock.since, remaining)

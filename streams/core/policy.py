@@ -20,9 +20,16 @@ Decisions (write-up for docs):
 * The YAML is read with YAML 1.2 scalars: unquoted ``18:00`` is the string "18:00" (YAML 1.1
   would read the number 1080) and ``no`` / ``on`` are strings, not booleans.
 * If no policy matches, the ticket gets the built-in policy ``none`` (24x7, no targets).
-* ``short_abandon``, ``agents`` and ``max_agents`` are read by figure_keys.py.
+* ``short_abandon``, ``agents`` and ``max_agents`` are read by policy_keys.py.
 * Every error is one line saying where: ``policy 'vip-urgent': unknown calendar 'eu-ofice'``;
-  :func:`load_policy_file` prefixes the path.
+  :func:`load_policy_file` prefixes the path and cuts the line at 300 characters.
+* Limits (docs/limits.md): a file of at most 1 MiB, YAML nested at most 32 levels, at most
+  100,000 values once aliases are expanded (a few bytes of aliases can expand to a billion),
+  every target reachable by
+  its calendar within 10 years of calendar time (``days: [sun]``, one minute a day and
+  ``3650d`` is refused at load, not at the first ticket).
+* ``teams: [..]`` lists the teams (others are counted as ``other``); without it, the first
+  ``max_teams`` (default 100) distinct teams are kept (see teams.py).
 """
 
 from __future__ import annotations
@@ -37,10 +44,11 @@ from types import MappingProxyType
 from typing import Any
 
 import yaml
-from yaml.constructor import ConstructorError
 
 from streams.core import vocabulary
 from streams.core.calendar import ALWAYS, Calendar, CalendarError
+from streams.core.policy_yaml import load_yaml
+from streams.core.teams import DEFAULT_MAX_TEAMS, TeamBound
 from streams.core.vocabulary import TARGETS
 from streams.errors import UserError
 
@@ -81,7 +89,18 @@ MAX_DURATION = 3650 * 86400.0
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _UNIT_NAMES = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _DURATION_RE = re.compile(r"([+-]?)(\d*\.?\d*)([A-Za-z]*)")
-_TOP_KEYS = ("calendars", "at_risk", "policies", "short_abandon", "agents", "max_agents")
+_TOP_KEYS = (
+    "calendars",
+    "at_risk",
+    "policies",
+    "short_abandon",
+    "agents",
+    "max_agents",
+    "teams",
+    "max_teams",
+)
+MAX_FILE_BYTES = 1024 * 1024
+MAX_ERROR_CHARS = 300
 _CALENDAR_KEYS = ("timezone", "days", "hours", "holidays")
 _POLICY_KEYS = ("name", "match", "calendar", "targets", "warn_before")
 _SELECT_CACHE_SIZE = 4096
@@ -191,6 +210,8 @@ class PolicySet:
     short_abandon: float = DEFAULT_SHORT_ABANDON  # seconds
     agents: tuple[str, ...] | None = None  # the agent roster; None: the first max_agents seen
     max_agents: int = DEFAULT_MAX_AGENTS
+    teams: tuple[str, ...] | None = None
+    max_teams: int = DEFAULT_MAX_TEAMS
     _keys: tuple[str, ...] = field(init=False, repr=False, compare=False, hash=False)
     _key_of: Callable[[Mapping[str, Any]], Any] = field(
         init=False, repr=False, compare=False, hash=False
@@ -236,6 +257,10 @@ class PolicySet:
             self._cache[key] = policy
         return policy
 
+    def team_bound(self) -> TeamBound:
+        """A fresh mapper of team names to label values (one per engine)."""
+        return TeamBound(self.teams, self.max_teams)
+
     def named(self, name: str) -> Policy | None:
         """The policy called ``name`` (``none`` is the fallback), or None."""
         if name == NO_POLICY.name:
@@ -276,9 +301,23 @@ def parse_policy(doc: Any) -> PolicySet:
             )
         first_seen[policy.name] = i
         policies.append(policy)
-    from streams.core.figure_keys import parse_figure_keys  # it needs this module's helpers
+    from streams.core.policy_keys import parse_figure_keys, parse_teams
 
-    return PolicySet(tuple(policies), at_risk, calendars, *parse_figure_keys(doc))
+    teams, max_teams = parse_teams(doc.get("teams")), doc.get("max_teams", DEFAULT_MAX_TEAMS)
+    if isinstance(max_teams, bool) or not isinstance(max_teams, int) or not 1 <= max_teams <= 10000:
+        raise PolicyError("max_teams must be a whole number from 1 to 10000")
+
+    short_abandon, agents, max_agents = parse_figure_keys(doc)
+    return PolicySet(
+        tuple(policies),
+        at_risk,
+        calendars,
+        short_abandon=short_abandon,
+        agents=agents,
+        max_agents=max_agents,
+        teams=teams,
+        max_teams=max_teams,
+    )
 
 
 def _no_unknown_keys(
@@ -377,85 +416,24 @@ def _parse_one_policy(i: int, entry: Any, calendars: Mapping[str, Calendar]) -> 
         except PolicyError as exc:
             raise PolicyError(f"{where}: target {target}: {exc}") from None
     ordered = {t: targets[t] for t in TARGETS if t in targets}
-    return Policy(name, dict(match), calendar, ordered, _lead_times(where, entry, ordered))
+    from streams.core.policy_keys import check_reachable, lead_times
 
-
-def _lead_times(where: str, entry: Mapping[str, Any], targets: Mapping[str, float]) -> dict:
-    """``warn_before: {first_response: 5m}``: a lead time shorter than its measured target."""
-    raw = entry.get("warn_before")
-    raw = {} if raw is None else raw
-    if not isinstance(raw, Mapping):
-        raise PolicyError(f"{where}: warn_before must be a mapping like {{first_response: 5m}}")
-    leads: dict[str, float] = {}
-    for target, text in raw.items():
-        if target not in targets:
-            raise PolicyError(f"{where}: warn_before {target!r} is not one of its targets")
-        try:
-            lead = parse_duration(text)
-        except PolicyError as exc:
-            raise PolicyError(f"{where}: warn_before {target}: {exc}") from None
-        if lead >= targets[target]:
-            raise PolicyError(f"{where}: warn_before {target} must be shorter than its target")
-        leads[target] = lead
-    return leads
+    check_reachable(where, calendar, ordered)
+    return Policy(name, dict(match), calendar, ordered, lead_times(where, entry, ordered))
 
 
 # ---- the file ---------------------------------------------------------------------------------
-
-
-class _PolicyLoader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 scalars (no sexagesimal 18:00, no yes/no/on/off booleans)
-    and errors on duplicate keys."""
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, yaml.MappingNode):
-            seen: set[Any] = set()
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
-                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
-                if key in seen:
-                    raise ConstructorError(
-                        None, None, f"duplicate key {key!r}", key_node.start_mark
-                    )
-                seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-_REPLACED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
-_PolicyLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in _REPLACED]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_PolicyLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_PolicyLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:int",
-    re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+)$"),
-    list("-+0123456789"),
-)
-_PolicyLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(
-        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
-        r"|\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ),
-    list("-+0123456789."),
-)
-
-
-def load_yaml(text: str) -> Any:
-    """Parse policy YAML the way :func:`load_policy_file` does (raises yaml.YAMLError)."""
-    return yaml.load(text, Loader=_PolicyLoader)  # a SafeLoader subclass
 
 
 def load_policy_file(path: str | Path) -> PolicySet:
     """Read and validate a policy file; every problem is a PolicyError naming the path."""
     where = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise PolicyError(f"{where}: larger than {MAX_FILE_BYTES // 1024} KiB")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise PolicyError(f"{where}: policy file not found") from None
     except IsADirectoryError:
@@ -472,13 +450,21 @@ def load_policy_file(path: str | Path) -> PolicySet:
         problem = " ".join(str(exc.problem or exc.context or "syntax error").split())
         raise PolicyError(f"{where}: invalid YAML{at}: {problem}") from None
     except yaml.YAMLError as exc:
-        raise PolicyError(f"{where}: invalid YAML: {' '.join(str(exc).split())}") from None
+        raise PolicyError(_clip(f"{where}: invalid YAML: {' '.join(str(exc).split())}")) from None
+    except RecursionError:
+        raise PolicyError(f"{where}: invalid YAML: nested too deeply") from None
     if doc is None:
         raise PolicyError(f"{where}: the policy file is empty")
     try:
         return parse_policy(doc)
     except PolicyError as exc:
-        raise PolicyError(f"{where}: {exc}") from None
+        raise PolicyError(_clip(f"{where}: {exc}")) from None
+
+
+def _clip(message: str) -> str:
+    """One line of at most ``MAX_ERROR_CHARS`` (a value quoted in an error may be huge)."""
+    line = " ".join(message.split())
+    return line if len(line) <= MAX_ERROR_CHARS else line[: MAX_ERROR_CHARS - 3] + "..."
 
 
 # ---- the built-in default ---------------------------------------------------------------------

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
+
 from streams.core.calendar import Calendar
 from streams.core.policy import NO_POLICY, Policy
 
@@ -17,6 +19,16 @@ from streams.core.policy import NO_POLICY, Policy
 OPEN, RESOLVED, ABANDONED, CLOSED, ORPHAN = "open", "resolved", "abandoned", "closed", "orphan"
 FIRST_RESPONSE, NEXT_REPLY, RESOLUTION = 0, 1, 2
 INF = float("inf")
+MAX_SEEN_IDS = 4096  # event ids a ticket remembers to recognise a repeat (its latest ones)
+
+
+def held_text(raw: Any) -> str:
+    """A held event as its raw JSON text (what a state record stores and a DLQ forwards)."""
+    if isinstance(raw, bytes | bytearray):
+        return bytes(raw).decode("utf-8-sig")
+    if isinstance(raw, str):
+        return raw[1:] if raw[:1] == "\ufeff" else raw
+    return orjson.dumps(raw).decode()
 
 
 class Clock:
@@ -120,8 +132,9 @@ class Ticket:
         self.paused = False
         # the active clock of each target, indexed like TARGETS; None when not active
         self.clocks: list[Clock | None] = [None, None, None]
-        self.seen = b""  # 8-byte digests of the accepted event_ids, concatenated
-        self.held: list[Any] | None = None  # events waiting for ticket.created
+        # 8-byte digests of the latest accepted event_ids, oldest first (an ordered set)
+        self.seen: dict[bytes, None] = {}
+        self.held: list[str] | None = None  # raw events waiting for ticket.created
         # agent ids ("" when none): assigned, last public replier, credited with the last resolution
         self.assignee = self.replier = self.resolver = ""
 
@@ -129,6 +142,24 @@ class Ticket:
     def labels(self) -> tuple[str, str, str, str]:
         """The contract's label set L: team, channel, priority, customer_tier."""
         return (self.team, self.channel, self.priority, self.customer_tier)
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """The fields a policy matches on."""
+        return {
+            "team": self.team,
+            "channel": self.channel,
+            "priority": self.priority,
+            "customer_tier": self.customer_tier,
+            "category": self.category,
+        }
+
+    def remember(self, digest: bytes) -> None:
+        """Remember an event id's digest; beyond ``MAX_SEEN_IDS`` the oldest is forgotten."""
+        seen = self.seen
+        seen[digest] = None
+        if len(seen) > MAX_SEEN_IDS:
+            del seen[next(iter(seen))]
 
     def to_state(self) -> dict[str, Any]:
         """A JSON-ready snapshot (the worker keeps it in a Faust table)."""
@@ -140,7 +171,7 @@ class Ticket:
             "t": [self.created_ts, self.last_ts],
             "a": [self.answered, self.public_replies, self.transferred, self.reopened, self.paused],
             "c": [None if clock is None else clock.to_state() for clock in self.clocks],
-            "e": self.seen.hex(),
+            "e": b"".join(self.seen).hex(),
             "h": self.held,
             "g": [self.assignee, self.replier, self.resolver],
         }
@@ -163,8 +194,9 @@ class Ticket:
             ticket.paused,
         ) = state["a"]
         ticket.clocks = [None if c is None else Clock.from_state(c) for c in state["c"]]
-        ticket.seen = bytes.fromhex(state["e"])
-        ticket.held = state["h"]
+        seen = bytes.fromhex(state["e"])
+        ticket.seen = dict.fromkeys(seen[i : i + 8] for i in range(0, len(seen), 8))
+        ticket.held = [held_text(raw) for raw in state["h"]] if state["h"] else None
         if "g" in state:  # absent from snapshots taken before per-agent figures
             ticket.assignee, ticket.replier, ticket.resolver = state["g"]
         return ticket

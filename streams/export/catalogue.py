@@ -241,6 +241,13 @@ CATALOGUE: tuple[Metric, ...] = (
         ("team", "target", "priority", "customer_tier"),
         "Running clocks past their deadline (the ticket alerts' breaches).",
     ),
+    Metric(
+        "unlisted_team_events",
+        "counter",
+        (),
+        "Events whose team is not in the policy file's teams (or beyond max_teams): "
+        "counted under the team other.",
+    ),
 )
 
 BY_NAME = {m.name: m for m in CATALOGUE}

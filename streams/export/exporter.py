@@ -27,7 +27,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
-from streams.core.engine import REJECT_REASONS, Gauges
+from streams.core.facts import REJECT_REASONS
+from streams.core.gauges import Gauges
 from streams.core.vocabulary import OUTCOMES, TARGETS
 from streams.core.warnings import DeadlineFigures
 from streams.export.catalogue import BY_NAME, CATALOGUE, PREFIX, Metric

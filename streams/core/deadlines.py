@@ -1,0 +1,89 @@
+"""The engine's deadline queue and its belief in event time.
+
+``DeadlineQueue`` is a min-heap of ``(deadline, ticket_id, target)``. A clock
+that stops, pauses or moves leaves its old entry behind (cheaper than removing
+it); ``advance`` skips such stale entries. So that they do not pile up (a
+ticket re-armed on every pause and reply leaves one per change), the heap is
+rebuilt from its live entries whenever it has doubled since the last rebuild:
+amortised O(1) per push, and the heap stays within twice the running clocks.
+
+``EventClock`` decides how far ahead of the engine's clock an event is
+believed (docs/engine.md, "How far ahead an event is believed").
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+
+INF = float("inf")
+Entry = tuple[float, str, int]  # (deadline, ticket_id, target index)
+
+MIN_COMPACT = 1024  # never rebuild a heap smaller than this
+MAX_AHEAD = 86400.0  # an event more than a day ahead of the clock needs a second witness
+
+
+class DeadlineQueue:
+    """Deadlines of running clocks; ``is_live`` tells a current entry from a stale one."""
+
+    __slots__ = ("_limit", "heap", "is_live")
+
+    def __init__(self, is_live: Callable[[Entry], bool]) -> None:
+        self.heap: list[Entry] = []
+        self.is_live = is_live
+        self._limit = MIN_COMPACT
+
+    def __len__(self) -> int:
+        return len(self.heap)
+
+    def push(self, deadline: float, ticket_id: str, target: int) -> None:
+        heapq.heappush(self.heap, (deadline, ticket_id, target))
+        if len(self.heap) > self._limit:
+            self.compact()
+
+    def compact(self) -> None:
+        """Drop stale entries (in place: ``advance`` may hold a reference to the list)."""
+        live = [entry for entry in self.heap if self.is_live(entry)]
+        heapq.heapify(live)
+        self.heap[:] = live
+        self._limit = max(MIN_COMPACT, 2 * len(live))
+
+    def due(self, now: float) -> list[Entry]:
+        """Pop every entry whose deadline lies before ``now`` (stale ones included)."""
+        heap = self.heap
+        popped: list[Entry] = []
+        while heap and heap[0][0] < now:
+            popped.append(heapq.heappop(heap))
+        return popped
+
+
+class EventClock:
+    """How far ahead of its clock the engine believes an event's time.
+
+    On the event clock, the engine's clock is the latest event time seen. An
+    event up to ``max_ahead`` (a day) ahead of it moves the clock at once. An
+    event further ahead is applied to its own ticket but moves the shared clock
+    only when an event of *another* ticket confirms that time (lies within
+    ``max_ahead`` of it): a real gap in the stream (a weekend, an outage) is
+    crossed at its second event, while one event dated decades ahead never
+    moves the clock for everyone and causes no false breaches.
+    """
+
+    __slots__ = ("candidate", "max_ahead")
+
+    def __init__(self, max_ahead: float = MAX_AHEAD) -> None:
+        self.max_ahead = max_ahead
+        self.candidate: tuple[float, str] | None = None  # an unconfirmed far-ahead event
+
+    def believe(self, now: float, ts: float, ticket_id: str) -> float:
+        """The time the clock may move to for an event at ``ts`` (``now`` if not believed)."""
+        if now == -INF or ts <= now + self.max_ahead:
+            return ts
+        candidate = self.candidate
+        if candidate is not None:
+            at, other = candidate
+            if other != ticket_id and abs(ts - at) <= self.max_ahead:
+                self.candidate = None
+                return min(ts, at)
+        self.candidate = (ts, ticket_id)
+        return now
