@@ -34,6 +34,7 @@ from streams.connectors.common import (
     PayloadError,
     event,
     ident,
+    obj,
     priority,
     rfc3339,
     stable_id,
@@ -117,9 +118,9 @@ def _ticket_id(payload: dict[str, Any], conversation: dict[str, Any]) -> str:
 def _created(
     ticket: str, conversation: dict[str, Any], config: ConnectorConfig, fallback: str = ""
 ) -> Event:
-    meta = conversation.get("meta") if isinstance(conversation.get("meta"), dict) else {}
-    team = meta.get("team") if isinstance(meta.get("team"), dict) else {}
-    sender = meta.get("sender") if isinstance(meta.get("sender"), dict) else {}
+    meta = obj(conversation, "meta")
+    team = obj(meta, "team")
+    sender = obj(meta, "sender")
     customer = sender.get("id") or (conversation.get("contact_inbox") or {}).get("contact_id")
     created = conversation.get("created_at")
     ts = rfc3339(created) if created is not None else fallback
@@ -147,7 +148,7 @@ def _message(ticket: str, payload: dict[str, Any]) -> list[Event]:
         return [event("message.customer", event_id, ticket, ts)]
     if kind != "outgoing":
         return []  # activity (status notes) and templates are no one's reply
-    sender = payload.get("sender") if isinstance(payload.get("sender"), dict) else {}
+    sender = obj(payload, "sender")
     if sender.get("type") not in (None, "user"):
         return []  # an agent bot or automation is not an agent's response
     if sender.get("id") is None:
@@ -214,12 +215,12 @@ def _status(ticket: str, conversation: dict[str, Any]) -> list[Event]:
 
 def _updated(ticket: str, conversation: dict[str, Any], config: ConnectorConfig) -> list[Event]:
     changes = _changes(conversation)
-    meta = conversation.get("meta") if isinstance(conversation.get("meta"), dict) else {}
+    meta = obj(conversation, "meta")
     ts = _when(conversation)
     found: list[Event] = []
     if "team_id" in changes:
         change = changes["team_id"]
-        team = meta.get("team") if isinstance(meta.get("team"), dict) else {}
+        team = obj(meta, "team")
         current = change.get("current_value", team.get("id"))
         to_team = team_name(config, "chatwoot", "team", current, team.get("name"))
         from_team = team_name(config, "chatwoot", "team", change.get("previous_value"), None)
@@ -231,7 +232,7 @@ def _updated(ticket: str, conversation: dict[str, Any], config: ConnectorConfig)
                 )
             )
     if "assignee_id" in changes:
-        assignee = meta.get("assignee") if isinstance(meta.get("assignee"), dict) else {}
+        assignee = obj(meta, "assignee")
         agent = changes["assignee_id"].get("current_value", assignee.get("id"))
         if agent is not None:
             event_id = stable_id(ticket, "assignee", agent, ts)

@@ -120,6 +120,12 @@ def require(mapping: Any, key: str, where: str) -> Any:
     return value
 
 
+def obj(mapping: Any, key: str) -> dict[str, Any]:
+    """``mapping[key]`` when it is an object, else an empty one (optional parts of payloads)."""
+    value = mapping.get(key) if isinstance(mapping, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
 def ident(value: Any, where: str) -> str:
     """A product id (int or string) as a non-empty string."""
     if isinstance(value, bool) or not isinstance(value, int | str) or value == "":

@@ -40,6 +40,7 @@ from streams.connectors.common import (
     PayloadError,
     event,
     ident,
+    obj,
     priority,
     require,
     rfc3339,
@@ -118,7 +119,7 @@ def _ticket_event(kind: str, payload: dict[str, Any], config: ConnectorConfig) -
     created = _created(ticket_id, detail, config)
     if kind == "created":
         return [created]
-    change = payload.get("event") if isinstance(payload.get("event"), dict) else {}
+    change = obj(payload, "event")
     ts = rfc3339(require(payload, "time", "event"))
     event_id = stable_id(ticket_id, ident(require(payload, "id", "event"), "event id"))
     found: list[Event] = []
@@ -156,7 +157,7 @@ def _ref(value: Any) -> Any:
 def _comment(ticket_id: str, event_id: str, ts: str, comment: Any) -> list[Event]:
     if not isinstance(comment, dict):
         raise PayloadError("Zendesk comment_added without event.comment")
-    author = comment.get("author") if isinstance(comment.get("author"), dict) else {}
+    author = obj(comment, "author")
     if author.get("is_staff") is not True:
         return [event("message.customer", event_id, ticket_id, ts)]
     agent = f"zendesk:{author.get('id')}" if author.get("id") is not None else "zendesk:unknown"
