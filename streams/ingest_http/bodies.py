@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from streams.core.events import Rejected, validate
+from streams.core.events import Event, Rejected, validate
 
 JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
 
@@ -23,18 +23,27 @@ class BadBody(ValueError):
 
 
 class Record(NamedTuple):
-    """One element to store: Kafka key (the ticket id), the JSON line, the decoded value."""
+    """One element to store: Kafka key (the ticket id), the JSON line, the decoded value,
+    and the intake's verdict: the validated event, or the rejection reason."""
 
     key: str | None
     line: bytes
     data: Any
+    event: Event | None
+    reason: str | None
 
 
 def _element(value: Any, line: bytes | None = None) -> Record:
     if line is None:
         line = orjson.dumps(value)
-    key = value.get("ticket_id") if isinstance(value, dict) else None
-    return Record(key if isinstance(key, str) and key else None, line, value)
+    if not isinstance(value, dict):
+        return Record(None, line, value, None, "not_an_object")
+    key = value.get("ticket_id")
+    key = key if isinstance(key, str) and key else None
+    try:
+        return Record(key, line, value, validate(value), None)
+    except Rejected as rejected:
+        return Record(key, line, value, None, rejected.reason)
 
 
 def _lines(body: bytes) -> list[Record]:
@@ -47,8 +56,8 @@ def _lines(body: bytes) -> list[Record]:
         try:
             records.append(_element(orjson.loads(raw), raw))
         except orjson.JSONDecodeError:
-            records.append(Record(None, raw, raw))  # the engine rejects it as invalid_json
-    if records and all(isinstance(record.data, bytes) for record in records):
+            records.append(Record(None, raw, raw, None, "invalid_json"))
+    if records and all(record.reason == "invalid_json" for record in records):
         raise BadBody("body is not JSON or JSONL")
     return records
 
@@ -81,17 +90,11 @@ def parse_events(body: bytes, content_type: str) -> list[Record]:
 
 def rejections(records: list[Record]) -> list[dict[str, Any]]:
     """``[{"index": i, "reason": r}, ...]`` for the elements that are not contract events."""
-    found = []
-    for index, record in enumerate(records):
-        if not isinstance(record.data, dict):
-            reason = "invalid_json" if isinstance(record.data, bytes) else "not_an_object"
-            found.append({"index": index, "reason": reason})
-            continue
-        try:
-            validate(record.data)
-        except Rejected as rejected:
-            found.append({"index": index, "reason": rejected.reason})
-    return found
+    return [
+        {"index": index, "reason": record.reason}
+        for index, record in enumerate(records)
+        if record.reason is not None
+    ]
 
 
 def parse_webhook(body: bytes) -> Any:
