@@ -30,10 +30,10 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from streams.core.engine import Engine  # noqa: E402
-from streams.core.policy import DEFAULT_POLICY_SET  # noqa: E402
-from streams.export.exporter import Exporter  # noqa: E402
-from streams.simulator import ContactCentre, SimConfig  # noqa: E402
+from streams.core.engine import Engine
+from streams.core.policy import DEFAULT_POLICY_SET
+from streams.export.exporter import Exporter
+from streams.simulator import ContactCentre, SimConfig
 
 TOKEN = "bench"
 
