@@ -1,8 +1,8 @@
-"""``servicepulse ingest`` in front of a real broker (started here on free ports).
+"""``servicepulse ingest`` in front of a real broker (started here on free ports), and the worker.
 
 200 only once Kafka acknowledged; 503 while the broker is stopped; the
-sender's retry after it is back lands on the topic and, read back through the
-engine (``replay`` of the topic's messages), is counted once.
+sender's retry after it is back lands on the topic, and the worker reading the
+topic counts every ticket once: its /metrics equal ``replay`` of the topic.
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.test_serve import TOKEN, free_port, plain_events, samples
+from tests.integration.test_serve import TOKEN, free_port, plain_events
 from tests.kafka_broker import KafkaBroker
-
-TOPIC = "servicepulse.ingest-test"
+from tests.test_worker import Kafka, WorkerProcess, differences, replay, total, wait_for
 
 
 def free_pair() -> int:
@@ -49,12 +48,19 @@ def broker(tmp_path: Path) -> Iterator[KafkaBroker]:
 
 
 @pytest.fixture
-def ingest(broker: KafkaBroker, tmp_path: Path) -> Iterator[str]:
+def kafka(broker: KafkaBroker) -> Iterator[Kafka]:
+    topics = Kafka(broker)
+    topics.create()
+    yield topics
+
+
+@pytest.fixture
+def ingest(broker: KafkaBroker, kafka: Kafka, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     log = open(tmp_path / "ingest.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "streams.cli", "ingest", "--port", str(port), "--token", TOKEN,
-         "--broker", broker.bootstrap, "--topic", TOPIC, "--kafka-timeout", "4"],
+         "--broker", broker.bootstrap, "--topic", kafka.topic, "--kafka-timeout", "4"],
         stdout=log, stderr=log,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -85,11 +91,11 @@ def post(url: str, events: list[dict[str, Any]]) -> requests.Response:
     )
 
 
-def read_topic(broker: KafkaBroker) -> list[tuple[bytes | None, bytes]]:
+def read_topic(broker: KafkaBroker, topic: str) -> list[tuple[bytes | None, bytes]]:
     from kafka import KafkaConsumer
 
     consumer = KafkaConsumer(
-        TOPIC,
+        topic,
         bootstrap_servers=broker.bootstrap,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
@@ -102,14 +108,14 @@ def read_topic(broker: KafkaBroker) -> list[tuple[bytes | None, bytes]]:
 
 
 @pytest.mark.kafka
-def test_ingest_acknowledges_after_kafka_and_refuses_while_it_is_down(
-    broker: KafkaBroker, ingest: str, tmp_path: Path
+def test_ingest_acknowledges_after_kafka_refuses_while_it_is_down_and_the_worker_counts_once(
+    broker: KafkaBroker, kafka: Kafka, ingest: str, tmp_path: Path
 ) -> None:
     first = plain_events("kafka", 6)
     answer = post(ingest, first)
     assert answer.status_code == 200, answer.text
     assert answer.json() == {"accepted": len(first), "rejected": []}
-    messages = read_topic(broker)
+    messages = read_topic(broker, kafka.topic)
     by_id = lambda events: sorted(events, key=lambda e: e["event_id"])  # noqa: E731
     assert by_id(json.loads(value) for _, value in messages) == by_id(first)
     assert all(key == json.loads(value)["ticket_id"].encode() for key, value in messages)
@@ -126,13 +132,18 @@ def test_ingest_acknowledges_after_kafka_and_refuses_while_it_is_down(
         assert time.monotonic() < deadline, answer.text
         time.sleep(1)
 
-    values = [json.loads(value) for _, value in read_topic(broker)]
+    values = [json.loads(value) for _, value in read_topic(broker, kafka.topic)]
     assert {e["event_id"] for e in values} == {e["event_id"] for e in first + retried}
+    # the worker reads the topic: its metrics are replay's of what the topic holds
     jsonl = tmp_path / "topic.jsonl"
     jsonl.write_text("".join(json.dumps(v) + "\n" for v in values))
-    done = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "replay", str(jsonl)], capture_output=True, check=True
-    )
-    metrics = samples(done.stdout.decode())
-    created = sum(v for (n, _), v in metrics.items() if n == "servicepulse_tickets_created_total")
-    assert created == 6 + 4  # each ticket once, however often it was sent
+    want = replay(jsonl)
+    assert total(want, "servicepulse_tickets_created_total") == 6 + 4  # once each, retry or not
+    worker = WorkerProcess(kafka, tmp_path, "worker", "--clock", "event", "--store", "memory")
+    worker.start()
+    try:
+        worker.wait_ready()
+        wait_for(lambda: worker.messages() >= len(values), 90, worker.tail())
+        assert differences(worker.scrape(), want) == []
+    finally:
+        worker.stop(timeout=15)
