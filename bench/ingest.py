@@ -4,10 +4,11 @@
 
 In one run, for the same simulated events:
 - baseline: the engine alone, in this process, from JSON lines (decode, validate,
-  apply), events/s;
+  apply), events per wall second and per CPU second;
 - ``serve`` started as a process on a free port (journal fsynced before every 200),
   fed by ``--senders`` concurrent HTTP senders with batches of 1 and of 100:
-  accepted events/s, the ratio to the engine's rate, p50/p99 request latency;
+  accepted events/s, the ratio to the engine's rate, p50/p99 request latency, and the
+  server's events per CPU second of its own (independent of what else runs);
 - with ``--kafka``: the same against ``ingest`` in front of a local broker on a
   free port (acks=all, idempotent producer).
 The senders run in this process, on the same 2 cores as the server: the figures
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import socket
 import subprocess
 import sys
@@ -51,13 +53,20 @@ def generate(n: int, prefix: str) -> list[bytes]:
     return lines
 
 
-def engine_rate(lines: list[bytes]) -> float:
+def engine_rate(lines: list[bytes]) -> tuple[float, float]:
+    """Events per wall second and per CPU second of this process."""
     engine = Engine(DEFAULT_POLICY_SET, Exporter())
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for line in lines:
         engine.ingest(line)
     engine.advance(time.time())
-    return len(lines) / (time.perf_counter() - t0)
+    return len(lines) / (time.perf_counter() - t0), len(lines) / (time.process_time() - c0)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -112,30 +121,38 @@ async def send_all(url: str, lines: list[bytes], batch: int, senders: int) -> tu
     return elapsed, sorted(latencies)
 
 
-def report(name: str, n: int, elapsed: float, latencies: list, baseline: float) -> None:
+def report(
+    name: str, n: int, elapsed: float, latencies: list, cpu: float, base: tuple[float, float]
+) -> None:
     rate = n / elapsed
     p50 = latencies[len(latencies) // 2] * 1000
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+    per_cpu = n / cpu if cpu else float("inf")
     print(
-        f"{name:<28} {rate:>10,.0f} events/s  {rate / baseline:>5.2f} x engine  "
-        f"p50 {p50:>7.1f} ms  p99 {p99:>7.1f} ms"
+        f"{name:<28} {rate:>10,.0f} events/s  {rate / base[0]:>5.2f} x engine  "
+        f"p50 {p50:>7.1f} ms  p99 {p99:>7.1f} ms  "
+        f"server {per_cpu:>9,.0f} events/CPU-s ({per_cpu / base[1]:.2f} x engine)"
     )
 
 
-def bench_server(label: str, command: list[str], args: argparse.Namespace, base: float) -> None:
+def bench_server(
+    label: str, command: list[str], args: argparse.Namespace, base: tuple[float, float]
+) -> None:
     for batch in (1, 100):
         n = args.events if batch == 100 else max(1000, args.events // 10)
         lines = generate(n, f"{label}-{batch}-")
         port = free_port()
         process = start(command, port)
         try:
+            cpu0 = cpu_seconds(process.pid)
             elapsed, latencies = asyncio.run(
                 send_all(f"http://127.0.0.1:{port}/v1/events", lines, batch, args.senders)
             )
+            cpu = cpu_seconds(process.pid) - cpu0
         finally:
             process.terminate()
             process.wait(30)
-        report(f"{label}, batches of {batch}", len(lines), elapsed, latencies, base)
+        report(f"{label}, batches of {batch}", len(lines), elapsed, latencies, cpu, base)
 
 
 def main() -> None:
@@ -146,7 +163,10 @@ def main() -> None:
     args = parser.parse_args()
     lines = generate(args.events, "engine-")
     base = engine_rate(lines)
-    print(f"{'engine alone (JSON lines)':<28} {base:>10,.0f} events/s")
+    print(
+        f"{'engine alone (JSON lines)':<28} {base[0]:>10,.0f} events/s  "
+        f"{base[1]:>10,.0f} events/CPU-s"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         bench_server("serve", ["serve", "--data-dir", tmp], args, base)
         if args.kafka:
