@@ -84,8 +84,15 @@ class JournalStore:
                 self._expire_due = False
                 await self._expire(time.time())
             batch, self._waiting = self._waiting, []
-            if batch:
+            if not batch:
+                continue
+            try:
                 await self._flush(batch)
+            except Exception as exc:  # a bug must not stop the flusher for every later request
+                log.exception("flushing a batch failed")
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(RuntimeError(f"internal error: {exc}"))
 
     async def _flush(self, batch: list[tuple[list[Record], asyncio.Future[None]]]) -> None:
         now = time.time()
