@@ -17,6 +17,9 @@ from streams.errors import UserError
 COMMANDS = (
     "streams.commands.replay",
     "streams.commands.demo",
+    "streams.commands.serve",
+    "streams.commands.ingest",
+    "streams.commands.import_",
     "streams.worker.app",
     "streams.commands.simulate",
     "streams.commands.topics",

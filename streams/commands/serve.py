@@ -1,0 +1,131 @@
+"""``servicepulse serve``: the embedded deployment for a team without Kafka.
+
+One process, one port: the HTTP ingestion (contract section 5), the engine
+in-process on the wall clock, and ``/metrics``. Every accepted event is in
+the journal (``--data-dir``, fsynced before the ``200``) and replayed at
+start; the journal is compacted into a snapshot so a restart stays short.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from streams.core.engine import Engine
+from streams.core.policy import load_policies
+from streams.errors import UserError
+from streams.export.exporter import Exporter
+from streams.ingest_http.app import make_app
+from streams.ingest_http.options import add_http_options, ingestion_from_args
+from streams.journal import Journal
+from streams.serve.store import JournalStore
+from streams.settings import positive_number
+
+log = logging.getLogger("servicepulse.serve")
+
+
+def build(args: argparse.Namespace) -> tuple[web.Application, JournalStore]:
+    policies = load_policies(args.policy)
+    exporter = Exporter()
+    engine = Engine(policies, exporter)
+    exporter.watch(engine, now=time.time)
+    try:
+        journal = Journal(args.data_dir, segment_bytes=int(args.segment_mb * 1024 * 1024))
+    except OSError as exc:
+        raise UserError(f"cannot use --data-dir {args.data_dir}: {exc.strerror}") from None
+    store = JournalStore(journal, engine, exporter)
+    ingestion = ingestion_from_args(args, store)
+    started = time.monotonic()
+    try:
+        replayed = store.recover()
+    except OSError as exc:
+        raise UserError(f"cannot read the journal in {args.data_dir}: {exc.strerror}") from None
+    engine.advance(time.time())
+    print(
+        f"servicepulse serve: {replayed} journal events replayed in "
+        f"{time.monotonic() - started:.2f}s, {len(engine.tickets)} tickets",
+        file=sys.stderr,
+        flush=True,
+    )
+    app = make_app(ingestion)
+
+    async def metrics(request: web.Request) -> web.StreamResponse:
+        return web.Response(
+            body=exporter.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+    async def background(app: web.Application) -> AsyncIterator[None]:
+        tasks = [
+            asyncio.create_task(store.run()),
+            asyncio.create_task(store.tick(args.tick)),
+        ]
+        yield
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        journal.close()
+
+    app.router.add_get("/metrics", metrics)
+    app.cleanup_ctx.append(background)
+    return app, store
+
+
+def command(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
+    app, _ = build(args)
+    print(
+        f"servicepulse serve: http://{args.host}:{args.port}/v1/events, /v1/webhooks/..., "
+        f"/metrics, /health (data in {args.data_dir})",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    except OSError as exc:
+        raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    return 0
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "serve",
+        help="HTTP ingestion + engine in-process + /metrics, journal on disk (no Kafka)",
+        description="The embedded deployment for a team without Kafka: POST /v1/events and "
+        "/v1/webhooks/{chatwoot,zammad,zendesk}, the engine on the wall clock and /metrics on "
+        "one port. Every accepted event is fsynced to a journal in --data-dir before the 200, "
+        "and replayed at start.",
+    )
+    add_http_options(parser, port=8080)
+    parser.add_argument("--policy", metavar="P", help="SLA policy YAML (default: built-in)")
+    parser.add_argument(
+        "--data-dir",
+        default="var/serve",
+        metavar="DIR",
+        help="journal and snapshot directory (default %(default)s)",
+    )
+    parser.add_argument(
+        "--segment-mb",
+        type=positive_number,
+        default=64.0,
+        metavar="MB",
+        help="compact the journal into a snapshot when it reaches this size (default %(default)s)",
+    )
+    parser.add_argument(
+        "--tick",
+        type=positive_number,
+        default=1.0,
+        metavar="SECONDS",
+        help="how often the engine's clock follows the wall clock (default %(default)s)",
+    )
+    parser.set_defaults(func=command)

@@ -1,0 +1,1 @@
+"""The embedded deployment (``servicepulse serve``): journal-backed store and engine state."""
