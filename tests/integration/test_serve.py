@@ -39,7 +39,12 @@ policies:
     targets: {first_response: 30d, next_reply: 30d, resolution: 30d}
 """
 # depend on the moment of the scrape (wall clock vs replay's event clock) or on delivery
-TIME_DEPENDENT = ("servicepulse_oldest_open_ticket_age_seconds", "servicepulse_event_lag_seconds")
+TIME_DEPENDENT = (
+    "servicepulse_oldest_open_ticket_age_seconds",
+    "servicepulse_oldest_unanswered_ticket_age_seconds",
+    "servicepulse_sla_next_deadline_seconds",
+    "servicepulse_event_lag_seconds",
+)
 
 CHATWOOT = [
     "chatwoot_conversation_created",
