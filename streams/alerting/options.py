@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import time
 from typing import Any
 
 from streams.alerting.pusher import AlertPusher
+from streams.core.engine import Engine
 from streams.core.policy import PolicyError, parse_duration
+from streams.core.warnings import clock_warnings
 from streams.errors import UserError
 
 ENV = "SERVICEPULSE_ALERTMANAGER"  # comma-separated Alertmanager URLs
@@ -53,3 +57,16 @@ def pusher_from_args(args: Any) -> AlertPusher | None:
         if not url.startswith(("http://", "https://")):
             raise UserError(f"--alertmanager {url!r} must be an http:// or https:// URL")
     return AlertPusher(urls, ticket_url=args.ticket_url) if urls else None
+
+
+async def push_alerts_forever(
+    engine: Engine, pusher: AlertPusher, escalate_after: float, every: float = 1.0
+) -> None:
+    """For an asyncio adapter on the wall clock (serve): evaluate and push once a second."""
+    while True:
+        await asyncio.sleep(every)
+        now = time.time()
+        warnings = clock_warnings(
+            engine.open.values(), now, engine.policies.at_risk, escalate_after
+        )
+        pusher.update(warnings, now, now)

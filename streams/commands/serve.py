@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from streams.alerting.options import add_alert_options, push_alerts_forever, pusher_from_args
 from streams.core.engine import Engine
 from streams.core.policy import load_policies
 from streams.errors import UserError
@@ -76,8 +77,22 @@ def build(args: argparse.Namespace) -> tuple[web.Application, JournalStore]:
                 await task
         journal.close()
 
+    pusher = pusher_from_args(args)
+
+    async def alerts(app: web.Application) -> AsyncIterator[None]:
+        if pusher is None:
+            yield
+            return
+        task = asyncio.create_task(push_alerts_forever(engine, pusher, args.escalate_after))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await asyncio.to_thread(pusher.close)
+
     app.router.add_get("/metrics", metrics)
     app.cleanup_ctx.append(background)
+    app.cleanup_ctx.append(alerts)
     return app, store
 
 
@@ -128,4 +143,5 @@ def register(sub: Any) -> None:
         metavar="SECONDS",
         help="how often the engine's clock follows the wall clock (default %(default)s)",
     )
+    add_alert_options(parser)
     parser.set_defaults(func=command)
