@@ -13,16 +13,17 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
 
 from streams.alerting.options import add_alert_options, pusher_from_args
 from streams.alerting.pusher import AlertPusher
 from streams.console.board import Tally, Tee, render
+from streams.console.next_breaches import render_next
 from streams.core.engine import Engine, Gauges
 from streams.core.events import parse_ts
 from streams.core.policy import load_policies
-from streams.core.warnings import DeadlineFigures, clock_warnings
+from streams.core.warnings import DeadlineFigures, clock_warnings, upcoming
 from streams.errors import UserError
 from streams.export.exporter import Exporter
 from streams.export.http import serve_metrics
@@ -151,7 +152,8 @@ def command(args: argparse.Namespace) -> int:
                 now = demo.sim_now()
                 with demo.lock:
                     gauges = engine.gauges(now)
-                live.update(render(tally, gauges, now, title))
+                    soon = upcoming(engine.open.values(), now)
+                live.update(Group(render(tally, gauges, now, title), render_next(soon, now)))
             time.sleep(TICK)
     except KeyboardInterrupt:
         pass

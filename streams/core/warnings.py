@@ -12,6 +12,7 @@ its alert. Pure: the adapters turn these into Alertmanager alerts.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -131,3 +132,25 @@ def deadline_figures(tickets: Iterable[Ticket], now: float, share: float) -> Dea
         counts = warning if found.kind == WARNING else breached
         counts[key] = counts.get(key, 0) + 1
     return DeadlineFigures(next_deadlines(tickets, now), warning, breached)
+
+
+def upcoming(tickets: Iterable[Ticket], now: float, limit: int = 5) -> list[ClockWarning]:
+    """The ``limit`` running clocks whose deadlines come next (not yet passed), soonest first."""
+    found = (
+        ClockWarning(
+            WARNING,
+            ticket.ticket_id,
+            TARGETS[index],
+            ticket.team,
+            ticket.channel,
+            ticket.priority,
+            ticket.customer_tier,
+            ticket.policy.name,
+            clock.deadline,
+            now,
+        )
+        for ticket in tickets
+        for index, clock in enumerate(ticket.clocks)
+        if clock is not None and clock.running and not clock.breached and now < clock.deadline < INF
+    )
+    return heapq.nsmallest(limit, found, key=lambda w: w.deadline)
