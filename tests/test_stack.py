@@ -30,8 +30,13 @@ from typing import Any
 import pytest
 import yaml
 
-from streams import stack
 from streams.errors import UserError
+from streams.stack.alertmanager import alertmanager_config, compose_alertmanager_text
+from streams.stack.layout import COMPOSE_ALERTMANAGER, TEAM_LEAD, WORKER_JOB
+from streams.stack.ports import Ports, http_ok
+from streams.stack.processes import alive, marked_processes, terminate
+from streams.stack.prometheus import prometheus_config
+from streams.stack.supervisor import Stack
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -57,13 +62,11 @@ def run_stack(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[s
 
 
 def test_prometheus_config_scrapes_every_worker(tmp_path: Path) -> None:
-    config = stack.prometheus_config(
-        {"worker-1": 41001, "worker-2": 41002}, 41090, 41093, "2s", "3s"
-    )
+    config = prometheus_config({"worker-1": 41001, "worker-2": 41002}, 41090, 41093, "2s", "3s")
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
-    worker_targets = [t for g in jobs[stack.WORKER_JOB]["static_configs"] for t in g["targets"]]
+    worker_targets = [t for g in jobs[WORKER_JOB]["static_configs"] for t in g["targets"]]
     assert worker_targets == ["127.0.0.1:41001", "127.0.0.1:41002"]
-    assert [g["labels"]["worker"] for g in jobs[stack.WORKER_JOB]["static_configs"]] == [
+    assert [g["labels"]["worker"] for g in jobs[WORKER_JOB]["static_configs"]] == [
         "worker-1",
         "worker-2",
     ]
@@ -88,7 +91,7 @@ def test_prometheus_config_scrapes_every_worker(tmp_path: Path) -> None:
 
 def test_alertmanager_config_points_every_lead_at_the_receiver(tmp_path: Path) -> None:
     env = {"SERVICEPULSE_LEAD_WEBHOOK_SALES": "https://hooks.example/sales"}
-    config = stack.alertmanager_config("http://127.0.0.1:40095", env)
+    config = alertmanager_config("http://127.0.0.1:40095", env)
     urls = {
         rec["name"]: rec["webhook_configs"][0]["url"]
         for rec in config["receivers"]
@@ -101,7 +104,7 @@ def test_alertmanager_config_points_every_lead_at_the_receiver(tmp_path: Path) -
         "lead-sales": "https://hooks.example/sales",  # an address that is set wins
         "lead-platform": "http://127.0.0.1:40095/platform",
     }
-    teams = stack.alertmanager_config("http://x", {"SERVICEPULSE_TEAMS": "first-line,vip"})
+    teams = alertmanager_config("http://x", {"SERVICEPULSE_TEAMS": "first-line,vip"})
     assert {r["name"] for r in teams["receivers"]} == {
         "unrouted",
         "lead-first-line",
@@ -109,7 +112,7 @@ def test_alertmanager_config_points_every_lead_at_the_receiver(tmp_path: Path) -
         "lead-platform",
     }
     with pytest.raises(UserError, match="bad team name"):
-        stack.alertmanager_config("http://x", {"SERVICEPULSE_TEAMS": "no spaces please"})
+        alertmanager_config("http://x", {"SERVICEPULSE_TEAMS": "no spaces please"})
     if shutil.which("amtool"):
         path = tmp_path / "alertmanager.yml"
         path.write_text(yaml.safe_dump(config))
@@ -120,7 +123,7 @@ def test_alertmanager_config_points_every_lead_at_the_receiver(tmp_path: Path) -
 
 
 def test_compose_alertmanager_file_is_current() -> None:
-    assert stack.COMPOSE_ALERTMANAGER.read_text() == stack.compose_alertmanager_text()
+    assert COMPOSE_ALERTMANAGER.read_text() == compose_alertmanager_text()
     done = subprocess.run(
         [sys.executable, "-m", "streams.cli", "stack", "compose-config", "--check"],
         cwd=REPO,
@@ -132,10 +135,10 @@ def test_compose_alertmanager_file_is_current() -> None:
 
 
 def test_ports_are_distinct_and_reused_when_free() -> None:
-    ports = stack.Ports()
+    ports = Ports()
     got = [ports.get() for _ in range(20)]
     assert len(set(got)) == 20
-    again = stack.Ports()
+    again = Ports()
     assert again.get(got[0]) == got[0]  # free: the preferred one
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -150,10 +153,10 @@ def test_ports_are_distinct_and_reused_when_free() -> None:
 
 
 def test_team_lead_receiver_logs_and_lists_notifications(tmp_path: Path) -> None:
-    port = stack.Ports().get()
+    port = Ports().get()
     out = tmp_path / "notifications.jsonl"
     proc = subprocess.Popen(
-        [sys.executable, str(stack.TEAM_LEAD), "--port", str(port), "--out", str(out)],
+        [sys.executable, str(TEAM_LEAD), "--port", str(port), "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -161,7 +164,7 @@ def test_team_lead_receiver_logs_and_lists_notifications(tmp_path: Path) -> None
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 15
-        while not stack.http_ok(f"{base}/health"):
+        while not http_ok(f"{base}/health"):
             assert time.monotonic() < deadline and proc.poll() is None, "receiver did not start"
             time.sleep(0.1)
         payload = {
@@ -206,8 +209,8 @@ def test_team_lead_receiver_logs_and_lists_notifications(tmp_path: Path) -> None
 
 
 @pytest.fixture
-def fake_stack(tmp_path: Path) -> Iterator[stack.Stack]:
-    st = stack.Stack(tmp_path / "stack")
+def fake_stack(tmp_path: Path) -> Iterator[Stack]:
+    st = Stack(tmp_path / "stack")
     st.dir.mkdir()
     st.logs.mkdir()
     st.state = {"version": 1, "dir": str(st.dir), "broker": "-", "processes": []}
@@ -215,10 +218,10 @@ def fake_stack(tmp_path: Path) -> Iterator[stack.Stack]:
     try:
         yield st
     finally:  # never leave a stand-in behind, whatever the test did
-        stack.terminate([(pid, None) for pid in stack.marked_processes(st.marker)], timeout=2.0)
+        terminate([(pid, None) for pid in marked_processes(st.marker)], timeout=2.0)
 
 
-def test_down_stops_groups_grandchildren_and_stubborn_processes(fake_stack: stack.Stack) -> None:
+def test_down_stops_groups_grandchildren_and_stubborn_processes(fake_stack: Stack) -> None:
     st = fake_stack
     sleeper = st.spawn("simulator", "simulator", ["sleep", "300"])
     # a worker whose child is not in stack.json (found by its process group and marker)
@@ -235,7 +238,7 @@ def test_down_stops_groups_grandchildren_and_stubborn_processes(fake_stack: stac
     # a process in a session of its own, not in stack.json: only the marker finds it
     stray = subprocess.Popen(["sleep", "300"], env=st.env(), start_new_session=True)
     time.sleep(0.5)
-    marked = set(stack.marked_processes(st.marker))
+    marked = set(marked_processes(st.marker))
     assert {sleeper.pid, parent.pid, stubborn.pid, stray.pid} <= marked
     assert len(marked) >= 6  # + the two sleeps under bash
 
@@ -248,8 +251,8 @@ def test_down_stops_groups_grandchildren_and_stubborn_processes(fake_stack: stac
     assert time.monotonic() - t0 < 15
     stray.wait(timeout=5)
     for proc in st.processes:
-        assert not stack.alive(proc.pid, proc.started), proc.name
-    assert stack.marked_processes(st.marker) == []
+        assert not alive(proc.pid, proc.started), proc.name
+    assert marked_processes(st.marker) == []
     assert json.loads(st.state_path.read_text())["stopped"]
 
     status = run_stack("status", "--dir", str(st.dir))
@@ -258,15 +261,15 @@ def test_down_stops_groups_grandchildren_and_stubborn_processes(fake_stack: stac
     assert again.returncode == 0, again.stderr
 
 
-def test_alive_tells_a_reused_pid_apart(fake_stack: stack.Stack) -> None:
+def test_alive_tells_a_reused_pid_apart(fake_stack: Stack) -> None:
     proc = fake_stack.spawn("team-lead", "team-lead", ["sleep", "300"])
-    assert stack.alive(proc.pid, proc.started)
-    assert not stack.alive(proc.pid, (proc.started or 0) + 1)  # same pid, another process
+    assert alive(proc.pid, proc.started)
+    assert not alive(proc.pid, (proc.started or 0) + 1)  # same pid, another process
     fake_stack.down(timeout=2.0)
-    assert not stack.alive(proc.pid)
+    assert not alive(proc.pid)
 
 
-def test_up_refuses_a_running_stack(fake_stack: stack.Stack) -> None:
+def test_up_refuses_a_running_stack(fake_stack: Stack) -> None:
     fake_stack.spawn("prometheus", "prometheus", ["sleep", "300"])
     done = run_stack("up", "--dir", str(fake_stack.dir))
     assert done.returncode == 2
@@ -360,7 +363,7 @@ def test_stack_up_flows_events_to_prometheus_and_down_leaves_nothing(tmp_path: P
             "simulator",
         }
         for proc in procs.values():
-            assert stack.alive(proc["pid"], proc["started"]), proc["name"]
+            assert alive(proc["pid"], proc["started"]), proc["name"]
             assert Path(proc["log"]).is_file()
         status = run_stack("status", "--dir", str(directory))
         assert status.returncode == 0 and "worker-2" in status.stdout
@@ -402,7 +405,7 @@ def test_stack_up_flows_events_to_prometheus_and_down_leaves_nothing(tmp_path: P
                 f"recording rule {'has' if recorded else 'has no'} value"
             )
             time.sleep(1)
-        assert recorded[0]["metric"]["job"] == stack.WORKER_JOB
+        assert recorded[0]["metric"]["job"] == WORKER_JOB
         up_series = query(prom, 'up{job="servicepulse-worker"} == 1')
         assert {r["metric"]["instance"] for r in up_series} == workers
         with urllib.request.urlopen(f"{prom}/api/v1/rules", timeout=5) as response:
@@ -436,8 +439,8 @@ def test_stack_up_flows_events_to_prometheus_and_down_leaves_nothing(tmp_path: P
     assert "none left" in down.stderr
     state = json.loads((directory / "stack.json").read_text())
     for proc in state["processes"]:
-        assert not stack.alive(proc["pid"], proc["started"]), f"{proc['name']} still alive"
-    assert stack.marked_processes(str(directory.resolve())) == []
+        assert not alive(proc["pid"], proc["started"]), f"{proc['name']} still alive"
+    assert marked_processes(str(directory.resolve())) == []
     kafka_port = next(p["port"] for p in state["processes"] if p["name"] == "kafka")
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", kafka_port)) != 0, "Kafka still listening"
