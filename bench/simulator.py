@@ -32,9 +32,7 @@ def baseline(n: int) -> float:
 def simulate(n: int, config: SimConfig) -> float:
     centre = ContactCentre(config, START)
     t0 = time.process_time()
-    count = 0
-    for _ in centre.events():
-        count += 1
+    for count, _ in enumerate(centre.events(), 1):
         if count >= n:
             break
     return time.process_time() - t0
