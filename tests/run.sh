@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # The whole ServicePulse test suite, on a fresh Debian machine or this one.
 #
+# Tiers (docs/testing.md):
+#   bash tests/run.sh tests/unit                                  # unit tests: pure, no services
+#   bash tests/run.sh -m "not kafka and not prometheus and not grafana"   # everything service-free
+#   bash tests/run.sh                                             # all, Kafka/Prometheus/Grafana too
+#
 # Installs what is missing (Debian: Prometheus, promtool, Alertmanager, amtool, Java, Maven;
 # Python: the project with its test extras in .venv; Apache Kafka's jars from Maven Central),
 # checks style and types, then runs pytest. The tests start Kafka, Prometheus and
@@ -45,8 +50,9 @@ if command -v go >/dev/null; then
     || echo "Grafana build failed: the tests that push to a real Grafana will skip"
 fi
 
-say "ruff and mypy"
+say "ruff check, ruff format --check and mypy"
 .venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/mypy
 
 say "pytest"

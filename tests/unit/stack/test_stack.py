@@ -1,15 +1,9 @@
 """`servicepulse stack up|down|status`: the local stack without Docker.
 
-Fast tests (no broker): the rendered Prometheus and Alertmanager configurations (checked
+Tests without a broker: the rendered Prometheus and Alertmanager configurations (checked
 with promtool/amtool when installed), port allocation, the team-lead receiver, and `down`
 on stand-in processes — process groups, a child of a child found by the stack's marker,
-a process that ignores SIGTERM, pid reuse.
-
-End to end (``kafka``): `stack up` with two workers and the simulator; Prometheus's HTTP
-API must show events processed by both worker targets and the recording rules evaluated
-(a recording rule has a value, no rule in error), a critical alert posted to Alertmanager
-must reach the billing lead's webhook on the team-lead receiver; `stack down` must leave no
-process.
+a process that ignores SIGTERM, pid reuse. End to end: tests/integration/test_stack.py.
 """
 
 from __future__ import annotations
@@ -25,15 +19,19 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
-from streams import stack
 from streams.errors import UserError
+from streams.stack.alertmanager import alertmanager_config, compose_alertmanager_text
+from streams.stack.layout import COMPOSE_ALERTMANAGER, TEAM_LEAD, WORKER_JOB
+from streams.stack.ports import Ports, http_ok
+from streams.stack.processes import alive, marked_processes, terminate
+from streams.stack.prometheus import prometheus_config
+from streams.stack.supervisor import Stack
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 
 
 def stack_cli() -> list[str]:
@@ -57,13 +55,11 @@ def run_stack(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[s
 
 
 def test_prometheus_config_scrapes_every_worker(tmp_path: Path) -> None:
-    config = stack.prometheus_config(
-        {"worker-1": 41001, "worker-2": 41002}, 41090, 41093, "2s", "3s"
-    )
+    config = prometheus_config({"worker-1": 41001, "worker-2": 41002}, 41090, 41093, "2s", "3s")
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
-    worker_targets = [t for g in jobs[stack.WORKER_JOB]["static_configs"] for t in g["targets"]]
+    worker_targets = [t for g in jobs[WORKER_JOB]["static_configs"] for t in g["targets"]]
     assert worker_targets == ["127.0.0.1:41001", "127.0.0.1:41002"]
-    assert [g["labels"]["worker"] for g in jobs[stack.WORKER_JOB]["static_configs"]] == [
+    assert [g["labels"]["worker"] for g in jobs[WORKER_JOB]["static_configs"]] == [
         "worker-1",
         "worker-2",
     ]
@@ -88,7 +84,7 @@ def test_prometheus_config_scrapes_every_worker(tmp_path: Path) -> None:
 
 def test_alertmanager_config_points_every_lead_at_the_receiver(tmp_path: Path) -> None:
     env = {"SERVICEPULSE_LEAD_WEBHOOK_SALES": "https://hooks.example/sales"}
-    config = stack.alertmanager_config("http://127.0.0.1:40095", env)
+    config = alertmanager_config("http://127.0.0.1:40095", env)
     urls = {
         rec["name"]: rec["webhook_configs"][0]["url"]
         for rec in config["receivers"]
@@ -101,7 +97,7 @@ def test_alertmanager_config_points_every_lead_at_the_receiver(tmp_path: Path) -
         "lead-sales": "https://hooks.example/sales",  # an address that is set wins
         "lead-platform": "http://127.0.0.1:40095/platform",
     }
-    teams = stack.alertmanager_config("http://x", {"SERVICEPULSE_TEAMS": "first-line,vip"})
+    teams = alertmanager_config("http://x", {"SERVICEPULSE_TEAMS": "first-line,vip"})
     assert {r["name"] for r in teams["receivers"]} == {
         "unrouted",
         "lead-first-line",
@@ -109,7 +105,7 @@ def test_alertmanager_config_points_every_lead_at_the_receiver(tmp_path: Path) -
         "lead-platform",
     }
     with pytest.raises(UserError, match="bad team name"):
-        stack.alertmanager_config("http://x", {"SERVICEPULSE_TEAMS": "no spaces please"})
+        alertmanager_config("http://x", {"SERVICEPULSE_TEAMS": "no spaces please"})
     if shutil.which("amtool"):
         path = tmp_path / "alertmanager.yml"
         path.write_text(yaml.safe_dump(config))
@@ -120,7 +116,7 @@ def test_alertmanager_config_points_every_lead_at_the_receiver(tmp_path: Path) -
 
 
 def test_compose_alertmanager_file_is_current() -> None:
-    assert stack.COMPOSE_ALERTMANAGER.read_text() == stack.compose_alertmanager_text()
+    assert COMPOSE_ALERTMANAGER.read_text() == compose_alertmanager_text()
     done = subprocess.run(
         [sys.executable, "-m", "streams.cli", "stack", "compose-config", "--check"],
         cwd=REPO,
@@ -132,10 +128,10 @@ def test_compose_alertmanager_file_is_current() -> None:
 
 
 def test_ports_are_distinct_and_reused_when_free() -> None:
-    ports = stack.Ports()
+    ports = Ports()
     got = [ports.get() for _ in range(20)]
     assert len(set(got)) == 20
-    again = stack.Ports()
+    again = Ports()
     assert again.get(got[0]) == got[0]  # free: the preferred one
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
@@ -150,10 +146,10 @@ def test_ports_are_distinct_and_reused_when_free() -> None:
 
 
 def test_team_lead_receiver_logs_and_lists_notifications(tmp_path: Path) -> None:
-    port = stack.Ports().get()
+    port = Ports().get()
     out = tmp_path / "notifications.jsonl"
     proc = subprocess.Popen(
-        [sys.executable, str(stack.TEAM_LEAD), "--port", str(port), "--out", str(out)],
+        [sys.executable, str(TEAM_LEAD), "--port", str(port), "--out", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -161,7 +157,7 @@ def test_team_lead_receiver_logs_and_lists_notifications(tmp_path: Path) -> None
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 15
-        while not stack.http_ok(f"{base}/health"):
+        while not http_ok(f"{base}/health"):
             assert time.monotonic() < deadline and proc.poll() is None, "receiver did not start"
             time.sleep(0.1)
         payload = {
@@ -206,8 +202,8 @@ def test_team_lead_receiver_logs_and_lists_notifications(tmp_path: Path) -> None
 
 
 @pytest.fixture
-def fake_stack(tmp_path: Path) -> Iterator[stack.Stack]:
-    st = stack.Stack(tmp_path / "stack")
+def fake_stack(tmp_path: Path) -> Iterator[Stack]:
+    st = Stack(tmp_path / "stack")
     st.dir.mkdir()
     st.logs.mkdir()
     st.state = {"version": 1, "dir": str(st.dir), "broker": "-", "processes": []}
@@ -215,10 +211,10 @@ def fake_stack(tmp_path: Path) -> Iterator[stack.Stack]:
     try:
         yield st
     finally:  # never leave a stand-in behind, whatever the test did
-        stack.terminate([(pid, None) for pid in stack.marked_processes(st.marker)], timeout=2.0)
+        terminate([(pid, None) for pid in marked_processes(st.marker)], timeout=2.0)
 
 
-def test_down_stops_groups_grandchildren_and_stubborn_processes(fake_stack: stack.Stack) -> None:
+def test_down_stops_groups_grandchildren_and_stubborn_processes(fake_stack: Stack) -> None:
     st = fake_stack
     sleeper = st.spawn("simulator", "simulator", ["sleep", "300"])
     # a worker whose child is not in stack.json (found by its process group and marker)
@@ -235,7 +231,7 @@ def test_down_stops_groups_grandchildren_and_stubborn_processes(fake_stack: stac
     # a process in a session of its own, not in stack.json: only the marker finds it
     stray = subprocess.Popen(["sleep", "300"], env=st.env(), start_new_session=True)
     time.sleep(0.5)
-    marked = set(stack.marked_processes(st.marker))
+    marked = set(marked_processes(st.marker))
     assert {sleeper.pid, parent.pid, stubborn.pid, stray.pid} <= marked
     assert len(marked) >= 6  # + the two sleeps under bash
 
@@ -248,8 +244,8 @@ def test_down_stops_groups_grandchildren_and_stubborn_processes(fake_stack: stac
     assert time.monotonic() - t0 < 15
     stray.wait(timeout=5)
     for proc in st.processes:
-        assert not stack.alive(proc.pid, proc.started), proc.name
-    assert stack.marked_processes(st.marker) == []
+        assert not alive(proc.pid, proc.started), proc.name
+    assert marked_processes(st.marker) == []
     assert json.loads(st.state_path.read_text())["stopped"]
 
     status = run_stack("status", "--dir", str(st.dir))
@@ -258,15 +254,15 @@ def test_down_stops_groups_grandchildren_and_stubborn_processes(fake_stack: stac
     assert again.returncode == 0, again.stderr
 
 
-def test_alive_tells_a_reused_pid_apart(fake_stack: stack.Stack) -> None:
+def test_alive_tells_a_reused_pid_apart(fake_stack: Stack) -> None:
     proc = fake_stack.spawn("team-lead", "team-lead", ["sleep", "300"])
-    assert stack.alive(proc.pid, proc.started)
-    assert not stack.alive(proc.pid, (proc.started or 0) + 1)  # same pid, another process
+    assert alive(proc.pid, proc.started)
+    assert not alive(proc.pid, (proc.started or 0) + 1)  # same pid, another process
     fake_stack.down(timeout=2.0)
-    assert not stack.alive(proc.pid)
+    assert not alive(proc.pid)
 
 
-def test_up_refuses_a_running_stack(fake_stack: stack.Stack) -> None:
+def test_up_refuses_a_running_stack(fake_stack: Stack) -> None:
     fake_stack.spawn("prometheus", "prometheus", ["sleep", "300"])
     done = run_stack("up", "--dir", str(fake_stack.dir))
     assert done.returncode == 2
@@ -297,148 +293,3 @@ def test_status_and_down_without_a_stack(tmp_path: Path) -> None:
     assert status.returncode == 1 and "no stack in" in status.stdout
     down = run_stack("down", "--dir", str(tmp_path / "none"))
     assert down.returncode == 0 and "no stack in" in down.stderr
-
-
-# ---- end to end -----------------------------------------------------------------------------
-
-
-def _prerequisites() -> str | None:
-    if not (REPO / "streams" / "worker.py").exists():
-        return "streams/worker.py (the Faust worker) is not there yet"
-    for tool in ("java", "prometheus"):
-        if not shutil.which(tool):
-            return f"{tool} is not installed"
-    if not (shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")):
-        return "alertmanager is not installed"
-    return None
-
-
-def query(base: str, promql: str) -> list[dict[str, Any]]:
-    url = f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
-    with urllib.request.urlopen(url, timeout=5) as response:
-        body = json.loads(response.read())
-    assert body["status"] == "success", body
-    return body["data"]["result"]
-
-
-@pytest.mark.kafka
-@pytest.mark.timeout(300)
-def test_stack_up_flows_events_to_prometheus_and_down_leaves_nothing(tmp_path: Path) -> None:
-    reason = _prerequisites()
-    if reason:
-        pytest.skip(reason)
-    directory = tmp_path / "stack"
-    t0 = time.monotonic()
-    try:
-        up = run_stack(
-            "up",
-            "--dir",
-            str(directory),
-            "--workers",
-            "2",
-            "--rate",
-            "20",
-            "--scrape-interval",
-            "1s",
-            "--evaluation-interval",
-            "1s",
-            "--timeout",
-            "120",
-        )
-        assert up.returncode == 0, up.stdout + up.stderr
-        for step in ("kafka: up", "topics:", "workers: up", "prometheus: up", "simulator: up"):
-            assert step in up.stderr, f"no progress line {step!r}:\n{up.stderr}"
-        state = json.loads((directory / "stack.json").read_text())
-        procs = {p["name"]: p for p in state["processes"]}
-        assert set(procs) == {
-            "kafka",
-            "team-lead",
-            "alertmanager",
-            "worker-1",
-            "worker-2",
-            "prometheus",
-            "simulator",
-        }
-        for proc in procs.values():
-            assert stack.alive(proc["pid"], proc["started"]), proc["name"]
-            assert Path(proc["log"]).is_file()
-        status = run_stack("status", "--dir", str(directory))
-        assert status.returncode == 0 and "worker-2" in status.stdout
-
-        # a critical billing alert, straight to Alertmanager: its route must reach the
-        # billing lead's webhook on the team-lead receiver (critical group_wait: 10 s)
-        smoke = [
-            {
-                "labels": {
-                    "alertname": "StackSmokeTest",
-                    "team": "billing",
-                    "severity": "critical",
-                    "category": "pipeline",
-                },
-                "annotations": {"summary": "stack smoke test"},
-            }
-        ]
-        request = urllib.request.Request(
-            f"{procs['alertmanager']['url']}/api/v2/alerts",
-            data=json.dumps(smoke).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            assert response.status == 200
-
-        prom = procs["prometheus"]["url"]
-        workers = {f"127.0.0.1:{procs[w]['port']}" for w in ("worker-1", "worker-2")}
-        deadline = time.monotonic() + 120
-        seen: set[str] = set()
-        recorded: list[dict[str, Any]] = []
-        while True:
-            processed = query(prom, "sum by (instance) (servicepulse_events_processed_total) > 0")
-            seen = {r["metric"]["instance"] for r in processed}
-            recorded = query(prom, "job:servicepulse_events_processed:rate5m > 0")
-            if seen == workers and recorded:
-                break
-            assert time.monotonic() < deadline, (
-                f"after 120 s: events processed by {seen or 'no worker'} (want {workers}), "
-                f"recording rule {'has' if recorded else 'has no'} value"
-            )
-            time.sleep(1)
-        assert recorded[0]["metric"]["job"] == stack.WORKER_JOB
-        up_series = query(prom, 'up{job="servicepulse-worker"} == 1')
-        assert {r["metric"]["instance"] for r in up_series} == workers
-        with urllib.request.urlopen(f"{prom}/api/v1/rules", timeout=5) as response:
-            groups = json.loads(response.read())["data"]["groups"]
-        rules = [rule for group in groups for rule in group["rules"]]
-        assert len(rules) > 100
-        errors = [(r["name"], r.get("lastError")) for r in rules if r["health"] == "err"]
-        assert not errors, errors
-        with urllib.request.urlopen(f"{prom}/api/v1/alertmanagers", timeout=5) as response:
-            active = json.loads(response.read())["data"]["activeAlertmanagers"]
-        assert [a["url"] for a in active] == [f"{procs['alertmanager']['url']}/api/v2/alerts"]
-
-        deadline = time.monotonic() + 60
-        while True:
-            with urllib.request.urlopen(procs["team-lead"]["url"], timeout=5) as response:
-                got = json.loads(response.read())["notifications"]
-            routed = [
-                n["path"]
-                for n in got
-                for alert in n["payload"].get("alerts", [])
-                if alert["labels"].get("alertname") == "StackSmokeTest"
-            ]
-            if routed:
-                break
-            assert time.monotonic() < deadline, f"no notification for the smoke alert: {got}"
-            time.sleep(1)
-        assert routed == ["/billing"]
-    finally:
-        down = run_stack("down", "--dir", str(directory), "--timeout", "30")
-    assert down.returncode == 0, down.stdout + down.stderr
-    assert "none left" in down.stderr
-    state = json.loads((directory / "stack.json").read_text())
-    for proc in state["processes"]:
-        assert not stack.alive(proc["pid"], proc["started"]), f"{proc['name']} still alive"
-    assert stack.marked_processes(str(directory.resolve())) == []
-    kafka_port = next(p["port"] for p in state["processes"] if p["name"] == "kafka")
-    with socket.socket() as probe:
-        assert probe.connect_ex(("127.0.0.1", kafka_port)) != 0, "Kafka still listening"
-    print(f"stack e2e: {time.monotonic() - t0:.1f} s")

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROM = ROOT / "deploy" / "prometheus"
 RULES = PROM / "rules"
 AM = ROOT / "deploy" / "alertmanager"
@@ -24,8 +24,6 @@ PROMTOOL_TESTS = sorted((ROOT / "tests" / "promtool").glob("*.yml"))
 RUNBOOKS = ROOT / "docs" / "runbooks.md"
 RUNBOOK_URL = "https://github.com/servicepulse/servicepulse/blob/main/docs/runbooks.md#"
 SEVERITIES = {"critical", "warning"}
-
-pytestmark = pytest.mark.prometheus
 
 
 def tool(name: str) -> str:
@@ -65,27 +63,32 @@ def github_anchor(heading: str) -> str:
 # ---------------------------------------------------------------- the tools
 
 
+@pytest.mark.prometheus
 def test_promtool_check_config() -> None:
     result = run(tool("promtool"), "check", "config", PROM / "prometheus.yml")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.prometheus
 def test_promtool_check_rules() -> None:
     result = run(tool("promtool"), "check", "rules", RULES / "recording.yml", RULES / "alerts.yml")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.prometheus
 @pytest.mark.parametrize("test_file", PROMTOOL_TESTS, ids=lambda p: p.name)
 def test_promtool_unit_tests(test_file: Path) -> None:
     result = run(tool("promtool"), "test", "rules", test_file)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.prometheus
 def test_amtool_check_config() -> None:
     result = run(tool("amtool"), "check-config", AM / "alertmanager.yml")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.prometheus
 @pytest.mark.parametrize(
     ("labels", "receiver"),
     [
@@ -119,6 +122,7 @@ def test_alertmanager_file_is_the_default_rendering() -> None:
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.prometheus
 def test_render_fills_the_leads_from_the_environment(tmp_path: Path) -> None:
     out = tmp_path / "am.yml"
     env = {
@@ -246,6 +250,7 @@ def test_every_alert_is_tested_firing_and_not_firing() -> None:
 # -------------------------------------------------- the tests can fail
 
 
+@pytest.mark.prometheus
 @pytest.mark.parametrize(
     ("rules_file", "old", "new", "test_file"),
     [

@@ -30,11 +30,12 @@ from typing import Any
 import pytest
 import yaml
 
-from streams import stack
 from streams.cli import build_parser
 from streams.settings import OPTIONS
+from streams.stack.alertmanager import compose_alertmanager_text
+from streams.stack.layout import COMPOSE_ALERTMANAGER, COMPOSE_RECEIVER, TEAM_LEAD, WORKER_JOB
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 DOCKERFILE = REPO / "Dockerfile"
 DOCKERIGNORE = REPO / ".dockerignore"
@@ -402,7 +403,7 @@ def test_prometheus_scrapes_the_compose_workers(services: dict[str, dict[str, An
     jobs = {job["job_name"]: job for job in config["scrape_configs"]}
     targets = {
         target
-        for group in jobs[stack.WORKER_JOB].get("static_configs", [])
+        for group in jobs[WORKER_JOB].get("static_configs", [])
         for target in group["targets"]
     }
     expected = {f"{name}:{metrics_port(svc)}" for name, svc in workers(services).items()}
@@ -456,8 +457,8 @@ def test_alertmanager_routes_to_the_team_lead_receiver(
 ) -> None:
     am = services["alertmanager"]
     _, local = _container_config(am, "--config.file", "/etc/alertmanager/alertmanager.yml")
-    assert local == stack.COMPOSE_ALERTMANAGER
-    assert local.read_text() == stack.compose_alertmanager_text(), (
+    assert local == COMPOSE_ALERTMANAGER
+    assert local.read_text() == compose_alertmanager_text(), (
         f"{local} is out of date: run `servicepulse stack compose-config`"
     )
     config = yaml.safe_load(local.read_text())
@@ -467,9 +468,9 @@ def test_alertmanager_routes_to_the_team_lead_receiver(
     urls = [hook["url"] for rec in config["receivers"] for hook in rec.get("webhook_configs", [])]
     assert urls
     for url in urls:
-        assert url.startswith(f"{stack.COMPOSE_RECEIVER}/"), url
+        assert url.startswith(f"{COMPOSE_RECEIVER}/"), url
     lead = f"http://team-lead:{command[command.index('--port') + 1]}"
-    assert lead == stack.COMPOSE_RECEIVER
+    assert lead == COMPOSE_RECEIVER
     routed = {r["receiver"] for r in config["route"]["routes"]}
     assert {"lead-billing", "lead-technical", "lead-sales", "lead-platform"} <= routed
     assert config["inhibit_rules"], "the inhibitions of render.py"
@@ -478,7 +479,7 @@ def test_alertmanager_routes_to_the_team_lead_receiver(
 @pytest.mark.skipif(not shutil.which("amtool"), reason="amtool not installed")
 def test_compose_alertmanager_config_is_valid() -> None:
     done = subprocess.run(
-        ["amtool", "check-config", str(stack.COMPOSE_ALERTMANAGER)],
+        ["amtool", "check-config", str(COMPOSE_ALERTMANAGER)],
         capture_output=True,
         text=True,
         check=False,
@@ -509,7 +510,7 @@ def test_grafana_gets_the_provisioning(services: dict[str, dict[str, Any]]) -> N
 
 def test_team_lead_receiver_script_runs() -> None:
     done = subprocess.run(
-        [sys.executable, str(stack.TEAM_LEAD), "--help"],
+        [sys.executable, str(TEAM_LEAD), "--help"],
         capture_output=True,
         text=True,
         check=False,

@@ -18,11 +18,10 @@ from collections import defaultdict
 import pytest
 
 from tests.kafka_broker import KafkaBroker
+from tests.processes import free_port
 
-pytestmark = pytest.mark.kafka
-
-# 19192 (+ controller 19193): away from 9092 and from a session fixture on 19092.
-PORT = int(os.environ.get("SERVICEPULSE_TEST_KAFKA_PORT", "19192"))
+# 0: a free port (+ the next one for the controller), away from any other broker.
+PORT = int(os.environ.get("SERVICEPULSE_TEST_KAFKA_PORT", "0"))
 PARTITIONS = 4
 MESSAGES = 100
 KEYS = [f"T-{i:04d}" for i in range(20)]  # ticket ids: 5 messages each
@@ -120,8 +119,9 @@ def _check(got: list[tuple[str, int, int]], sent: dict[str, set[int]], who: str)
     assert dict(seen) == dict(sent), f"{who}: key->partition differs from what was produced"
 
 
+@pytest.mark.kafka
 def test_broker_roundtrip_and_clean_stop(tmp_path):
-    broker = KafkaBroker.from_env(port=PORT, state_dir=tmp_path / "kafka")
+    broker = KafkaBroker.from_env(port=PORT or free_port(pair=True), state_dir=tmp_path / "kafka")
     broker.start()
     try:
         assert broker.is_running()

@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -34,43 +33,17 @@ from prometheus_client.parser import text_string_to_metric_families
 from streams.core.events import parse_ts
 from streams.simulator import ContactCentre, SimConfig, iso
 from tests.kafka_broker import KafkaBroker
+from tests.processes import free_port
 
-pytestmark = [pytest.mark.kafka, pytest.mark.timeout(300)]
+pytestmark = pytest.mark.timeout(300)
 
 PARTITIONS = 4
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 NOT_COMPARED = ("servicepulse_worker_", "faust_", "servicepulse_event_lag_seconds")
 
 
 # ---- infrastructure ---------------------------------------------------------------------------
-
-
-def free_port(pair: bool = False) -> int:
-    while True:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        if not pair or port >= 65535:
-            return port
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-
-
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
-    kafka = KafkaBroker.from_env(
-        port=free_port(pair=True), state_dir=tmp_path_factory.mktemp("kafka")
-    )
-    kafka.start()
-    try:
-        yield kafka
-    finally:
-        kafka.stop()
 
 
 def partition_of(key: bytes, partitions: int = PARTITIONS) -> int:
@@ -234,8 +207,8 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def kafka(broker: KafkaBroker) -> Iterator[Kafka]:
-    topics = Kafka(broker)
+def kafka(kafka_broker: KafkaBroker) -> Iterator[Kafka]:
+    topics = Kafka(kafka_broker)
     topics.create()
     try:
         yield topics
@@ -398,6 +371,7 @@ def write(path: Path, lines: list[bytes]) -> Path:
 # ---- tests --------------------------------------------------------------------------------------
 
 
+@pytest.mark.kafka
 def test_worker_metrics_equal_replay(
     kafka: Kafka, workers: Callable[..., WorkerProcess], tmp_path: Path
 ) -> None:
@@ -427,6 +401,7 @@ def test_worker_metrics_equal_replay(
     )
 
 
+@pytest.mark.kafka
 def test_poison_messages_go_to_the_dead_letter_topic(
     kafka: Kafka, workers: Callable[..., WorkerProcess]
 ) -> None:
@@ -537,6 +512,7 @@ def test_poison_messages_go_to_the_dead_letter_topic(
     assert {r.key for r in keyed} <= {b"P1", b"P2"}
 
 
+@pytest.mark.kafka
 def test_breach_detected_by_the_timer_without_further_events(
     kafka: Kafka, workers: Callable[..., WorkerProcess], tmp_path: Path
 ) -> None:
@@ -614,6 +590,7 @@ def test_breach_detected_by_the_timer_without_further_events(
     )
 
 
+@pytest.mark.kafka
 def test_sigkill_and_restart_recovers_state_without_double_counting(
     kafka: Kafka, workers: Callable[..., WorkerProcess], tmp_path: Path
 ) -> None:
@@ -653,6 +630,7 @@ def test_sigkill_and_restart_recovers_state_without_double_counting(
     )
 
 
+@pytest.mark.kafka
 def test_two_workers_split_the_partitions_and_take_over(
     kafka: Kafka, workers: Callable[..., WorkerProcess], tmp_path: Path
 ) -> None:
@@ -681,6 +659,7 @@ def test_two_workers_split_the_partitions_and_take_over(
     assert differences(a.scrape(), want, GAUGES) == []
 
 
+@pytest.mark.kafka
 def test_messages_the_consumer_skipped_are_read_again(
     kafka: Kafka, workers: Callable[..., WorkerProcess], tmp_path: Path
 ) -> None:

@@ -19,7 +19,6 @@ import math
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -37,8 +36,11 @@ from dashboards.command import register
 from dashboards.push import Pusher, data_sources, load_boards
 from streams.errors import UserError
 from streams.export import catalogue
+from tests.processes import free_port, get_json, stop, wait_until_up
+from tests.prometheus import query as instant
+from tests.prometheus import query_range as ranged
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "prometheus" / "rules"
 PROVISIONING = ROOT / "deploy" / "grafana" / "provisioning"
 BOARDS = dashboards.build_all()
@@ -203,42 +205,6 @@ def test_every_queried_series_exists() -> None:
 # -- every panel against a real Prometheus -------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def get_json(url: str, timeout: float = 10.0) -> Any:
-    with urllib.request.urlopen(url, timeout=timeout) as r:
-        return json.loads(r.read())
-
-
-def wait_for(url: str, seconds: float, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url}: the process exited with {proc.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(url)
-
-
-def stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
 RUN_SECONDS = float(os.environ.get("SERVICEPULSE_DASHBOARD_RUN_SECONDS", "75"))
 ALERTMANAGER_BIN = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 
@@ -246,8 +212,6 @@ ALERTMANAGER_BIN = shutil.which("prometheus-alertmanager") or shutil.which("aler
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """demo -> Prometheus (project rules, 1 s) -> Alertmanager, all on loopback."""
-    if not (ROOT / "streams" / "demo.py").exists():
-        pytest.skip("streams/demo.py (servicepulse demo) does not exist yet")
     if not shutil.which("prometheus"):
         pytest.skip("prometheus is not installed (apt-get install prometheus)")
     if not ALERTMANAGER_BIN:
@@ -325,31 +289,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         prom_url = f"http://127.0.0.1:{prom_port}"
         am_url = f"http://127.0.0.1:{am_port}"
         started = time.monotonic()
-        wait_for(f"http://127.0.0.1:{demo_port}/metrics", 30, demo)
-        wait_for(f"{prom_url}/-/ready", 30, prom)
-        wait_for(f"{am_url}/-/ready", 30, am)
+        wait_until_up(f"http://127.0.0.1:{demo_port}/metrics", demo, "the demo", 30)
+        wait_until_up(f"{prom_url}/-/ready", prom, "prometheus", 30)
+        wait_until_up(f"{am_url}/-/ready", am, "alertmanager", 30)
         time.sleep(max(0.0, RUN_SECONDS - (time.monotonic() - started)))
         yield {"prometheus": prom_url, "alertmanager": am_url, "log": str(tmp / "processes.log")}
     finally:
         stop(procs)
         log.close()
-
-
-def instant(prom: str, expr: str) -> list[dict[str, Any]]:
-    q = urllib.parse.urlencode({"query": expr})
-    answer = get_json(f"{prom}/api/v1/query?{q}")
-    assert answer["status"] == "success", answer
-    result: list[dict[str, Any]] = answer["data"]["result"]
-    return result
-
-
-def ranged(prom: str, expr: str, seconds: float) -> list[dict[str, Any]]:
-    now = time.time()
-    q = urllib.parse.urlencode({"query": expr, "start": now - seconds, "end": now, "step": "2s"})
-    answer = get_json(f"{prom}/api/v1/query_range?{q}")
-    assert answer["status"] == "success", answer
-    result: list[dict[str, Any]] = answer["data"]["result"]
-    return result
 
 
 def with_values(series: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -528,7 +475,7 @@ def start_grafana(tmp: Path, provisioning: Path) -> tuple[subprocess.Popen[bytes
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(f"{url}/api/health", 120, proc)
+        wait_until_up(f"{url}/api/health", proc, "grafana", 120)
     except BaseException:
         stop([proc])
         raise

@@ -30,8 +30,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -48,7 +46,10 @@ from typing import Any
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import Processes, free_port, wait_until_up
+from tests.prometheus import ALERTMANAGER, binary, query, start_prometheus
+
+ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "prometheus" / "rules"
 RENDER = ROOT / "deploy" / "alertmanager" / "render.py"
 TEAMS = ("billing", "technical", "sales")
@@ -71,38 +72,7 @@ policies:
     targets: {{first_response: {TARGET // 60}m}}
 """
 
-pytestmark = [pytest.mark.prometheus, pytest.mark.timeout(420)]
-
-
-def binary(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} not installed (Debian: prometheus / prometheus-alertmanager)")
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def get(url: str, timeout: float = 5) -> bytes:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return bytes(response.read())
-
-
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"{what} exited with {proc.returncode}")
-        try:
-            get(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"{what} not up at {url} after {timeout} s")
+pytestmark = pytest.mark.timeout(420)
 
 
 @dataclass
@@ -149,36 +119,6 @@ def webhook() -> Iterator[Webhook]:
         server.server_close()
 
 
-class Processes:
-    def __init__(self, logs: Path) -> None:
-        self.logs = logs
-        self.procs: list[tuple[str, subprocess.Popen[bytes]]] = []
-
-    def start(self, name: str, args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"{name}.log").open("wb")
-        proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, **kwargs)
-        self.procs.append((name, proc))
-        return proc
-
-    def stop(self) -> None:
-        for _, proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.terminate()
-        for _, proc in self.procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-    def tail(self) -> str:
-        out = []
-        for name, _ in self.procs:
-            text = (self.logs / f"{name}.log").read_text(errors="replace")
-            out.append(f"--- {name} ---\n" + "\n".join(text.splitlines()[-15:]))
-        return "\n".join(out)
-
-
 def render_alertmanager(config: Path, hook: str) -> None:
     """The shipped routing tree, the leads' URLs from the environment, 1 s group timings."""
     env = {
@@ -203,7 +143,7 @@ def start_alertmanager(procs: Processes, tmp_path: Path, port: int, hook: str) -
     am = procs.start(
         "alertmanager",
         [
-            binary("prometheus-alertmanager"),
+            binary(*ALERTMANAGER),
             f"--config.file={config}",
             f"--storage.path={tmp_path / 'am-data'}",
             f"--web.listen-address=127.0.0.1:{port}",
@@ -229,25 +169,15 @@ def arrivals_per_hour(start: float) -> float:
     return float(min(6000, max(1200, math.ceil(600 / share))))
 
 
-def query(prom: str, expr: str) -> list[dict[str, Any]]:
-    url = f"{prom}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-    data = json.loads(get(url))
-    assert data["status"] == "success", data
-    return list(data["data"]["result"])
-
-
 def alerts_of(body: dict[str, Any], name: str) -> list[dict[str, Any]]:
     return [a for a in body.get("alerts", []) if a["labels"].get("alertname") == name]
 
 
-@pytest.mark.skipif(
-    not (ROOT / "streams" / "demo.py").exists(),
-    reason="streams/demo.py (servicepulse demo) not there yet",
-)
+@pytest.mark.prometheus
 def test_team_that_stops_answering_pages_its_lead_and_only_its_lead(
     tmp_path: Path, webhook: Webhook
 ) -> None:
-    prometheus = binary("prometheus")
+    binary("prometheus")  # skip before anything starts
     promtool = binary("promtool")
 
     demo_port, prom_port, am_port = free_port(), free_port(), free_port()
@@ -283,16 +213,7 @@ def test_team_that_stops_answering_pages_its_lead_and_only_its_lead(
     procs = Processes(tmp_path)
     try:
         start_alertmanager(procs, tmp_path, am_port, hook)
-        prom = procs.start(
-            "prometheus",
-            [
-                prometheus,
-                f"--config.file={prom_config}",
-                f"--storage.tsdb.path={tmp_path / 'prom-data'}",
-                f"--web.listen-address=127.0.0.1:{prom_port}",
-            ],
-        )
-        wait_until_up(f"http://127.0.0.1:{prom_port}/-/ready", prom, "prometheus")
+        start_prometheus(procs, tmp_path, prom_config, prom_port)
 
         start = time.monotonic()
         demo = procs.start(
