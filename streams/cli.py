@@ -23,7 +23,7 @@ COMMANDS = (
     "streams.worker.app",
     "streams.commands.simulate",
     "streams.commands.topics",
-    "streams.stack",
+    "streams.stack.command",
     "dashboards.command",
 )
 

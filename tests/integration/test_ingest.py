@@ -19,8 +19,8 @@ import pytest
 import requests
 
 from tests.integration.test_serve import TOKEN, free_port, plain_events
+from tests.integration.test_worker import Kafka, WorkerProcess, differences, replay, total, wait_for
 from tests.kafka_broker import KafkaBroker
-from tests.test_worker import Kafka, WorkerProcess, differences, replay, total, wait_for
 
 
 def free_pair() -> int:
