@@ -17,6 +17,8 @@ from streams.errors import UserError
 COMMANDS = (
     "streams.commands.replay",
     "streams.commands.demo",
+    "streams.commands.backfill",
+    "streams.commands.report",
     "streams.worker.app",
     "streams.commands.simulate",
     "streams.commands.topics",
