@@ -216,11 +216,13 @@ def backfill_events(
         progress.done(
             f"{result.events:,} events, {result.samples:,} samples, {result.blocks} days of blocks"
         )
-    if rules is not None and result.start is not None and result.end is not None:
-        result.rule_blocks = backfill_rules(
-            out, work, Path(rules), result.start, result.end, step, show_progress
-        )
-    shutil.rmtree(work, ignore_errors=True)
+    try:
+        if rules is not None and result.start is not None and result.end is not None:
+            result.rule_blocks = backfill_rules(
+                out, work, Path(rules), result.start, result.end, step, show_progress
+            )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return result
 
 
@@ -289,3 +291,11 @@ def register(sub: Any) -> None:
     parser.add_argument("--no-rules", action="store_true", help="raw series only")
     parser.add_argument("--progress", action="store_true", help="progress even when not a tty")
     parser.set_defaults(func=command)
+
+
+def load_history(path: str, data_dir: str | Path, policy: str | None = None) -> BackfillResult:
+    """``stack up --history``: the file's blocks straight into a (stopped) Prometheus's data."""
+    print(f"history: backfilling {path} into {data_dir} ...", file=sys.stderr, flush=True)
+    return backfill_events(
+        _lines(path), load_policies(policy), data_dir, show_progress=sys.stderr.isatty()
+    )

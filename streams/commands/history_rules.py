@@ -104,7 +104,6 @@ class TemporaryPrometheus:
                 f"--config.file={config}",
                 f"--storage.tsdb.path={self.data}",
                 "--storage.tsdb.retention.time=100y",
-                "--storage.tsdb.no-lockfile",
                 f"--web.listen-address=127.0.0.1:{self.port}",
                 "--query.max-samples=500000000",
                 "--query.timeout=30m",

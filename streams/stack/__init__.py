@@ -44,6 +44,7 @@ from typing import Any
 
 import yaml
 
+from streams.commands.backfill import load_history
 from streams.errors import UserError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -383,6 +384,7 @@ class Options:
     fresh: bool = False
     prometheus_bin: str | None = None
     alertmanager_bin: str | None = None
+    history: str | None = None  # JSONL history backfilled into Prometheus before it starts
 
 
 class Stack:
@@ -547,6 +549,8 @@ class Stack:
             self._start_alertmanager(alertmanager_bin, am_port, receiver, opts)
             workers = self._start_workers(broker, opts, pick)
             prom_port = pick("prometheus", DEFAULT_PORTS["prometheus"])
+            if opts.history:  # blocks in place before Prometheus opens its data directory
+                load_history(opts.history, self.dir / "prometheus" / "data", opts.policy)
             self._start_prometheus(prometheus_bin, prom_port, workers, am_port, opts)
             if opts.simulator:
                 self._start_simulator(broker, opts)
@@ -758,7 +762,7 @@ class Stack:
                 f"--config.file={config}",
                 f"--storage.tsdb.path={base / 'data'}",
                 f"--web.listen-address=127.0.0.1:{port}",
-                "--storage.tsdb.retention.time=2d",
+                f"--storage.tsdb.retention.time={'400d' if opts.history else '2d'}",
             ],
             port=port,
             url=url,
@@ -907,6 +911,7 @@ def up_command(args: argparse.Namespace) -> int:
         fresh=args.fresh,
         prometheus_bin=args.prometheus_bin,
         alertmanager_bin=args.alertmanager_bin,
+        history=args.history,
     )
     stack = Stack(args.dir)
     stack.up(opts)
@@ -1032,6 +1037,12 @@ def register(sub: Any) -> None:
         "workers and the simulator (options given here win).",
     )
     with_dir(up)
+    up.add_argument(
+        "--history",
+        metavar="FILE",
+        help="JSONL history backfilled into Prometheus (blocks, recording rules) before "
+        "it starts; then the stack goes live (see docs/history.md)",
+    )
     up.add_argument(
         "--workers", metavar="N", type=int, default=2, help="Faust workers (default %(default)s)"
     )
