@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -257,7 +258,8 @@ def command(args: argparse.Namespace) -> int:
     print(
         f"servicepulse: {result.events:,} events ({size:,} bytes), {result.rejected:,} rejected; "
         f"{result.samples:,} samples every {args.step:g}s in {result.blocks} daily blocks, "
-        f"{result.rule_blocks} rule blocks, in {args.out}",
+        f"{result.rule_blocks} rule blocks, in {args.out}; peak memory "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
         file=sys.stderr,
     )
     return 0

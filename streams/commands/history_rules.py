@@ -3,14 +3,18 @@
 Prometheus evaluates recording rules only on the live clock, so backfilled raw series
 would have no ``team:servicepulse_csat:ratio_rate7d`` and friends before the moment
 Prometheus loaded them. ``promtool tsdb create-blocks-from rules`` evaluates rules over a
-past span through a Prometheus HTTP API; here that is a temporary Prometheus started on
-hard links of the new raw blocks (its compactions never touch the originals), on a free
-port, stopped afterwards. Rules that read other recording rules are evaluated in a second
-pass, with the first pass's blocks loaded too (promtool cannot chain them in one run).
+past span through a Prometheus HTTP API but writes one block per rule per 2 h (thousands a
+day); here a temporary Prometheus, started on hard links of the new raw blocks (its
+compactions never touch the originals) on a free port, evaluates each rule with
+``query_range`` a day at a time, and the results become one block per day. Rules that
+read other recording rules are evaluated in a second pass, with the first pass's blocks
+loaded too (a range query cannot read what the same pass records).
 """
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import re
 import shutil
@@ -18,13 +22,19 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from streams.errors import UserError
+from streams.export.openmetrics import Chunk, series_text, timestamp_text
 
+DAY = 86400.0
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "deploy/prometheus/rules/recording.yml"
 READY_TIMEOUT = 60.0
 
@@ -137,43 +147,85 @@ class TemporaryPrometheus:
         shutil.rmtree(self.data, ignore_errors=True)
 
 
+def query_range(url: str, expr: str, start: float, end: float, step: float) -> list[Any]:
+    params = urllib.parse.urlencode(
+        {"query": expr, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}s"}
+    )
+    try:
+        with urllib.request.urlopen(f"{url}/api/v1/query_range?{params}", timeout=1800) as r:
+            body = json.load(r)
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")[:200]
+        raise UserError(f"the temporary Prometheus refused a rule: {detail}") from None
+    result: list[Any] = body["data"]["result"]
+    return result
+
+
+def evaluate_day(
+    url: str, groups: list[dict[str, Any]], chunk: Chunk, start: float, end: float, step: float
+) -> None:
+    """Every recording rule over ``[start, end]`` (one query_range each) into ``chunk``."""
+    for group in groups:
+        for rule in group.get("rules", []):
+            record = rule["record"]
+            extra = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
+            lines: list[str] = []
+            for series in query_range(url, str(rule["expr"]), start, end, step):
+                labels = {**series["metric"], **extra}
+                labels.pop("__name__", None)
+                prefix = series_text(record, sorted(labels.items())) + " "
+                lines.extend(
+                    f"{prefix}{value} {timestamp_text(float(t))}\n" for t, value in series["values"]
+                )
+            if lines:
+                chunk.add(record, "gauge", f"recording rule {record}", lines)
+
+
 def backfill_rules(
     out: Path, work: Path, rules: Path, start: float, end: float, step: float, progress: bool
 ) -> int:
-    """Rule blocks for ``[start, end]`` into ``out``; returns how many blocks were written."""
+    """Rule blocks for ``[start, end]`` into ``out``, one per UTC day; returns how many.
+
+    The temporary Prometheus evaluates each rule with ``query_range`` (what promtool's
+    ``create-blocks-from rules`` does, which would write one block per rule per 2 h), and
+    the results go through the same daily OpenMetrics -> promtool path as the raw series.
+    """
     promtool = shutil.which("promtool") or "promtool"
     before = _blocks(out)
-    rules_out = work / "rules"
     for index, rule_file in enumerate(split_rules(rules, work)):
-        if progress:
-            print(f"backfill: recording rules, pass {index + 1}", flush=True, file=sys.stderr)
-        shutil.rmtree(rules_out, ignore_errors=True)
-        rules_out.mkdir()
+        groups = (yaml.safe_load(rule_file.read_text(encoding="utf-8")) or {}).get("groups", [])
         prometheus = TemporaryPrometheus([out], work)
+        staged = work / "rule-blocks"
+        shutil.rmtree(staged, ignore_errors=True)
+        staged.mkdir()
         try:
-            result = subprocess.run(
-                [
-                    promtool,
-                    "tsdb",
-                    "create-blocks-from",
-                    "rules",
-                    f"--start={int(start)}",
-                    f"--end={int(end)}",
-                    f"--url={prometheus.url}",
-                    f"--output-dir={rules_out}",
-                    f"--eval-interval={int(step)}s",
-                    "-q",
-                    str(rule_file),
-                ],
-                capture_output=True,
-                text=True,
-            )
+            day_start = start
+            while day_start <= end:
+                day_end = min(end, (math.floor(day_start / DAY) + 1) * DAY - step)
+                if progress:
+                    stamp = datetime.fromtimestamp(day_start, UTC)
+                    print(f"\rbackfill: recording rules, pass {index + 1}, {stamp:%Y-%m-%d}",
+                          end="", file=sys.stderr, flush=True)  # fmt: skip
+                chunk = Chunk(work / f"rules-{int(day_start)}.om")
+                evaluate_day(prometheus.url, groups, chunk, day_start, day_end, step)
+                path = chunk.close()
+                done = subprocess.run(
+                    [
+                        *(promtool, "tsdb", "create-blocks-from", "openmetrics"),
+                        *("--max-block-duration=24h", "-q", str(path), str(staged)),
+                    ],
+                    capture_output=True,
+                    text=True,
+                )
+                path.unlink(missing_ok=True)
+                if done.returncode != 0:
+                    last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                    raise UserError(f"promtool failed on the recording rules: {last}")
+                day_start = day_end + step
         finally:
             prometheus.stop()
-        if result.returncode != 0:
-            last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-            raise UserError(f"promtool could not backfill the recording rules: {last}")
-        for name in _blocks(rules_out):  # the next pass reads these too
-            shutil.move(str(rules_out / name), str(out / name))
-    shutil.rmtree(rules_out, ignore_errors=True)
+        for name in _blocks(staged):  # the next pass reads these too
+            shutil.move(str(staged / name), str(out / name))
+    if progress:
+        print(file=sys.stderr)
     return len(_blocks(out) - before)
