@@ -192,6 +192,9 @@ def backfill_events(
 ) -> BackfillResult:
     """Events (JSON lines or dicts, in time order) -> raw and rule blocks in ``out``."""
     out = Path(out)
+    if rules is not None and not Path(rules).is_file():
+        print(f"backfill: no recording rules at {rules}; raw series only", file=sys.stderr)
+        rules = None
     try:
         out.mkdir(parents=True, exist_ok=True)
         work = Path(os.fspath(out) + ".work")
