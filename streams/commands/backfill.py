@@ -2,9 +2,12 @@
 
 The events go through the same engine as ``replay`` (``Engine.ingest(raw, event_clock=True)``).
 Every ``step`` of event time the exporter's series and the gauges are written, timestamped,
-as OpenMetrics (``streams.export.openmetrics``), one file per UTC day, and each day becomes
-a 24 h block with ``promtool tsdb create-blocks-from openmetrics`` while the next day is
-being written. Memory is one snapshot and one day's spool on disk, whatever the span.
+as OpenMetrics (``streams.export.openmetrics``), one file per 18 h span, and each becomes
+one block with ``promtool tsdb create-blocks-from openmetrics --max-block-duration=18h``
+while the next span is being written. 18 h is a TSDB block range (2 h x 3^n): promtool cuts
+blocks on multiples of it from the epoch, so a span aligned the same way is exactly one
+block (with 24 h, promtool uses 18 h blocks anyway and most days make two). Memory is one
+snapshot and one span's spool on disk, whatever the length of the history.
 
 The recording rules' series for the same span come from ``promtool tsdb create-blocks-from
 rules``, run against a temporary Prometheus started on the new blocks (``history_rules``).
@@ -35,6 +38,7 @@ from streams.errors import UserError
 from streams.export.openmetrics import Chunk, SnapshotWriter, TrackingExporter
 
 DAY = 86400.0
+SPAN = 18 * 3600.0  # one block each; see the module docstring
 MAX_JUMP = 7 * DAY  # an event further ahead of the sampled time does not drive the sampling
 
 
@@ -48,7 +52,6 @@ class BackfillResult:
     rule_blocks: int = 0
     start: float | None = None  # first and last sampled instants
     end: float | None = None
-    days: list[str] = field(default_factory=list)
 
 
 def promtool() -> str:
@@ -74,7 +77,7 @@ def parse_step(text: str) -> float:
 
 
 class Sampler:
-    """Engine on the event clock, sampled every ``step`` into one OpenMetrics chunk per day."""
+    """Engine on the event clock, sampled every ``step`` into one OpenMetrics chunk per span."""
 
     def __init__(self, policies: PolicySet, step: float, out: Path, work: Path) -> None:
         self.exporter = TrackingExporter()
@@ -112,11 +115,11 @@ class Sampler:
         if t - self._swept >= 3600:  # forget long-closed tickets: memory stays flat
             self.engine.expire(t)
             self._swept = t
-        day = int(t // DAY)
+        day = int(t // SPAN)
         if day != self._day:
             self._close_chunk()
             self._day = day
-            self._chunk = Chunk(self.work / f"day-{day}.om")
+            self._chunk = Chunk(self.work / f"span-{day}.om")
         assert self._chunk is not None
         self.writer.write(self._chunk, t, self.gauges.collect())
         self.result.snapshots += 1
@@ -130,12 +133,12 @@ class Sampler:
         path = self._chunk.close()
         self.result.samples += self._chunk.samples
         self._chunk = None
-        self._wait()  # one promtool at a time, working while the next day is sampled
+        self._wait()  # one promtool at a time, working while the next span is sampled
         self._pending_path = path
         self._pending = subprocess.Popen(
             [
                 *(self.promtool, "tsdb", "create-blocks-from", "openmetrics"),
-                *("--max-block-duration=24h", "-q", str(path), str(self.out)),
+                *("--max-block-duration=18h", "-q", str(path), str(self.out)),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -154,7 +157,7 @@ class Sampler:
         self._pending = None
 
     def finish(self) -> BackfillResult:
-        """A last sample after the last event, then the last day's block."""
+        """A last sample after the last event, then the last span's block."""
         if self._next is not None:
             end = max(self._next, math.ceil(self.engine.now / self.step) * self.step)
             while self._next <= end:
@@ -210,7 +213,7 @@ def backfill_events(
             sampler.feed(raw)
             done += 1
             if progress is not None and done % 5000 == 0:
-                progress.update(done, f"{sampler.result.blocks} days")
+                progress.update(done, f"{sampler.result.blocks} blocks")
         result = sampler.finish()
     except BaseException:
         sampler.abort()
@@ -218,7 +221,7 @@ def backfill_events(
         raise
     if progress is not None:
         progress.done(
-            f"{result.events:,} events, {result.samples:,} samples, {result.blocks} days of blocks"
+            f"{result.events:,} events, {result.samples:,} samples, {result.blocks} blocks"
         )
     try:
         if rules is not None and result.start is not None and result.end is not None:
@@ -260,7 +263,7 @@ def command(args: argparse.Namespace) -> int:
     )
     print(
         f"servicepulse: {result.events:,} events ({size:,} bytes), {result.rejected:,} rejected; "
-        f"{result.samples:,} samples every {args.step:g}s in {result.blocks} daily blocks, "
+        f"{result.samples:,} samples every {args.step:g}s in {result.blocks} blocks, "
         f"{result.rule_blocks} rule blocks, in {args.out}; peak memory "
         f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
         file=sys.stderr,

@@ -6,7 +6,7 @@ Prometheus loaded them. ``promtool tsdb create-blocks-from rules`` evaluates rul
 past span through a Prometheus HTTP API but writes one block per rule per 2 h (thousands a
 day); here a temporary Prometheus, started on hard links of the new raw blocks (its
 compactions never touch the originals) on a free port, evaluates each rule with
-``query_range`` a day at a time, and the results become one block per day. Rules that
+``query_range`` an 18 h span at a time, and the results become one block per span. Rules that
 read other recording rules are evaluated in a second pass, with the first pass's blocks
 loaded too (a range query cannot read what the same pass records).
 """
@@ -34,7 +34,7 @@ import yaml
 from streams.errors import UserError
 from streams.export.openmetrics import Chunk, series_text, timestamp_text
 
-DAY = 86400.0
+SPAN = 18 * 3600.0  # the raw blocks' span (backfill.SPAN)
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "deploy/prometheus/rules/recording.yml"
 READY_TIMEOUT = 60.0
 
@@ -184,7 +184,7 @@ def evaluate_day(
 def backfill_rules(
     out: Path, work: Path, rules: Path, start: float, end: float, step: float, progress: bool
 ) -> int:
-    """Rule blocks for ``[start, end]`` into ``out``, one per UTC day; returns how many.
+    """Rule blocks for ``[start, end]`` into ``out``, one per 18 h span; returns how many.
 
     The temporary Prometheus evaluates each rule with ``query_range`` (what promtool's
     ``create-blocks-from rules`` does, which would write one block per rule per 2 h), and
@@ -201,10 +201,10 @@ def backfill_rules(
         try:
             day_start = start
             while day_start <= end:
-                day_end = min(end, (math.floor(day_start / DAY) + 1) * DAY - step)
+                day_end = min(end, (math.floor(day_start / SPAN) + 1) * SPAN - step)
                 if progress:
                     stamp = datetime.fromtimestamp(day_start, UTC)
-                    print(f"\rbackfill: recording rules, pass {index + 1}, {stamp:%Y-%m-%d}",
+                    print(f"\rbackfill: recording rules, pass {index + 1}, {stamp:%Y-%m-%d %H:%M}",
                           end="", file=sys.stderr, flush=True)  # fmt: skip
                 chunk = Chunk(work / f"rules-{int(day_start)}.om")
                 evaluate_day(prometheus.url, groups, chunk, day_start, day_end, step)
@@ -212,7 +212,7 @@ def backfill_rules(
                 done = subprocess.run(
                     [
                         *(promtool, "tsdb", "create-blocks-from", "openmetrics"),
-                        *("--max-block-duration=24h", "-q", str(path), str(staged)),
+                        *("--max-block-duration=18h", "-q", str(path), str(staged)),
                     ],
                     capture_output=True,
                     text=True,
