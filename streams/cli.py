@@ -20,6 +20,8 @@ COMMANDS = (
     "streams.commands.serve",
     "streams.commands.ingest",
     "streams.commands.import_",
+    "streams.commands.backfill",
+    "streams.commands.report",
     "streams.worker.app",
     "streams.commands.simulate",
     "streams.commands.topics",

@@ -3,6 +3,10 @@
 The simulator feeds the engine in-process on an accelerated simulated clock
 (``--speed`` x wall time); ``/metrics`` is served for Prometheus and a live
 board is drawn in the terminal. Ctrl-C stops it cleanly.
+
+Warm start: the simulated clock starts at a busy weekday hour (``warm_start``) after
+``--history`` of the preceding time has gone through the engine at full speed, so the
+first scrape and the first board already carry every team's figures.
 """
 
 from __future__ import annotations
@@ -11,14 +15,17 @@ import argparse
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 from rich.console import Console, Group
 from rich.live import Live
+from rich.text import Text
 
 from streams.alerting.options import add_alert_options, pusher_from_args
 from streams.alerting.pusher import AlertPusher
-from streams.console.board import Tally, Tee, render
+from streams.commands.warm_start import BUSY_HOUR, busy_start, parse_start
+from streams.console.board import Tally, Tee, duration, render
 from streams.console.next_breaches import render_next
 from streams.core.engine import Engine, Gauges
 from streams.core.events import parse_ts
@@ -27,11 +34,12 @@ from streams.core.warnings import DeadlineFigures, clock_warnings, upcoming
 from streams.errors import UserError
 from streams.export.exporter import Exporter
 from streams.export.http import serve_metrics
-from streams.settings import non_negative_number, port_number, positive_number
+from streams.settings import port_number, positive_number
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
 
 TICK = 0.25  # wall seconds between engine steps
 ALERT_TICK = 1.0  # wall seconds between ticket-alert evaluations
+DEFAULT_HISTORY = 86400.0  # a day before the live start: steady backlog, figures for every team
 
 
 class LockedEngine:
@@ -51,36 +59,66 @@ class LockedEngine:
 
 
 class Demo:
-    """Simulator -> engine on a simulated clock running ``speed`` times wall time."""
+    """Simulator -> engine on a simulated clock running ``speed`` times wall time.
 
-    def __init__(self, config: SimConfig, engine: Engine, speed: float, exporter: Exporter):
+    The simulation begins ``history`` seconds before ``start``; ``warm_up`` feeds that
+    history at full speed, then the simulated clock runs from ``start``.
+    """
+
+    def __init__(
+        self,
+        config: SimConfig,
+        engine: Engine,
+        speed: float,
+        exporter: Exporter,
+        start: float | None = None,
+        history: float = 0.0,
+    ):
         self.engine = engine
         self.exporter = exporter
         self.speed = speed
         self.lock = threading.Lock()
         self.wall0 = time.time()
-        self.sim0 = self.wall0
-        self._events: Iterator[dict[str, Any]] = ContactCentre(config, self.sim0).events()
+        self.sim0 = self.wall0 if start is None else start
+        self.origin = self.sim0 - history
+        self._events: Iterator[dict[str, Any]] = ContactCentre(config, self.origin).events()
         self._next: dict[str, Any] | None = next(self._events, None)
         self._next_ts = _ts(self._next)
-        self._swept = self.sim0
+        self._swept = self.origin
+        self._warm = False
         self.pusher: AlertPusher | None = None
         self.escalate_after = float("inf")
         self._alerted = 0.0
+
+    def warm_up(self) -> int:
+        """Feed the history before ``sim0`` at full speed; the live clock starts after it."""
+        fed = 0
+        t = self.origin
+        while t < self.sim0:
+            t = min(t + 3600.0, self.sim0)
+            fed += self._feed(t, live=False)
+        self._warm = True
+        self.wall0 = time.time()
+        return fed
 
     def sim_now(self) -> float:
         return self.sim0 + (time.time() - self.wall0) * self.speed
 
     def step(self) -> int:
         """Feed every simulated event due by now; returns how many."""
-        now = self.sim_now()
+        if not self._warm:
+            self.warm_up()
+        return self._feed(self.sim_now(), live=True)
+
+    def _feed(self, now: float, live: bool) -> int:
         fed = 0
         with self.lock:
             engine = self.engine
             while self._next is not None and self._next_ts <= now:
                 engine.advance(self._next_ts)
                 engine.ingest(self._next)
-                self.exporter.observe_lag((now - self._next_ts) / self.speed)
+                if live:  # history is fed at full speed: it has no processing lag to show
+                    self.exporter.observe_lag((now - self._next_ts) / self.speed)
                 fed += 1
                 self._next = next(self._events, None)
                 self._next_ts = _ts(self._next)
@@ -88,7 +126,8 @@ class Demo:
             if now - self._swept > 3600:  # bound memory: forget long-closed tickets
                 engine.expire(now)
                 self._swept = now
-            self._push_alerts(now)
+            if live:
+                self._push_alerts(now)
         return fed
 
     def _push_alerts(self, now: float) -> None:
@@ -108,26 +147,77 @@ def _ts(event: dict[str, Any] | None) -> float:
     return parse_ts(event["ts"])
 
 
+SCENARIO_NOTES = {
+    "normal": "normal: an ordinary weekday, most SLAs met, CSAT around 84%",
+    "surge": "surge: 3x the contacts with the same staff, queues, abandonment and breaches grow",
+    "outage": "outage: {team} stopped answering {ago}, its at-risk and breached clocks climb",
+}
+
+
+def signed_duration(text: str) -> float:
+    """Seconds, or a number with unit s/m/h/d (``-3h``, ``14d``); a sign is allowed."""
+    text = text.strip()
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    try:
+        if text and text[-1] in units:
+            return float(text[:-1]) * units[text[-1]]
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (e.g. 90s, 3h, 14d)") from None
+
+
+def history_span(text: str) -> float:
+    seconds = signed_duration(text)
+    if seconds < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return seconds
+
+
+def note(args: argparse.Namespace, url: str) -> str:
+    """The board's one line: where /metrics is and what the scenario shows."""
+    ago = duration(-args.outage_start) + " ago" if args.outage_start < 0 else "at the start"
+    what = SCENARIO_NOTES[args.scenario].format(team=args.outage_team, ago=ago)
+    return f"metrics: {url}  ·  {what}"
+
+
+def demo_start(args: argparse.Namespace, policies: Any) -> float:
+    if args.start is not None:
+        return parse_start(args.start)
+    if args.wall_clock:
+        return time.time()
+    return busy_start(policies, time.time())
+
+
 def command(args: argparse.Namespace) -> int:
     policies = load_policies(args.policy)
+    start = demo_start(args, policies)
+    history = args.history
+    # outage times are relative to the live start; the simulation begins `history` earlier
+    outage_start = max(0.0, history + args.outage_start)
+    outage_end = None if args.outage_end is None else max(0.0, history + args.outage_end)
     config = SimConfig(
         seed=args.seed,
         scenario=args.scenario,
         arrivals_per_hour=args.arrivals_per_hour,
         outage_team=args.outage_team,
-        outage_start=args.outage_start,
-        outage_end=args.outage_end,
+        outage_start=outage_start,
+        outage_end=outage_end,
         flat_arrivals=args.flat_arrivals,
     )
     exporter = Exporter()
     tally = Tally()
     engine = Engine(policies, Tee(exporter, tally))
     try:
-        demo = Demo(config, engine, args.speed, exporter)
+        demo = Demo(config, engine, args.speed, exporter, start=start, history=history)
     except ValueError as exc:  # the simulator refuses its configuration
         raise UserError(str(exc)) from None
     demo.pusher = pusher_from_args(args)
     demo.escalate_after = args.escalate_after * 1.0
+    if args.backfill_out:
+        write_history_blocks(args, config, policies, demo.origin, start)
+    console = Console(stderr=True)
+    started = time.monotonic()
+    warm = demo.warm_up()
     exporter.watch(LockedEngine(engine, demo.lock), now=demo.sim_now)
     try:
         server = serve_metrics(args.host, args.port, exporter.exposition)
@@ -135,13 +225,17 @@ def command(args: argparse.Namespace) -> int:
         raise UserError(
             f"cannot serve /metrics on {args.host}:{args.port}: {exc.strerror}"
         ) from None
-    console = Console(stderr=True)
+    url = f"http://{args.host}:{args.port}/metrics"
     console.print(
         f"[bold]ServicePulse demo[/] — scenario {args.scenario}, {args.speed:g}x speed, "
-        f"metrics on http://{args.host}:{args.port}/metrics  (Ctrl-C to stop)"
+        f"metrics on {url}  (Ctrl-C to stop)\n"
+        f"warm start: {warm:,} events of {duration(history)} history simulated in "
+        f"{time.monotonic() - started:.1f}s; live from "
+        f"{datetime.fromtimestamp(start, UTC):%a %Y-%m-%d %H:%M} UTC"
     )
     deadline = time.monotonic() + args.duration if args.duration else None
     title = f"ServicePulse demo ({args.scenario})"
+    line = Text(note(args, url), style="dim")
     live = None if args.no_board else Live(console=console, refresh_per_second=2)
     try:
         if live is not None:
@@ -153,7 +247,8 @@ def command(args: argparse.Namespace) -> int:
                 with demo.lock:
                     gauges = engine.gauges(now)
                     soon = upcoming(engine.open.values(), now)
-                live.update(Group(render(tally, gauges, now, title), render_next(soon, now)))
+                board = Group(render(tally, gauges, now, title), render_next(soon, now), line)
+                live.update(board)
             time.sleep(TICK)
     except KeyboardInterrupt:
         pass
@@ -165,6 +260,16 @@ def command(args: argparse.Namespace) -> int:
             demo.pusher.close()
     console.print(f"stopped: {tally.processed:,} events processed, {tally.rejected:,} rejected")
     return 0
+
+
+def write_history_blocks(
+    args: argparse.Namespace, config: SimConfig, policies: Any, origin: float, start: float
+) -> None:
+    """The same history (same seed, same start) as TSDB blocks, via ``backfill``."""
+    from streams.commands.backfill import backfill_events
+
+    events = ContactCentre(config, origin).events(until=start)
+    backfill_events(events, policies, args.backfill_out, step=60.0, show_progress=True)
 
 
 def register(sub: Any) -> None:
@@ -208,15 +313,40 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--outage-start",
-        type=non_negative_number,
-        default=0.0,
-        help="outage start, simulated seconds from the start",
+        type=signed_duration,
+        default=-3 * 3600.0,
+        help="outage start relative to the live start, seconds or 90m/3h/1d; negative: "
+        "during the history (default -3h, so breaches are already climbing)",
     )
     parser.add_argument(
         "--outage-end",
-        type=non_negative_number,
+        type=signed_duration,
         default=None,
-        help="outage end, simulated seconds from the start (default: never)",
+        help="outage end relative to the live start (default: never)",
+    )
+    parser.add_argument(
+        "--start",
+        metavar="INSTANT",
+        help="simulated instant the live clock starts at, ISO 8601 (default: the latest "
+        f"weekday {BUSY_HOUR}:00 in the time zone of the policy's business calendar)",
+    )
+    parser.add_argument(
+        "--wall-clock",
+        action="store_true",
+        help="start the simulated clock at the current wall-clock time instead",
+    )
+    parser.add_argument(
+        "--history",
+        type=history_span,
+        default=DEFAULT_HISTORY,
+        metavar="SPAN",
+        help="simulate this much of the past at full speed before going live, "
+        "seconds or 6h/1d/14d (default 1d)",
+    )
+    parser.add_argument(
+        "--backfill-out",
+        metavar="DIR",
+        help="also write the history as Prometheus TSDB blocks into DIR (see backfill)",
     )
     parser.add_argument(
         "--duration",

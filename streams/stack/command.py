@@ -35,6 +35,7 @@ def up_command(args: argparse.Namespace) -> int:
         fresh=args.fresh,
         prometheus_bin=args.prometheus_bin,
         alertmanager_bin=args.alertmanager_bin,
+        history=args.history,
     )
     stack = Stack(args.dir)
     orchestrate.up(stack, opts)
@@ -158,6 +159,12 @@ def register(sub: Any) -> None:
         "workers and the simulator (options given here win).",
     )
     with_dir(start)
+    start.add_argument(
+        "--history",
+        metavar="FILE",
+        help="JSONL history backfilled into Prometheus (blocks, recording rules) before "
+        "it starts; then the stack goes live (see docs/history.md)",
+    )
     start.add_argument(
         "--workers", metavar="N", type=int, default=2, help="Faust workers (default %(default)s)"
     )

@@ -28,6 +28,7 @@ class Options:
     fresh: bool = False
     prometheus_bin: str | None = None
     alertmanager_bin: str | None = None
+    history: str | None = None  # JSONL history backfilled into Prometheus before it starts
 
 
 def find_binary(given: str | None, env: str, names: tuple[str, ...], package: str) -> str:

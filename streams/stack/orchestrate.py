@@ -74,6 +74,10 @@ def up(stack: Stack, opts: Options) -> None:
         services.start_alertmanager(stack, alertmanager_bin, am_port, receiver, opts)
         workers = services.start_workers(stack, broker, opts, pick)
         prom_port = pick("prometheus", DEFAULT_PORTS["prometheus"])
+        if opts.history:  # blocks in place before Prometheus opens its data directory
+            from streams.commands.backfill import load_history
+
+            load_history(opts.history, stack.dir / "prometheus" / "data", opts.policy)
         services.start_prometheus(stack, prometheus_bin, prom_port, workers, am_port, opts)
         if opts.simulator:
             services.start_simulator(stack, broker, opts)

@@ -204,7 +204,7 @@ def start_prometheus(
             f"--config.file={config}",
             f"--storage.tsdb.path={base / 'data'}",
             f"--web.listen-address=127.0.0.1:{port}",
-            "--storage.tsdb.retention.time=2d",
+            f"--storage.tsdb.retention.time={'400d' if opts.history else '2d'}",
         ],
         port=port,
         url=url,

@@ -1,0 +1,231 @@
+"""The recording rules' series for a backfilled span.
+
+Prometheus evaluates recording rules only on the live clock, so backfilled raw series
+would have no ``team:servicepulse_csat:ratio_rate7d`` and friends before the moment
+Prometheus loaded them. ``promtool tsdb create-blocks-from rules`` evaluates rules over a
+past span through a Prometheus HTTP API but writes one block per rule per 2 h (thousands a
+day); here a temporary Prometheus, started on hard links of the new raw blocks (its
+compactions never touch the originals) on a free port, evaluates each rule with
+``query_range`` an 18 h span at a time, and the results become one block per span. Rules that
+read other recording rules are evaluated in a second pass, with the first pass's blocks
+loaded too (a range query cannot read what the same pass records).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from streams.errors import UserError
+from streams.export.openmetrics import Chunk, series_text, timestamp_text
+
+SPAN = 18 * 3600.0  # the raw blocks' span (backfill.SPAN)
+DEFAULT_RULES = Path(__file__).resolve().parents[2] / "deploy/prometheus/rules/recording.yml"
+READY_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _blocks(directory: Path) -> set[str]:
+    return {p.name for p in directory.iterdir() if p.is_dir() and (p / "meta.json").exists()}
+
+
+def split_rules(rules: Path, work: Path) -> list[Path]:
+    """The rule file as passes: rules reading no recorded series first, then the rest."""
+    doc = yaml.safe_load(rules.read_text(encoding="utf-8")) or {}
+    recorded = {
+        rule["record"]
+        for group in doc.get("groups", [])
+        for rule in group.get("rules", [])
+        if "record" in rule
+    }
+    pattern = (
+        re.compile(
+            r"(?<![\w:])("
+            + "|".join(re.escape(r) for r in sorted(recorded, key=len, reverse=True))
+            + r")(?![\w:])"
+        )
+        if recorded
+        else None
+    )
+    passes: list[list[dict[str, object]]] = [[], []]
+    for group in doc.get("groups", []):
+        rules_of = [[], []]  # type: list[list[object]]
+        for rule in group.get("rules", []):
+            if "record" not in rule:
+                continue
+            chained = pattern is not None and pattern.search(str(rule.get("expr", ""))) is not None
+            rules_of[chained].append(rule)
+        for index in (0, 1):
+            if rules_of[index]:
+                passes[index].append({**group, "rules": rules_of[index]})
+    files = []
+    for index, groups in enumerate(passes):
+        if groups:
+            path = work / f"rules-pass{index + 1}.yml"
+            path.write_text(yaml.safe_dump({"groups": groups}, sort_keys=False), encoding="utf-8")
+            files.append(path)
+    return files
+
+
+class TemporaryPrometheus:
+    """A Prometheus on a copy (hard links) of ``blocks``, for promtool to query."""
+
+    def __init__(self, blocks: list[Path], work: Path) -> None:
+        binary = shutil.which("prometheus")
+        if binary is None:
+            raise UserError(
+                "prometheus not found on PATH: it is needed to backfill the recording rules "
+                "(install it, or pass --no-rules)"
+            )
+        self.data = work / "prometheus-data"
+        shutil.rmtree(self.data, ignore_errors=True)
+        self.data.mkdir(parents=True)
+        for directory in blocks:
+            for name in _blocks(directory):
+                shutil.copytree(directory / name, self.data / name, copy_function=os.link)
+        config = work / "prometheus.yml"
+        config.write_text("global:\n  evaluation_interval: 1m\n", encoding="utf-8")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(work / "prometheus.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [
+                binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={self.data}",
+                "--storage.tsdb.retention.time=100y",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--query.max-samples=500000000",
+                "--query.timeout=30m",
+                "--log.level=warn",
+            ],
+            stdout=self.log,
+            stderr=self.log,
+        )
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise UserError(f"the temporary Prometheus exited; see {work / 'prometheus.log'}")
+            try:
+                with urllib.request.urlopen(self.url + "/-/ready", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise UserError("the temporary Prometheus did not become ready within a minute")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+def query_range(url: str, expr: str, start: float, end: float, step: float) -> list[Any]:
+    params = urllib.parse.urlencode(
+        {"query": expr, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}s"}
+    )
+    try:
+        with urllib.request.urlopen(f"{url}/api/v1/query_range?{params}", timeout=1800) as r:
+            body = json.load(r)
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")[:200]
+        raise UserError(f"the temporary Prometheus refused a rule: {detail}") from None
+    result: list[Any] = body["data"]["result"]
+    return result
+
+
+def evaluate_day(
+    url: str, groups: list[dict[str, Any]], chunk: Chunk, start: float, end: float, step: float
+) -> None:
+    """Every recording rule over ``[start, end]`` (one query_range each) into ``chunk``."""
+    for group in groups:
+        for rule in group.get("rules", []):
+            record = rule["record"]
+            extra = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
+            lines: list[str] = []
+            for series in query_range(url, str(rule["expr"]), start, end, step):
+                labels = {**series["metric"], **extra}
+                labels.pop("__name__", None)
+                prefix = series_text(record, sorted(labels.items())) + " "
+                lines.extend(
+                    f"{prefix}{value} {timestamp_text(float(t))}\n" for t, value in series["values"]
+                )
+            if lines:
+                chunk.add(record, "gauge", f"recording rule {record}", lines)
+
+
+def backfill_rules(
+    out: Path, work: Path, rules: Path, start: float, end: float, step: float, progress: bool
+) -> int:
+    """Rule blocks for ``[start, end]`` into ``out``, one per 18 h span; returns how many.
+
+    The temporary Prometheus evaluates each rule with ``query_range`` (what promtool's
+    ``create-blocks-from rules`` does, which would write one block per rule per 2 h), and
+    the results go through the same daily OpenMetrics -> promtool path as the raw series.
+    """
+    promtool = shutil.which("promtool") or "promtool"
+    before = _blocks(out)
+    for index, rule_file in enumerate(split_rules(rules, work)):
+        groups = (yaml.safe_load(rule_file.read_text(encoding="utf-8")) or {}).get("groups", [])
+        prometheus = TemporaryPrometheus([out], work)
+        staged = work / "rule-blocks"
+        shutil.rmtree(staged, ignore_errors=True)
+        staged.mkdir()
+        try:
+            day_start = start
+            while day_start <= end:
+                day_end = min(end, (math.floor(day_start / SPAN) + 1) * SPAN - step)
+                if progress:
+                    stamp = datetime.fromtimestamp(day_start, UTC)
+                    print(f"\rbackfill: recording rules, pass {index + 1}, {stamp:%Y-%m-%d %H:%M}",
+                          end="", file=sys.stderr, flush=True)  # fmt: skip
+                chunk = Chunk(work / f"rules-{int(day_start)}.om")
+                evaluate_day(prometheus.url, groups, chunk, day_start, day_end, step)
+                path = chunk.close()
+                done = subprocess.run(
+                    [
+                        *(promtool, "tsdb", "create-blocks-from", "openmetrics"),
+                        *("--max-block-duration=18h", "-q", str(path), str(staged)),
+                    ],
+                    capture_output=True,
+                    text=True,
+                )
+                path.unlink(missing_ok=True)
+                if done.returncode != 0:
+                    last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                    raise UserError(f"promtool failed on the recording rules: {last}")
+                day_start = day_end + step
+        finally:
+            prometheus.stop()
+        for name in _blocks(staged):  # the next pass reads these too
+            shutil.move(str(staged / name), str(out / name))
+    if progress:
+        print(file=sys.stderr)
+    return len(_blocks(out) - before)

@@ -1,0 +1,212 @@
+"""Timestamped OpenMetrics for backfilling: the exporter's series sampled at event times.
+
+prometheus-client writes no timestamps, so this writer formats the samples itself.
+``promtool tsdb create-blocks-from openmetrics`` wants ``# EOF`` at the end, timestamps in
+seconds and, per series, samples in time order (out-of-order samples are dropped silently);
+OpenMetrics also wants the samples of one family together. A ``Chunk`` therefore spools each
+family to its own temporary file while snapshots come in time order, and ``close`` joins
+them, family by family, into one file. Memory is one snapshot, whatever the span.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+from prometheus_client.metrics_core import Metric as Family
+from prometheus_client.utils import floatToGoString
+
+from streams.export.catalogue import BY_NAME, PREFIX
+from streams.export.exporter import Exporter
+
+_KINDS = {"counter": "counter", "histogram": "histogram", "gauge": "gauge"}
+
+
+def escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def series_text(name: str, labels: Iterable[tuple[str, str]]) -> str:
+    """``name{a="x",b="y"}`` with escaped values (``name`` alone without labels)."""
+    inner = ",".join(f'{key}="{escape(value)}"' for key, value in labels)
+    return f"{name}{{{inner}}}" if inner else name
+
+
+def timestamp_text(t: float) -> str:
+    """Seconds, as OpenMetrics wants them; whole seconds without a fraction."""
+    return str(int(t)) if t == int(t) else f"{t:.3f}"
+
+
+class Chunk:
+    """One OpenMetrics file being written, family by family, from time-ordered snapshots."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._spool = Path(tempfile.mkdtemp(prefix="spool-", dir=path.parent))
+        self._files: dict[str, IO[str]] = {}
+        self._headers: dict[str, str] = {}
+        self.samples = 0
+
+    def add(self, family: str, kind: str, help_text: str, lines: list[str]) -> None:
+        """Append already formatted sample lines (each ending in a newline) of ``family``."""
+        self.add_text(family, kind, help_text, "".join(lines), len(lines))
+
+    def add_text(self, family: str, kind: str, help_text: str, text: str, samples: int) -> None:
+        """Append ``samples`` formatted sample lines given as one text."""
+        spool = self._files.get(family)
+        if spool is None:
+            spool = self._files[family] = open(  # noqa: SIM115 - closed in close()
+                self._spool / f"{len(self._files)}.om", "w", encoding="utf-8"
+            )
+            kind = _KINDS.get(kind, "unknown")
+            self._headers[family] = f"# HELP {family} {escape(help_text)}\n# TYPE {family} {kind}\n"
+        spool.write(text)
+        self.samples += samples
+
+    def close(self) -> Path:
+        """Join the families into ``path`` with the ``# EOF`` promtool needs."""
+        with open(self.path, "w", encoding="utf-8") as out:
+            for family, spool in self._files.items():
+                spool.close()
+                out.write(self._headers[family])
+                with open(spool.name, encoding="utf-8") as part:
+                    shutil.copyfileobj(part, out, 1 << 20)
+            out.write("# EOF\n")
+        shutil.rmtree(self._spool, ignore_errors=True)
+        return self.path
+
+    def discard(self) -> None:
+        for spool in self._files.values():
+            spool.close()
+        shutil.rmtree(self._spool, ignore_errors=True)
+        if self.path.exists():
+            os.unlink(self.path)
+
+
+class TrackingExporter(Exporter):
+    """An exporter that remembers which series changed since the last snapshot."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dirty: set[tuple[str, tuple[str, ...]]] = set()
+
+    def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
+        super().inc(metric, labels, amount)
+        self.dirty.add((metric, labels))
+
+    def observe(self, metric: str, labels: tuple[str, ...], value: float) -> None:
+        super().observe(metric, labels, value)
+        self.dirty.add((metric, labels))
+
+
+class _FamilyText:
+    """The formatted ``name{labels} value`` lines of one family, without timestamps."""
+
+    __slots__ = ("index", "texts")
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.index: dict[tuple[str, ...], int] = {}
+
+
+class SnapshotWriter:
+    """Writes the exporter's counters and histograms, and gauge families, at a timestamp.
+
+    Each series' ``name{labels} value`` text is kept and re-formatted only when the series
+    changed (``TrackingExporter.dirty``), so a snapshot of thousands of mostly unchanged
+    series is one string join per family.
+    """
+
+    def __init__(self, exporter: TrackingExporter) -> None:
+        self.exporter = exporter
+        self._families: dict[str, _FamilyText] = {}
+        self._bucket_prefixes: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+        self._gauge_prefixes: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+        for name, series in exporter.counters.items():
+            exporter.dirty.update((name, labels) for labels in series)
+        for name, hseries in exporter.histograms.items():
+            exporter.dirty.update((name, labels) for labels in hseries)
+
+    def _refresh(self) -> None:
+        exporter = self.exporter
+        for name, labels in exporter.dirty:
+            metric = BY_NAME[name]
+            family = self._families.get(name)
+            if family is None:
+                family = self._families[name] = _FamilyText()
+            if metric.kind == "counter":
+                text = (
+                    series_text(f"{PREFIX}{name}_total", zip(metric.labels, labels, strict=True))
+                    + " "
+                    + repr(exporter.counters[name][labels])
+                )
+                lines = [text]
+            else:
+                histogram = exporter.histograms[name][labels]
+                prefixes = self._buckets(PREFIX + name, metric.labels, labels, metric.buckets)
+                lines = [
+                    prefix + str(count)
+                    for prefix, count in zip(prefixes, _cumulative(histogram.buckets), strict=True)
+                ]
+                pairs = list(zip(metric.labels, labels, strict=True))
+                lines.append(series_text(f"{PREFIX}{name}_count", pairs) + f" {histogram.count}")
+                lines.append(series_text(f"{PREFIX}{name}_sum", pairs) + " " + repr(histogram.sum))
+            at = family.index.get(labels)
+            if at is None:
+                family.index[labels] = len(family.texts)
+                family.texts.extend(lines)
+            else:
+                family.texts[at : at + len(lines)] = lines
+        exporter.dirty.clear()
+
+    def write(self, chunk: Chunk, t: float, gauges: Iterable[Family] = ()) -> None:
+        self._refresh()
+        ts = " " + timestamp_text(t) + "\n"
+        for name, family in self._families.items():
+            if family.texts:
+                metric = BY_NAME[name]
+                chunk.add_text(
+                    PREFIX + name, metric.kind, metric.help, ts.join(family.texts) + ts,
+                    len(family.texts),
+                )  # fmt: skip
+        prefixes = self._gauge_prefixes
+        for gauge in gauges:
+            lines = []
+            for sample in gauge.samples:
+                key = (sample.name, tuple(sample.labels.items()))
+                prefix = prefixes.get(key)
+                if prefix is None:
+                    prefix = prefixes[key] = series_text(sample.name, key[1]) + " "
+                lines.append(prefix + floatToGoString(sample.value) + ts)
+            if lines:
+                chunk.add(gauge.name, gauge.type, gauge.documentation, lines)
+
+    def _buckets(
+        self,
+        family: str,
+        names: tuple[str, ...],
+        labels: tuple[str, ...],
+        bounds: tuple[float, ...],
+    ) -> tuple[str, ...]:
+        key = (family, labels)
+        prefixes = self._bucket_prefixes.get(key)
+        if prefixes is None:
+            pairs = list(zip(names, labels, strict=True))
+            prefixes = self._bucket_prefixes[key] = tuple(
+                series_text(family + "_bucket", [*pairs, ("le", le)]) + " "
+                for le in [floatToGoString(b) for b in bounds] + ["+Inf"]
+            )
+        return prefixes
+
+
+def _cumulative(buckets: list[int]) -> list[int]:
+    running = 0
+    out = []
+    for n in buckets:
+        running += n
+        out.append(running)
+    return out

@@ -1,0 +1,1 @@
+"""The weekly service report: figures queried from Prometheus, rendered as HTML, mailed."""

@@ -1,0 +1,136 @@
+"""Weekly figures per team from a Prometheus, from the raw counters.
+
+A week is an ISO week in UTC, from Monday 00:00 to the next Monday 00:00. A week's count
+is ``sum by (team) (counter)`` at its end minus the same at its start (instant queries, so
+series born during the week count in full and no ``increase()`` extrapolation blurs the
+figure); a ratio is the ratio of two such counts. Needs a sample within Prometheus's
+5-minute lookback before each boundary: true for a scraped or backfilled (step <= 5m) history.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from streams.errors import UserError
+
+WEEK = 7 * 86400.0
+
+# name -> (numerator selector, denominator selector or None)
+QUERIES: dict[str, str] = {
+    "created": "servicepulse_tickets_created_total",
+    "resolved": "servicepulse_tickets_resolved_total",
+    "fcr": "servicepulse_first_contact_resolutions_total",
+    "csat_good": 'servicepulse_survey_responses_total{kind="csat",score=~"4|5"}',
+    "csat_all": 'servicepulse_survey_responses_total{kind="csat"}',
+    "sla_met": 'servicepulse_sla_outcomes_total{outcome="met"}',
+    "sla_breached": 'servicepulse_sla_outcomes_total{outcome="breached"}',
+}
+
+
+@dataclass
+class TeamWeek:
+    """Counts of one team (or ``all``) in one week; ratios are None without a denominator."""
+
+    counts: dict[str, float] = field(default_factory=dict)
+
+    def count(self, name: str) -> float:
+        return self.counts.get(name, 0.0)
+
+    @property
+    def volume(self) -> float:
+        return self.count("created")
+
+    @property
+    def csat(self) -> float | None:
+        return _ratio(self.count("csat_good"), self.count("csat_all"))
+
+    @property
+    def sla(self) -> float | None:
+        met = self.count("sla_met")
+        return _ratio(met, met + self.count("sla_breached"))
+
+    @property
+    def fcr(self) -> float | None:
+        return _ratio(self.count("fcr"), self.count("resolved"))
+
+    @property
+    def surveys(self) -> float:
+        return self.count("csat_all")
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole > 0 else None
+
+
+@dataclass
+class WeekReport:
+    week: str  # 2026-W47
+    start: float
+    this: dict[str, TeamWeek]  # team (and "all") -> figures
+    before: dict[str, TeamWeek]
+
+
+def parse_week(text: str) -> tuple[str, float]:
+    """``2026-W47`` -> (label, Monday 00:00 UTC)."""
+    try:
+        year, week = text.strip().upper().split("-W")
+        monday = date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        raise UserError(f"--week {text!r}: expected an ISO week like 2026-W47") from None
+    start = datetime(monday.year, monday.month, monday.day, tzinfo=UTC).timestamp()
+    return f"{int(year)}-W{int(week):02d}", start
+
+
+def last_complete_week(now: float) -> str:
+    today = datetime.fromtimestamp(now, UTC).date()
+    monday = today - timedelta(days=today.weekday() + 7)
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+class Prometheus:
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+
+    def query(self, expr: str, at: float) -> dict[str, float]:
+        """Instant query of ``sum by (team)``: team -> value."""
+        params = urllib.parse.urlencode({"query": expr, "time": f"{at:.3f}"})
+        try:
+            with urllib.request.urlopen(f"{self.url}/api/v1/query?{params}", timeout=60) as r:
+                body = json.load(r)
+        except urllib.error.HTTPError as exc:
+            raise UserError(f"Prometheus at {self.url} refused a query: HTTP {exc.code}") from None
+        except (OSError, ValueError) as exc:
+            raise UserError(f"cannot query Prometheus at {self.url}: {exc}") from None
+        if body.get("status") != "success":
+            raise UserError(f"Prometheus at {self.url}: {body.get('error', 'query failed')}")
+        return {
+            item["metric"].get("team", "all"): float(item["value"][1])
+            for item in body["data"]["result"]
+        }
+
+
+def week_counts(prometheus: Prometheus, start: float) -> dict[str, TeamWeek]:
+    """Every team's counts (and ``all``) in the week starting at ``start``."""
+    teams: dict[str, TeamWeek] = {}
+    for name, selector in QUERIES.items():
+        for grouping in ("sum by (team)", "sum"):
+            expr = f"{grouping} ({selector})"
+            end = prometheus.query(expr, start + WEEK)
+            begin = prometheus.query(expr, start)
+            for team, value in end.items():
+                figures = teams.setdefault(team, TeamWeek())
+                figures.counts[name] = value - begin.get(team, 0.0)
+    return teams
+
+
+def weekly_report(prometheus: Prometheus, week: str) -> WeekReport:
+    label, start = parse_week(week)
+    return WeekReport(
+        label, start, week_counts(prometheus, start), week_counts(prometheus, start - WEEK)
+    )

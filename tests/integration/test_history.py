@@ -1,0 +1,345 @@
+"""A simulated multi-week history, backfilled into a real Prometheus, gives the weekly figures
+computed independently from the events; the weekly report shows them and arrives by mail."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from streams.core.events import parse_ts
+from streams.simulator import ContactCentre, SimConfig
+
+pytestmark = pytest.mark.prometheus
+
+W44 = datetime(2026, 10, 26, tzinfo=UTC).timestamp()  # Monday of ISO week 2026-W44
+WEEK = 7 * 86400.0
+WEEKS = ("2026-W44", "2026-W45", "2026-W46")
+TARGET = 3600.0  # the test policy: first response within 1 h, round the clock
+POLICY = """\
+policies:
+  - name: round-the-clock
+    match: {}
+    calendar: always
+    targets: {first_response: 1h}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# ---- the figures, from the events alone --------------------------------------------------
+
+
+def week_of(t: float) -> int | None:
+    """Index of the week an instant counts in: (start, end], as a sample at the end sees it."""
+    for index in range(len(WEEKS)):
+        if W44 + index * WEEK < t <= W44 + (index + 1) * WEEK:
+            return index
+    return None
+
+
+def independent_figures(events: list[dict[str, Any]]) -> dict[tuple[int, str], dict[str, int]]:
+    """(week, team) -> created, csat_good, csat_all, met, breached.
+
+    A ticket's team is the created one, changed by each transfer. The first-response clock
+    (24x7, 1 h) is met by the first public agent message, or a resolution or close before
+    it, within 1 h; it is breached at created + 1 h when none came by then; an abandoned
+    contact stops it without an outcome.
+    """
+    figures: dict[tuple[int, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    team: dict[str, str] = {}
+    created: dict[str, float] = {}
+    waiting: set[str] = set()
+
+    def count(t: float, who: str, name: str) -> None:
+        week = week_of(t)
+        if week is not None:
+            figures[(week, who)][name] += 1
+
+    def breaches_before(t: float) -> None:
+        for ticket in [k for k in waiting if created[k] + TARGET < t]:
+            waiting.discard(ticket)
+            count(created[ticket] + TARGET, team[ticket], "breached")
+
+    for event in events:
+        t, kind, ticket = parse_ts(event["ts"]), event["type"], event["ticket_id"]
+        breaches_before(t)
+        if kind == "ticket.created":
+            team[ticket], created[ticket] = event["team"], t
+            waiting.add(ticket)
+            count(t, event["team"], "created")
+        elif kind == "ticket.transferred":
+            team[ticket] = event["to_team"]
+        elif kind == "ticket.status" and ticket in waiting:
+            raise AssertionError("the simulator paused a ticket before its first response")
+        elif ticket in waiting and (
+            (kind == "message.agent" and event.get("public", True))
+            or kind in ("ticket.resolved", "ticket.closed")
+        ):
+            waiting.discard(ticket)
+            count(t, team[ticket], "met" if t <= created[ticket] + TARGET else "breached")
+        elif kind == "contact.abandoned":
+            waiting.discard(ticket)
+        elif kind == "survey.response" and event["kind"] == "csat":
+            count(t, team[ticket], "csat_all")
+            if event["score"] >= 4:
+                count(t, team[ticket], "csat_good")
+    breaches_before(W44 + len(WEEKS) * WEEK + 1)
+    return figures
+
+
+def weekly(
+    figures: dict[tuple[int, str], dict[str, int]], week: int, team: str
+) -> dict[str, float]:
+    f = figures[(week, team)]
+    return {
+        "volume": f["created"],
+        "csat": f["csat_good"] / f["csat_all"],
+        "sla": f["met"] / (f["met"] + f["breached"]),
+    }
+
+
+# ---- the history, the blocks, the Prometheus ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    if shutil.which("promtool") is None or shutil.which("prometheus") is None:
+        pytest.skip("needs prometheus and promtool on PATH")
+    tmp = tmp_path_factory.mktemp("history")
+    config = SimConfig(seed=11, arrivals_per_hour=30.0)
+    end = W44 + len(WEEKS) * WEEK
+    events = list(ContactCentre(config, W44).events(until=end - 1))
+    jsonl = tmp / "history.jsonl"
+    jsonl.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+    policy = tmp / "policy.yml"
+    policy.write_text(POLICY)
+    blocks = tmp / "blocks"
+    command = [sys.executable, "-m", "streams.cli", "backfill", str(jsonl), "--out", str(blocks)]
+    result = subprocess.run(
+        [*command, "--policy", str(policy), "--step", "1h", "--no-rules"],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert result.returncode == 0, result.stderr
+    assert " 0 rejected" in result.stderr
+    data = tmp / "prometheus"
+    shutil.copytree(blocks, data)
+    (tmp / "prometheus.yml").write_text("global: {}\n")
+    port = free_port()
+    log = open(tmp / "prometheus.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            "prometheus",
+            f"--config.file={tmp / 'prometheus.yml'}",
+            f"--storage.tsdb.path={data}",
+            "--storage.tsdb.retention.time=10y",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=log,
+        stderr=log,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if query(url, "count(servicepulse_tickets_created_total)", end):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        else:
+            raise AssertionError("Prometheus never served the backfilled blocks")
+        yield {"url": url, "events": events, "figures": independent_figures(events), "tmp": tmp}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+def query(url: str, expr: str, at: float) -> dict[str, float]:
+    params = urllib.parse.urlencode({"query": expr, "time": str(at)})
+    with urllib.request.urlopen(f"{url}/api/v1/query?{params}", timeout=30) as response:
+        body = json.load(response)
+    return {r["metric"].get("team", "all"): float(r["value"][1]) for r in body["data"]["result"]}
+
+
+def week_delta(url: str, selector: str, week: int) -> dict[str, float]:
+    """The week's increase per team, through the HTTP API: value at its end minus its start."""
+    expr = f"sum by (team) ({selector})"
+    end = query(url, expr, W44 + (week + 1) * WEEK)
+    start = query(url, expr, W44 + week * WEEK)
+    return {team: value - start.get(team, 0.0) for team, value in end.items()}
+
+
+def prometheus_weekly(url: str, week: int) -> dict[str, dict[str, float]]:
+    created = week_delta(url, "servicepulse_tickets_created_total", week)
+    good = week_delta(url, 'servicepulse_survey_responses_total{kind="csat",score=~"4|5"}', week)
+    answers = week_delta(url, 'servicepulse_survey_responses_total{kind="csat"}', week)
+    met = week_delta(url, 'servicepulse_sla_outcomes_total{outcome="met"}', week)
+    breached = week_delta(url, 'servicepulse_sla_outcomes_total{outcome="breached"}', week)
+    return {
+        team: {
+            "volume": created[team],
+            "csat": good.get(team, 0.0) / answers[team],
+            "sla": met.get(team, 0.0) / (met.get(team, 0.0) + breached.get(team, 0.0)),
+        }
+        for team in created
+    }
+
+
+TEAMS = ("billing", "sales", "technical")
+
+
+def test_backfilled_weeks_give_the_weekly_volume_csat_and_sla_attainment_of_the_events(
+    history: dict[str, Any],
+) -> None:
+    for week in (1, 2):
+        from_prometheus = prometheus_weekly(history["url"], week)
+        for team in TEAMS:
+            expected = weekly(history["figures"], week, team)
+            got = from_prometheus[team]
+            assert got["volume"] == expected["volume"], (week, team)
+            assert got["csat"] == pytest.approx(expected["csat"], abs=1e-12), (week, team)
+            assert got["sla"] == pytest.approx(expected["sla"], abs=1e-12), (week, team)
+            assert expected["volume"] > 200 and 0 < expected["sla"] < 1
+
+
+def test_the_week_over_week_change_is_the_difference_of_the_independent_weeks(
+    history: dict[str, Any],
+) -> None:
+    this, before = prometheus_weekly(history["url"], 2), prometheus_weekly(history["url"], 1)
+    for team in TEAMS:
+        now, then = weekly(history["figures"], 2, team), weekly(history["figures"], 1, team)
+        for figure in ("volume", "csat", "sla"):
+            change = this[team][figure] - before[team][figure]
+            assert change == pytest.approx(now[figure] - then[figure], abs=1e-12), (team, figure)
+
+
+def test_the_report_shows_the_same_figures_and_arrives_by_mail(history: dict[str, Any]) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received: list[Any] = []
+
+    class Keep(Message):  # type: ignore[misc]
+        def handle_message(self, message: Any) -> None:
+            received.append(message)
+
+    port = free_port()
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    out = history["tmp"] / "report.html"
+    env = {**os.environ, "SERVICEPULSE_SMTP_HOST": "127.0.0.1", "SERVICEPULSE_SMTP_PORT": str(port)}
+    try:
+        result = subprocess.run(
+            [
+                *(sys.executable, "-m", "streams.cli", "report", "--prometheus", history["url"]),
+                *("--week", WEEKS[2], "--out", str(out), "--mail-to", "lead@example.com"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
+    finally:
+        controller.stop()
+    assert result.returncode == 0, result.stderr
+    page = Path(out).read_text()
+    for team in TEAMS:
+        now, then = weekly(history["figures"], 2, team), weekly(history["figures"], 1, team)
+        cell = f"data-team='{team}' data-figure="
+        assert f"{cell}'volume'>{now['volume']:,.0f}<" in page
+        assert f"{cell}'csat'>{100 * now['csat']:.1f}%<" in page
+        assert f"{cell}'sla'>{100 * now['sla']:.1f}%<" in page
+        change = f"data-team='{team}' data-change="
+        assert f"{change}'volume'>{now['volume'] - then['volume']:+,.0f}<" in page
+        assert f"{change}'csat'>{100 * (now['csat'] - then['csat']):+.1f} pt<" in page
+    assert "<svg" in page and 'src="http' not in page  # charts inline, nothing to fetch
+    assert len(received) == 1
+    assert received[0]["To"] == "lead@example.com"
+    assert WEEKS[2] in received[0]["Subject"]
+
+
+RULES = """\
+groups:
+  - name: test
+    rules:
+      - record: team:created:sum
+        expr: sum by (team) (servicepulse_tickets_created_total)
+      - record: all:created:sum
+        expr: sum(team:created:sum)
+"""
+
+
+def test_recording_rules_are_backfilled_too_including_rules_that_read_rules(
+    history: dict[str, Any], tmp_path: Path
+) -> None:
+    two_days = [e for e in history["events"] if parse_ts(e["ts"]) < W44 + 2 * 86400]
+    jsonl = tmp_path / "two-days.jsonl"
+    jsonl.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in two_days))
+    rules = tmp_path / "rules.yml"
+    rules.write_text(RULES)
+    blocks = tmp_path / "blocks"
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "streams.cli", "backfill", str(jsonl), "--out", str(blocks)),
+            *("--step", "1h", "--rules", str(rules)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr
+    (tmp_path / "prometheus.yml").write_text("global: {}\n")
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            "prometheus",
+            f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={blocks}",
+            "--storage.tsdb.retention.time=10y",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    at = W44 + 86400  # Tuesday 00:00: the first day's tickets
+    expected: dict[str, float] = defaultdict(float)
+    for event in two_days:
+        if event["type"] == "ticket.created" and parse_ts(event["ts"]) <= at:
+            expected[event["team"]] += 1
+    try:
+        deadline = time.monotonic() + 60
+        recorded: dict[str, float] = {}
+        while time.monotonic() < deadline and not recorded:
+            try:
+                recorded = query(url, "team:created:sum", at)
+            except OSError:
+                time.sleep(0.5)
+        assert recorded == dict(expected)
+        assert query(url, "all:created:sum", at) == {"all": sum(expected.values())}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
