@@ -22,6 +22,7 @@ COMMANDS = (
     "streams.commands.topics",
     "streams.stack",
     "dashboards.command",
+    "streams.commands.generate",
 )
 
 

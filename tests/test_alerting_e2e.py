@@ -48,6 +48,8 @@ from typing import Any
 import pytest
 import yaml
 
+from streams.monitoring.prometheus import demo_config
+
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "deploy" / "prometheus" / "rules"
 RENDER = ROOT / "deploy" / "alertmanager" / "render.py"
@@ -255,23 +257,8 @@ def test_team_that_stops_answering_pages_its_lead_and_only_its_lead(
 
     # --- Prometheus: the project's rule files, unchanged; 1 s scrape and evaluation
     prom_config = tmp_path / "prometheus.yml"
-    prom_config.write_text(
-        yaml.safe_dump(
-            {
-                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                "rule_files": [str(RULES / "recording.yml"), str(RULES / "alerts.yml")],
-                "alerting": {
-                    "alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am_port}"]}]}]
-                },
-                "scrape_configs": [
-                    {
-                        "job_name": "servicepulse-demo",
-                        "static_configs": [{"targets": [f"127.0.0.1:{demo_port}"]}],
-                    }
-                ],
-            }
-        )
-    )
+    rule_files = [str(RULES / "recording.yml"), str(RULES / "alerts.yml")]
+    prom_config.write_text(yaml.safe_dump(demo_config(demo_port, am_port, rule_files)))
     checked = subprocess.run(
         [promtool, "check", "config", str(prom_config)], capture_output=True, text=True
     )

@@ -37,6 +37,7 @@ from dashboards.command import register
 from dashboards.push import Pusher, data_sources, load_boards
 from streams.errors import UserError
 from streams.export import catalogue
+from streams.monitoring.prometheus import demo_config, fast_rule_files
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "deploy" / "prometheus" / "rules"
@@ -254,30 +255,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         pytest.skip("Alertmanager is not installed (apt-get install prometheus-alertmanager)")
     tmp = tmp_path_factory.mktemp("prom")
     demo_port, prom_port, am_port = free_port(), free_port(), free_port()
-    # The project's rule files, every group evaluated each second (the file says 1m/2m for the
-    # 1d/7d groups: far too slow for a run of a minute).
-    rule_files = []
-    for src in sorted(RULES.glob("*.yml")):
-        dst = tmp / src.name
-        dst.write_text(re.sub(r"(?m)^(\s+)interval: \S+$", r"\1interval: 1s", src.read_text()))
-        rule_files.append(str(dst))
-    (tmp / "prometheus.yml").write_text(
-        json.dumps(
-            {
-                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                "rule_files": rule_files,
-                "alerting": {
-                    "alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am_port}"]}]}]
-                },
-                "scrape_configs": [
-                    {
-                        "job_name": "servicepulse-demo",
-                        "static_configs": [{"targets": [f"127.0.0.1:{demo_port}"]}],
-                    }
-                ],
-            }
-        )
-    )
+    # The project's rule files, every group evaluated each second.
+    rule_files = fast_rule_files(tmp)
+    (tmp / "prometheus.yml").write_text(json.dumps(demo_config(demo_port, am_port, rule_files)))
     (tmp / "alertmanager.yml").write_text(
         json.dumps(
             {

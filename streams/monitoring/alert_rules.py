@@ -11,7 +11,7 @@ PLATFORM = {"team": "platform"}
 
 
 def minutes(d: str) -> str:
-    """"30m" -> "30 minutes", "1h" -> "1 hour" (for descriptions)."""
+    """ "30m" -> "30 minutes", "1h" -> "1 hour" (for descriptions)."""
     n, unit = int(d[:-1]), {"s": "second", "m": "minute", "h": "hour", "d": "day"}[d[-1]]
     return f"{n} {unit}{'s' if n != 1 else ''}"
 
@@ -21,7 +21,8 @@ def sla(config: MonitoringConfig) -> list[Alert]:
     uw, bw = t.urgent_breach_window, t.breach_window
     return [
         Alert(
-            "ServicePulseSLABreach", "sla",
+            "ServicePulseSLABreach",
+            "sla",
             f"""\
 sum by (team, target) (
     increase({OUTCOMES}{{outcome="breached",priority="urgent"}}[{uw}])
@@ -40,7 +41,8 @@ sum by (team, target) (
             row="ServicePulseSLABreach (urgent/VIP)",
         ),
         Alert(
-            "ServicePulseSLABreach", "sla",
+            "ServicePulseSLABreach",
+            "sla",
             f"""\
 sum by (team, target) (
   increase({OUTCOMES}{{outcome="breached",priority!="urgent",customer_tier!="vip"}}[{bw}])
@@ -55,7 +57,8 @@ sum by (team, target) (
             row="ServicePulseSLABreach (others)",
         ),
         Alert(
-            "ServicePulseSLABreachedOpenTickets", "sla",
+            "ServicePulseSLABreachedOpenTickets",
+            "sla",
             f"""\
 (team_target:servicepulse_sla_breached_open_tickets:sum{{target=~"first_response|next_reply"}} >= {t.breached_open_response})
 or
@@ -72,7 +75,8 @@ next_reply, {t.breached_open_resolution} for resolution).""",
             comment="State, not history: resolves as soon as the late tickets are answered.",
         ),
         Alert(
-            "ServicePulseSLAAttainmentLow", "sla",
+            "ServicePulseSLAAttainmentLow",
+            "sla",
             f"""\
 team_target:servicepulse_sla_attainment:ratio_rate1h < {t.attainment_min:g}
 and on (team, target)
@@ -86,7 +90,8 @@ sum by (team, target) (team_target_outcome:servicepulse_sla_outcomes:increase1h)
             for_=t.attainment_for,
         ),
         Alert(
-            "ServicePulseSLAAtRiskPilingUp", "sla",
+            "ServicePulseSLAAtRiskPilingUp",
+            "sla",
             f"team_target:servicepulse_sla_at_risk_tickets:sum >= {t.at_risk_count}",
             "warning",
             "Tickets of team {{ $labels.team }} are close to their {{ $labels.target }} SLA deadline",
@@ -97,7 +102,8 @@ are past the at-risk share of their target and not yet breached (threshold: {t.a
             for_=t.at_risk_for,
         ),
         Alert(
-            "ServicePulseContactsUnanswered", "sla",
+            "ServicePulseContactsUnanswered",
+            "sla",
             f"""\
 (
     min_over_time(team:servicepulse_unanswered_tickets:sum[{t.unanswered_window}]) > 0
@@ -131,7 +137,8 @@ def oldest_unanswered(config: MonitoringConfig, policies: PolicySet) -> list[Ale
     for selector, seconds, whose in cases:
         rules.append(
             Alert(
-                "ServicePulseOldestUnansweredTooOld", "sla",
+                "ServicePulseOldestUnansweredTooOld",
+                "sla",
                 f"{gauge}{selector} > {seconds:g}",
                 "warning",
                 "A contact of team {{ $labels.team }} waits longer than its first-response target",
@@ -153,7 +160,8 @@ def backlog(config: MonitoringConfig) -> list[Alert]:
     t = config.thresholds
     return [
         Alert(
-            "ServicePulseBacklogGrowingFast", "backlog",
+            "ServicePulseBacklogGrowingFast",
+            "backlog",
             f"""\
 (team:servicepulse_open_tickets:delta1h > {t.backlog_growth})
 and
@@ -167,7 +175,8 @@ last hour (thresholds: more than {t.backlog_growth} tickets and more than {pct(t
             for_=t.backlog_for,
         ),
         Alert(
-            "ServicePulseOldestOpenTicketTooOld", "backlog",
+            "ServicePulseOldestOpenTicketTooOld",
+            "backlog",
             f"team:servicepulse_oldest_open_ticket_age_seconds:max > {t.oldest_open_seconds}",
             "warning",
             f"Team {{{{ $labels.team }}}} has a ticket open for more than {duration_text(t.oldest_open_seconds)}",
@@ -186,7 +195,8 @@ def satisfaction(config: MonitoringConfig) -> list[Alert]:
     sl_channels = "|".join(LIVE_CHANNELS)
     return [
         Alert(
-            "ServicePulseCSATDrop", "satisfaction",
+            "ServicePulseCSATDrop",
+            "satisfaction",
             f"""\
 (
     team:servicepulse_csat:ratio_rate1d < team:servicepulse_csat:ratio_rate7d - {t.csat_drop:.2f}
@@ -204,7 +214,8 @@ CSAT of team {{{{ $labels.team }}}} over the last day is {{{{ $value | humanizeP
             for_=t.csat_for,
         ),
         Alert(
-            "ServicePulseAbandonmentRateHigh", "satisfaction",
+            "ServicePulseAbandonmentRateHigh",
+            "satisfaction",
             f"""\
 team:servicepulse_abandonment:ratio_rate1h > {t.abandonment_max:.2f}
 and on (team)
@@ -220,7 +231,8 @@ short abandons left out).""",
             for_=t.abandonment_for,
         ),
         Alert(
-            "ServicePulseServiceLevelLow", "satisfaction",
+            "ServicePulseServiceLevelLow",
+            "satisfaction",
             f"""\
 team_channel:servicepulse_service_level:ratio_rate1h{{channel=~"{sl_channels}"}} < {t.service_level_min:.2f}
 and on (team, channel)
@@ -236,7 +248,8 @@ with at least {t.service_level_min_contacts} answered in the hour).""",
             for_=t.service_level_for,
         ),
         Alert(
-            "ServicePulseComplaintSpike", "satisfaction",
+            "ServicePulseComplaintSpike",
+            "satisfaction",
             f"""\
 (team:servicepulse_complaints:increase1h >= {t.complaint_count})
 and
@@ -256,7 +269,8 @@ def pipeline(config: MonitoringConfig) -> list[Alert]:
     t = config.thresholds
     return [
         Alert(
-            "ServicePulseNoEventsProcessed", "pipeline",
+            "ServicePulseNoEventsProcessed",
+            "pipeline",
             """\
 (
     job:servicepulse_events_processed:rate5m
@@ -275,7 +289,8 @@ than {minutes(t.no_events_for)} (threshold: 0). SLA figures are frozen while thi
             "counts as 0; a job that is down is ServicePulseWorkerDown's business.",
         ),
         Alert(
-            "ServicePulseEventLagHigh", "pipeline",
+            "ServicePulseEventLagHigh",
+            "pipeline",
             f":servicepulse_event_lag_seconds:p99_rate5m > {t.lag_p99_seconds}",
             "warning",
             "ServicePulse processes events late",
@@ -287,7 +302,8 @@ p99 of processing time minus event time over 5 minutes is {{{{ $value | humanize
             labels=PLATFORM,
         ),
         Alert(
-            "ServicePulseDeadLetterRateHigh", "pipeline",
+            "ServicePulseDeadLetterRateHigh",
+            "pipeline",
             f"""\
 :servicepulse_events_rejected:ratio_rate5m > {t.reject_ratio:.2f}
 and
@@ -302,7 +318,8 @@ sum(increase(servicepulse_events_rejected_total[5m])) >= {t.reject_min}""",
             labels=PLATFORM,
         ),
         Alert(
-            "ServicePulseWorkerDown", "pipeline",
+            "ServicePulseWorkerDown",
+            "pipeline",
             'up{job="servicepulse-worker"} == 0',
             "critical",
             "ServicePulse worker {{ $labels.instance }} is down",

@@ -207,9 +207,7 @@ def render_config(
 
 
 def render_text(env: Mapping[str, str], config: MonitoringConfig = CONFIG, **timing: str) -> str:
-    body = yaml.safe_dump(
-        render_config(env, config=config, **timing), sort_keys=False, width=100
-    )
+    body = yaml.safe_dump(render_config(env, config=config, **timing), sort_keys=False, width=100)
     return HEADER + "\n" + body
 
 
@@ -224,7 +222,9 @@ COMPOSE_HEADER = """\
 """
 
 
-def with_receiver(receiver: str, environ: Mapping[str, str], config: MonitoringConfig = CONFIG) -> dict[str, str]:
+def with_receiver(
+    receiver: str, environ: Mapping[str, str], config: MonitoringConfig = CONFIG
+) -> dict[str, str]:
     """``environ`` with every lead (and the fallback) not set pointed at ``receiver/<team>``."""
     env = dict(environ)
     env["SERVICEPULSE_FALLBACK_WEBHOOK"] = (

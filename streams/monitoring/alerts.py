@@ -60,10 +60,14 @@ def unanswered_targets(policies: PolicySet) -> tuple[dict[str, float], float]:
             break
         if set(p.match) == {"team"} and p.match["team"] not in teams:
             teams[str(p.match["team"])] = target
-    return teams, default if default is not None else float(CONFIG.thresholds.oldest_unanswered_default_seconds)
+    return teams, default if default is not None else float(
+        CONFIG.thresholds.oldest_unanswered_default_seconds
+    )
 
 
-def alerts(config: MonitoringConfig = CONFIG, policies: PolicySet = DEFAULT_POLICY_SET) -> list[Alert]:
+def alerts(
+    config: MonitoringConfig = CONFIG, policies: PolicySet = DEFAULT_POLICY_SET
+) -> list[Alert]:
     from streams.monitoring import alert_rules
 
     return alert_rules.build(config, policies)

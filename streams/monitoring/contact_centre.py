@@ -37,9 +37,7 @@ def service_level(config: MonitoringConfig, labels: tuple[str, ...], w: str) -> 
         edges[seconds].append(channel)
     hist = "servicepulse_first_response_seconds"
     within = "\n  or\n  ".join(
-        summed_rate(
-            labels, f'{hist}_bucket{{channel=~"{"|".join(chs)}",{le_matcher(seconds)}}}', w
-        )
+        summed_rate(labels, f'{hist}_bucket{{channel=~"{"|".join(chs)}",{le_matcher(seconds)}}}', w)
         for seconds, chs in sorted(edges.items())
     )
     channels = "|".join(config.service_level_seconds)

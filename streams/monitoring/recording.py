@@ -61,7 +61,9 @@ def quantile(q: float, metric: str, labels: tuple[str, ...], w: str) -> str:
 def abandonment(labels: tuple[str, ...], w: str) -> str:
     """(abandoned - short) / (created - short), phone and chat; no short series counts as 0."""
     live = "|".join(LIVE_CHANNELS)
-    abandoned = summed_rate(labels, f'servicepulse_contacts_abandoned_total{{channel=~"{live}"}}', w)
+    abandoned = summed_rate(
+        labels, f'servicepulse_contacts_abandoned_total{{channel=~"{live}"}}', w
+    )
     short = summed_rate(
         labels, f'servicepulse_contacts_abandoned_short_total{{channel=~"{live}"}}', w
     )

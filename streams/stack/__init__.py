@@ -314,53 +314,13 @@ def prometheus_config(
     alertmanager_port: int | None,
     scrape_interval: str | None = None,
     evaluation_interval: str | None = None,
-    base: Path = PROMETHEUS_BASE,
 ) -> dict[str, Any]:
-    """deploy/prometheus/prometheus.yml's globals and rule files, with the stack's targets.
+    """The stack's Prometheus config: streams/monitoring/prometheus.py's ``local_config``."""
+    from streams.monitoring.prometheus import local_config
 
-    ``workers``: worker name -> its /metrics port. Rule file paths become absolute.
-    """
-    try:
-        doc = yaml.safe_load(base.read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise UserError(f"cannot read {base}: {exc}") from None
-    config_global = dict(doc.get("global") or {})
-    if scrape_interval:
-        config_global["scrape_interval"] = scrape_interval
-        config_global["scrape_timeout"] = scrape_interval
-    if evaluation_interval:
-        config_global["evaluation_interval"] = evaluation_interval
-    rule_files = [os.path.join(base.parent.resolve(), rf) for rf in doc.get("rule_files") or []]
-    config: dict[str, Any] = {"global": config_global, "rule_files": rule_files}
-    if alertmanager_port:
-        config["alerting"] = {
-            "alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{alertmanager_port}"]}]}]
-        }
-    scrape = [
-        {
-            "job_name": WORKER_JOB,
-            "static_configs": [
-                {
-                    "targets": [f"127.0.0.1:{port}"],
-                    "labels": {"component": "worker", "worker": name},
-                }
-                for name, port in workers.items()
-            ],
-        },
-        {
-            "job_name": "prometheus",
-            "static_configs": [{"targets": [f"127.0.0.1:{prometheus_port}"]}],
-        },
-    ]
-    if alertmanager_port:
-        scrape.append(
-            {
-                "job_name": "alertmanager",
-                "static_configs": [{"targets": [f"127.0.0.1:{alertmanager_port}"]}],
-            }
-        )
-    config["scrape_configs"] = scrape
-    return config
+    return local_config(
+        workers, prometheus_port, alertmanager_port, scrape_interval, evaluation_interval
+    )
 
 
 # ---- the stack ------------------------------------------------------------------------------
