@@ -51,16 +51,7 @@ def panels(board: dict[str, Any]) -> list[dict[str, Any]]:
     return [p for p in dashboards.iter_panels(board) if p.get("type") != "row"]
 
 
-def test_checked_in_json_is_generated(tmp_path: Path) -> None:
-    written = dashboards.write_all(tmp_path)
-    assert sorted(p.name for p in written) == sorted(
-        p.name for p in dashboards.JSON_DIR.glob("*.json")
-    ), "dashboards/json has other files than the code generates"
-    for path in written:
-        checked_in = dashboards.JSON_DIR / path.name
-        assert checked_in.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), (
-            f"{checked_in} differs from the code: run `servicepulse dashboards build`"
-        )
+# Drift of dashboards/json: `servicepulse generate --check` (tests/unit/monitoring).
 
 
 def test_build_check_flags_drift(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

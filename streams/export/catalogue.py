@@ -13,9 +13,11 @@ from streams.core.vocabulary import L
 PREFIX = "servicepulse_"
 
 # Seconds to days, with the common SLA thresholds (15m, 30m, 1h, 2h, 4h, 8h, 1d, 3d) as edges,
-# so that `le` buckets answer "share answered within target" exactly.
+# so that `le` buckets answer "share answered within target" exactly; 20 s is the
+# phone/chat service-level threshold (the 80/20; streams/monitoring/config.py).
 DURATION_BUCKETS = (
     10.0,
+    20.0,
     30.0,
     60.0,
     120.0,
