@@ -20,7 +20,9 @@ from streams.errors import UserError
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def outputs(root: Path, runbook_url: str | None = None, policy: str | None = None) -> dict[Path, str]:
+def outputs(
+    root: Path, runbook_url: str | None = None, policy: str | None = None
+) -> dict[Path, str]:
     """Every generated file under ``root`` -> its text."""
     import dashboards
     from streams.core.policy import load_policies

@@ -1,0 +1,87 @@
+"""The PromQL of the boards: label selectors and query builders shared by every row.
+
+Row modules (dashboards/boards/<board>/<row>.py) build panels; the selectors and
+the query shapes they combine live here, so that a change of a label or a rule
+name is made once.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ---- selectors -----------------------------------------------------------------------------
+
+T = 'team=~"$team"'  # live board: one or more teams (All = .*)
+TEAM = 'team="$team"'  # team-lead board: exactly one team
+PHONE_CHAT = 'channel=~"phone|chat"'  # channels where the customer waits on the line
+OUTCOMES = "servicepulse_sla_outcomes_total"
+# The offset every "week before" query carries (the test evaluates it without).
+PREVIOUS = " offset 7d"
+
+# a recording-rule selector (its name has a colon), with its label matchers if any
+_RULE = re.compile(r"(?<![\w:])([a-z_]*:[\w:]+)(\{[^}]*\})?")
+
+
+def abandonment(selector: str, window: str) -> str:
+    """Phone/chat contacts abandoned / created in ``window``, short abandons out of both sides."""
+    ab = (
+        f"sum(increase(servicepulse_contacts_abandoned_total{{{selector},{PHONE_CHAT}}}[{window}]))"
+    )
+    short = (
+        f"(sum(increase(servicepulse_contacts_abandoned_short_total{{{selector},{PHONE_CHAT}}}"
+        f"[{window}])) or vector(0))"
+    )
+    created = (
+        f"sum(increase(servicepulse_tickets_created_total{{{selector},{PHONE_CHAT}}}[{window}]))"
+    )
+    return f"({ab} - {short}) / ({created} - {short})"
+
+
+# ---- team-lead board -----------------------------------------------------------------------
+
+
+def transfers(direction: str, window: str) -> str:
+    """Hand-offs into (``to``) or out of (``from``) the team in ``window``; 0 when none."""
+    return (
+        f'sum(increase(servicepulse_transfers_total{{{direction}_team="$team"}}[{window}]))'
+        " or vector(0)"
+    )
+
+
+def breaches_by(label: str) -> str:
+    """Breaches of the last 24 h per ``label``; 0 (not nothing) where clocks were all met."""
+    return (
+        f'sum by ({label}) (increase({OUTCOMES}{{{TEAM},outcome="breached"}}[1d]))'
+        f" or sum by ({label}) (increase({OUTCOMES}{{{TEAM}}}[1d])) * 0"
+    )
+
+
+def team_rule(rule: str, extra: str = "") -> str:
+    """A per-team recording rule for the board's team (``extra``: more matchers)."""
+    return f"{rule}{{{TEAM}{',' + extra if extra else ''}}}"
+
+
+def agent_column(rule: str) -> str:
+    """A per-agent rule of the board's team, keyed by ``agent`` alone (table columns join)."""
+    return f"sum by (agent) ({rule}{{{TEAM}}})"
+
+
+# ---- executive board -----------------------------------------------------------------------
+
+
+def week_before(expr: str) -> str:
+    """``expr`` a week back: ``offset 7d`` after every recording-rule selector and 7-day range."""
+    out = _RULE.sub(lambda m: m.group(0) + PREVIOUS, expr)
+    return out.replace("[7d]", "[7d]" + PREVIOUS)
+
+
+def by_team(rule: str) -> str:
+    """A per-team rule without its name, so that table columns join on ``team`` alone."""
+    return f"sum by (team) ({rule})"
+
+
+def outcome_ratio() -> str:
+    return (
+        'sum(target_outcome:servicepulse_sla_outcomes:increase7d{outcome="met"})'
+        " / sum(target_outcome:servicepulse_sla_outcomes:increase7d)"
+    )
