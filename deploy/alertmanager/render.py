@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from streams.monitoring.alertmanager import (  # noqa: E402
+from streams.monitoring.alertmanager import (
     DEFAULT_TEAMS,
     PIPELINE_TEAM,
     RenderError,

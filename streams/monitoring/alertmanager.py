@@ -1,4 +1,4 @@
-"""The Alertmanager configuration of ServicePulse (both flavours), from the config and the environment.
+"""The Alertmanager configuration of ServicePulse (both flavours): config + environment.
 
 Alertmanager does not expand environment variables in its configuration, so
 the team leads' addresses are filled in here:
@@ -42,7 +42,7 @@ from typing import Any
 import yaml
 
 from streams.monitoring import config as monitoring_config
-from streams.monitoring.config import CONFIG, TEAM_RE, MonitoringConfig
+from streams.monitoring.config import CONFIG, MonitoringConfig
 
 DEFAULT_TEAMS = CONFIG.routing.teams
 PIPELINE_TEAM = CONFIG.routing.pipeline_team
@@ -165,19 +165,19 @@ def render_config(
             }
         )
 
-    config: dict[str, Any] = {"global": {"resolve_timeout": "5m"}}
+    doc: dict[str, Any] = {"global": {"resolve_timeout": "5m"}}
     if any(env.get(f"SERVICEPULSE_LEAD_EMAIL_{env_key(t)}") for t in teams):
         smarthost = env.get("SERVICEPULSE_SMTP_SMARTHOST")
         if not smarthost:
             raise RenderError("an e-mail receiver is set but SERVICEPULSE_SMTP_SMARTHOST is not")
-        config["global"].update(
+        doc["global"].update(
             {
                 "smtp_smarthost": smarthost,
                 "smtp_from": env.get("SERVICEPULSE_SMTP_FROM") or "alertmanager@servicepulse.local",
                 "smtp_require_tls": env.get("SERVICEPULSE_SMTP_REQUIRE_TLS", "true") == "true",
             }
         )
-    config["route"] = {
+    doc["route"] = {
         "receiver": "unrouted",
         # one notification per alert kind, team and SLA target
         "group_by": ["alertname", "team", "target"],
@@ -186,8 +186,8 @@ def render_config(
         "repeat_interval": repeat_interval,
         "routes": routes,
     }
-    config["receivers"] = receivers
-    config["inhibit_rules"] = [
+    doc["receivers"] = receivers
+    doc["inhibit_rules"] = [
         {
             # a stalled or lagging pipeline makes live SLA clocks run past
             # their deadlines: those breaches are its symptoms, not the teams'
@@ -203,7 +203,7 @@ def render_config(
             "equal": ["alertname", "team", "target"],
         },
     ]
-    return config
+    return doc
 
 
 def render_text(env: Mapping[str, str], config: MonitoringConfig = CONFIG, **timing: str) -> str:

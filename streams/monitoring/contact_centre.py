@@ -53,6 +53,7 @@ def rules_for_window(w: str, config: MonitoringConfig) -> list[Rule]:
 
     live = "|".join(LIVE_CHANNELS)
     hist = "servicepulse_first_response_seconds"
+    labels: tuple[str, ...]
     for labels in (("team", "channel"), ("channel",)):
         level = level_name(labels)
         add(f"{level}:servicepulse_service_level:ratio_rate{w}", service_level(config, labels, w))

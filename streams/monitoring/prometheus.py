@@ -67,7 +67,7 @@ def prometheus_config(
     jobs: Iterable[Job],
     rule_files: Sequence[str] = RULE_FILES,
     alertmanagers: Sequence[str] = (),
-    settings: Settings = Settings(),  # noqa: B008 - frozen
+    settings: Settings = Settings(),
 ) -> dict[str, Any]:
     """The configuration document (a dict ready for YAML or JSON)."""
     glob: dict[str, Any] = {"scrape_interval": settings.scrape_interval}
