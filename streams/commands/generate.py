@@ -25,6 +25,7 @@ def outputs(
 ) -> dict[Path, str]:
     """Every generated file under ``root`` -> its text."""
     import dashboards
+    from dashboards import reference as dashboard_reference
     from streams.core.policy import load_policies
     from streams.monitoring import alertmanager, alerts, docs, prometheus, recording
     from streams.monitoring.config import CONFIG
@@ -40,7 +41,8 @@ def outputs(
     }
     for path, text in prometheus.checked_in().items():
         out[root / path.relative_to(prometheus.REPO_ROOT)] = text
-    for name, board in dashboards.build_all(policies).items():
+    boards = dashboards.build_all(policies)
+    for name, board in boards.items():
         out[root / "dashboards" / "json" / name] = dashboards.render(board)
     table = alerts.threshold_table(alerts.alerts(config, policies))
     for doc in (root / "docs" / "runbooks.md", root / "deploy" / "prometheus" / "README.md"):
@@ -50,6 +52,14 @@ def outputs(
             raise UserError(f"cannot read {doc}: {exc.strerror}") from None
         except docs.MissingMarkers as exc:
             raise UserError(f"{doc}: {exc}") from None
+    reference = root / "docs" / "dashboards.md"
+    try:
+        text = reference.read_text(encoding="utf-8")
+        out[reference] = docs.splice(text, "panels", dashboard_reference.markdown(boards))
+    except OSError as exc:
+        raise UserError(f"cannot read {reference}: {exc.strerror}") from None
+    except docs.MissingMarkers as exc:
+        raise UserError(f"{reference}: {exc}") from None
     return out
 
 

@@ -6,12 +6,19 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.models import dashboard as dm
 
 from dashboards import lib
-from dashboards.boards.live_operations import backlog, pipeline, right_now, speed_and_flow
+from dashboards.boards.live_operations import (
+    backlog,
+    pipeline,
+    right_now,
+    service_level,
+    speed_and_flow,
+)
 from dashboards.boards.live_operations.common import UID
 from dashboards.targets import SlaTargets
 
 ROWS = (
     right_now,
+    service_level,
     backlog,
     speed_and_flow,
     pipeline,

@@ -93,8 +93,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
         lib.stat_panel(
             "Abandoned, 1 h",
             f"Phone and chat contacts abandoned before any response, as a share of those "
-            f"created in the last hour; abandons shorter than the policy's short_abandon are left "
-            f"out of both. Orange from {ABANDON_WARN:.0%}, red from "
+            f"created in the last hour. Orange from {ABANDON_WARN:.0%}, red from "
             f"{ABANDON_BAD:.0%} (the abandonment alert).",
             [
                 Target(

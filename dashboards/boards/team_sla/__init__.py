@@ -7,9 +7,11 @@ from grafana_foundation_sdk.models import dashboard as dm
 
 from dashboards import lib
 from dashboards.boards.team_sla import (
+    agents,
     alerts,
     at_risk_now,
     breaches,
+    contact_centre,
     hand_offs_reopens_and_quality,
     sla_attainment_against_policy,
 )
@@ -18,9 +20,11 @@ from dashboards.targets import SlaTargets
 
 ROWS = (
     sla_attainment_against_policy,
+    contact_centre,
     breaches,
     at_risk_now,
     hand_offs_reopens_and_quality,
+    agents,
     alerts,
 )
 
@@ -31,7 +35,9 @@ def build(sla: SlaTargets) -> dash.Dashboard:
         .uid(UID)
         .description(
             "One team's SLA attainment against its policy, breaches by priority and tier, "
-            "tickets at risk now, hand-offs, reopens, QA scores and the team's firing alerts."
+            "tickets at risk now, hand-offs, reopens, QA scores, the contact-centre figures "
+            "(CSAT, FCR, service level, ASA, percentiles), a per-agent table and the team's "
+            "alerts."
         )
         .tags(["servicepulse", "sla", "team"])
         .refresh("1m")

@@ -29,13 +29,23 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             h=8,
         )
     )
+    # Grafana's Alert groups panel does not interpolate dashboard variables in its label
+    # filter (AlertGroupsPanel.tsx parses options.labels as written): "team=$team" matched
+    # nothing. The team's alerts come from Prometheus' ALERTS series, filtered by $team.
     d = d.with_panel(
-        lib.alerts_panel(
-            "The team's alerts in Alertmanager",
-            "Alert groups routed to this team's lead, as Alertmanager holds them (firing, "
-            "silenced or inhibited), with their summaries. Grafana's Alert groups panel is "
-            "alpha: it needs [panels] enable_alpha = true (GF_PANELS_ENABLE_ALPHA=true).",
-            "team=$team",
+        lib.table_panel(
+            "The team's alerts",
+            "Alerts of this team in Prometheus, by alert name: how many series fire and how "
+            "many are pending (waiting out their for: duration). Details and runbooks: "
+            "Alertmanager, or docs/runbooks.md.",
+            [
+                (state.capitalize(), Target(q.team_alerts(state), table=True), COUNT, steps)
+                for state, steps in (
+                    ("firing", ((None, lib.BAD),)),
+                    ("pending", lib.neutral()),
+                )
+            ],
+            key="alertname",
             w=20,
         )
     )
