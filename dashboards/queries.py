@@ -106,3 +106,35 @@ def outcome_ratio() -> str:
         'sum(target_outcome:servicepulse_sla_outcomes:increase7d{outcome="met"})'
         " / sum(target_outcome:servicepulse_sla_outcomes:increase7d)"
     )
+
+
+def survey_answers(window: str) -> str:
+    """Survey answers of all teams per kind (csat / nps / ces) in ``window``."""
+    return f"sum by (kind) (kind:servicepulse_survey_responses:increase{window})"
+
+
+def reopen_rate_7d() -> str:
+    return (
+        "sum(:servicepulse_tickets_reopened:increase7d)"
+        " / sum(:servicepulse_tickets_resolved:increase7d)"
+    )
+
+
+def transfers_7d() -> str:
+    return "sum(increase(servicepulse_transfers_total[7d]))"
+
+
+def qa_score_7d() -> str:
+    return (
+        "sum(increase(servicepulse_qa_review_score_sum[7d]))"
+        " / sum(increase(servicepulse_qa_review_score_count[7d]))"
+    )
+
+
+def complaint_attainment_7d() -> str:
+    """Resolution clocks met / ended of the complaints policies (by name) in 7 days."""
+    sel = 'policy=~".*complaint.*",target="resolution"'
+    return (
+        f'sum(increase({OUTCOMES}{{{sel},outcome="met"}}[7d]))'
+        f" / sum(increase({OUTCOMES}{{{sel}}}[7d]))"
+    )

@@ -7,6 +7,7 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from dashboards import lib
 from dashboards.boards.executive_weekly import (
     customers,
+    quality,
     service_levels,
     teams,
     volume_and_complaints,
@@ -17,6 +18,7 @@ from dashboards.targets import SlaTargets
 ROWS = (
     customers,
     service_levels,
+    quality,
     volume_and_complaints,
     teams,
 )
