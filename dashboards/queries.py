@@ -22,6 +22,11 @@ PREVIOUS = " offset 7d"
 _RULE = re.compile(r"(?<![\w:])([a-z_]*:[\w:]+)(\{[^}]*\})?")
 
 
+def or_zero(expr: str) -> str:
+    """0 rather than nothing when no series matches (a team with no open ticket has 0)."""
+    return f"{expr} or vector(0)"
+
+
 def abandonment(selector: str, window: str) -> str:
     """Phone/chat contacts abandoned / created in ``window``.
 
@@ -131,10 +136,10 @@ def qa_score_7d() -> str:
     )
 
 
-def complaint_attainment_7d() -> str:
-    """Resolution clocks met / ended of the complaints policies (by name) in 7 days."""
-    sel = 'policy=~".*complaint.*",target="resolution"'
+def complaints_in_time_7d(seconds: float) -> str:
+    """Complaints resolved within ``seconds`` (a histogram edge) / complaints resolved, 7 days."""
+    hist = "servicepulse_complaint_resolution_seconds"
     return (
-        f'sum(increase({OUTCOMES}{{{sel},outcome="met"}}[7d]))'
-        f" / sum(increase({OUTCOMES}{{{sel}}}[7d]))"
+        f'sum(increase({hist}_bucket{{le=~"{seconds:g}(\\\\.0)?"}}[7d]))'
+        f" / sum(increase({hist}_count[7d]))"
     )

@@ -16,7 +16,13 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
         lib.stat_panel(
             "Open backlog",
             "Tickets created and not yet resolved, closed or abandoned.",
-            [Target(f"sum(team:servicepulse_open_tickets:sum{{{q.T}}})", "open", instant=True)],
+            [
+                Target(
+                    q.or_zero(f"sum(team:servicepulse_open_tickets:sum{{{q.T}}})"),
+                    "open",
+                    instant=True,
+                )
+            ],
             unit=COUNT,
             steps=lib.neutral(),
             graph=True,
@@ -29,7 +35,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             "for a first answer).",
             [
                 Target(
-                    f"sum(team:servicepulse_unanswered_tickets:sum{{{q.T}}})",
+                    q.or_zero(f"sum(team:servicepulse_unanswered_tickets:sum{{{q.T}}})"),
                     "unanswered",
                     instant=True,
                 )
