@@ -77,6 +77,14 @@ def breaches_by(label: str) -> str:
     )
 
 
+def per_target_or_zero(rule: str) -> str:
+    """A (team, target) state gauge of the board's team; 0 for each target with clocks in
+    the last day (the exporter only has series for teams with open tickets)."""
+    outcomes = f"team_target_outcome:servicepulse_sla_outcomes:increase1d{{{TEAM}}}"
+    seen = f"sum by (team, target) ({outcomes})"
+    return f"{rule}{{{TEAM}}} or 0 * {seen}"
+
+
 def team_rule(rule: str, extra: str = "") -> str:
     """A per-team recording rule for the board's team (``extra``: more matchers)."""
     return f"{rule}{{{TEAM}{',' + extra if extra else ''}}}"

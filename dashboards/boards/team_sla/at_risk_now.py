@@ -19,7 +19,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             f"tickets to pick up next. Orange from 1, red from {AT_RISK_BAD:g} (the alert).",
             [
                 Target(
-                    f"team_target:servicepulse_sla_at_risk_tickets:sum{{{q.TEAM}}}",
+                    q.per_target_or_zero("team_target:servicepulse_sla_at_risk_tickets:sum"),
                     "{{target}}",
                     instant=True,
                 )
@@ -35,7 +35,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             "Running clocks already past their deadline. Red from 1.",
             [
                 Target(
-                    f"team_target:servicepulse_sla_breached_open_tickets:sum{{{q.TEAM}}}",
+                    q.per_target_or_zero("team_target:servicepulse_sla_breached_open_tickets:sum"),
                     "{{target}}",
                     instant=True,
                 )
@@ -50,9 +50,13 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             "Open / unanswered",
             "The team's open tickets and those without a public agent response yet.",
             [
-                Target(f"team:servicepulse_open_tickets:sum{{{q.TEAM}}}", "open", instant=True),
                 Target(
-                    f"team:servicepulse_unanswered_tickets:sum{{{q.TEAM}}}",
+                    q.or_zero(f"team:servicepulse_open_tickets:sum{{{q.TEAM}}}"),
+                    "open",
+                    instant=True,
+                ),
+                Target(
+                    q.or_zero(f"team:servicepulse_unanswered_tickets:sum{{{q.TEAM}}}"),
                     "unanswered",
                     instant=True,
                 ),
