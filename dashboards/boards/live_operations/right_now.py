@@ -53,7 +53,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             f"{AT_RISK_BAD:g} (the at-risk alert).",
             [
                 Target(
-                    f"sum(team_target:servicepulse_sla_at_risk_tickets:sum{{{q.T}}})",
+                    q.or_zero(f"sum(team_target:servicepulse_sla_at_risk_tickets:sum{{{q.T}}})"),
                     "at risk",
                     instant=True,
                 )
@@ -68,7 +68,9 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             "Running SLA clocks already past their deadline: tickets to act on first. Red from 1.",
             [
                 Target(
-                    f"sum(team_target:servicepulse_sla_breached_open_tickets:sum{{{q.T}}})",
+                    q.or_zero(
+                        f"sum(team_target:servicepulse_sla_breached_open_tickets:sum{{{q.T}}})"
+                    ),
                     "breached",
                     instant=True,
                 )
@@ -86,7 +88,9 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             f"oldest-ticket alert).",
             [
                 Target(
-                    f"max(team:servicepulse_oldest_open_ticket_age_seconds:max{{{q.T}}})",
+                    q.or_zero(
+                        f"max(team:servicepulse_oldest_open_ticket_age_seconds:max{{{q.T}}})"
+                    ),
                     "oldest",
                     instant=True,
                 )

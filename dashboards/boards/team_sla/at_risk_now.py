@@ -74,7 +74,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             f"target ({res / 86400:g} d), red from 7 d (the alert).",
             [
                 Target(
-                    f"team:servicepulse_oldest_open_ticket_age_seconds:max{{{q.TEAM}}}",
+                    q.or_zero(f"team:servicepulse_oldest_open_ticket_age_seconds:max{{{q.TEAM}}}"),
                     "oldest",
                     instant=True,
                 )
