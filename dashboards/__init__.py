@@ -18,7 +18,7 @@ from grafana_foundation_sdk.cog.encoder import JSONEncoder
 
 from streams.core.policy import PolicySet
 
-from . import executive_weekly, live_operations, team_sla
+from .boards import executive_weekly, live_operations, team_sla
 from .lib import ALERTMANAGER_UID, PROMETHEUS_UID
 from .targets import SlaTargets, sla_targets
 

@@ -4,8 +4,8 @@ Duration thresholds come from the SLA policy set (the built-in default unless
 ``servicepulse dashboards build --policy P`` is given): a time figure turns
 orange at the policy's at-risk share of the target of the catch-all policy (the
 one most tickets fall under) and red at the target itself — the same moments at
-which a running SLA clock becomes "at risk" and "breached". Ratio objectives are
-the ones the alert rules in deploy/prometheus/rules/alerts.yml use.
+which a running SLA clock becomes "at risk" and "breached". Ratio objectives come
+from streams/monitoring/config.py (Objectives).
 """
 
 from __future__ import annotations
@@ -14,28 +14,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from streams.core.policy import DEFAULT_POLICY_SET, PolicySet
+from streams.monitoring.config import CONFIG
 
 from . import lib
 
-# SLA attainment objective: ServicePulseSLAAttainmentLow fires below 0.95.
-ATTAINMENT_OBJECTIVE = 0.95
-ATTAINMENT_FLOOR = 0.90  # red below: a tenth of the clocks missed
-# ServicePulseAbandonmentRateHigh fires above 0.10; 0.05 is the usual contact-centre goal.
-ABANDON_WARN, ABANDON_BAD = 0.05, 0.10
-# ServicePulseCSATDrop fires below 0.70; 0.80 is the usual CSAT goal.
-CSAT_GOAL, CSAT_FLOOR = 0.80, 0.70
-NPS_GOAL, NPS_FLOOR = 30.0, 0.0
-CES_GOAL, CES_FLOOR = 5.0, 4.0  # CES 1-7, 7 = very easy
-FCR_GOAL, FCR_FLOOR = 0.70, 0.60
-REOPEN_WARN, REOPEN_BAD = 0.05, 0.10
-QA_GOAL, QA_FLOOR = 85.0, 75.0  # scorecard 0-100
-# ServicePulseEventLagHigh fires above 120 s (p99); ServicePulseDeadLetterRateHigh above 0.05.
-LAG_WARN, LAG_BAD = 30.0, 120.0
-REJECT_WARN, REJECT_BAD = 0.01, 0.05
-# ServicePulseSLAAtRiskPilingUp fires from 5 clocks of a team and target.
-AT_RISK_BAD = 5.0
-# ServicePulseOldestOpenTicketTooOld fires from 7 days.
-OLDEST_BAD = 7 * 86400.0
+# The objectives are declared once, in streams/monitoring/config.py (Objectives); the alert
+# lines they mirror are in its Thresholds.
+_O = CONFIG.objectives
+ATTAINMENT_OBJECTIVE, ATTAINMENT_FLOOR = _O.attainment_objective, _O.attainment_floor
+SERVICE_LEVEL_GOAL, SERVICE_LEVEL_FLOOR = _O.service_level_goal, _O.service_level_floor
+ABANDON_WARN, ABANDON_BAD = _O.abandon_warn, _O.abandon_bad
+CSAT_GOAL, CSAT_FLOOR = _O.csat_goal, _O.csat_floor
+NPS_GOAL, NPS_FLOOR = _O.nps_goal, _O.nps_floor
+CES_GOAL, CES_FLOOR = _O.ces_goal, _O.ces_floor
+FCR_GOAL, FCR_FLOOR = _O.fcr_goal, _O.fcr_floor
+REOPEN_WARN, REOPEN_BAD = _O.reopen_warn, _O.reopen_bad
+QA_GOAL, QA_FLOOR = _O.qa_goal, _O.qa_floor
+ASA_WARN, ASA_BAD = _O.asa_warn, _O.asa_bad
+LAG_WARN, LAG_BAD = _O.lag_warn, _O.lag_bad
+REJECT_WARN, REJECT_BAD = _O.reject_warn, _O.reject_bad
+AT_RISK_BAD = _O.at_risk_bad
+OLDEST_BAD = _O.oldest_bad
 
 TARGET_NAMES = {
     "first_response": "First response",

@@ -27,6 +27,7 @@ COMMANDS = (
     "streams.commands.topics",
     "streams.stack.command",
     "dashboards.command",
+    "streams.commands.generate",
 )
 
 

@@ -27,6 +27,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from streams.monitoring.prometheus import demo_config, fast_rule_files  # noqa: E402
+
 BOARDS = {
     "live-operations": "servicepulse-live-operations",
     "team-lead-sla": "servicepulse-team-sla",
@@ -80,28 +84,8 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="sp-shots-"))
     demo_port, prom_port, am_port, g_port = (free_port() for _ in range(4))
-    rules = []
-    for src in sorted((ROOT / "deploy" / "prometheus" / "rules").glob("*.yml")):
-        dst = tmp / src.name
-        dst.write_text(re.sub(r"(?m)^(\s+)interval: \S+$", r"\1interval: 1s", src.read_text()))
-        rules.append(str(dst))
-    (tmp / "prometheus.yml").write_text(
-        json.dumps(
-            {
-                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                "rule_files": rules,
-                "alerting": {
-                    "alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am_port}"]}]}]
-                },
-                "scrape_configs": [
-                    {
-                        "job_name": "servicepulse-demo",
-                        "static_configs": [{"targets": [f"127.0.0.1:{demo_port}"]}],
-                    }
-                ],
-            }
-        )
-    )
+    rules = fast_rule_files(tmp)
+    (tmp / "prometheus.yml").write_text(json.dumps(demo_config(demo_port, am_port, rules)))
     (tmp / "alertmanager.yml").write_text(
         json.dumps(
             {

@@ -10,7 +10,6 @@ PROMETHEUS_BASE = REPO_ROOT / "deploy" / "prometheus" / "prometheus.yml"
 ALERTMANAGER_RENDER = REPO_ROOT / "deploy" / "alertmanager" / "render.py"
 TEAM_LEAD = REPO_ROOT / "deploy" / "stack" / "team_lead.py"
 COMPOSE_ALERTMANAGER = REPO_ROOT / "deploy" / "stack" / "alertmanager.compose.yml"
-COMPOSE_RECEIVER = "http://team-lead:9095"
 
 DEFAULT_DIR = str(REPO_ROOT / "var" / "stack")  # var/ is gitignored
 STATE_FILE = "stack.json"

@@ -46,6 +46,7 @@ from typing import Any
 import pytest
 import yaml
 
+from streams.monitoring.prometheus import demo_config
 from tests.processes import Processes, free_port, wait_until_up
 from tests.prometheus import ALERTMANAGER, binary, query, start_prometheus
 
@@ -185,23 +186,8 @@ def test_team_that_stops_answering_pages_its_lead_and_only_its_lead(
 
     # --- Prometheus: the project's rule files, unchanged; 1 s scrape and evaluation
     prom_config = tmp_path / "prometheus.yml"
-    prom_config.write_text(
-        yaml.safe_dump(
-            {
-                "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},
-                "rule_files": [str(RULES / "recording.yml"), str(RULES / "alerts.yml")],
-                "alerting": {
-                    "alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{am_port}"]}]}]
-                },
-                "scrape_configs": [
-                    {
-                        "job_name": "servicepulse-demo",
-                        "static_configs": [{"targets": [f"127.0.0.1:{demo_port}"]}],
-                    }
-                ],
-            }
-        )
-    )
+    rule_files = [str(RULES / "recording.yml"), str(RULES / "alerts.yml")]
+    prom_config.write_text(yaml.safe_dump(demo_config(demo_port, am_port, rule_files)))
     checked = subprocess.run(
         [promtool, "check", "config", str(prom_config)], capture_output=True, text=True
     )

@@ -1,0 +1,153 @@
+"""The PromQL of the boards: label selectors and query builders shared by every row.
+
+Row modules (dashboards/boards/<board>/<row>.py) build panels; the selectors and
+the query shapes they combine live here, so that a change of a label or a rule
+name is made once.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ---- selectors -----------------------------------------------------------------------------
+
+T = 'team=~"$team"'  # live board: one or more teams (All = .*)
+TEAM = 'team="$team"'  # team-lead board: exactly one team
+PHONE_CHAT = 'channel=~"phone|chat"'  # channels where the customer waits on the line
+OUTCOMES = "servicepulse_sla_outcomes_total"
+# The offset every "week before" query carries (the test evaluates it without).
+PREVIOUS = " offset 7d"
+
+# a recording-rule selector (its name has a colon), with its label matchers if any
+_RULE = re.compile(r"(?<![\w:])([a-z_]*:[\w:]+)(\{[^}]*\})?")
+
+
+def or_zero(expr: str) -> str:
+    """0 rather than nothing when no series matches (a team with no open ticket has 0)."""
+    return f"{expr} or vector(0)"
+
+
+def abandonment(selector: str, window: str) -> str:
+    """Phone/chat contacts abandoned / created in ``window``.
+
+    Short abandons are not left out here yet: servicepulse_contacts_abandoned_short_total is
+    not in the metric catalogue of this branch (the recording rule and alert leave them out).
+    """
+    ab = (
+        f"sum(increase(servicepulse_contacts_abandoned_total{{{selector},{PHONE_CHAT}}}[{window}]))"
+    )
+    created = (
+        f"sum(increase(servicepulse_tickets_created_total{{{selector},{PHONE_CHAT}}}[{window}]))"
+    )
+    return f"{ab} / {created}"
+
+
+def per_channel(rule: str, window: str, selector: str) -> str:
+    """A team_channel mean or ratio rule over the selected teams, weighted by answered contacts.
+
+    ``rule``: ``service_level:ratio_rate`` or ``asa_seconds:mean_rate`` (both per answered
+    contact), so sum(figure x answered) / sum(answered) is the figure of the teams together.
+    """
+    answered = (
+        f"team_channel:servicepulse_first_responses:increase{window}{{{selector},{PHONE_CHAT}}}"
+    )
+    figure = f"team_channel:servicepulse_{rule}{window}{{{selector},{PHONE_CHAT}}}"
+    return (
+        f"sum by (channel) ({figure} * on (team, channel) {answered})"
+        f" / sum by (channel) ({answered})"
+    )
+
+
+# ---- team-lead board -----------------------------------------------------------------------
+
+
+def transfers(direction: str, window: str) -> str:
+    """Hand-offs into (``to``) or out of (``from``) the team in ``window``; 0 when none."""
+    return (
+        f'sum(increase(servicepulse_transfers_total{{{direction}_team="$team"}}[{window}]))'
+        " or vector(0)"
+    )
+
+
+def breaches_by(label: str) -> str:
+    """Breaches of the last 24 h per ``label``; 0 (not nothing) where clocks were all met."""
+    return (
+        f'sum by ({label}) (increase({OUTCOMES}{{{TEAM},outcome="breached"}}[1d]))'
+        f" or sum by ({label}) (increase({OUTCOMES}{{{TEAM}}}[1d])) * 0"
+    )
+
+
+def per_target_or_zero(rule: str) -> str:
+    """A (team, target) state gauge of the board's team; 0 for each target with clocks in
+    the last day (the exporter only has series for teams with open tickets)."""
+    outcomes = f"team_target_outcome:servicepulse_sla_outcomes:increase1d{{{TEAM}}}"
+    seen = f"sum by (team, target) ({outcomes})"
+    return f"{rule}{{{TEAM}}} or 0 * {seen}"
+
+
+def team_rule(rule: str, extra: str = "") -> str:
+    """A per-team recording rule for the board's team (``extra``: more matchers)."""
+    return f"{rule}{{{TEAM}{',' + extra if extra else ''}}}"
+
+
+def agent_column(rule: str) -> str:
+    """A per-agent rule of the board's team, keyed by ``agent`` alone (table columns join)."""
+    return f"sum by (agent) ({rule}{{{TEAM}}})"
+
+
+def team_alerts(state: str) -> str:
+    """The board's team's alerts in ``state`` (firing / pending), by alert name."""
+    return f'count by (alertname) (ALERTS{{alertstate="{state}",{TEAM}}})'
+
+
+# ---- executive board -----------------------------------------------------------------------
+
+
+def week_before(expr: str) -> str:
+    """``expr`` a week back: ``offset 7d`` after every recording-rule selector and 7-day range."""
+    out = _RULE.sub(lambda m: m.group(0) + PREVIOUS, expr)
+    return out.replace("[7d]", "[7d]" + PREVIOUS)
+
+
+def by_team(rule: str) -> str:
+    """A per-team rule without its name, so that table columns join on ``team`` alone."""
+    return f"sum by (team) ({rule})"
+
+
+def outcome_ratio() -> str:
+    return (
+        'sum(target_outcome:servicepulse_sla_outcomes:increase7d{outcome="met"})'
+        " / sum(target_outcome:servicepulse_sla_outcomes:increase7d)"
+    )
+
+
+def survey_answers(window: str) -> str:
+    """Survey answers of all teams per kind (csat / nps / ces) in ``window``."""
+    return f"sum by (kind) (kind:servicepulse_survey_responses:increase{window})"
+
+
+def reopen_rate_7d() -> str:
+    return (
+        "sum(:servicepulse_tickets_reopened:increase7d)"
+        " / sum(:servicepulse_tickets_resolved:increase7d)"
+    )
+
+
+def transfers_7d() -> str:
+    return "sum(increase(servicepulse_transfers_total[7d]))"
+
+
+def qa_score_7d() -> str:
+    return (
+        "sum(increase(servicepulse_qa_review_score_sum[7d]))"
+        " / sum(increase(servicepulse_qa_review_score_count[7d]))"
+    )
+
+
+def complaints_in_time_7d(seconds: float) -> str:
+    """Complaints resolved within ``seconds`` (a histogram edge) / complaints resolved, 7 days."""
+    hist = "servicepulse_complaint_resolution_seconds"
+    return (
+        f'sum(increase({hist}_bucket{{le=~"{seconds:g}(\\\\.0)?"}}[7d]))'
+        f" / sum(increase({hist}_count[7d]))"
+    )

@@ -1,0 +1,121 @@
+"""``servicepulse generate [--check]``: every file derived from the monitoring config.
+
+Recording and alert rules, both Alertmanager configs, both checked-in Prometheus
+configs, the Grafana boards and the threshold tables of the docs, from
+streams/monitoring/config.py, the metric catalogue and the SLA policy set.
+``--check`` writes nothing and exits 1 naming every file that differs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from streams.errors import UserError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def outputs(
+    root: Path, runbook_url: str | None = None, policy: str | None = None
+) -> dict[Path, str]:
+    """Every generated file under ``root`` -> its text."""
+    import dashboards
+    from dashboards import reference as dashboard_reference
+    from streams.core.policy import load_policies
+    from streams.monitoring import alertmanager, alerts, docs, prometheus, recording
+    from streams.monitoring.config import CONFIG
+
+    config = replace(CONFIG, runbook_url=runbook_url) if runbook_url else CONFIG
+    policies = load_policies(policy)
+    rules = root / "deploy" / "prometheus" / "rules"
+    out: dict[Path, str] = {
+        rules / "recording.yml": recording.render(config),
+        rules / "alerts.yml": alerts.render(config, policies),
+        root / "deploy" / "alertmanager" / "alertmanager.yml": alertmanager.render_text({}, config),
+        root / "deploy" / "stack" / "alertmanager.compose.yml": alertmanager.compose_text(config),
+    }
+    for path, text in prometheus.checked_in().items():
+        out[root / path.relative_to(prometheus.REPO_ROOT)] = text
+    boards = dashboards.build_all(policies)
+    for name, board in boards.items():
+        out[root / "dashboards" / "json" / name] = dashboards.render(board)
+    table = alerts.threshold_table(alerts.alerts(config, policies))
+    for doc in (root / "docs" / "runbooks.md", root / "deploy" / "prometheus" / "README.md"):
+        try:
+            out[doc] = docs.splice(doc.read_text(encoding="utf-8"), "thresholds", table)
+        except OSError as exc:
+            raise UserError(f"cannot read {doc}: {exc.strerror}") from None
+        except docs.MissingMarkers as exc:
+            raise UserError(f"{doc}: {exc}") from None
+    reference = root / "docs" / "dashboards.md"
+    try:
+        text = reference.read_text(encoding="utf-8")
+        out[reference] = docs.splice(text, "panels", dashboard_reference.markdown(boards))
+    except OSError as exc:
+        raise UserError(f"cannot read {reference}: {exc.strerror}") from None
+    except docs.MissingMarkers as exc:
+        raise UserError(f"{reference}: {exc}") from None
+    return out
+
+
+def generate_command(args: argparse.Namespace) -> int:
+    root = Path(args.root).resolve() if args.root else REPO_ROOT
+    files = outputs(root, args.runbook_url, args.policy)
+    if args.check:
+        stale = []
+        for path, text in files.items():
+            have = path.read_text(encoding="utf-8") if path.exists() else None
+            if have != text:
+                stale.append(path)
+        for path in stale:
+            print(f"drifted: {path.relative_to(root)}", file=sys.stderr)
+        if stale:
+            print(
+                f"servicepulse generate: {len(stale)} of {len(files)} files out of date: "
+                "run `servicepulse generate`",
+                file=sys.stderr,
+            )
+            return 1
+        print(f"{len(files)} generated files are up to date")
+        return 0
+    for path, text in files.items():
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+        if old == text:
+            continue
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write {path}: {exc.strerror}") from None
+        print(f"wrote {path.relative_to(root)}")
+    return 0
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "generate",
+        help="write the rules, Alertmanager and Prometheus configs, boards and doc tables",
+        description=(__doc__ or "").split("\n\n")[1],
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 naming every generated file that differs",
+    )
+    parser.add_argument(
+        "--runbook-url",
+        default=os.environ.get("SERVICEPULSE_RUNBOOK_URL") or None,
+        metavar="URL",
+        help="base URL of docs/runbooks.md for the alerts' runbook_url "
+        "(default: $SERVICEPULSE_RUNBOOK_URL, else the repository path docs/runbooks.md)",
+    )
+    parser.add_argument(
+        "--policy", metavar="P", help="SLA policy YAML for thresholds (default: the built-in set)"
+    )
+    parser.add_argument("--root", metavar="DIR", help="tree to write or check (default: this repo)")
+    parser.set_defaults(func=generate_command)

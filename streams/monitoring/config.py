@@ -1,0 +1,198 @@
+"""The monitoring configuration of ServicePulse, declared once (mixin-shaped).
+
+Every alert threshold, window and ``for:`` duration, the runbook base URL, the
+teams Alertmanager routes to, the service-level thresholds per channel and the
+dashboards' objectives live here, each with a one-line comment. The generators
+in this package (recording rules, alert rules, Alertmanager configs, Prometheus
+configs, the threshold tables of the docs) and the boards in ``dashboards/``
+read them; ``servicepulse generate`` writes every output, ``--check`` fails on
+drift.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+# --- recording windows -------------------------------------------------------------------------
+
+# window -> evaluation interval of its rule group (None: the global one). Long windows change
+# slowly, so they are evaluated less often (still inside the 5m staleness window: no gaps).
+WINDOWS: dict[str, str | None] = {"5m": None, "1h": None, "1d": "1m", "7d": "2m"}
+
+# --- service level (issue 15) ------------------------------------------------------------------
+
+# Seconds within which a contact must be answered to count for the service level, per channel
+# (the 80/20 of phone and chat queues); each must be an edge of the duration histograms.
+SERVICE_LEVEL_SECONDS: dict[str, float] = {
+    "phone": 20.0,
+    "chat": 20.0,
+    "email": 3600.0,
+    "social": 3600.0,
+    "web": 3600.0,
+}
+# Channels where a customer waits on the line: abandonment, ASA and the 80/20 apply to them.
+LIVE_CHANNELS: tuple[str, ...] = ("phone", "chat")
+
+
+@dataclass(frozen=True)
+class Objectives:
+    """What the boards colour against (goal: green from; floor: red below / bad: red above)."""
+
+    attainment_objective: float = 0.95  # SLA attainment goal (also the attainment alert's line)
+    attainment_floor: float = 0.90  # red below: a tenth of the clocks missed
+    service_level_goal: float = 0.80  # the "80" of 80/20: share answered within the threshold
+    service_level_floor: float = 0.70  # red below
+    abandon_warn: float = 0.05  # abandonment: the usual contact-centre goal
+    abandon_bad: float = 0.10  # abandonment: red above (the abandonment alert's line)
+    csat_goal: float = 0.80  # the usual CSAT goal
+    csat_floor: float = 0.70  # red below (the CSAT alert's absolute line)
+    nps_goal: float = 30.0  # NPS -100..100
+    nps_floor: float = 0.0  # red below
+    ces_goal: float = 5.0  # CES 1-7, 7 = very easy
+    ces_floor: float = 4.0  # red below
+    fcr_goal: float = 0.70  # first-contact resolution goal
+    fcr_floor: float = 0.60  # red below
+    reopen_warn: float = 0.05  # reopen rate: orange above
+    reopen_bad: float = 0.10  # reopen rate: red above
+    qa_goal: float = 85.0  # QA scorecard 0-100 goal
+    qa_floor: float = 75.0  # red below
+    asa_warn: float = 15.0  # ASA (phone/chat, seconds): orange above
+    asa_bad: float = 20.0  # ASA: red above (the service-level threshold)
+    lag_warn: float = 30.0  # p99 event lag (s): orange above
+    lag_bad: float = 120.0  # red above (the lag alert's line)
+    reject_warn: float = 0.01  # rejected share: orange above
+    reject_bad: float = 0.05  # red above (the dead-letter alert's line)
+    at_risk_bad: float = 5.0  # at-risk clocks of a team and target: red from (the alert's line)
+    oldest_bad: float = 7 * 86400.0  # oldest open ticket (s): red from (the alert's line)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Alert thresholds, windows and ``for:`` durations (alerts.yml is generated from these)."""
+
+    # ServicePulseSLABreach, urgent/VIP: any breach in this window pages.
+    urgent_breach_window: str = "15m"
+    # ServicePulseSLABreach, others: breaches of a team+target in this window ...
+    breach_window: str = "30m"
+    breach_count: int = 3  # ... from this many
+    # ServicePulseSLABreachedOpenTickets: open response clocks past deadline, from ...
+    breached_open_response: int = 1
+    breached_open_resolution: int = 10  # ... and open resolution clocks past deadline, from
+    breached_open_for: str = "1m"  # rides out one scrape
+    # ServicePulseSLAAttainmentLow: 1h attainment below this ...
+    attainment_min: float = 0.95
+    attainment_min_outcomes: int = 10  # ... with at least this many outcomes in the hour
+    attainment_for: str = "5m"
+    # ServicePulseSLAAtRiskPilingUp: running clocks past the at-risk share, from
+    at_risk_count: int = 5
+    at_risk_for: str = "5m"
+    # ServicePulseContactsUnanswered: unanswered and no first response for this long
+    unanswered_window: str = "30m"
+    # ServicePulseBacklogGrowingFast: backlog growth in 1h above this many tickets ...
+    backlog_growth: int = 20
+    backlog_growth_share: float = 0.5  # ... and above this share of the size an hour ago
+    backlog_for: str = "15m"
+    # ServicePulseOldestOpenTicketTooOld: oldest open ticket older than this (seconds)
+    oldest_open_seconds: int = 604800
+    oldest_open_for: str = "15m"
+    # ServicePulseOldestUnansweredTooOld: oldest unanswered contact older than the team's
+    # first-response target (from the policy file: the catch-all policy's target); a team the
+    # policy does not know uses this (seconds)
+    oldest_unanswered_default_seconds: int = 3600
+    oldest_unanswered_for: str = "2m"
+    # ServicePulseCSATDrop: 1d CSAT below the 7d CSAT minus this ...
+    csat_drop: float = 0.10
+    csat_min: float = 0.70  # ... or below this
+    csat_min_answers: int = 20  # with at least this many answers in the day
+    csat_for: str = "30m"
+    # ServicePulseAbandonmentRateHigh: 1h abandonment (phone+chat) above this ...
+    abandonment_max: float = 0.10
+    abandonment_min_contacts: int = 20  # ... with at least this many contacts in the hour
+    abandonment_for: str = "15m"
+    # ServicePulseServiceLevelLow: 1h service level (phone/chat) below this ...
+    service_level_min: float = 0.80
+    service_level_min_contacts: int = 20  # ... with at least this many answered in the hour
+    service_level_for: str = "15m"
+    # ServicePulseComplaintSpike: complaints in 1h from this many ...
+    complaint_count: int = 10
+    complaint_factor: float = 3.0  # ... and above this multiple of the 7d hourly average
+    complaint_for: str = "10m"
+    # ServicePulseNoEventsProcessed: no accepted event for this long (rate over 5m is 0)
+    no_events_for: str = "10m"
+    # ServicePulseEventLagHigh: p99 event lag over 5m above this (seconds)
+    lag_p99_seconds: int = 120
+    lag_for: str = "10m"
+    # ServicePulseDeadLetterRateHigh: rejected share over 5m above this ...
+    reject_ratio: float = 0.05
+    reject_min: int = 10  # ... with at least this many rejected in 5m
+    reject_for: str = "10m"
+    # ServicePulseWorkerDown: a worker target unscrapable for this long
+    worker_down_for: str = "2m"
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Alertmanager's routing tree."""
+
+    # Support teams with a lead receiver (SERVICEPULSE_TEAMS overrides, comma-separated).
+    teams: tuple[str, ...] = ("billing", "technical", "sales")
+    pipeline_team: str = "platform"  # team label of the pipeline's own alerts; always routed
+    group_wait: str = "30s"  # first notification of a group waits this long
+    group_interval: str = "5m"  # new alerts in a notified group wait this long
+    repeat_interval: str = "4h"  # a still-firing group is re-sent after this
+    critical_group_wait: str = "10s"  # the same for critical alerts
+    critical_repeat_interval: str = "1h"  # the same for critical alerts
+
+
+# The runbooks the alerts link to; override with SERVICEPULSE_RUNBOOK_URL (e.g. your docs site)
+# or `servicepulse generate --runbook-url`. Default: the repository-relative docs path.
+DEFAULT_RUNBOOK_URL = "docs/runbooks.md"
+
+TEAM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class MonitoringConfig:
+    runbook_url: str = DEFAULT_RUNBOOK_URL  # base URL of docs/runbooks.md (anchor appended)
+    thresholds: Thresholds = field(default_factory=Thresholds)  # the alerts'
+    routing: Routing = field(default_factory=Routing)  # Alertmanager's
+    objectives: Objectives = field(default_factory=Objectives)  # the boards'
+    # per channel: answered within this many seconds counts for the service level
+    service_level_seconds: Mapping[str, float] = field(
+        default_factory=lambda: dict(SERVICE_LEVEL_SECONDS)
+    )
+
+    def runbook(self, alert: str) -> str:
+        """The runbook link of an alert: base URL + GitHub's anchor of its section."""
+        return f"{self.runbook_url}#{alert.lower()}"
+
+    def with_env(self, environ: Mapping[str, str]) -> MonitoringConfig:
+        """This config with SERVICEPULSE_RUNBOOK_URL / SERVICEPULSE_TEAMS applied."""
+        out = self
+        if environ.get("SERVICEPULSE_RUNBOOK_URL"):
+            out = replace(out, runbook_url=environ["SERVICEPULSE_RUNBOOK_URL"])
+        if environ.get("SERVICEPULSE_TEAMS") is not None:
+            teams = parse_teams(environ["SERVICEPULSE_TEAMS"], out.routing.pipeline_team)
+            out = replace(out, routing=replace(out.routing, teams=tuple(teams)))
+        return out
+
+
+def parse_teams(text: str, pipeline_team: str = Routing.pipeline_team) -> list[str]:
+    """Comma-separated team names, checked; the pipeline team is left out (always routed)."""
+    teams = [t.strip() for t in text.split(",") if t.strip()]
+    for team in teams:
+        if not TEAM_RE.match(team):
+            raise ValueError(f"bad team name {team!r} in SERVICEPULSE_TEAMS")
+    if not teams:
+        raise ValueError("SERVICEPULSE_TEAMS names no team")
+    return [t for t in teams if t != pipeline_team]
+
+
+CONFIG = MonitoringConfig()
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> MonitoringConfig:
+    return CONFIG.with_env(os.environ if environ is None else environ)
