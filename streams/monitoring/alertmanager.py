@@ -9,6 +9,8 @@ the team leads' addresses are filled in here:
                                         (default: http://127.0.0.1:9095/<team>, a placeholder)
     SERVICEPULSE_LEAD_EMAIL_<TEAM>      e-mail address of the team lead (optional)
     SERVICEPULSE_LEAD_SLACK_<TEAM>      Slack/Mattermost incoming-webhook URL (optional)
+    SERVICEPULSE_MANAGER_WEBHOOK_<TEAM> webhook URL of the team's manager: escalated ticket
+                                        breaches (default: http://127.0.0.1:9095/<team>-manager)
     SERVICEPULSE_SMTP_SMARTHOST         host:port, needed when any e-mail is set
     SERVICEPULSE_SMTP_FROM              sender address (default alertmanager@servicepulse.local)
     SERVICEPULSE_FALLBACK_WEBHOOK       receiver of alerts without a known team
@@ -115,6 +117,60 @@ def receiver(name: str, team: str, env: Mapping[str, str]) -> dict[str, Any]:
     return rec
 
 
+TICKET_ALERTS = 'alertname=~"ServicePulseTicketSLA.+"'  # streams/alerting/tickets.py
+TICKET_WARNING = "ServicePulseTicketSLAAtRisk"
+TICKET_BREACH = "ServicePulseTicketSLABreached"
+
+
+def manager_receiver(team: str, env: Mapping[str, str]) -> dict[str, Any]:
+    url = env.get(f"SERVICEPULSE_MANAGER_WEBHOOK_{env_key(team)}")
+    return {
+        "name": f"manager-{team}",
+        "webhook_configs": [
+            {"url": url or PLACEHOLDER.format(team=f"{team}-manager"), "send_resolved": True}
+        ],
+    }
+
+
+def working_hours(team: str, routing: Any) -> dict[str, Any]:
+    """The team's working hours as an Alertmanager time interval (``working-hours-<team>``)."""
+    days, (start, end), zone = routing.team_working_hours.get(
+        team, (routing.working_days, routing.working_hours, routing.working_timezone)
+    )
+    return {
+        "name": f"working-hours-{team}",
+        "time_intervals": [
+            {
+                "weekdays": list(days),
+                "times": [{"start_time": start, "end_time": end}],
+                "location": zone,
+            }
+        ],
+    }
+
+
+def ticket_alert_routes(team: str, lead: str, critical_group_wait: str) -> list[dict[str, Any]]:
+    """Escalations to the manager; VIP and urgent to the lead at any hour; others in hours."""
+    return [
+        {"receiver": f"manager-{team}", "matchers": [TICKET_ALERTS, 'escalate="manager"']},
+        {
+            "receiver": lead,
+            "matchers": [TICKET_ALERTS, 'customer_tier="vip"'],
+            "group_wait": critical_group_wait,
+        },
+        {
+            "receiver": lead,
+            "matchers": [TICKET_ALERTS, 'priority="urgent"'],
+            "group_wait": critical_group_wait,
+        },
+        {
+            "receiver": lead,
+            "matchers": [TICKET_ALERTS],
+            "active_time_intervals": [f"working-hours-{team}"],
+        },
+    ]
+
+
 def render_config(
     env: Mapping[str, str],
     group_wait: str | None = None,
@@ -147,20 +203,27 @@ def render_config(
             ],
         }
     ]
+    time_intervals: list[dict[str, Any]] = []
     for team in teams:
         name = f"lead-{team}"
         receivers.append(receiver(name, team, env))
+        ticket_routes: list[dict[str, Any]] = []
+        if team != r.pipeline_team:
+            receivers.append(manager_receiver(team, env))
+            time_intervals.append(working_hours(team, r))
+            ticket_routes = ticket_alert_routes(team, name, critical_group_wait)
         routes.append(
             {
                 "receiver": name,
                 "matchers": [f'team="{team}"'],
                 "routes": [
+                    *ticket_routes,
                     {
                         "receiver": name,
                         "matchers": ['severity="critical"'],
                         "group_wait": critical_group_wait,
                         "repeat_interval": critical_repeat_interval,
-                    }
+                    },
                 ],
             }
         )
@@ -187,7 +250,14 @@ def render_config(
         "routes": routes,
     }
     doc["receivers"] = receivers
+    doc["time_intervals"] = time_intervals
     doc["inhibit_rules"] = [
+        {
+            # a ticket's breach makes its warning (same ticket, same clock) redundant
+            "source_matchers": [f'alertname="{TICKET_BREACH}"'],
+            "target_matchers": [f'alertname="{TICKET_WARNING}"'],
+            "equal": ["ticket_id", "target"],
+        },
         {
             # a stalled or lagging pipeline makes live SLA clocks run past
             # their deadlines: those breaches are its symptoms, not the teams'
@@ -234,6 +304,8 @@ def with_receiver(
     for team in [*teams, config.routing.pipeline_team]:
         key = f"SERVICEPULSE_LEAD_WEBHOOK_{env_key(team)}"
         env[key] = env.get(key) or f"{receiver}/{team}"
+        key = f"SERVICEPULSE_MANAGER_WEBHOOK_{env_key(team)}"
+        env[key] = env.get(key) or f"{receiver}/{team}-manager"
     return env
 
 

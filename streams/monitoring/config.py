@@ -145,6 +145,15 @@ class Routing:
     repeat_interval: str = "4h"  # a still-firing group is re-sent after this
     critical_group_wait: str = "10s"  # the same for critical alerts
     critical_repeat_interval: str = "1h"  # the same for critical alerts
+    # Ticket-level alerts (docs/warnings.md): non-VIP, non-urgent ones reach a lead only inside
+    # the team's working hours (muted, not dropped, outside them); VIP and urgent at any hour.
+    working_days: tuple[str, ...] = ("monday:friday",)  # Alertmanager weekday ranges
+    working_hours: tuple[str, str] = ("08:00", "18:00")  # start, end, in working_timezone
+    working_timezone: str = "Europe/Berlin"  # IANA zone of the working hours
+    # team -> (days, (start, end), zone) where a team works other hours than the above
+    team_working_hours: Mapping[str, tuple[tuple[str, ...], tuple[str, str], str]] = field(
+        default_factory=dict
+    )
 
 
 # The runbooks the alerts link to; override with SERVICEPULSE_RUNBOOK_URL (e.g. your docs site)

@@ -98,6 +98,27 @@ def test_amtool_check_config() -> None:
         (["team=platform", "severity=critical"], "lead-platform"),
         (["team=nobody", "severity=critical"], "unrouted"),
         (["severity=warning"], "unrouted"),
+        # ticket-level alerts (docs/warnings.md)
+        (
+            [
+                "alertname=ServicePulseTicketSLAAtRisk",
+                "team=billing",
+                "priority=normal",
+                "customer_tier=standard",
+                "severity=warning",
+            ],
+            "lead-billing",
+        ),
+        (
+            [
+                "alertname=ServicePulseTicketSLAEscalated",
+                "team=technical",
+                "escalate=manager",
+                "severity=critical",
+            ],
+            "manager-technical",
+        ),
+        (["alertname=ServicePulseTicketSLABreached", "team=newteam"], "unrouted"),
     ],
 )
 def test_alertmanager_routes_by_team(labels: list[str], receiver: str) -> None:
@@ -131,7 +152,10 @@ def test_render_fills_the_leads_from_the_environment(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     config = load(out)
     receivers = {r["name"]: r for r in config["receivers"]}
-    assert set(receivers) == {"unrouted", "lead-billing", "lead-first-line", "lead-platform"}
+    assert set(receivers) == {
+        "unrouted", "lead-billing", "lead-first-line", "lead-platform",
+        "manager-billing", "manager-first-line",
+    }  # fmt: skip
     assert (
         receivers["lead-billing"]["webhook_configs"][0]["url"]
         == env["SERVICEPULSE_LEAD_WEBHOOK_BILLING"]

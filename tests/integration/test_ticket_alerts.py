@@ -1,8 +1,8 @@
 """Ticket-level alerts end to end: engine -> AlertPusher -> a real Alertmanager -> webhooks.
 
-The Alertmanager config here is the shape generated for teams (routes by team, warnings only
-in working hours, VIP/urgent pages at any hour, breach inhibits the ticket's warning,
-escalation to the manager); the receivers are webhooks on one local HTTP server, one path each.
+The Alertmanager config is the generated one (streams/monitoring/alertmanager.py: routes by
+team, ticket alerts only in working hours unless VIP or urgent, a breach inhibits the ticket's
+warning, escalation to the manager); every receiver is a path of one local webhook server.
 Engine time is wall time here, so Alertmanager sees the instants the engine computed.
 """
 
@@ -16,6 +16,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,6 +29,8 @@ from streams.alerting.pusher import AlertPusher
 from streams.core.engine import Engine
 from streams.core.policy import parse_policy
 from streams.core.warnings import clock_warnings
+from streams.monitoring.alertmanager import render_config, with_receiver
+from streams.monitoring.config import CONFIG
 from tests.support import RecordingSink, created, event, reply
 
 pytestmark = pytest.mark.prometheus
@@ -41,7 +44,7 @@ POLICY = {
             "warn_before": {"first_response": "5m"},
         },
         {
-            "name": "default",
+            "name": "unrouted",
             "targets": {"first_response": "1h"},
             "warn_before": {"first_response": "10m"},
         },
@@ -96,53 +99,17 @@ class Hooks:
 
 
 def am_config(hook: str, off_day: str) -> dict[str, Any]:
-    def receiver(name: str) -> dict[str, Any]:
-        return {"name": name, "webhook_configs": [{"url": f"{hook}/{name}", "send_resolved": True}]}
-
-    ticket = 'alertname=~"ServicePulseTicket.*"'
-    return {
-        "route": {
-            "receiver": "default",
-            "group_by": ["alertname", "team", "target"],
-            "group_wait": "1s",
-            "group_interval": "1s",
-            "repeat_interval": "1h",
-            "routes": [
-                {
-                    "matchers": [ticket, 'escalate="manager"', 'team="billing"'],
-                    "receiver": "manager-billing",
-                },
-                {
-                    "matchers": [ticket, 'priority="urgent"', 'team="billing"'],
-                    "receiver": "lead-billing",
-                },
-                {
-                    "matchers": [ticket, 'customer_tier="vip"', 'team="billing"'],
-                    "receiver": "lead-billing",
-                },
-                {
-                    "matchers": [ticket, 'severity="warning"', 'team="billing"'],
-                    "receiver": "lead-billing",
-                    "active_time_intervals": ["billing-hours"],
-                },
-                {"matchers": [ticket, 'team="billing"'], "receiver": "lead-billing"},
-                {"matchers": [ticket, 'team="sales"'], "receiver": "lead-sales"},
-            ],
-        },
-        "time_intervals": [
-            {"name": "billing-hours", "time_intervals": [{"weekdays": [off_day]}]},
-        ],
-        "inhibit_rules": [
-            {
-                "source_matchers": ['alertname="ServicePulseTicketSLABreached"'],
-                "target_matchers": ['alertname="ServicePulseTicketSLAAtRisk"'],
-                "equal": ["ticket_id", "target"],
-            },
-        ],
-        "receivers": [
-            receiver(n) for n in ("default", "lead-billing", "lead-sales", "manager-billing")
-        ],
-    }
+    """The generated routing (streams/monitoring/alertmanager.py) for billing and sales, whose
+    working hours are a day that is not today; every receiver a path of ``hook``."""
+    routing = replace(
+        CONFIG.routing,
+        teams=("billing", "sales"),
+        working_days=(off_day,),
+        working_timezone="UTC",
+    )
+    config = replace(CONFIG, routing=routing)
+    fast = {"group_wait": "1s", "group_interval": "1s", "critical_group_wait": "1s"}
+    return render_config(with_receiver(hook, {}, config), config=config, **fast)
 
 
 @pytest.fixture()
@@ -211,24 +178,27 @@ def test_a_vip_ticket_warns_at_its_lead_time_breaches_escalates_and_resolves_whe
         time.sleep(2)
         assert hooks.received == []
         push(engine, pusher, t0 + 1)  # 10m: the 5-minute lead time
-        hooks.wait_for("lead-billing", ("ServicePulseTicketSLAAtRisk", "vip", "firing"))
+        hooks.wait_for("billing", ("ServicePulseTicketSLAAtRisk", "vip", "firing"))
         (alert,) = am_alerts(url)
         assert alert["labels"]["severity"] == "warning"
         assert alert["annotations"]["time_left"] == "5m"
         assert alert["annotations"]["ticket_url"] == "https://help.example/t/vip"
         push(engine, pusher, t0 + 302)  # past the 15m deadline
-        hooks.wait_for("lead-billing", ("ServicePulseTicketSLABreached", "vip", "firing"))
+        hooks.wait_for("billing", ("ServicePulseTicketSLABreached", "vip", "firing"))
         # the warning is resolved (and, inhibited by its breach, not notified again)
         assert [
             a["labels"]["alertname"] for a in am_alerts(url) if a["status"]["state"] == "active"
         ] == ["ServicePulseTicketSLABreached"]
         push(engine, pusher, t0 + 301 + ESCALATE_AFTER + 1)  # still unanswered: escalate
-        hooks.wait_for("manager-billing", ("ServicePulseTicketSLAEscalated", "vip", "firing"))
+        hooks.wait_for("billing-manager", ("ServicePulseTicketSLAEscalated", "vip", "firing"))
         engine.ingest(reply("vip", t0 + 301 + ESCALATE_AFTER + 2))
         push(engine, pusher, t0 + 301 + ESCALATE_AFTER + 3)
-        hooks.wait_for("lead-billing", ("ServicePulseTicketSLABreached", "vip", "resolved"))
-        hooks.wait_for("manager-billing", ("ServicePulseTicketSLAEscalated", "vip", "resolved"))
-        assert hooks.alerts("lead-sales") == [] and hooks.alerts("default") == []
+        hooks.wait_for("billing", ("ServicePulseTicketSLABreached", "vip", "resolved"))
+        hooks.wait_for("billing-manager", ("ServicePulseTicketSLAEscalated", "vip", "resolved"))
+        assert hooks.alerts("sales") == [] and hooks.alerts("unrouted") == []
+        assert ("ServicePulseTicketSLABreached", "vip", "firing") not in hooks.alerts(
+            "billing-manager"
+        )
     finally:
         pusher.close()
 
@@ -246,11 +216,11 @@ def test_warnings_outside_working_hours_are_muted_while_a_vip_page_is_not(
     pusher = AlertPusher([url])
     try:
         push(engine, pusher, t0)
-        hooks.wait_for("lead-billing", ("ServicePulseTicketSLAAtRisk", "vip", "firing"))
+        hooks.wait_for("billing", ("ServicePulseTicketSLAAtRisk", "vip", "firing"))
         firing = {a["labels"]["ticket_id"] for a in am_alerts(url)}
         assert firing == {"std", "vip"}  # the paused ticket never warns
         time.sleep(3)  # several group intervals
-        assert ("ServicePulseTicketSLAAtRisk", "std", "firing") not in hooks.alerts("lead-billing")
+        assert ("ServicePulseTicketSLAAtRisk", "std", "firing") not in hooks.alerts("billing")
     finally:
         pusher.close()
 
@@ -261,13 +231,14 @@ def test_a_restarted_process_re_announces_without_a_duplicate_notification(
     url, hooks = alertmanager
     engine = Engine(parse_policy(POLICY), RecordingSink())
     t0 = float(int(time.time()))  # whole seconds: the events carry their ts as text
-    engine.ingest(created("t1", t0 - 3000, team="sales"))  # 50m of 1h: at risk from 48m
-    engine.ingest(created("t2", t0 - 4000, team="sales"))  # 66m of 1h: breached
+    # VIP (normal priority, the default 1h policy): routed at any hour
+    engine.ingest(created("t1", t0 - 3000, team="sales", customer_tier="vip"))  # at risk from 48m
+    engine.ingest(created("t2", t0 - 4000, team="sales", customer_tier="vip"))  # 66m: breached
     first = AlertPusher([url])
     push(engine, first, t0)
-    hooks.wait_for("lead-sales", ("ServicePulseTicketSLABreached", "t2", "firing"))
-    hooks.wait_for("lead-sales", ("ServicePulseTicketSLAAtRisk", "t1", "firing"))
-    hooks.wait_for("lead-sales", ("ServicePulseTicketSLAEscalated", "t2", "firing"))  # no manager
+    hooks.wait_for("sales", ("ServicePulseTicketSLABreached", "t2", "firing"))
+    hooks.wait_for("sales", ("ServicePulseTicketSLAAtRisk", "t1", "firing"))
+    hooks.wait_for("sales-manager", ("ServicePulseTicketSLAEscalated", "t2", "firing"))
     first.close()
     before = len(hooks.received)
     second = AlertPusher([url])  # a new process: nothing announced yet
