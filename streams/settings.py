@@ -17,6 +17,7 @@ from streams.errors import UserError
 
 CLOCKS = ("wall", "event")
 STORES = ("rocksdb", "memory")
+DRAINS = ("batch", "faust")
 
 
 def _positive_int(text: str) -> int:
@@ -244,6 +245,16 @@ OPTIONS: tuple[Option, ...] = (
         "SECONDS",
     ),
     Option(
+        "drain",
+        "--drain",
+        "SERVICEPULSE_DRAIN",
+        _choice(DRAINS),
+        "batch",
+        "how fetched records reach the engine: batch (whole fetches, per partition in "
+        "offset order) or faust (Faust's per-message stream; slower, for comparison)",
+        None,
+    ),
+    Option(
         "log_level",
         "--log-level",
         "SERVICEPULSE_LOG_LEVEL",
@@ -276,6 +287,7 @@ class Settings:
     tick: float = 1.0
     batch: int = 2000
     batch_within: float = 0.05
+    drain: str = "batch"
     log_level: str = "warning"
 
     @property
@@ -365,5 +377,6 @@ WORKER_OPTIONS = (
     "tick",
     "batch",
     "batch_within",
+    "drain",
     "log_level",
 )

@@ -33,7 +33,8 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any, cast
 
@@ -55,6 +56,10 @@ log = logging.getLogger("servicepulse.worker")
 REASON_HEADER = "servicepulse-reason"
 SOURCE_HEADER = "servicepulse-source"  # topic/partition/offset of the rejected message
 TABLE = "tickets"
+
+
+class ChangelogError(RuntimeError):
+    """The changelog refused state: nothing past it may be committed; the worker stops."""
 
 
 class Worker:
@@ -127,7 +132,13 @@ class Worker:
         self.table.on_recover(self._on_recovered)
         self.changelog_name = self.table.changelog_topic.get_topic_name()
         self._flush_lock = asyncio.Lock()
+        # The agent subscribes the topic (and is the whole path with --drain faust); with
+        # --drain batch the consumer hands it nothing: batches go to on_batch instead.
         app.agent(self.topic, name="servicepulse-interactions")(self._agent)
+        if settings.drain == "batch":
+            from streams.worker.batch import install
+
+            install(app, self)
         app.timer(settings.tick)(self._tick)
         app.on_partitions_revoked.connect(cast(Any, self._on_revoked))
         app.on_partitions_assigned.connect(cast(Any, self._on_assigned))
@@ -149,8 +160,35 @@ class Worker:
             await self._batch(events)
 
     async def _batch(self, events: Sequence[Any]) -> None:
+        await self._apply([event.message for event in events])
+
+    # ---- the batch path (streams.worker.batch.BatchConsumer) -----------------------------------
+
+    @property
+    def topic_name(self) -> str:
+        return self.settings.topic
+
+    async def on_batch(self, batch: Mapping[int, Sequence[Any]], generation: int) -> None:
+        """Records fetched in consumer generation ``generation``, per partition in offset order."""
+        if generation != self.app.consumer_generation_id:
+            return  # fetched before a rebalance: Faust seeks back, they come again
+        await self._apply(chain.from_iterable(batch.values()))
+
+    def position(self, partition: int) -> int | None:
+        """Offset to commit: past the last one whose state the changelog acknowledged."""
+        if partition not in self.state.loaded:
+            return None
+        durable = self.state.ledger.durable.get(partition)
+        return None if durable is None or durable < 0 else durable + 1
+
+    def on_progress(self, tps: Iterator[Any]) -> None:
+        from streams.worker.batch import mark_inbound
+
+        mark_inbound(self.app, tps)
+
+    async def _apply(self, messages: Iterable[Any]) -> None:
         state = self.state
-        state.process([event.message for event in events], time.time())
+        state.process(messages, time.time())
         if state.rewinds:
             await self._rewind()
         if self.settings.clock == "event":
@@ -226,9 +264,19 @@ class Worker:
         state = self.state
         async with self._flush_lock:
             records = list(state.take_touched())
+            written = dict(state.ledger.written_offset)
             if records:
-                await self._send_state(records)
+                try:
+                    await self._send_state(records)
+                except ChangelogError as exc:
+                    # Positions stay where the changelog last acknowledged: no commit past
+                    # them. Stop; a restart reloads that state and reads on from there.
+                    log.error("%s; stopping", exc)
+                    self.ready = False
+                    await self.app.crash(exc)
+                    raise
                 state.state_writes += len(records)
+            state.ledger.durable.update(written)
         if state.dead_letters:
             for dlq_key, raw, reason, source in state.dead_letters:
                 self.dlq.send_soon(
@@ -247,16 +295,23 @@ class Worker:
         )._ensure_producer()  # the AIOKafkaProducer Faust flushes
         topic = self.changelog_name
         batches: dict[int, Any] = {}
+        deliveries = []
         for partition, key, value in records:
             batch = batches.get(partition)
             if batch is None:
                 batch = batches[partition] = client.create_batch()
             if batch.append(key=key, value=value, timestamp=None) is None:  # full
-                await client.send_batch(batch, topic, partition=partition)
+                deliveries.append(await client.send_batch(batch, topic, partition=partition))
                 batch = batches[partition] = client.create_batch()
-                batch.append(key=key, value=value, timestamp=None)
+                if batch.append(key=key, value=value, timestamp=None) is None:
+                    raise ChangelogError(f"state record of {key!r} ({len(value)} B) is too large")
         for partition, batch in batches.items():
-            await client.send_batch(batch, topic, partition=partition)
+            deliveries.append(await client.send_batch(batch, topic, partition=partition))
+        # Awaited and checked: a refused batch must not let an input offset be committed.
+        try:
+            await asyncio.gather(*deliveries)
+        except Exception as exc:
+            raise ChangelogError(f"changelog write failed: {exc!r}") from exc
 
     # ---- partitions ----------------------------------------------------------------------------
 

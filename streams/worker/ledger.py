@@ -42,6 +42,7 @@ class Ledger:
     def __init__(self) -> None:
         self.last_offset: dict[int, int] = {}  # last offset applied
         self.written_offset: dict[int, int] = {}  # last offset in a clock record sent
+        self.durable: dict[int, int] = {}  # last offset in a clock record acknowledged
         self.rewinds: dict[int, Rewind] = {}  # partitions waiting for a seek back
         self.rewound = 0  # seeks made to refill a hole
         self.skipped = 0  # messages not applied: already applied, or beyond a hole
@@ -102,6 +103,7 @@ class Ledger:
         """A stored position (clock record) of ``partition``."""
         offset = max(offset, self.last_offset.get(partition, -1))
         self.last_offset[partition] = self.written_offset[partition] = offset
+        self.durable[partition] = offset
 
     def moved(self) -> Iterator[tuple[int, int]]:
         """(partition, offset) of every partition applied past its last clock record."""
@@ -115,4 +117,5 @@ class Ledger:
         for partition in partitions:
             self.last_offset.pop(partition, None)
             self.written_offset.pop(partition, None)
+            self.durable.pop(partition, None)
             self.rewinds.pop(partition, None)
