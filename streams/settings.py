@@ -17,6 +17,8 @@ from streams.errors import UserError
 
 CLOCKS = ("wall", "event")
 STORES = ("rocksdb", "memory")
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 DRAINS = ("batch", "faust")
 
 
@@ -245,6 +247,88 @@ OPTIONS: tuple[Option, ...] = (
         "SECONDS",
     ),
     Option(
+        "security_protocol",
+        "--security-protocol",
+        "SERVICEPULSE_KAFKA_SECURITY_PROTOCOL",
+        _choice(SECURITY_PROTOCOLS),
+        "PLAINTEXT",
+        "Kafka security.protocol",
+        None,
+    ),
+    Option(
+        "sasl_mechanism",
+        "--sasl-mechanism",
+        "SERVICEPULSE_KAFKA_SASL_MECHANISM",
+        _choice(SASL_MECHANISMS),
+        "PLAIN",
+        "SASL mechanism (SASL_* protocols)",
+        None,
+    ),
+    Option(
+        "sasl_username",
+        "--sasl-username",
+        "SERVICEPULSE_KAFKA_SASL_USERNAME",
+        str,
+        None,
+        "SASL user name (the password only from SERVICEPULSE_KAFKA_SASL_PASSWORD)",
+        "USER",
+    ),
+    Option(
+        "sasl_password",
+        "",  # a secret: from the environment only, never an option or a log line
+        "SERVICEPULSE_KAFKA_SASL_PASSWORD",
+        str,
+        None,
+        "SASL password",
+    ),
+    Option(
+        "ssl_cafile",
+        "--ssl-cafile",
+        "SERVICEPULSE_KAFKA_SSL_CAFILE",
+        str,
+        None,
+        "TLS: CA bundle to verify the brokers (SSL, SASL_SSL; default: system CAs)",
+        "PEM",
+    ),
+    Option(
+        "ssl_certfile",
+        "--ssl-certfile",
+        "SERVICEPULSE_KAFKA_SSL_CERTFILE",
+        str,
+        None,
+        "TLS: client certificate (mutual TLS)",
+        "PEM",
+    ),
+    Option(
+        "ssl_keyfile",
+        "--ssl-keyfile",
+        "SERVICEPULSE_KAFKA_SSL_KEYFILE",
+        str,
+        None,
+        "TLS: client private key (mutual TLS)",
+        "PEM",
+    ),
+    Option(
+        "session_timeout",
+        "--session-timeout",
+        "SERVICEPULSE_SESSION_TIMEOUT",
+        positive_number,
+        10.0,
+        "consumer-group session timeout: how soon a crashed worker's partitions move "
+        "(the broker's group.min.session.timeout.ms bounds it, 6 s by default)",
+        "SECONDS",
+    ),
+    Option(
+        "instance_id",
+        "--instance-id",
+        "SERVICEPULSE_INSTANCE_ID",
+        str,
+        None,
+        "static group membership (group.instance.id, unique per worker): a restart "
+        "within the session timeout keeps its partitions without a rebalance",
+        "ID",
+    ),
+    Option(
         "drain",
         "--drain",
         "SERVICEPULSE_DRAIN",
@@ -288,6 +372,15 @@ class Settings:
     batch: int = 2000
     batch_within: float = 0.05
     drain: str = "batch"
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = "PLAIN"
+    sasl_username: str | None = None
+    sasl_password: str | None = None
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    session_timeout: float = 10.0
+    instance_id: str | None = None
     log_level: str = "warning"
 
     @property
@@ -305,6 +398,72 @@ class Settings:
             raise UserError(f"no broker address in {self.broker!r}")
         return servers
 
+    # ---- security: one place for every Kafka client -------------------------------------------
+
+    def _ssl_context(self) -> Any:
+        import ssl
+
+        if not self.security_protocol.endswith("SSL"):
+            return None
+        try:
+            context = ssl.create_default_context(cafile=self.ssl_cafile)
+            if self.ssl_certfile:
+                context.load_cert_chain(self.ssl_certfile, self.ssl_keyfile)
+        except (OSError, ssl.SSLError) as exc:
+            raise UserError(f"TLS files: {exc}") from None
+        return context
+
+    def _check_sasl(self) -> None:
+        if self.security_protocol.startswith("SASL") and not (
+            self.sasl_username and self.sasl_password
+        ):
+            raise UserError(
+                f"--security-protocol {self.security_protocol} needs --sasl-username and "
+                "SERVICEPULSE_KAFKA_SASL_PASSWORD"
+            )
+
+    def kafka_python_options(self) -> dict[str, Any]:
+        """Security keyword arguments for kafka-python clients (admin, producers)."""
+        self._check_sasl()
+        options: dict[str, Any] = {"security_protocol": self.security_protocol}
+        if self.security_protocol.startswith("SASL"):
+            options.update(
+                sasl_mechanism=self.sasl_mechanism,
+                sasl_plain_username=self.sasl_username,
+                sasl_plain_password=self.sasl_password,
+            )
+        if self.security_protocol.endswith("SSL"):
+            options["ssl_context"] = self._ssl_context()
+        return options
+
+    def aiokafka_options(self) -> dict[str, Any]:
+        """Security keyword arguments for aiokafka clients."""
+        return self.kafka_python_options()  # the same names in aiokafka
+
+    def faust_credentials(self) -> Any:
+        """``broker_credentials`` for faust.App (None for PLAINTEXT)."""
+        self._check_sasl()
+        protocol = self.security_protocol
+        if protocol == "PLAINTEXT":
+            return None
+        import faust
+
+        if protocol.startswith("SASL"):
+            return faust.SASLCredentials(
+                username=self.sasl_username,
+                password=self.sasl_password,
+                mechanism=self.sasl_mechanism,
+                ssl_context=self._ssl_context(),
+            )
+        return faust.SSLCredentials(self._ssl_context())
+
+    def __repr__(self) -> str:  # never shows the password
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        if values["sasl_password"]:
+            values["sasl_password"] = "***"
+        shown = ", ".join(f"{name}={value!r}" for name, value in values.items())
+        return f"Settings({shown})"
+
     @property
     def faust_broker(self) -> list[str]:
         return [f"kafka://{server}" for server in self.bootstrap]
@@ -319,6 +478,8 @@ def add_options(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None
     """Add the options ``names`` to ``parser``; defaults come from the environment."""
     for name in names:
         option = BY_NAME[name]
+        if not option.flag:  # environment only (secrets)
+            continue
         shown = option.default if option.default is not None else "none"
         parser.add_argument(
             option.flag,
@@ -364,6 +525,13 @@ KAFKA_OPTIONS = (
     "retention",
     "dlq_retention",
     "app_id",
+    "security_protocol",
+    "sasl_mechanism",
+    "sasl_username",
+    "sasl_password",
+    "ssl_cafile",
+    "ssl_certfile",
+    "ssl_keyfile",
 )
 WORKER_OPTIONS = (
     *KAFKA_OPTIONS,
@@ -378,5 +546,7 @@ WORKER_OPTIONS = (
     "batch",
     "batch_within",
     "drain",
+    "session_timeout",
+    "instance_id",
     "log_level",
 )

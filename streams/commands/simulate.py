@@ -48,6 +48,7 @@ def producer(settings: Settings, **extra: Any) -> Any:
         "compression_type": None,
         "client_id": f"{settings.app_id}-simulate",
     }
+    options.update(settings.kafka_python_options())
     options.update(extra)
     try:
         return KafkaProducer(**options)

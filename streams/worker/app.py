@@ -30,6 +30,7 @@ Design (docs/worker.md has the long version):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import defaultdict
@@ -47,6 +48,7 @@ from streams.errors import UserError
 from streams.settings import Settings
 from streams.worker.health import HealthCollector
 from streams.worker.ledger import Rewind
+from streams.worker.recovery import read_changelog
 from streams.worker.state import State
 
 __all__ = ["Rewind", "State", "Worker", "open_counts"]
@@ -56,6 +58,9 @@ log = logging.getLogger("servicepulse.worker")
 REASON_HEADER = "servicepulse-reason"
 SOURCE_HEADER = "servicepulse-source"  # topic/partition/offset of the rejected message
 TABLE = "tickets"
+
+
+EXPIRE_EVERY = 60.0  # seconds between passes of Engine.expire
 
 
 class ChangelogError(RuntimeError):
@@ -111,6 +116,11 @@ class Worker:
             stream_buffer_maxsize=max(16384, 4 * settings.batch),
             broker_max_poll_records=max(5000, settings.batch),
             producer_acks=-1,
+            broker_credentials=settings.faust_credentials(),
+            # A crashed worker's partitions move after this (Faust's default: 60 s).
+            broker_session_timeout=settings.session_timeout,
+            broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
+            consumer_group_instance_id=settings.instance_id,
             producer_linger=0.005,
         )
         self.topic = app.topic(
@@ -122,15 +132,11 @@ class Worker:
         self.dlq = app.topic(
             settings.dlq_topic, key_serializer="raw", value_serializer="raw", partitions=partitions
         )
-        self.table = app.Table(
-            TABLE,
-            partitions=partitions,
-            key_type=bytes,
-            value_type=bytes,
-            recovery_buffer_size=10_000,
-        )
-        self.table.on_recover(self._on_recovered)
-        self.changelog_name = self.table.changelog_topic.get_topic_name()
+        self._expired_at = time.monotonic()
+        self._exposition: asyncio.Future[bytes] | None = None  # a scrape being built
+        self.changelog_name = settings.changelog_topic  # created by ensure_topics, compacted
+        self._loaded = asyncio.Event()  # set when no partition's state is being loaded
+        self._loading: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
         # The agent subscribes the topic (and is the whole path with --drain faust); with
         # --drain batch the consumer hands it nothing: batches go to on_batch instead.
@@ -170,6 +176,8 @@ class Worker:
 
     async def on_batch(self, batch: Mapping[int, Sequence[Any]], generation: int) -> None:
         """Records fetched in consumer generation ``generation``, per partition in offset order."""
+        if not self._loaded.is_set():
+            await self._loaded.wait()
         if generation != self.app.consumer_generation_id:
             return  # fetched before a rebalance: Faust seeks back, they come again
         await self._apply(chain.from_iterable(batch.values()))
@@ -187,6 +195,8 @@ class Worker:
         mark_inbound(self.app, tps)
 
     async def _apply(self, messages: Iterable[Any]) -> None:
+        if not self._loaded.is_set():
+            await self._loaded.wait()
         state = self.state
         state.process(messages, time.time())
         if state.rewinds:
@@ -251,6 +261,13 @@ class Worker:
             self.state.advance(time.time() - self.settings.grace)
         else:
             self._advance_event_clock()
+        now = time.monotonic()
+        if now - self._expired_at >= EXPIRE_EVERY:
+            # Closed/abandoned tickets past the retention leave memory and (tombstones)
+            # the changelog; events held for a ticket that never came are rejected
+            # no_ticket and dead-lettered. An O(tickets) pass, hence not every tick.
+            self._expired_at = now
+            self.state.expire(self.settings.retention)
         await self._flush()
 
     async def _flush(self) -> None:
@@ -289,7 +306,7 @@ class Worker:
             self.dlq_sent += len(state.dead_letters)
             state.dead_letters.clear()
 
-    async def _send_state(self, records: list[tuple[int, bytes, bytes]]) -> None:
+    async def _send_state(self, records: list[tuple[int, bytes, bytes | None]]) -> None:
         client = cast(
             Any, self.app.producer
         )._ensure_producer()  # the AIOKafkaProducer Faust flushes
@@ -304,7 +321,8 @@ class Worker:
                 deliveries.append(await client.send_batch(batch, topic, partition=partition))
                 batch = batches[partition] = client.create_batch()
                 if batch.append(key=key, value=value, timestamp=None) is None:
-                    raise ChangelogError(f"state record of {key!r} ({len(value)} B) is too large")
+                    size = len(value or b"")
+                    raise ChangelogError(f"state record of {key!r} ({size} B) is too large")
         for partition, batch in batches.items():
             deliveries.append(await client.send_batch(batch, topic, partition=partition))
         # Awaited and checked: a refused batch must not let an input offset be committed.
@@ -359,25 +377,39 @@ class Worker:
         if gone:
             dropped = self.state.drop(gone)
             log.info("partitions %s moved away: dropped %d tickets", sorted(gone), dropped)
-        if owned <= self.state.loaded:  # nothing new to recover
-            self.ready = True
-
-    async def _on_recovered(self) -> None:
-        started = time.monotonic()
-        owned = self.owned_partitions()
-        stale = self.state.loaded - owned
-        if stale:
-            self.state.drop(stale)
         new = owned - self.state.loaded
-        count = 0
-        if new:
-            items = self.table.data.items()
-            count = self.state.load(items, new)
-            for partition in new:
-                self.state.expect(partition)  # no stored position: from the beginning
-            await asyncio.sleep(0)
+        if not new:  # nothing new to recover
+            self.ready = True
+            if self._loading is None or self._loading.done():
+                self._loaded.set()
+            return
+        # Input waits (on_batch / _apply) until the new partitions' state is in the engine;
+        # the rebalance itself is not held up by the read.
+        self._loaded.clear()
+        self._loading = asyncio.ensure_future(self._load(owned, new, self._loading))
+
+    async def _load(self, owned: set[int], new: set[int], previous: Any) -> None:
+        """Read the changelog of ``new`` partitions in bulk into the engine; input waits."""
+        if previous is not None:
+            with contextlib.suppress(Exception):
+                await previous
+        started = time.monotonic()
+        settings = self.settings
+        try:
+            latest = await read_changelog(
+                settings.bootstrap, self.changelog_name, new, settings.aiokafka_options()
+            )
+        except Exception as exc:
+            log.error("reading %s failed: %r; stopping", self.changelog_name, exc)
+            await self.app.crash(exc)
+            return
+        count = self.state.load(latest.items(), new)
+        del latest
+        for partition in new:
+            self.state.expect(partition)  # no stored position: from the beginning
         self.recovery_seconds = time.monotonic() - started
         self.ready = True
+        self._loaded.set()
         log.warning(
             "partitions %s owned; loaded %d tickets of %s in %.2fs",
             sorted(owned),
@@ -392,7 +424,29 @@ class Worker:
         return self.state.exporter.exposition()
 
     async def _metrics_view(self, web: Any, request: Any) -> Any:
-        return web.bytes(self.exposition(), content_type=CONTENT_TYPE_LATEST.split(";")[0])
+        body = await self.exposition_off_loop()
+        return web.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])
+
+    async def exposition_off_loop(self) -> bytes:
+        """The exposition, built in a thread so a scrape does not stall consumption.
+
+        Scrapes that arrive while one is being built share it. The collectors copy what
+        they iterate (the engine keeps feeding meanwhile); if a dict still changes size
+        under them, the build is tried again, the last time on the loop.
+        """
+        pending = self._exposition
+        if pending is None or pending.done():
+            pending = self._exposition = asyncio.ensure_future(self._build_exposition())
+        return await asyncio.shield(pending)
+
+    async def _build_exposition(self) -> bytes:
+        loop = asyncio.get_running_loop()
+        for _ in range(3):
+            try:
+                return await loop.run_in_executor(None, self.exposition)
+            except RuntimeError as exc:  # "dictionary changed size during iteration"
+                log.info("exposition built again: %s", exc)
+        return self.exposition()
 
     async def _health_view(self, web: Any, request: Any) -> Any:
         state = self.state

@@ -49,6 +49,11 @@ class HealthCollector(Collector):
             ("servicepulse_worker_batches", "batches processed", state.batches),
             ("servicepulse_worker_messages", "messages processed", state.events),
             ("servicepulse_worker_state_writes", "ticket states written", state.state_writes),
+            (
+                "servicepulse_worker_expired_tickets",
+                "tickets forgotten by Engine.expire (tombstoned in the changelog)",
+                state.expired,
+            ),
             ("servicepulse_worker_dead_letters", "messages sent to the DLQ", worker.dlq_sent),
             ("servicepulse_worker_rebalances", "partition assignments seen", worker.rebalances),
             (

@@ -25,6 +25,8 @@ class State:
         self.engine = Engine(policies, self.exporter, on_reject=self._rejected)
         self.ledger = Ledger()
         self.touched: set[str] = set()  # tickets whose state must be written to the changelog
+        self.tombstones: list[tuple[int, str]] = []  # (partition, ticket id) forgotten
+        self.expired = 0
         self.partition_of: dict[str, int] = {}
         self.loaded: set[int] = set()  # partitions whose state is in the engine
         self.latest_ts: dict[int, float] = {}  # per partition: latest event time seen
@@ -134,8 +136,33 @@ class State:
     def advance(self, now: float) -> None:
         self.touched.update(self.engine.advance(now))
 
-    def take_touched(self) -> Iterator[tuple[int, bytes, bytes]]:
-        """(partition, key, value) changelog records for the touched tickets (and clears them)."""
+    def expire(self, retention: float) -> int:
+        """Forget tickets nothing more can happen to (``Engine.expire`` at the engine clock).
+
+        Their changelog records become tombstones; events still held for a ticket that
+        never came are rejected ``no_ticket`` (to the dead-letter topic).
+        """
+        engine = self.engine
+        if engine.now == -INF:
+            return 0
+        gone = engine.expire(engine.now, retention)
+        for ticket_id in gone:
+            partition = self.partition_of.pop(ticket_id, None)
+            self.touched.discard(ticket_id)
+            if partition is not None:
+                self.tombstones.append((partition, ticket_id))
+        self.expired += len(gone)
+        return len(gone)
+
+    def take_touched(self) -> Iterator[tuple[int, bytes, bytes | None]]:
+        """(partition, key, value) changelog records for the touched tickets (and clears them).
+
+        Tombstones (value None) of expired tickets come first: a ticket id used again
+        afterwards is written after its tombstone.
+        """
+        for dead_partition, dead_id in self.tombstones:
+            yield dead_partition, dead_id.encode(), None
+        self.tombstones.clear()
         tickets = self.engine.tickets
         partition_of = self.partition_of
         encode = records.encode
@@ -185,6 +212,7 @@ class State:
         for ticket_id in gone:
             del self.partition_of[ticket_id]
             self.touched.discard(ticket_id)
+        self.tombstones = [(p, t) for p, t in self.tombstones if p not in partitions]
         for partition in partitions:
             self.latest_ts.pop(partition, None)
         self.ledger.forget(partitions)
