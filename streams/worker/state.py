@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -14,6 +15,8 @@ from streams.export.exporter import Exporter
 from streams.settings import Settings
 from streams.worker import records
 from streams.worker.ledger import Ledger, Rewind
+
+IDLE_SECONDS = 2.0  # --clock event: a partition at its end this long holds the clock no more
 
 
 class State:
@@ -30,6 +33,7 @@ class State:
         self.partition_of: dict[str, int] = {}
         self.loaded: set[int] = set()  # partitions whose state is in the engine
         self.latest_ts: dict[int, float] = {}  # per partition: latest event time seen
+        self.idle_since: dict[int, float] = {}  # per partition: read to its end since (monotonic)
         self.dead_letters: list[tuple[bytes | None, bytes, str, str]] = []
         self._message: Any = None  # the message being processed (for the DLQ)
         self.batches = 0
@@ -114,12 +118,17 @@ class State:
     def expect(self, partition: int, offset: int = 0) -> None:
         self.ledger.expect(partition, offset)
 
-    def watermark(self, highwater: dict[int, int | None]) -> float | None:
+    def watermark(self, highwater: dict[int, int | None], now: float | None = None) -> float | None:
         """Event clock: the least latest-event-time over the owned partitions still being read.
 
-        A partition read up to its high-water mark holds nothing back; when all are, the
-        clock is the latest event time seen (replay's clock at the end of a file).
+        A partition read up to its high-water mark for ``IDLE_SECONDS`` holds nothing back;
+        when all are, the clock is the latest event time seen (replay's clock at the end of
+        a file). The wait keeps a partition that merely caught up with a live producer (its
+        high-water mark is as old as the last fetch) from letting the clock run ahead of
+        events still on their way.
         """
+        now = time.monotonic() if now is None else now
+        idle_since = self.idle_since
         lagging = []
         latest = -INF
         for partition in self.loaded:
@@ -127,6 +136,9 @@ class State:
             latest = max(latest, ts)
             end = highwater.get(partition)
             if end is None or end > self.last_offset.get(partition, -1) + 1:
+                idle_since.pop(partition, None)
+                lagging.append(ts)
+            elif now - idle_since.setdefault(partition, now) < IDLE_SECONDS:
                 lagging.append(ts)
         if lagging:
             low = min(lagging)
@@ -215,6 +227,7 @@ class State:
         self.tombstones = [(p, t) for p, t in self.tombstones if p not in partitions]
         for partition in partitions:
             self.latest_ts.pop(partition, None)
+            self.idle_since.pop(partition, None)
         self.ledger.forget(partitions)
         self.loaded -= partitions
         return len(gone)

@@ -79,3 +79,21 @@ def test_a_tombstone_in_the_changelog_loads_as_no_ticket() -> None:
     assert state.load([(b"T1", None), (clock_key, clock_value)], {0}) == 0
     assert state.engine.tickets == {} and state.last_offset[0] == 41
     assert state.ledger.durable[0] == 41
+
+
+def test_a_partition_that_just_caught_up_holds_the_event_clock_until_it_is_idle() -> None:
+    state = new_state()
+    state.load([], {1})
+    state.expect(1)
+    state.process(
+        [
+            Message(0, 0, event(0, "ticket.created", "T1", T0, **CREATED)),
+            Message(1, 0, event(1, "ticket.created", "T2", T0 + 3600, **CREATED)),
+        ],
+        T0,
+    )
+    ends: dict[int, int | None] = {0: 1, 1: 1}  # both read to their high-water mark
+    assert state.watermark(ends, now=100.0) == T0  # partition 0 may still get events
+    assert state.watermark(ends, now=101.0) == T0
+    assert state.watermark(ends, now=102.5) == T0 + 3600  # both idle for 2 s: the latest
+    assert state.watermark({0: 5, 1: 1}, now=103.0) == T0  # partition 0 has more to read
