@@ -39,15 +39,14 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, cast
 
-from prometheus_client import CONTENT_TYPE_LATEST
-
 from streams.core.engine import Engine
 from streams.core.policy import PolicySet
-from streams.core.ticket import INF, OPEN
+from streams.core.ticket import OPEN
 from streams.errors import UserError
 from streams.settings import Settings
 from streams.worker.health import HealthCollector
 from streams.worker.ledger import Rewind
+from streams.worker.pages import Pages
 from streams.worker.recovery import read_changelog
 from streams.worker.state import State
 
@@ -133,7 +132,6 @@ class Worker:
             settings.dlq_topic, key_serializer="raw", value_serializer="raw", partitions=partitions
         )
         self._expired_at = time.monotonic()
-        self._exposition: asyncio.Future[bytes] | None = None  # a scrape being built
         self.changelog_name = settings.changelog_topic  # created by ensure_topics, compacted
         self._loaded = asyncio.Event()  # set when no partition's state is being loaded
         self._loading: asyncio.Task[None] | None = None
@@ -149,11 +147,14 @@ class Worker:
         app.on_partitions_revoked.connect(cast(Any, self._on_revoked))
         app.on_partitions_assigned.connect(cast(Any, self._on_assigned))
 
-        async def metrics_view(web: Any, request: Any) -> Any:
-            return await self._metrics_view(web, request)
+        self.pages = pages = Pages(self)
 
-        async def health_view(web: Any, request: Any) -> Any:
-            return await self._health_view(web, request)
+        # Plain functions: Faust makes each a View's ``get`` (called as get(view, request)).
+        async def metrics_view(view: Any, request: Any) -> Any:
+            return await pages.metrics(view, request)
+
+        async def health_view(view: Any, request: Any) -> Any:
+            return await pages.health(view, request)
 
         app.page("/metrics")(metrics_view)
         app.page("/health")(health_view)
@@ -417,55 +418,6 @@ class Worker:
             sorted(new),
             self.recovery_seconds,
         )
-
-    # ---- web -----------------------------------------------------------------------------------
-
-    def exposition(self) -> bytes:
-        return self.state.exporter.exposition()
-
-    async def _metrics_view(self, web: Any, request: Any) -> Any:
-        body = await self.exposition_off_loop()
-        return web.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])
-
-    async def exposition_off_loop(self) -> bytes:
-        """The exposition, built in a thread so a scrape does not stall consumption.
-
-        Scrapes that arrive while one is being built share it. The collectors copy what
-        they iterate (the engine keeps feeding meanwhile); if a dict still changes size
-        under them, the build is tried again, the last time on the loop.
-        """
-        pending = self._exposition
-        if pending is None or pending.done():
-            pending = self._exposition = asyncio.ensure_future(self._build_exposition())
-        return await asyncio.shield(pending)
-
-    async def _build_exposition(self) -> bytes:
-        loop = asyncio.get_running_loop()
-        for _ in range(3):
-            try:
-                return await loop.run_in_executor(None, self.exposition)
-            except RuntimeError as exc:  # "dictionary changed size during iteration"
-                log.info("exposition built again: %s", exc)
-        return self.exposition()
-
-    async def _health_view(self, web: Any, request: Any) -> Any:
-        state = self.state
-        status = "ok" if self.ready else "starting"
-        if self.app.should_stop:
-            status = "stopping"
-        body = {
-            "status": status,
-            "app_id": self.settings.app_id,
-            "topic": self.settings.topic,
-            "partitions": sorted(state.loaded),
-            "tickets": len(state.engine.tickets),
-            "open_tickets": len(state.engine.open),
-            "events": state.events,
-            "clock": self.settings.clock,
-            "engine_now": state.engine.now if state.engine.now > -INF else None,
-            "uptime_seconds": round(time.time() - self.started, 3),
-        }
-        return web.json(body, status=200 if status != "stopping" else 503)
 
 
 def open_counts(engine: Engine) -> dict[str, int]:
