@@ -41,11 +41,6 @@ def command(args: argparse.Namespace) -> int:
                 partitions,
             )
             partitions = actual
-    if settings.store == "rocksdb":
-        try:
-            import rocksdict  # noqa: F401
-        except ImportError:
-            raise UserError("--store rocksdb needs rocksdict (pip install rocksdict)") from None
     import faust
 
     from streams.worker.app import Worker

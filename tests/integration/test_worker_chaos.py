@@ -74,7 +74,7 @@ def test_gauges_equal_replay_after_random_sigkills_restarts_and_a_rebalance(
 ) -> None:
     rng = random.Random(SEED)
     per_hour = 3000.0
-    hours = max(1.0, EVENTS / (per_hour * 7.9))
+    hours = max(1.0, EVENTS / (per_hour * 6.5))  # ~6.5 events a contact at 3,000/h
     lines = simulated(seed=SEED, hours=hours, per_hour=per_hour)
     path = write(tmp_path / "events.jsonl", lines)
     options = ("--clock", "event", "--store", "memory", "--session-timeout", "6")
