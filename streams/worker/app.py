@@ -269,45 +269,54 @@ class Worker:
         await self._flush()
 
     async def _flush(self) -> None:
-        """Write touched tickets to the changelog, rejected messages to the DLQ.
+        """Write rejected messages to the DLQ, touched tickets to the changelog; await both.
 
-        State records go straight to the aiokafka producer under Faust, one record batch
-        per changelog partition (Faust's ``send_soon`` costs a task and a future per record);
-        Faust's commit flushes that producer before committing offsets, so a committed
-        offset still implies written state. The lock keeps the writes of one ticket in order.
+        Records go straight to the aiokafka producer under Faust (Faust's ``send_soon``
+        costs a task and a future per record), state as one record batch per changelog
+        partition. Every delivery is awaited and checked before the partitions' durable
+        positions (what Faust commits) move: a dead letter is never lost behind a
+        committed offset (after a crash between the two it can be sent twice), and a
+        refused state write stops the worker. The lock keeps the writes of one ticket in
+        order.
         """
         state = self.state
         async with self._flush_lock:
             records = list(state.take_touched())
             written = dict(state.ledger.written_offset)
-            if records:
-                try:
-                    await self._send_state(records)
-                except ChangelogError as exc:
-                    # Positions stay where the changelog last acknowledged: no commit past
-                    # them. Stop; a restart reloads that state and reads on from there.
-                    log.error("%s; stopping", exc)
-                    self.ready = False
-                    await self.app.crash(exc)
-                    raise
-                state.state_writes += len(records)
+            letters, state.dead_letters = state.dead_letters, []
+            if not records and not letters:
+                state.ledger.durable.update(written)
+                return
+            client = cast(Any, self.app.producer)._ensure_producer()  # what Faust flushes
+            try:
+                deliveries = await self._send_dead_letters(client, letters)
+                deliveries += await self._send_state(client, records)
+                await asyncio.gather(*deliveries)
+            except Exception as exc:
+                # Positions stay where the changelog last acknowledged: no commit past
+                # them. Stop; a restart reloads that state and reads on from there.
+                error = exc if isinstance(exc, ChangelogError) else ChangelogError(repr(exc))
+                log.error("changelog or DLQ write failed: %s; stopping", error)
+                self.ready = False
+                await self.app.crash(error)
+                raise error from exc
+            state.state_writes += len(records)
+            self.dlq_sent += len(letters)
             state.ledger.durable.update(written)
-        if state.dead_letters:
-            for dlq_key, raw, reason, source in state.dead_letters:
-                self.dlq.send_soon(
-                    key=dlq_key,
-                    value=raw,
-                    headers=[(REASON_HEADER, reason.encode()), (SOURCE_HEADER, source.encode())],
-                    key_serializer="raw",
-                    value_serializer="raw",
-                )
-            self.dlq_sent += len(state.dead_letters)
-            state.dead_letters.clear()
 
-    async def _send_state(self, records: list[tuple[int, bytes, bytes | None]]) -> None:
-        client = cast(
-            Any, self.app.producer
-        )._ensure_producer()  # the AIOKafkaProducer Faust flushes
+    async def _send_dead_letters(
+        self, client: Any, letters: list[tuple[bytes | None, bytes, str, str]]
+    ) -> list[Any]:
+        topic = self.settings.dlq_topic
+        deliveries = []
+        for key, raw, reason, source in letters:
+            headers = [(REASON_HEADER, reason.encode()), (SOURCE_HEADER, source.encode())]
+            deliveries.append(await client.send(topic, raw, key=key, headers=headers))
+        return deliveries
+
+    async def _send_state(
+        self, client: Any, records: list[tuple[int, bytes, bytes | None]]
+    ) -> list[Any]:
         topic = self.changelog_name
         batches: dict[int, Any] = {}
         deliveries = []
@@ -323,11 +332,7 @@ class Worker:
                     raise ChangelogError(f"state record of {key!r} ({size} B) is too large")
         for partition, batch in batches.items():
             deliveries.append(await client.send_batch(batch, topic, partition=partition))
-        # Awaited and checked: a refused batch must not let an input offset be committed.
-        try:
-            await asyncio.gather(*deliveries)
-        except Exception as exc:
-            raise ChangelogError(f"changelog write failed: {exc!r}") from exc
+        return deliveries
 
     # ---- partitions ----------------------------------------------------------------------------
 
