@@ -398,64 +398,7 @@ class Settings:
             raise UserError(f"no broker address in {self.broker!r}")
         return servers
 
-    # ---- security: one place for every Kafka client -------------------------------------------
-
-    def _ssl_context(self) -> Any:
-        import ssl
-
-        if not self.security_protocol.endswith("SSL"):
-            return None
-        try:
-            context = ssl.create_default_context(cafile=self.ssl_cafile)
-            if self.ssl_certfile:
-                context.load_cert_chain(self.ssl_certfile, self.ssl_keyfile)
-        except (OSError, ssl.SSLError) as exc:
-            raise UserError(f"TLS files: {exc}") from None
-        return context
-
-    def _check_sasl(self) -> None:
-        if self.security_protocol.startswith("SASL") and not (
-            self.sasl_username and self.sasl_password
-        ):
-            raise UserError(
-                f"--security-protocol {self.security_protocol} needs --sasl-username and "
-                "SERVICEPULSE_KAFKA_SASL_PASSWORD"
-            )
-
-    def kafka_python_options(self) -> dict[str, Any]:
-        """Security keyword arguments for kafka-python clients (admin, producers)."""
-        self._check_sasl()
-        options: dict[str, Any] = {"security_protocol": self.security_protocol}
-        if self.security_protocol.startswith("SASL"):
-            options.update(
-                sasl_mechanism=self.sasl_mechanism,
-                sasl_plain_username=self.sasl_username,
-                sasl_plain_password=self.sasl_password,
-            )
-        if self.security_protocol.endswith("SSL"):
-            options["ssl_context"] = self._ssl_context()
-        return options
-
-    def aiokafka_options(self) -> dict[str, Any]:
-        """Security keyword arguments for aiokafka clients."""
-        return self.kafka_python_options()  # the same names in aiokafka
-
-    def faust_credentials(self) -> Any:
-        """``broker_credentials`` for faust.App (None for PLAINTEXT)."""
-        self._check_sasl()
-        protocol = self.security_protocol
-        if protocol == "PLAINTEXT":
-            return None
-        import faust
-
-        if protocol.startswith("SASL"):
-            return faust.SASLCredentials(
-                username=self.sasl_username,
-                password=self.sasl_password,
-                mechanism=self.sasl_mechanism,
-                ssl_context=self._ssl_context(),
-            )
-        return faust.SSLCredentials(self._ssl_context())
+    # Security options reach the clients through streams.kafka_security.
 
     def __repr__(self) -> str:  # never shows the password
         values = {f.name: getattr(self, f.name) for f in fields(self)}

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from streams.errors import UserError
+from streams.kafka_security import kafka_python_options
 from streams.settings import KAFKA_OPTIONS, Settings, add_options, resolve
 
 
@@ -41,7 +42,7 @@ def _admin(settings: Settings, timeout: float = 15.0) -> Any:
             bootstrap_servers=settings.bootstrap,
             client_id=f"{settings.app_id}-admin",
             request_timeout_ms=int(timeout * 1000),
-            **settings.kafka_python_options(),
+            **kafka_python_options(settings),
         )
     except KafkaError as exc:
         raise UserError(f"cannot reach Kafka at {settings.broker}: {exc}") from None

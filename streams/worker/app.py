@@ -40,6 +40,7 @@ from streams.core.engine import Engine
 from streams.core.policy import PolicySet
 from streams.core.ticket import OPEN
 from streams.errors import UserError
+from streams.kafka_security import aiokafka_options, faust_credentials
 from streams.settings import Settings
 from streams.worker.health import HealthCollector
 from streams.worker.ledger import Rewind
@@ -112,7 +113,7 @@ class Worker:
             stream_buffer_maxsize=max(16384, 4 * settings.batch),
             broker_max_poll_records=max(5000, settings.batch),
             producer_acks=-1,
-            broker_credentials=settings.faust_credentials(),
+            broker_credentials=faust_credentials(settings),
             # A crashed worker's partitions move after this (Faust's default: 60 s).
             broker_session_timeout=settings.session_timeout,
             broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
@@ -405,7 +406,7 @@ class Worker:
         gc.disable()
         try:
             latest = await read_changelog(
-                settings.bootstrap, self.changelog_name, new, settings.aiokafka_options()
+                settings.bootstrap, self.changelog_name, new, aiokafka_options(settings)
             )
             count = self.state.load(latest.items(), new)
             del latest
