@@ -12,8 +12,13 @@
    worker; for every event, the time from its send to the first /metrics scrape (every
    ``--scrape`` s) whose processed+rejected count covers it. p50 / p99.
 3. recovery: ``--open`` tickets created and left open; the worker is stopped and a new
-   one (empty memory store: the whole changelog is read) started: seconds from the
-   process start to /health "ok" with every ticket loaded.
+   one started (it reads the whole changelog in bulk): seconds from the process start to
+   /health "ok" with every ticket loaded.
+4. takeover: two workers share ``--open`` open tickets; one is SIGKILLed; seconds from the
+   kill until the survivor owns every partition and reports every open ticket.
+
+``--faust-path`` also measures the worker with ``--drain faust`` (Faust's per-message
+stream, the path before the batch consumer) in the throughput run.
 """
 
 from __future__ import annotations
@@ -42,7 +47,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from streams.core.engine import Engine  # noqa: E402
-from streams.core.events import Rejected, decode, validate  # noqa: E402
 from streams.core.policy import DEFAULT_POLICY_SET  # noqa: E402
 from streams.export.exporter import Exporter  # noqa: E402
 from streams.simulator import ContactCentre, SimConfig, iso  # noqa: E402
@@ -138,13 +142,7 @@ async def _bare(bootstrap: str, topic: str, total: int, engine: Engine | None) -
                     if engine is None:
                         loads(record.value)
                     else:
-                        try:
-                            event = validate(decode(record.value))
-                        except Rejected as rejected:
-                            engine.reject(record.value, rejected.reason)
-                        else:
-                            engine.advance(event.ts)
-                            engine.apply(event, record.value)
+                        engine.ingest(record.value, event_clock=True)
                 seen += len(records)
         assert started is not None
         return seen / (time.perf_counter() - started)
@@ -237,7 +235,7 @@ def wait(predicate: Any, timeout: float, step: float = 0.05) -> float:
     raise SystemExit("benchmark timed out")
 
 
-def worker_rate(args: argparse.Namespace, topic: str, tmp: Path, total: int) -> float:
+def worker_rate(args: argparse.Namespace, topic: str, tmp: Path, total: int, *extra: str) -> float:
     worker = Worker(
         args.broker,
         topic,
@@ -249,6 +247,7 @@ def worker_rate(args: argparse.Namespace, topic: str, tmp: Path, total: int) -> 
         "--clock",
         "event",
         *args.worker_option,
+        *extra,
     )
     try:
         wait(lambda: worker.processed() > 0, 120, 0.01)
@@ -284,9 +283,17 @@ def throughput(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
             results["worker"] = max(
                 results.get("worker", 0.0), worker_rate(args, topic, tmp, args.events)
             )
+            if args.faust_path:
+                results["worker_faust_path"] = max(
+                    results.get("worker_faust_path", 0.0),
+                    worker_rate(args, topic, tmp, args.events, "--drain", "faust"),
+                )
     finally:
         delete_topics(args.broker, topic)
-    results["ratio"] = results["worker"] / results["bare"]
+    results["ratio_to_bare"] = results["worker"] / results["bare"]
+    results["ratio_to_bare_engine"] = results["worker"] / results["bare+engine"]
+    if "worker_faust_path" in results:
+        results["speedup_over_faust_path"] = results["worker"] / results["worker_faust_path"]
     return results
 
 
@@ -367,19 +374,16 @@ def latency(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
     }
 
 
-def recovery(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
-    topic = f"bench-rec-{uuid.uuid4().hex[:6]}"
-    create_topics(args.broker, topic, topic + ".dlq")
-    app = f"bench-{uuid.uuid4().hex[:6]}"
+def open_tickets(count: int, prefix: str = "R") -> list[tuple[bytes, bytes]]:
     now = iso(time.time() - 3600)
-    messages = [
+    return [
         (
-            f"R{n}".encode(),
+            f"{prefix}{n}".encode(),
             orjson.dumps(
                 {
-                    "event_id": f"r{n}",
+                    "event_id": f"{prefix.lower()}{n}",
                     "type": "ticket.created",
-                    "ticket_id": f"R{n}",
+                    "ticket_id": f"{prefix}{n}",
                     "ts": now,
                     "team": ("billing", "technical", "sales")[n % 3],
                     "channel": "email",
@@ -388,62 +392,93 @@ def recovery(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
                 }
             ),
         )
-        for n in range(args.open)
+        for n in range(count)
     ]
-    produce(args.broker, topic, messages)
+
+
+def recovery(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
+    topic = f"bench-rec-{uuid.uuid4().hex[:6]}"
+    create_topics(args.broker, topic, topic + ".dlq")
+    app = f"bench-{uuid.uuid4().hex[:6]}"
+    produce(args.broker, topic, open_tickets(args.open))
     results: dict[str, float] = {}
+    options = ("--store", "memory", "--clock", "wall", *args.worker_option)
     try:
-        for store in ("memory", "rocksdb"):
-            data = tmp / f"rec-{store}"
-            first = Worker(
-                args.broker,
-                topic,
-                app + store,
-                data,
-                args.core,
-                "--store",
-                store,
-                "--clock",
-                "wall",
-                *args.worker_option,
-            )
-            wait(lambda w=first: w.processed() >= args.open, 600, 0.2)  # type: ignore[misc]
-            time.sleep(4)  # committed
-            first.stop()
-            again = Worker(
-                args.broker,
-                topic,
-                app + store,
-                data,
-                args.core,
-                "--store",
-                store,
-                "--clock",
-                "wall",
-                *args.worker_option,
-            )
-            done = wait(
-                lambda w=again: (
-                    w.health().get("status") == "ok"  # type: ignore[misc]
-                    and w.health().get("open_tickets") == args.open
-                ),
-                600,
-                0.05,
-            )
-            results[f"{store}_restart_to_ready_s"] = done - again.started
-            results[f"{store}_load_s"] = again.counts().get(
-                "servicepulse_worker_recovery_seconds", 0.0
-            )
-            again.stop()
+        data = tmp / "rec"
+        first = Worker(args.broker, topic, app, data, args.core, *options)
+        wait(lambda: first.processed() >= args.open, 900, 0.2)
+        time.sleep(4)  # committed
+        first.stop()
+        again = Worker(args.broker, topic, app, data, args.core, *options)
+        done = wait(
+            lambda: (
+                again.health().get("status") == "ok"
+                and again.health().get("open_tickets") == args.open
+            ),
+            900,
+            0.05,
+        )
+        results["open_tickets"] = float(args.open)
+        results["restart_to_ready_s"] = done - again.started
+        results["load_s"] = again.counts().get("servicepulse_worker_recovery_seconds", 0.0)
+        again.stop()
     finally:
         delete_topics(args.broker, topic)
+        delete_topics(args.broker, app)
+    return results
+
+
+def takeover(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
+    topic = f"bench-tko-{uuid.uuid4().hex[:6]}"
+    create_topics(args.broker, topic, topic + ".dlq")
+    app = f"bench-{uuid.uuid4().hex[:6]}"
+    count = args.takeover_open
+    produce(args.broker, topic, open_tickets(count, "K"))
+    options = ("--store", "memory", "--clock", "wall", *args.worker_option)
+    results: dict[str, float] = {}
+    a = Worker(args.broker, topic, app, tmp / "tko-a", None, *options)
+    b = Worker(args.broker, topic, app, tmp / "tko-b", None, *options)
+    try:
+
+        def split() -> bool:
+            ha, hb = a.health(), b.health()
+            pa, pb = ha.get("partitions") or [], hb.get("partitions") or []
+            return (
+                bool(pa)
+                and bool(pb)
+                and sorted(pa + pb) == list(range(PARTITIONS))
+                and ha.get("open_tickets", 0) + hb.get("open_tickets", 0) == count
+            )
+
+        wait(split, 600, 0.2)
+        time.sleep(4)  # committed
+        b.proc.kill()
+        killed = time.perf_counter()
+        done = wait(
+            lambda: (
+                a.health().get("partitions") == list(range(PARTITIONS))
+                and a.health().get("status") == "ok"
+                and a.health().get("open_tickets") == count
+            ),
+            600,
+            0.05,
+        )
+        results["open_tickets"] = float(count)
+        results["kill_to_served_s"] = done - killed
+    finally:
+        a.stop()
+        b.stop()
+        delete_topics(args.broker, topic)
+        delete_topics(args.broker, app)
     return results
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--broker", default=os.environ.get("SERVICEPULSE_BROKER", "127.0.0.1:9092"))
-    parser.add_argument("--only", choices=("throughput", "latency", "recovery"), action="append")
+    parser.add_argument(
+        "--only", choices=("throughput", "latency", "recovery", "takeover"), action="append"
+    )
     parser.add_argument("--events", type=int, default=300_000, help="throughput: events")
     parser.add_argument("--repeat", type=int, default=1, help="throughput: runs (best kept)")
     parser.add_argument("--core", type=int, default=1, help="CPU core to pin consumers to")
@@ -451,6 +486,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30.0, help="latency: duration")
     parser.add_argument("--scrape", type=float, default=0.1, help="latency: scrape interval")
     parser.add_argument("--open", type=int, default=100_000, help="recovery: open tickets")
+    parser.add_argument("--takeover-open", type=int, default=20_000, help="takeover: open tickets")
+    parser.add_argument("--faust-path", action="store_true", help="throughput: also --drain faust")
     parser.add_argument(
         "--worker-option",
         action="append",
@@ -458,11 +495,17 @@ def main() -> int:
         help="extra option for the worker (repeatable)",
     )
     args = parser.parse_args()
-    only = args.only or ["throughput", "latency", "recovery"]
+    only = args.only or ["throughput", "latency", "recovery", "takeover"]
     report: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="sp-bench-") as tmp_dir:
         tmp = Path(tmp_dir)
-        for name, run in (("throughput", throughput), ("latency", latency), ("recovery", recovery)):
+        runs = (
+            ("throughput", throughput),
+            ("latency", latency),
+            ("recovery", recovery),
+            ("takeover", takeover),
+        )
+        for name, run in runs:
             if name in only:
                 report[name] = run(args, tmp)
                 print(

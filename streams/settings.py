@@ -17,6 +17,9 @@ from streams.errors import UserError
 
 CLOCKS = ("wall", "event")
 STORES = ("rocksdb", "memory")
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+DRAINS = ("batch", "faust")
 
 
 def _positive_int(text: str) -> int:
@@ -253,6 +256,98 @@ OPTIONS: tuple[Option, ...] = (
         "SECONDS",
     ),
     Option(
+        "security_protocol",
+        "--security-protocol",
+        "SERVICEPULSE_KAFKA_SECURITY_PROTOCOL",
+        _choice(SECURITY_PROTOCOLS),
+        "PLAINTEXT",
+        "Kafka security.protocol",
+        None,
+    ),
+    Option(
+        "sasl_mechanism",
+        "--sasl-mechanism",
+        "SERVICEPULSE_KAFKA_SASL_MECHANISM",
+        _choice(SASL_MECHANISMS),
+        "PLAIN",
+        "SASL mechanism (SASL_* protocols)",
+        None,
+    ),
+    Option(
+        "sasl_username",
+        "--sasl-username",
+        "SERVICEPULSE_KAFKA_SASL_USERNAME",
+        str,
+        None,
+        "SASL user name (the password only from SERVICEPULSE_KAFKA_SASL_PASSWORD)",
+        "USER",
+    ),
+    Option(
+        "sasl_password",
+        "",  # a secret: from the environment only, never an option or a log line
+        "SERVICEPULSE_KAFKA_SASL_PASSWORD",
+        str,
+        None,
+        "SASL password",
+    ),
+    Option(
+        "ssl_cafile",
+        "--ssl-cafile",
+        "SERVICEPULSE_KAFKA_SSL_CAFILE",
+        str,
+        None,
+        "TLS: CA bundle to verify the brokers (SSL, SASL_SSL; default: system CAs)",
+        "PEM",
+    ),
+    Option(
+        "ssl_certfile",
+        "--ssl-certfile",
+        "SERVICEPULSE_KAFKA_SSL_CERTFILE",
+        str,
+        None,
+        "TLS: client certificate (mutual TLS)",
+        "PEM",
+    ),
+    Option(
+        "ssl_keyfile",
+        "--ssl-keyfile",
+        "SERVICEPULSE_KAFKA_SSL_KEYFILE",
+        str,
+        None,
+        "TLS: client private key (mutual TLS)",
+        "PEM",
+    ),
+    Option(
+        "session_timeout",
+        "--session-timeout",
+        "SERVICEPULSE_SESSION_TIMEOUT",
+        positive_number,
+        10.0,
+        "consumer-group session timeout: how soon a crashed worker's partitions move "
+        "(the broker's group.min.session.timeout.ms bounds it, 6 s by default)",
+        "SECONDS",
+    ),
+    Option(
+        "instance_id",
+        "--instance-id",
+        "SERVICEPULSE_INSTANCE_ID",
+        str,
+        None,
+        "static group membership (group.instance.id, unique per worker): a restart "
+        "within the session timeout keeps its partitions without a rebalance",
+        "ID",
+    ),
+    Option(
+        "drain",
+        "--drain",
+        "SERVICEPULSE_DRAIN",
+        _choice(DRAINS),
+        "batch",
+        "how fetched records reach the engine: batch (whole fetches, per partition in "
+        "offset order) or faust (Faust's per-message stream; slower, for comparison)",
+        None,
+    ),
+    Option(
         "log_level",
         "--log-level",
         "SERVICEPULSE_LOG_LEVEL",
@@ -285,6 +380,16 @@ class Settings:
     tick: float = 1.0
     batch: int = 2000
     batch_within: float = 0.05
+    drain: str = "batch"
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = "PLAIN"
+    sasl_username: str | None = None
+    sasl_password: str | None = None
+    ssl_cafile: str | None = None
+    ssl_certfile: str | None = None
+    ssl_keyfile: str | None = None
+    session_timeout: float = 10.0
+    instance_id: str | None = None
     log_level: str = "warning"
 
     @property
@@ -302,6 +407,15 @@ class Settings:
             raise UserError(f"no broker address in {self.broker!r}")
         return servers
 
+    # Security options reach the clients through streams.kafka_security.
+
+    def __repr__(self) -> str:  # never shows the password
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        if values["sasl_password"]:
+            values["sasl_password"] = "***"
+        shown = ", ".join(f"{name}={value!r}" for name, value in values.items())
+        return f"Settings({shown})"
+
     @property
     def faust_broker(self) -> list[str]:
         return [f"kafka://{server}" for server in self.bootstrap]
@@ -316,6 +430,8 @@ def add_options(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None
     """Add the options ``names`` to ``parser``; defaults come from the environment."""
     for name in names:
         option = BY_NAME[name]
+        if not option.flag:  # environment only (secrets)
+            continue
         shown = option.default if option.default is not None else "none"
         parser.add_argument(
             option.flag,
@@ -361,6 +477,13 @@ KAFKA_OPTIONS = (
     "retention",
     "dlq_retention",
     "app_id",
+    "security_protocol",
+    "sasl_mechanism",
+    "sasl_username",
+    "sasl_password",
+    "ssl_cafile",
+    "ssl_certfile",
+    "ssl_keyfile",
 )
 WORKER_OPTIONS = (
     *KAFKA_OPTIONS,
@@ -374,5 +497,8 @@ WORKER_OPTIONS = (
     "tick",
     "batch",
     "batch_within",
+    "drain",
+    "session_timeout",
+    "instance_id",
     "log_level",
 )

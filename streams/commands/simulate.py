@@ -27,6 +27,7 @@ import orjson
 from streams.console.progress import Progress
 from streams.core.events import parse_ts
 from streams.errors import UserError
+from streams.kafka_security import kafka_python_options
 from streams.settings import KAFKA_OPTIONS, Settings, add_options, resolve
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
 
@@ -48,6 +49,7 @@ def producer(settings: Settings, **extra: Any) -> Any:
         "compression_type": None,
         "client_id": f"{settings.app_id}-simulate",
     }
+    options.update(kafka_python_options(settings))
     options.update(extra)
     try:
         return KafkaProducer(**options)

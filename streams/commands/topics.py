@@ -3,9 +3,9 @@
 * the interaction topic: ``--partitions`` partitions, ``cleanup.policy=delete`` with
   ``retention.ms`` from ``--retention``;
 * the dead-letter topic: as many partitions, retention ``--dlq-retention``;
-* the ticket-state changelog (``<app-id>-tickets-changelog``) is Faust's: the worker
-  creates it compacted with the same partition count. ``topics`` only reports it
-  (and deletes it with ``--delete``).
+* the ticket-state changelog (``<app-id>-tickets-changelog``): as many partitions,
+  compacted (only each ticket's latest state and each partition's clock record stay;
+  tombstones of forgotten tickets go after ``delete.retention.ms``).
 
 The worker calls :func:`ensure_topics` at start-up too, so running this command is
 optional; it is for operators who pre-create topics (or lack the ACL to let the worker).
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from streams.errors import UserError
+from streams.kafka_security import kafka_python_options
 from streams.settings import KAFKA_OPTIONS, Settings, add_options, resolve
 
 
@@ -41,6 +42,7 @@ def _admin(settings: Settings, timeout: float = 15.0) -> Any:
             bootstrap_servers=settings.bootstrap,
             client_id=f"{settings.app_id}-admin",
             request_timeout_ms=int(timeout * 1000),
+            **kafka_python_options(settings),
         )
     except KafkaError as exc:
         raise UserError(f"cannot reach Kafka at {settings.broker}: {exc}") from None
@@ -78,6 +80,20 @@ def topic_specs(settings: Settings) -> dict[str, dict[str, Any]]:
                 "retention.ms": str(int(settings.dlq_retention * 1000)),
             },
         },
+        # The worker's state: compacted, so only the latest record of each ticket (and
+        # each partition's clock) stays; a forgotten ticket's tombstone goes after a day.
+        settings.changelog_topic: {
+            "num_partitions": settings.partitions,
+            "replication_factor": settings.replication,
+            "configs": {
+                "cleanup.policy": "compact",
+                "min.cleanable.dirty.ratio": "0.1",
+                "segment.ms": str(3600 * 1000),
+                "segment.bytes": str(64 * 1024 * 1024),
+                "delete.retention.ms": str(86400 * 1000),
+                "max.compaction.lag.ms": str(6 * 3600 * 1000),
+            },
+        },
     }
 
 
@@ -96,13 +112,7 @@ def ensure_topics(settings: Settings) -> dict[str, TopicState]:
             except TopicAlreadyExistsError:
                 time.sleep(1.0)  # another worker won the race; let its metadata settle
             counts.update(_partition_counts(admin, list(missing)))
-        states = {name: TopicState(name, counts.get(name, 0), name in missing) for name in specs}
-        changelog = _partition_counts(admin, [settings.changelog_topic])
-        if changelog:
-            states[settings.changelog_topic] = TopicState(
-                settings.changelog_topic, changelog[settings.changelog_topic], False
-            )
-        return states
+        return {name: TopicState(name, counts.get(name, 0), name in missing) for name in specs}
     except KafkaError as exc:
         raise UserError(f"creating topics on {settings.broker} failed: {exc}") from None
     finally:
@@ -139,8 +149,6 @@ def command(args: argparse.Namespace) -> int:
         if state.partitions != settings.partitions:
             note = f"  (not {settings.partitions}: the worker follows the topic)"
         print(f"{state.name}: {what}, {state.partitions} partitions{note}")
-    if settings.changelog_topic not in states:
-        print(f"{settings.changelog_topic}: created by the worker (compacted, Faust changelog)")
     sys.stdout.flush()
     return 0
 

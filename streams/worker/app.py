@@ -2,375 +2,66 @@
 
 Design (docs/worker.md has the long version):
 
-* One agent consumes the interaction topic in batches (``stream.take_events``) and runs
-  every message through the same :class:`~streams.core.engine.Engine` as ``replay``. The
-  engine in memory is the live state.
-* The Faust table ``tickets`` is the engine's durable changelog: after each batch the
-  ``Ticket.to_state()`` of every touched ticket is written to the table's (compacted)
-  changelog partition = the input partition it came from. Offsets are committed by
-  Faust only after the producer is flushed; the worker does not rely on it, though:
-  the per-partition clock record holds the last input offset applied, each offset is
-  applied once and in order; a re-delivered one is skipped, and a message past a hole
-  (Faust can drop fetched records while it resumes after a recovery, then commit past
-  them) makes the worker seek back to its own position (``State.process``).
-* On assignment Faust recovers the changelog partitions into the local store (rocksdict
-  or memory); the worker then loads the entries of the newly owned partitions into the
-  engine (``Engine.load``). On revocation it drops the tickets of the revoked partitions,
-  so gauges cover only the partitions the worker owns and summing over workers is right.
-* Rejected events go unchanged to the dead-letter topic, reason in header
-  ``servicepulse-reason``.
-* Clock: ``--clock wall`` (default) advances the engine to wall time minus ``--grace``
-  every ``--tick`` seconds, so breaches are counted with no further events. ``--clock
-  event`` advances it to the watermark of the owned partitions (as replay does with the
-  event clock), for back-fills and for comparing with replay.
-* ``/metrics``: the contract's metrics plus ``servicepulse_worker_*`` health figures;
-  ``/health``: JSON status.
+* Faust keeps group membership, rebalances, commits, the producer and the web server.
+  Whole fetched batches of the interaction topic go to the engine (``batch.py``:
+  ``BatchConsumer`` calls :meth:`Worker.on_batch`), each record through the same
+  ``Engine.ingest`` as ``replay``; ``--drain faust`` keeps Faust's per-message agent.
+* State: after each batch the ``Ticket.to_state()`` of every touched ticket is written to
+  the compacted changelog (``records.py``) partition = its input partition, with a
+  per-partition clock record holding the last input offset applied (``ledger.py``:
+  each offset once, in order, holes sought back). Writes are awaited; the offset Faust
+  commits is the one the changelog acknowledged (:meth:`Worker.position`).
+* On assignment the changelog partitions of newly owned partitions are read in bulk
+  (``recovery.py``) into ``Engine.load`` while input waits; partitions that moved away
+  are dropped, so gauges cover only owned partitions and summing over workers is right.
+* Rejected events go unchanged to the dead-letter topic (reason in a header); every
+  minute ``Engine.expire`` forgets finished tickets (tombstones) and rejects held
+  orphans ``no_ticket``.
+* Clock: ``--clock wall`` advances the engine to wall time minus ``--grace`` every
+  ``--tick``; ``--clock event`` to the watermark of the owned partitions.
+* ``/metrics`` (built off the loop) and ``/health``: ``pages.py``; health figures:
+  ``health.py``.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
+import contextlib
+import gc
 import logging
-import socket
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any, cast
 
-import orjson
-from prometheus_client import CONTENT_TYPE_LATEST
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.registry import Collector
-
 from streams.core.engine import Engine
-from streams.core.policy import PolicySet, load_policies
-from streams.core.ticket import INF, OPEN
+from streams.core.policy import PolicySet
+from streams.core.ticket import OPEN
 from streams.errors import UserError
-from streams.export.exporter import Exporter
-from streams.settings import WORKER_OPTIONS, Settings, add_options, resolve
+from streams.kafka_security import aiokafka_options, faust_credentials
+from streams.settings import Settings
+from streams.worker.health import HealthCollector
+from streams.worker.ledger import Rewind
+from streams.worker.pages import Pages
+from streams.worker.recovery import read_changelog
+from streams.worker.state import State
+
+__all__ = ["Rewind", "State", "Worker", "open_counts"]
 
 log = logging.getLogger("servicepulse.worker")
 
 REASON_HEADER = "servicepulse-reason"
 SOURCE_HEADER = "servicepulse-source"  # topic/partition/offset of the rejected message
-CLOCK_KEY = b"\x00clock:"  # + partition: [latest event ts, last offset] of that partition
 TABLE = "tickets"
 
 
-class Rewind:
-    """A hole in what the consumer delivered for one partition, and the seek that refills it."""
-
-    __slots__ = ("expected", "first_seek", "seeks", "seen", "sought", "target")
-
-    # A hole is taken as real (offsets that do not exist) only when the re-read after this
-    # many seeks, this long after the first one, still starts past it: messages fetched
-    # before a seek (even the same offset twice) come out of Faust's buffers after it.
-    SEEKS = 3
-    SECONDS = 2.0
-
-    def __init__(self, expected: int, seen: int) -> None:
-        self.expected = expected  # the offset the state needs next
-        self.seen = seen  # the first offset delivered beyond it
-        self.target = expected  # where the consumer is sent back to (>= the log start)
-        self.sought = False  # the last seek requested has been made
-        self.seeks = 0
-        self.first_seek = 0.0  # time.monotonic() of the first seek
+EXPIRE_EVERY = 60.0  # seconds between passes of Engine.expire
 
 
-class State:
-    """Engine + partition bookkeeping, free of Faust (unit-testable)."""
-
-    def __init__(self, settings: Settings, policies: PolicySet) -> None:
-        self.settings = settings
-        self.exporter = Exporter()
-        self.engine = Engine(policies, self.exporter, on_reject=self._rejected)
-        self.touched: set[str] = set()  # tickets whose state must be written to the changelog
-        self.partition_of: dict[str, int] = {}
-        self.loaded: set[int] = set()  # partitions whose state is in the engine
-        self.latest_ts: dict[int, float] = {}  # per partition: latest event time seen
-        # Per partition: the last offset applied. Every offset up to it is in the engine (and,
-        # once flushed, in the changelog with the clock record), so it is where the state
-        # resumes; a message beyond it + 1 means the consumer skipped some (see process).
-        self.last_offset: dict[int, int] = {}
-        self.written_offset: dict[int, int] = {}  # per partition: last offset in a clock record
-        self.rewinds: dict[int, Rewind] = {}  # partitions waiting for a seek back
-        self.rewound = 0  # seeks made to refill a hole
-        self.skipped = 0  # messages not applied: already applied, or beyond a hole
-        self.dead_letters: list[tuple[bytes | None, bytes, str, str]] = []
-        self._message: Any = None  # the message being processed (for the DLQ)
-        self.batches = 0
-        self.events = 0
-        self.state_writes = 0
-
-    # ---- processing --------------------------------------------------------------------------
-
-    def _rejected(self, raw: Any, reason: str) -> None:
-        message = self._message
-        if isinstance(raw, dict):  # a held event released later: the original bytes are gone
-            raw = orjson.dumps(raw)
-        elif isinstance(raw, str):
-            raw = raw.encode()
-        if message is not None:
-            key = message.key
-            source = f"{message.topic}/{message.partition}/{message.offset}"
-        else:
-            key, source = None, ""
-        self.dead_letters.append((key, raw, reason, source))
-
-    def process(self, messages: Iterable[Any], wall: float) -> set[str]:
-        """Apply a batch of Kafka messages (``.value``, ``.key``, ``.partition``, ``.offset``).
-
-        Offsets are applied in order, each once: a message at or below the partition's last
-        offset is a re-delivery (after a restart, a rebalance or a seek) and is skipped; a
-        message beyond last offset + 1 means the consumer did not deliver the ones between
-        (Faust can drop fetched records while it resumes the streams after a recovery, and
-        then commit past them), so it is not applied: the partition gets a :class:`Rewind`
-        and the worker seeks back (``Worker._rewind``). Returns the ids of the touched tickets.
-        """
-        engine = self.engine
-        touched = self.touched
-        partition_of = self.partition_of
-        latest_ts = self.latest_ts
-        last_offset = self.last_offset
-        rewinds = self.rewinds
-        observe_lag = self.exporter.observe_lag
-        count = 0
-        for message in messages:
-            count += 1
-            partition = message.partition
-            offset = message.offset
-            last = last_offset.get(partition)
-            if last is None or offset != last + 1:
-                # not owned (fetched before a revocation), already applied, or past a hole
-                if last is None or offset <= last or not self._beyond(partition, last, offset):
-                    self.skipped += 1
-                    continue
-            elif rewinds and partition in rewinds:
-                del rewinds[partition]  # the hole is refilled
-            last_offset[partition] = offset
-            self._message = message
-            raw = message.value
-            event, reason = engine.ingest(raw)
-            if event is None:
-                continue
-            ts = event.ts
-            if ts > latest_ts.get(partition, -INF):
-                latest_ts[partition] = ts
-            ticket_id = event.ticket_id
-            if reason is None:
-                observe_lag(wall - ts)
-            if ticket_id in engine.tickets:
-                touched.add(ticket_id)
-                partition_of[ticket_id] = partition
-        self._message = None
-        self.batches += 1
-        self.events += count
-        return touched
-
-    def _beyond(self, partition: int, last: int, offset: int) -> bool:
-        """A message past a hole at ``last + 1``: True to apply it (the hole is real)."""
-        rewind = self.rewinds.get(partition)
-        if rewind is None:
-            self.rewinds[partition] = Rewind(last + 1, offset)
-            log.warning(
-                "partition %d: offset %d delivered, %d expected; seeking back",
-                partition,
-                offset,
-                last + 1,
-            )
-            return False
-        if not rewind.sought or offset > max(rewind.seen, rewind.target):
-            return False  # fetched before the seek; it comes again after it
-        # Perhaps the re-read: it starts past the expected offset. Or a message fetched
-        # before the seek. Seek again, until it is certain those offsets do not exist
-        # (retention, compaction, transaction markers).
-        if rewind.seeks < rewind.SEEKS or time.monotonic() - rewind.first_seek < rewind.SECONDS:
-            rewind.sought = False
-            return False
-        del self.rewinds[partition]
-        log.warning(
-            "partition %d: offsets %d-%d do not exist; going on from %d",
-            partition,
-            last + 1,
-            offset - 1,
-            offset,
-        )
-        return True
-
-    def expect(self, partition: int, offset: int = 0) -> None:
-        """Where a newly owned partition with no stored position starts (its beginning).
-
-        If the log starts later (retention), the first message is beyond the expected
-        offset, the worker seeks back to the log start, and goes on from there.
-        """
-        if partition not in self.last_offset:
-            self.last_offset[partition] = self.written_offset[partition] = offset - 1
-
-    def watermark(self, highwater: dict[int, int | None]) -> float | None:
-        """Event clock: the least latest-event-time over the owned partitions still being read.
-
-        A partition read up to its high-water mark holds nothing back; when all are, the
-        clock is the latest event time seen (replay's clock at the end of a file).
-        """
-        lagging = []
-        latest = -INF
-        for partition in self.loaded:
-            ts = self.latest_ts.get(partition, -INF)
-            latest = max(latest, ts)
-            end = highwater.get(partition)
-            if end is None or end > self.last_offset.get(partition, -1) + 1:
-                lagging.append(ts)
-        if lagging:
-            low = min(lagging)
-            return None if low == -INF else low
-        return None if latest == -INF else latest
-
-    def advance(self, now: float) -> None:
-        self.touched.update(self.engine.advance(now))
-
-    def take_touched(self) -> Iterator[tuple[int, bytes, bytes]]:
-        """(partition, key, value) changelog records for the touched tickets (and clears them)."""
-        engine = self.engine
-        tickets = engine.tickets
-        partition_of = self.partition_of
-        dumps = orjson.dumps
-        touched = self.touched
-        partitions = set()
-        for ticket_id in touched:
-            ticket = tickets.get(ticket_id)
-            partition = partition_of.get(ticket_id)
-            if ticket is None or partition is None:
-                continue
-            partitions.add(partition)
-            yield partition, ticket_id.encode(), b"%d|" % partition + dumps(ticket.to_state())
-        touched.clear()
-        # The clock record of every partition whose offset moved (even with no ticket
-        # touched, e.g. only rejected messages): where the state of the partition resumes.
-        written = self.written_offset
-        for partition, offset in self.last_offset.items():
-            if written.get(partition) != offset:
-                written[partition] = offset
-                clock = [self.latest_ts.get(partition), offset]
-                yield partition, CLOCK_KEY + b"%d" % partition, b"%d|" % partition + dumps(clock)
-
-    # ---- partition moves -------------------------------------------------------------------
-
-    def load(self, items: Iterable[tuple[bytes, bytes]], partitions: set[int]) -> int:
-        """Adopt the stored state of ``partitions`` from (key, value) table entries."""
-        engine = self.engine
-        loaded = 0
-        for key, value in items:
-            cut = value.index(b"|")
-            partition = int(value[:cut])
-            if partition not in partitions:
-                continue
-            state = orjson.loads(value[cut + 1 :])
-            if key.startswith(CLOCK_KEY):
-                ts, offset = state
-                if ts is not None:
-                    self.latest_ts[partition] = max(ts, self.latest_ts.get(partition, -INF))
-                offset = max(offset, self.last_offset.get(partition, -1))
-                self.last_offset[partition] = self.written_offset[partition] = offset
-                continue
-            ticket = engine.load(state)
-            self.partition_of[ticket.ticket_id] = partition
-            loaded += 1
-        self.loaded |= partitions
-        return loaded
-
-    def drop(self, partitions: set[int]) -> int:
-        """Forget the tickets of ``partitions`` (moved to another worker)."""
-        gone = [tid for tid, p in self.partition_of.items() if p in partitions]
-        self.engine.drop_many(gone)
-        for ticket_id in gone:
-            del self.partition_of[ticket_id]
-            self.touched.discard(ticket_id)
-        for partition in partitions:
-            self.latest_ts.pop(partition, None)
-            self.last_offset.pop(partition, None)
-            self.written_offset.pop(partition, None)
-            self.rewinds.pop(partition, None)
-        self.loaded -= partitions
-        return len(gone)
-
-
-class HealthCollector(Collector):
-    """The worker's own health, read at scrape time (nothing per event)."""
-
-    def __init__(self, worker: Worker) -> None:
-        self.worker = worker
-
-    def collect(self) -> Iterator[Any]:
-        worker, state = self.worker, self.worker.state
-        app = worker.app
-        g = GaugeMetricFamily
-        owned = g("servicepulse_worker_partitions", "interaction partitions owned (loaded)")
-        owned.add_metric([], len(state.loaded))
-        yield owned
-        tickets = g("servicepulse_worker_tickets", "tickets held in memory (all states)")
-        tickets.add_metric([], len(state.engine.tickets))
-        yield tickets
-        clock = g("servicepulse_worker_clock_seconds", "engine clock (POSIX seconds)")
-        clock.add_metric([], state.engine.now if state.engine.now > -INF else 0.0)
-        yield clock
-        lag = g(
-            "servicepulse_worker_consumer_lag", "messages not yet processed", labels=["partition"]
-        )
-        for partition, end in sorted(worker.highwaters().items()):
-            if end is not None:
-                done = state.last_offset.get(partition, -1) + 1
-                lag.add_metric([str(partition)], max(0, end - done))
-        yield lag
-        ready = g("servicepulse_worker_ready", "1 when partitions are assigned and recovered")
-        ready.add_metric([], 1.0 if worker.ready else 0.0)
-        yield ready
-        c = CounterMetricFamily
-        for name, help_, value in (
-            ("servicepulse_worker_batches", "batches processed", state.batches),
-            ("servicepulse_worker_messages", "messages processed", state.events),
-            ("servicepulse_worker_state_writes", "ticket states written", state.state_writes),
-            ("servicepulse_worker_dead_letters", "messages sent to the DLQ", worker.dlq_sent),
-            ("servicepulse_worker_rebalances", "partition assignments seen", worker.rebalances),
-            (
-                "servicepulse_worker_rewinds",
-                "seeks back to refill undelivered offsets",
-                state.rewound,
-            ),
-            (
-                "servicepulse_worker_skipped_messages",
-                "messages not applied: already applied, not owned, or past a hole",
-                state.skipped,
-            ),
-        ):
-            family = c(name, help_)
-            family.add_metric([], value)
-            yield family
-        recovery = g("servicepulse_worker_recovery_seconds", "duration of the last state load")
-        recovery.add_metric([], worker.recovery_seconds)
-        yield recovery
-        monitor = getattr(app, "monitor", None)
-        if monitor is not None:
-            for name, attr, help_ in (
-                ("faust_messages_received", "messages_received_total", "Faust: messages read"),
-                ("faust_events", "events_total", "Faust: stream events"),
-                ("faust_messages_sent", "messages_sent", "Faust: messages produced"),
-            ):
-                family = c(name, help_)
-                family.add_metric([], float(getattr(monitor, attr, 0) or 0))
-                yield family
-            for name, attr, help_ in (
-                ("faust_events_per_second", "events_s", "Faust: stream events per second"),
-                ("faust_messages_active", "messages_active", "Faust: messages in flight"),
-            ):
-                gauge = g(name, help_)
-                gauge.add_metric([], float(getattr(monitor, attr, 0) or 0))
-                yield gauge
-            latency = g("faust_commit_latency_seconds", "Faust: mean of recent commit latencies")
-            commits = list(getattr(monitor, "commit_latency", ()) or ())
-            latency.add_metric([], sum(commits) / len(commits) if commits else 0.0)
-            yield latency
+class ChangelogError(RuntimeError):
+    """The changelog refused state: nothing past it may be committed; the worker stops."""
 
 
 class Worker:
@@ -404,7 +95,7 @@ class Worker:
         self.app = app = faust.App(
             settings.app_id,
             broker=settings.faust_broker,
-            store="rocksdb://" if settings.store == "rocksdb" else "memory://",
+            store="memory://",  # no Faust table: the state is read from the changelog in bulk
             datadir=str(data_dir),
             autodiscover=False,
             web_enabled=True,
@@ -422,6 +113,11 @@ class Worker:
             stream_buffer_maxsize=max(16384, 4 * settings.batch),
             broker_max_poll_records=max(5000, settings.batch),
             producer_acks=-1,
+            broker_credentials=faust_credentials(settings),
+            # A crashed worker's partitions move after this (Faust's default: 60 s).
+            broker_session_timeout=settings.session_timeout,
+            broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
+            consumer_group_instance_id=settings.instance_id,
             producer_linger=0.005,
         )
         self.topic = app.topic(
@@ -433,26 +129,30 @@ class Worker:
         self.dlq = app.topic(
             settings.dlq_topic, key_serializer="raw", value_serializer="raw", partitions=partitions
         )
-        self.table = app.Table(
-            TABLE,
-            partitions=partitions,
-            key_type=bytes,
-            value_type=bytes,
-            recovery_buffer_size=10_000,
-        )
-        self.table.on_recover(self._on_recovered)
-        self.changelog_name = self.table.changelog_topic.get_topic_name()
+        self._expired_at = time.monotonic()
+        self.changelog_name = settings.changelog_topic  # created by ensure_topics, compacted
+        self._loaded = asyncio.Event()  # set when no partition's state is being loaded
+        self._loading: asyncio.Task[None] | None = None
         self._flush_lock = asyncio.Lock()
+        # The agent subscribes the topic (and is the whole path with --drain faust); with
+        # --drain batch the consumer hands it nothing: batches go to on_batch instead.
         app.agent(self.topic, name="servicepulse-interactions")(self._agent)
+        if settings.drain == "batch":
+            from streams.worker.batch import install
+
+            install(app, self)
         app.timer(settings.tick)(self._tick)
         app.on_partitions_revoked.connect(cast(Any, self._on_revoked))
         app.on_partitions_assigned.connect(cast(Any, self._on_assigned))
 
-        async def metrics_view(web: Any, request: Any) -> Any:
-            return await self._metrics_view(web, request)
+        self.pages = pages = Pages(self)
 
-        async def health_view(web: Any, request: Any) -> Any:
-            return await self._health_view(web, request)
+        # Plain functions: Faust makes each a View's ``get`` (called as get(view, request)).
+        async def metrics_view(view: Any, request: Any) -> Any:
+            return await pages.metrics(view, request)
+
+        async def health_view(view: Any, request: Any) -> Any:
+            return await pages.health(view, request)
 
         app.page("/metrics")(metrics_view)
         app.page("/health")(health_view)
@@ -465,8 +165,39 @@ class Worker:
             await self._batch(events)
 
     async def _batch(self, events: Sequence[Any]) -> None:
+        await self._apply([event.message for event in events])
+
+    # ---- the batch path (streams.worker.batch.BatchConsumer) -----------------------------------
+
+    @property
+    def topic_name(self) -> str:
+        return self.settings.topic
+
+    async def on_batch(self, batch: Mapping[int, Sequence[Any]], generation: int) -> None:
+        """Records fetched in consumer generation ``generation``, per partition in offset order."""
+        if not self._loaded.is_set():
+            await self._loaded.wait()
+        if generation != self.app.consumer_generation_id:
+            return  # fetched before a rebalance: Faust seeks back, they come again
+        await self._apply(chain.from_iterable(batch.values()))
+
+    def position(self, partition: int) -> int | None:
+        """Offset to commit: past the last one whose state the changelog acknowledged."""
+        if partition not in self.state.loaded:
+            return None
+        durable = self.state.ledger.durable.get(partition)
+        return None if durable is None or durable < 0 else durable + 1
+
+    def on_progress(self, tps: Iterator[Any]) -> None:
+        from streams.worker.batch import mark_inbound
+
+        mark_inbound(self.app, tps)
+
+    async def _apply(self, messages: Iterable[Any]) -> None:
+        if not self._loaded.is_set():
+            await self._loaded.wait()
         state = self.state
-        state.process([event.message for event in events], time.time())
+        state.process(messages, time.time())
         if state.rewinds:
             await self._rewind()
         if self.settings.clock == "event":
@@ -508,7 +239,7 @@ class Worker:
                 rewind.first_seek = time.monotonic()
             else:
                 continue  # logged once
-            self.state.rewound += 1
+            self.state.ledger.rewound += 1
             log.warning(
                 "partition %d: offsets %d-%d were not delivered; reading again from %d",
                 partition,
@@ -529,50 +260,80 @@ class Worker:
             self.state.advance(time.time() - self.settings.grace)
         else:
             self._advance_event_clock()
+        now = time.monotonic()
+        if now - self._expired_at >= EXPIRE_EVERY:
+            # Closed/abandoned tickets past the retention leave memory and (tombstones)
+            # the changelog; events held for a ticket that never came are rejected
+            # no_ticket and dead-lettered. An O(tickets) pass, hence not every tick.
+            self._expired_at = now
+            self.state.expire(self.settings.retention)
         await self._flush()
 
     async def _flush(self) -> None:
-        """Write touched tickets to the changelog, rejected messages to the DLQ.
+        """Write rejected messages to the DLQ, touched tickets to the changelog; await both.
 
-        State records go straight to the aiokafka producer under Faust, one record batch
-        per changelog partition (Faust's ``send_soon`` costs a task and a future per record);
-        Faust's commit flushes that producer before committing offsets, so a committed
-        offset still implies written state. The lock keeps the writes of one ticket in order.
+        Records go straight to the aiokafka producer under Faust (Faust's ``send_soon``
+        costs a task and a future per record), state as one record batch per changelog
+        partition. Every delivery is awaited and checked before the partitions' durable
+        positions (what Faust commits) move: a dead letter is never lost behind a
+        committed offset (after a crash between the two it can be sent twice), and a
+        refused state write stops the worker. The lock keeps the writes of one ticket in
+        order.
         """
         state = self.state
         async with self._flush_lock:
             records = list(state.take_touched())
-            if records:
-                await self._send_state(records)
-                state.state_writes += len(records)
-        if state.dead_letters:
-            for dlq_key, raw, reason, source in state.dead_letters:
-                self.dlq.send_soon(
-                    key=dlq_key,
-                    value=raw,
-                    headers=[(REASON_HEADER, reason.encode()), (SOURCE_HEADER, source.encode())],
-                    key_serializer="raw",
-                    value_serializer="raw",
-                )
-            self.dlq_sent += len(state.dead_letters)
-            state.dead_letters.clear()
+            written = dict(state.ledger.written_offset)
+            letters, state.dead_letters = state.dead_letters, []
+            if not records and not letters:
+                state.ledger.durable.update(written)
+                return
+            client = cast(Any, self.app.producer)._ensure_producer()  # what Faust flushes
+            try:
+                deliveries = await self._send_dead_letters(client, letters)
+                deliveries += await self._send_state(client, records)
+                await asyncio.gather(*deliveries)
+            except Exception as exc:
+                # Positions stay where the changelog last acknowledged: no commit past
+                # them. Stop; a restart reloads that state and reads on from there.
+                error = exc if isinstance(exc, ChangelogError) else ChangelogError(repr(exc))
+                log.error("changelog or DLQ write failed: %s; stopping", error)
+                self.ready = False
+                await self.app.crash(error)
+                raise error from exc
+            state.state_writes += len(records)
+            self.dlq_sent += len(letters)
+            state.ledger.durable.update(written)
 
-    async def _send_state(self, records: list[tuple[int, bytes, bytes]]) -> None:
-        client = cast(
-            Any, self.app.producer
-        )._ensure_producer()  # the AIOKafkaProducer Faust flushes
+    async def _send_dead_letters(
+        self, client: Any, letters: list[tuple[bytes | None, bytes, str, str]]
+    ) -> list[Any]:
+        topic = self.settings.dlq_topic
+        deliveries = []
+        for key, raw, reason, source in letters:
+            headers = [(REASON_HEADER, reason.encode()), (SOURCE_HEADER, source.encode())]
+            deliveries.append(await client.send(topic, raw, key=key, headers=headers))
+        return deliveries
+
+    async def _send_state(
+        self, client: Any, records: list[tuple[int, bytes, bytes | None]]
+    ) -> list[Any]:
         topic = self.changelog_name
         batches: dict[int, Any] = {}
+        deliveries = []
         for partition, key, value in records:
             batch = batches.get(partition)
             if batch is None:
                 batch = batches[partition] = client.create_batch()
             if batch.append(key=key, value=value, timestamp=None) is None:  # full
-                await client.send_batch(batch, topic, partition=partition)
+                deliveries.append(await client.send_batch(batch, topic, partition=partition))
                 batch = batches[partition] = client.create_batch()
-                batch.append(key=key, value=value, timestamp=None)
+                if batch.append(key=key, value=value, timestamp=None) is None:
+                    size = len(value or b"")
+                    raise ChangelogError(f"state record of {key!r} ({size} B) is too large")
         for partition, batch in batches.items():
-            await client.send_batch(batch, topic, partition=partition)
+            deliveries.append(await client.send_batch(batch, topic, partition=partition))
+        return deliveries
 
     # ---- partitions ----------------------------------------------------------------------------
 
@@ -600,7 +361,7 @@ class Worker:
     async def _on_revoked(self, app: Any, revoked: set[Any], **_: Any) -> None:
         # aiokafka's (eager) protocol revokes *every* partition at each rebalance, and
         # Faust recovers only the newly assigned ones: the tickets of partitions that stay
-        # are kept (the local store is not up to date for them, the engine is). Tickets
+        # are kept (the changelog is up to date for them, and so is the engine). Tickets
         # are dropped once the new assignment shows which partitions really went.
         self.ready = False
         await self._flush()
@@ -620,25 +381,47 @@ class Worker:
         if gone:
             dropped = self.state.drop(gone)
             log.info("partitions %s moved away: dropped %d tickets", sorted(gone), dropped)
-        if owned <= self.state.loaded:  # nothing new to recover
-            self.ready = True
-
-    async def _on_recovered(self) -> None:
-        started = time.monotonic()
-        owned = self.owned_partitions()
-        stale = self.state.loaded - owned
-        if stale:
-            self.state.drop(stale)
         new = owned - self.state.loaded
-        count = 0
-        if new:
-            items = self.table.data.items()
-            count = self.state.load(items, new)
-            for partition in new:
-                self.state.expect(partition)  # no stored position: from the beginning
-            await asyncio.sleep(0)
+        if not new:  # nothing new to recover
+            self.ready = True
+            if self._loading is None or self._loading.done():
+                self._loaded.set()
+            return
+        # Input waits (on_batch / _apply) until the new partitions' state is in the engine;
+        # the rebalance itself is not held up by the read.
+        self._loaded.clear()
+        self._loading = asyncio.ensure_future(self._load(owned, new, self._loading))
+
+    async def _load(self, owned: set[int], new: set[int], previous: Any) -> None:
+        """Read the changelog of ``new`` partitions in bulk into the engine; input waits."""
+        if previous is not None:
+            with contextlib.suppress(Exception):
+                await previous
+        started = time.monotonic()
+        settings = self.settings
+        # The cyclic GC would walk every object built so far again and again while
+        # hundreds of thousands of tickets are created (2.4x the load time, measured);
+        # none of them form cycles, so it is paused, and what was loaded is frozen out
+        # of later full collections.
+        gc.disable()
+        try:
+            latest = await read_changelog(
+                settings.bootstrap, self.changelog_name, new, aiokafka_options(settings)
+            )
+            count = self.state.load(latest.items(), new)
+            del latest
+        except Exception as exc:
+            log.error("reading %s failed: %r; stopping", self.changelog_name, exc)
+            await self.app.crash(exc)
+            return
+        finally:
+            gc.enable()
+        gc.freeze()
+        for partition in new:
+            self.state.expect(partition)  # no stored position: from the beginning
         self.recovery_seconds = time.monotonic() - started
         self.ready = True
+        self._loaded.set()
         log.warning(
             "partitions %s owned; loaded %d tickets of %s in %.2fs",
             sorted(owned),
@@ -646,33 +429,6 @@ class Worker:
             sorted(new),
             self.recovery_seconds,
         )
-
-    # ---- web -----------------------------------------------------------------------------------
-
-    def exposition(self) -> bytes:
-        return self.state.exporter.exposition()
-
-    async def _metrics_view(self, web: Any, request: Any) -> Any:
-        return web.bytes(self.exposition(), content_type=CONTENT_TYPE_LATEST.split(";")[0])
-
-    async def _health_view(self, web: Any, request: Any) -> Any:
-        state = self.state
-        status = "ok" if self.ready else "starting"
-        if self.app.should_stop:
-            status = "stopping"
-        body = {
-            "status": status,
-            "app_id": self.settings.app_id,
-            "topic": self.settings.topic,
-            "partitions": sorted(state.loaded),
-            "tickets": len(state.engine.tickets),
-            "open_tickets": len(state.engine.open),
-            "events": state.events,
-            "clock": self.settings.clock,
-            "engine_now": state.engine.now if state.engine.now > -INF else None,
-            "uptime_seconds": round(time.time() - self.started, 3),
-        }
-        return web.json(body, status=200 if status != "stopping" else 503)
 
 
 def open_counts(engine: Engine) -> dict[str, int]:
@@ -684,65 +440,8 @@ def open_counts(engine: Engine) -> dict[str, int]:
     return dict(counts)
 
 
-def _check_port(host: str, port: int) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as exc:
-            raise UserError(f"cannot serve /metrics on {host}:{port}: {exc.strerror}") from None
-
-
-def command(args: argparse.Namespace) -> int:
-    settings = resolve(args, WORKER_OPTIONS)
-    policies = load_policies(settings.policy)
-    _check_port(settings.host, settings.port)
-    partitions = settings.partitions
-    if args.create_topics:
-        from streams.commands.topics import ensure_topics
-
-        topics = ensure_topics(settings)
-        actual = topics[settings.topic].partitions
-        if actual and actual != partitions:
-            log.warning(
-                "%s has %d partitions (not %d): following the topic",
-                settings.topic,
-                actual,
-                partitions,
-            )
-            partitions = actual
-    if settings.store == "rocksdb":
-        try:
-            import rocksdict  # noqa: F401
-        except ImportError:
-            raise UserError("--store rocksdb needs rocksdict (pip install rocksdict)") from None
-    import faust
-
-    worker = Worker(settings, policies, partitions)
-    faust_worker = faust.Worker(
-        worker.app,
-        loglevel=settings.log_level.upper(),
-        quiet=True,
-        redirect_stdouts=False,
-    )
-    faust_worker.execute_from_commandline()  # runs until SIGTERM/SIGINT, then exits
-    return 0
-
-
 def register(sub: Any) -> None:
-    parser = sub.add_parser(
-        "worker",
-        help="the Faust worker: Kafka interactions -> engine -> /metrics",
-        description="Consume the interaction topic with Faust, run the engine (state kept "
-        "in a changelog-backed table), forward rejected events to the dead-letter topic, "
-        "count SLA breaches on a timer, and serve /metrics and /health. Every option can "
-        "also be set by the SERVICEPULSE_* variable shown.",
-    )
-    add_options(parser, WORKER_OPTIONS)
-    parser.add_argument(
-        "--create-topics",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="create the interaction and dead-letter topics if missing (default: yes)",
-    )
-    parser.set_defaults(func=command)
+    """The CLI's entry (``streams.cli.COMMANDS`` names this module)."""
+    from streams.worker.command import register as register_command
+
+    register_command(sub)

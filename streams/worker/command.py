@@ -1,0 +1,75 @@
+"""``servicepulse worker``: options, start-up checks, then the Faust worker until stopped."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+from typing import Any
+
+from streams.core.policy import load_policies
+from streams.errors import UserError
+from streams.settings import WORKER_OPTIONS, add_options, resolve
+
+log = logging.getLogger("servicepulse.worker")
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UserError(f"cannot serve /metrics on {host}:{port}: {exc.strerror}") from None
+
+
+def command(args: argparse.Namespace) -> int:
+    settings = resolve(args, WORKER_OPTIONS)
+    policies = load_policies(settings.policy)
+    _check_port(settings.host, settings.port)
+    partitions = settings.partitions
+    if args.create_topics:
+        from streams.commands.topics import ensure_topics
+
+        topics = ensure_topics(settings)
+        actual = topics[settings.topic].partitions
+        if actual and actual != partitions:
+            log.warning(
+                "%s has %d partitions (not %d): following the topic",
+                settings.topic,
+                actual,
+                partitions,
+            )
+            partitions = actual
+    import faust
+
+    from streams.worker.app import Worker
+
+    worker = Worker(settings, policies, partitions)
+    faust_worker = faust.Worker(
+        worker.app,
+        loglevel=settings.log_level.upper(),
+        quiet=True,
+        redirect_stdouts=False,
+    )
+    faust_worker.execute_from_commandline()  # runs until SIGTERM/SIGINT, then exits
+    return 0
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "worker",
+        help="the Faust worker: Kafka interactions -> engine -> /metrics",
+        description="Consume the interaction topic with Faust, run the engine (state kept "
+        "in a changelog-backed table), forward rejected events to the dead-letter topic, "
+        "count SLA breaches on a timer, and serve /metrics and /health. Every option can "
+        "also be set by the SERVICEPULSE_* variable shown.",
+    )
+    add_options(parser, WORKER_OPTIONS)
+    parser.add_argument(
+        "--create-topics",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="create the interaction and dead-letter topics if missing (default: yes)",
+    )
+    parser.set_defaults(func=command)

@@ -1,0 +1,73 @@
+"""The worker's web pages: ``/metrics`` (built off the event loop) and ``/health``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from streams.core.ticket import INF
+
+if TYPE_CHECKING:
+    from streams.worker.app import Worker
+
+log = logging.getLogger("servicepulse.worker")
+
+
+class Pages:
+    """Faust web views of a :class:`~streams.worker.app.Worker`."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+        self._exposition: asyncio.Future[bytes] | None = None  # a scrape being built
+
+    def exposition(self) -> bytes:
+        return self.worker.state.exporter.exposition()
+
+    async def metrics(self, web: Any, request: Any) -> Any:
+        body = await self.exposition_off_loop()
+        return web.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])
+
+    async def exposition_off_loop(self) -> bytes:
+        """The exposition, built in a thread so a scrape does not stall consumption.
+
+        Scrapes that arrive while one is being built share it. The collectors copy what
+        they iterate (the engine keeps feeding meanwhile); if a dict still changes size
+        under them, the build is tried again, the last time on the loop.
+        """
+        pending = self._exposition
+        if pending is None or pending.done():
+            pending = self._exposition = asyncio.ensure_future(self._build_exposition())
+        return await asyncio.shield(pending)
+
+    async def _build_exposition(self) -> bytes:
+        loop = asyncio.get_running_loop()
+        for _ in range(3):
+            try:
+                return await loop.run_in_executor(None, self.exposition)
+            except RuntimeError as exc:  # "dictionary changed size during iteration"
+                log.info("exposition built again: %s", exc)
+        return self.exposition()
+
+    async def health(self, web: Any, request: Any) -> Any:
+        worker = self.worker
+        state = worker.state
+        status = "ok" if worker.ready else "starting"
+        if worker.app.should_stop:
+            status = "stopping"
+        body = {
+            "status": status,
+            "app_id": worker.settings.app_id,
+            "topic": worker.settings.topic,
+            "partitions": sorted(state.loaded),
+            "tickets": len(state.engine.tickets),
+            "open_tickets": len(state.engine.open),
+            "events": state.events,
+            "clock": worker.settings.clock,
+            "engine_now": state.engine.now if state.engine.now > -INF else None,
+            "uptime_seconds": round(time.time() - worker.started, 3),
+        }
+        return web.json(body, status=200 if status != "stopping" else 503)

@@ -1,0 +1,63 @@
+"""The changelog's record format: ticket states and per-partition clock records.
+
+Every value is ``<partition>|<format>|<json>``: the input partition the record belongs to
+(changelog partition = input partition, but a record read from a store has lost it), the
+format version, then the JSON body. Values written before the version existed
+(``<partition>|<json>``) still decode: a JSON body never starts with a digit.
+
+* ticket records: key = ticket id, body = ``Ticket.to_state()``;
+* clock records: key = ``CLOCK_KEY + partition``, body = ``[latest event ts, last offset]``:
+  where that partition's state resumes;
+* an empty value (a tombstone) is a ticket the engine forgot: compaction removes it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import orjson
+
+FORMAT = 1  # bump when the body changes shape; decode() must keep reading older ones
+CLOCK_KEY = b"\x00clock:"  # + partition
+TOMBSTONE = None  # the value of a forgotten ticket's record
+
+
+class Record(NamedTuple):
+    """A decoded changelog value."""
+
+    partition: int
+    format: int
+    body: Any  # ticket state (dict) or clock ([ts, offset])
+
+
+def encode(partition: int, body: Any) -> bytes:
+    return b"%d|%d|" % (partition, FORMAT) + orjson.dumps(body)
+
+
+def encode_clock(partition: int, latest_ts: float | None, offset: int) -> tuple[bytes, bytes]:
+    """(key, value) of ``partition``'s clock record."""
+    return CLOCK_KEY + b"%d" % partition, encode(partition, [latest_ts, offset])
+
+
+def is_clock(key: bytes) -> bool:
+    return key.startswith(CLOCK_KEY)
+
+
+def partition_of(value: bytes) -> int:
+    """The partition of a value, without decoding the body."""
+    return int(value[: value.index(b"|")])
+
+
+def decode(value: bytes) -> Record:
+    """A changelog value back to (partition, format, body); ValueError if malformed."""
+    cut = value.index(b"|")
+    partition = int(value[:cut])
+    rest = value[cut + 1 :]
+    version = 0
+    if rest[:1].isdigit():
+        cut = rest.index(b"|")
+        version = int(rest[:cut])
+        rest = rest[cut + 1 :]
+        if version > FORMAT:
+            raise ValueError(f"changelog format {version} is newer than this worker's {FORMAT}")
+    return Record(partition, version, orjson.loads(rest))

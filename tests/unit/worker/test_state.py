@@ -1,0 +1,99 @@
+"""The worker's state without Kafka: expiry writes tombstones, tombstones load as nothing."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+
+import orjson
+
+from streams.core.policy import DEFAULT_POLICY_SET
+from streams.settings import WORKER_OPTIONS, resolve
+from streams.worker import records
+from streams.worker.state import State
+
+DAY = 86400.0
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC).timestamp()
+
+
+class Message:
+    def __init__(self, partition: int, offset: int, event: dict[str, object]) -> None:
+        self.partition, self.offset, self.value = partition, offset, orjson.dumps(event)
+        self.key, self.topic = str(event.get("ticket_id")).encode(), "interactions"
+
+
+def at(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+
+
+def event(n: int, kind: str, ticket: str, ts: float, **extra: object) -> dict[str, object]:
+    return {"event_id": f"e{n}", "type": kind, "ticket_id": ticket, "ts": at(ts), **extra}
+
+
+def new_state() -> State:
+    state = State(resolve(argparse.Namespace(), WORKER_OPTIONS), DEFAULT_POLICY_SET)
+    state.load([], {0})
+    state.expect(0)
+    return state
+
+
+CREATED = {"team": "sales", "channel": "chat", "priority": "high", "customer_id": "C1"}
+
+
+def test_a_closed_ticket_past_the_retention_leaves_memory_and_gets_a_tombstone() -> None:
+    state = new_state()
+    state.process(
+        [
+            Message(0, 0, event(0, "ticket.created", "T1", T0, **CREATED)),
+            Message(0, 1, event(1, "ticket.closed", "T1", T0 + 60)),
+            Message(0, 2, event(2, "ticket.created", "T2", T0 + 120, **CREATED)),
+        ],
+        T0 + 120,
+    )
+    list(state.take_touched())
+    state.advance(T0 + 60 + 2 * DAY)
+    assert state.expire(retention=DAY) == 1
+    assert "T1" not in state.engine.tickets and "T1" not in state.partition_of
+    assert "T2" in state.engine.tickets  # open: never expired
+    written = list(state.take_touched())
+    assert (0, b"T1", None) in written
+    assert state.expired == 1
+
+
+def test_events_held_for_a_ticket_that_never_came_are_dead_lettered_as_no_ticket() -> None:
+    state = new_state()
+    orphan = event(5, "ticket.assigned", "T9", T0, agent_id="A1")
+    state.process([Message(0, 0, orphan)], T0)
+    assert state.engine.tickets["T9"].state == "orphan"
+    state.advance(T0 + 3 * DAY)
+    assert state.expire(retention=DAY) == 1
+    reasons = [reason for _key, _raw, reason, _source in state.dead_letters]
+    assert reasons == ["no_ticket"]
+    assert orjson.loads(state.dead_letters[0][1])["event_id"] == "e5"
+    assert (0, b"T9", None) in list(state.take_touched())
+
+
+def test_a_tombstone_in_the_changelog_loads_as_no_ticket() -> None:
+    state = State(resolve(argparse.Namespace(), WORKER_OPTIONS), DEFAULT_POLICY_SET)
+    clock_key, clock_value = records.encode_clock(0, T0, 41)
+    assert state.load([(b"T1", None), (clock_key, clock_value)], {0}) == 0
+    assert state.engine.tickets == {} and state.last_offset[0] == 41
+    assert state.ledger.durable[0] == 41
+
+
+def test_a_partition_that_just_caught_up_holds_the_event_clock_until_it_is_idle() -> None:
+    state = new_state()
+    state.load([], {1})
+    state.expect(1)
+    state.process(
+        [
+            Message(0, 0, event(0, "ticket.created", "T1", T0, **CREATED)),
+            Message(1, 0, event(1, "ticket.created", "T2", T0 + 3600, **CREATED)),
+        ],
+        T0,
+    )
+    ends: dict[int, int | None] = {0: 1, 1: 1}  # both read to their high-water mark
+    assert state.watermark(ends, now=100.0) == T0  # partition 0 may still get events
+    assert state.watermark(ends, now=101.0) == T0
+    assert state.watermark(ends, now=102.5) == T0 + 3600  # both idle for 2 s: the latest
+    assert state.watermark({0: 5, 1: 1}, now=103.0) == T0  # partition 0 has more to read
