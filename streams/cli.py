@@ -22,7 +22,7 @@ COMMANDS = (
     "streams.commands.import_",
     "streams.commands.backfill",
     "streams.commands.report",
-    "streams.worker.app",
+    "streams.worker.command",
     "streams.commands.simulate",
     "streams.commands.topics",
     "streams.stack.command",

@@ -62,8 +62,13 @@ class AlertPusher:
         now: float,
         wall_now: float,
         wall_of: Callable[[float], float] | None = None,
+        known: Callable[[str], bool] | None = None,
     ) -> int:
-        """Announce ``warnings`` (engine time ``now``); returns the alerts queued."""
+        """Announce ``warnings`` (engine time ``now``); returns the alerts queued.
+
+        ``known(ticket_id)`` False: the ticket left this process (its partition moved to
+        another worker, which announces it now): its alerts are forgotten, not resolved.
+        """
         wall = wall_of or (lambda t: t)
         current = {key_of(w): w for w in warnings}
         full = wall_now - self._last_full >= self.resend
@@ -75,7 +80,7 @@ class AlertPusher:
             if full or key not in self.active:
                 batch[key] = (warning, now, wall, ends)
         for key, gone in self.active.items():
-            if key not in current:
+            if key not in current and (known is None or known(key[0])):
                 batch[key] = (gone, now, wall, wall_now)  # endsAt now: resolved
         self.active = current
         if batch:

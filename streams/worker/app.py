@@ -36,9 +36,11 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, cast
 
+from streams.alerting.pusher import AlertPusher
 from streams.core.engine import Engine
 from streams.core.policy import PolicySet
 from streams.core.ticket import OPEN
+from streams.core.warnings import clock_warnings
 from streams.errors import UserError
 from streams.kafka_security import aiokafka_options, faust_credentials
 from streams.settings import Settings
@@ -130,6 +132,8 @@ class Worker:
             settings.dlq_topic, key_serializer="raw", value_serializer="raw", partitions=partitions
         )
         self._expired_at = time.monotonic()
+        self.pusher: AlertPusher | None = None  # set by the command (--alertmanager)
+        self.escalate_after = float("inf")
         self.changelog_name = settings.changelog_topic  # created by ensure_topics, compacted
         self._loaded = asyncio.Event()  # set when no partition's state is being loaded
         self._loading: asyncio.Task[None] | None = None
@@ -267,7 +271,19 @@ class Worker:
             # no_ticket and dead-lettered. An O(tickets) pass, hence not every tick.
             self._expired_at = now
             self.state.expire(self.settings.retention)
+        self._push_alerts()
         await self._flush()
+
+    def _push_alerts(self) -> None:
+        """Ticket-level alerts of the tickets this worker owns (docs/warnings.md)."""
+        if self.pusher is None:
+            return
+        engine = self.state.engine
+        now = engine.now
+        warnings = clock_warnings(
+            engine.open.values(), now, engine.policies.at_risk, self.escalate_after
+        )
+        self.pusher.update(warnings, now, time.time(), known=engine.tickets.__contains__)
 
     async def _flush(self) -> None:
         """Write rejected messages to the DLQ, touched tickets to the changelog; await both.
@@ -438,10 +454,3 @@ def open_counts(engine: Engine) -> dict[str, int]:
         if ticket.state == OPEN:
             counts[ticket.team] += 1
     return dict(counts)
-
-
-def register(sub: Any) -> None:
-    """The CLI's entry (``streams.cli.COMMANDS`` names this module)."""
-    from streams.worker.command import register as register_command
-
-    register_command(sub)

@@ -7,6 +7,7 @@ import logging
 import socket
 from typing import Any
 
+from streams.alerting.options import add_alert_options, pusher_from_args
 from streams.core.policy import load_policies
 from streams.errors import UserError
 from streams.settings import WORKER_OPTIONS, add_options, resolve
@@ -46,6 +47,8 @@ def command(args: argparse.Namespace) -> int:
     from streams.worker.app import Worker
 
     worker = Worker(settings, policies, partitions)
+    worker.pusher = pusher_from_args(args)
+    worker.escalate_after = args.escalate_after
     faust_worker = faust.Worker(
         worker.app,
         loglevel=settings.log_level.upper(),
@@ -72,4 +75,5 @@ def register(sub: Any) -> None:
         default=True,
         help="create the interaction and dead-letter topics if missing (default: yes)",
     )
+    add_alert_options(parser)
     parser.set_defaults(func=command)

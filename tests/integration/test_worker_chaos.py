@@ -20,40 +20,22 @@ from pathlib import Path
 
 import pytest
 
-try:  # the worker suite, wherever the test layout puts it
-    from tests.integration.test_worker import (  # type: ignore[import-not-found]
-        GAUGES,
-        PARTITIONS,
-        Kafka,
-        WorkerProcess,
-        broker,
-        differences,
-        kafka,
-        replay,
-        settle,
-        simulated,
-        summed,
-        wait_for,
-        workers,
-        write,
-    )
-except ImportError:
-    from tests.test_worker import (
-        GAUGES,
-        PARTITIONS,
-        Kafka,
-        WorkerProcess,
-        broker,
-        differences,
-        kafka,
-        replay,
-        settle,
-        simulated,
-        summed,
-        wait_for,
-        workers,
-        write,
-    )
+from tests.integration.test_worker import (
+    GAUGES,
+    PARTITIONS,
+    Kafka,
+    WorkerProcess,
+    broker,
+    differences,
+    kafka,
+    replay,
+    settle,
+    simulated,
+    summed,
+    wait_for,
+    workers,
+    write,
+)
 
 __all__ = ["broker", "kafka", "workers"]  # fixtures used below
 
