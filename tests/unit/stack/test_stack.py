@@ -96,12 +96,18 @@ def test_alertmanager_config_points_every_lead_at_the_receiver(tmp_path: Path) -
         "lead-technical": "http://127.0.0.1:40095/technical",
         "lead-sales": "https://hooks.example/sales",  # an address that is set wins
         "lead-platform": "http://127.0.0.1:40095/platform",
+        # escalated ticket breaches (docs/warnings.md): the team's manager
+        "manager-billing": "http://127.0.0.1:40095/billing-manager",
+        "manager-technical": "http://127.0.0.1:40095/technical-manager",
+        "manager-sales": "http://127.0.0.1:40095/sales-manager",
     }
     teams = alertmanager_config("http://x", {"SERVICEPULSE_TEAMS": "first-line,vip"})
     assert {r["name"] for r in teams["receivers"]} == {
         "unrouted",
         "lead-first-line",
         "lead-vip",
+        "manager-first-line",
+        "manager-vip",
         "lead-platform",
     }
     with pytest.raises(UserError, match="bad team name"):
