@@ -44,10 +44,9 @@ BUGS = [
     (
         "repeated event_id among held events counted twice",
         "streams/core/engine.py",
-        "        if ticket.state == ORPHAN and event.type != \"ticket.created\":\n"
+        '        if ticket.state == ORPHAN and event.type != "ticket.created":\n'
         "            ticket.seen += digest",
-        "        if ticket.state == ORPHAN and event.type != \"ticket.created\":\n"
-        "            pass",
+        '        if ticket.state == ORPHAN and event.type != "ticket.created":\n            pass',
     ),
     (
         "negative work_seconds rejected with the wrong reason",
@@ -82,7 +81,17 @@ def main(paths: list[str]) -> int:
         path.write_text(original.replace(text, replacement))
         try:
             run = subprocess.run(
-                [sys.executable, "-m", "pytest", "-q", "-x", "-rf", "-p", "no:cacheprovider", *paths],
+                [
+                    sys.executable,
+                    "-m",
+                    "pytest",
+                    "-q",
+                    "-x",
+                    "-rf",
+                    "-p",
+                    "no:cacheprovider",
+                    *paths,
+                ],
                 cwd=ROOT,
                 capture_output=True,
                 text=True,

@@ -122,7 +122,7 @@ def test_a_customer_message_on_a_pending_ticket_lets_its_deadline_pass() -> None
 
 
 def test_an_assignment_with_a_team_moves_the_later_facts_to_that_team() -> None:
-    engine, sink = replay(
+    _, sink = replay(
         created("t", "2026-11-23 09:00", **VIP),
         event("ticket.assigned", "t", "2026-11-23 09:05", agent_id="a7", team="technical"),
         reply("t", "2026-11-23 09:20"),  # 1,200 s, under the new team
