@@ -303,8 +303,6 @@ def test_status_and_down_without_a_stack(tmp_path: Path) -> None:
 
 
 def _prerequisites() -> str | None:
-    if not (REPO / "streams" / "worker.py").exists():
-        return "streams/worker.py (the Faust worker) is not there yet"
     for tool in ("java", "prometheus"):
         if not shutil.which(tool):
             return f"{tool} is not installed"
