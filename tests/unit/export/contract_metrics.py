@@ -38,7 +38,6 @@ CONTRACT_METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
 # Where the code differs from the contract today (issue 17's report). Each is a strict xfail:
 # the test starts failing once the code is fixed, so the entry is removed then.
 DEVIATIONS = {
-    "servicepulse_sla_outcomes_total": "no channel and policy labels",
     "servicepulse_unlisted_team_events_total": "not implemented (no teams list / max_teams)",
 }
 
