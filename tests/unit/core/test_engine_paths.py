@@ -307,3 +307,75 @@ def test_expire_keeps_resolved_tickets_and_forgets_abandoned_ones() -> None:
 def test_events_parse_for_the_reference_of_the_test_helpers() -> None:
     # the helpers above build contract events: a guard that they stay valid
     assert parse(created("t", "2026-11-23 09:00")).type == "ticket.created"
+
+
+def test_a_pause_at_the_instant_of_creation_counts_nothing_before_it() -> None:
+    # billing inquiry: pending at 09:00 (0 s counted), open 09:10, reply 09:15: 300 s
+    _, sink = replay(
+        created("t", "2026-11-23 09:00"),
+        event("ticket.status", "t", "2026-11-23 09:00", status="pending"),
+        event("ticket.status", "t", "2026-11-23 09:10", status="open"),
+        reply("t", "2026-11-23 09:15"),
+    )
+    assert sink.observed("first_response_seconds") == [(L, 300.0)]
+
+
+def test_a_cycle_reopened_exactly_on_target_breaches_the_moment_time_passes() -> None:
+    engine, sink = replay(
+        created("t", "2026-11-23 09:00"),
+        reply("t", "2026-11-23 09:05"),
+        event("ticket.resolved", "t", "2026-11-23 10:00"),  # exactly 1 h: met
+        event("ticket.reopened", "t", "2026-11-23 11:00"),  # deadline: 11:00 itself
+    )
+    assert sink.outcomes()[("resolution", "breached")] == 0
+    engine.advance(at("2026-11-23 11:00") + 0.5)
+    assert sink.outcomes()[("resolution", "breached")] == 1
+
+
+def test_a_loaded_ticket_counts_its_outcomes_against_its_own_policy() -> None:
+    # billing inquiry: first response 10 min; snapshot at 09:02, reply at 09:08 (met),
+    # customer at 09:09, next reply (20 min) due 09:29, answered 09:40: breached
+    engine, _ = replay(created("t", "2026-11-23 09:00"), until="2026-11-23 09:02")
+    state = orjson.loads(orjson.dumps(engine.tickets["t"].to_state()))
+    fresh, sink = new_engine()
+    assert fresh.load(state).policy.name == "inquiries"
+    for raw in (
+        reply("t", "2026-11-23 09:08"),
+        event("message.customer", "t", "2026-11-23 09:09"),
+        reply("t", "2026-11-23 09:40"),
+    ):
+        assert fresh.ingest(raw, event_clock=True).reason is None
+    assert sink.outcomes() == {("first_response", "met"): 1, ("next_reply", "breached"): 1}
+    assert sink.observed("first_response_seconds") == [(L, 480.0)]
+
+
+def test_gauges_count_every_late_and_at_risk_clock_of_a_team() -> None:
+    # billing inquiries, first response 10 min: a and b created 09:00 (due 09:10),
+    # c and d 09:05 (at risk from 09:13, 0.8 of 10 min)
+    engine, _ = replay(
+        created("a", "2026-11-23 09:00"),
+        created("b", "2026-11-23 09:00"),
+        created("c", "2026-11-23 09:05"),
+        created("d", "2026-11-23 09:05"),
+    )
+    g = engine.gauges(at("2026-11-23 09:10"))  # exactly on the deadline: not past it
+    assert g.breached_open[("billing", "first_response")] == 0
+    g = engine.gauges(at("2026-11-23 09:13"))
+    assert g.breached_open[("billing", "first_response")] == 2
+    assert g.at_risk[("billing", "first_response")] == 2
+    assert g.oldest_created == {"billing": at("2026-11-23 09:00")}
+
+
+def test_a_clock_paused_exactly_at_the_at_risk_share_is_at_risk() -> None:
+    # 0.8 of 10 min = 8 min: paused at 09:08, still at risk; resumed past it: at risk at once
+    engine, _ = replay(
+        created("t", "2026-11-23 09:00"),
+        event("ticket.status", "t", "2026-11-23 09:08", status="pending"),
+    )
+    assert engine.gauges(at("2026-11-23 09:30")).at_risk[("billing", "first_response")] == 1
+    engine, _ = replay(
+        created("u", "2026-11-23 09:00"),
+        event("ticket.status", "u", "2026-11-23 09:09", status="pending"),
+        event("ticket.status", "u", "2026-11-23 10:00", status="open"),
+    )
+    assert engine.gauges(at("2026-11-23 10:00")).at_risk[("billing", "first_response")] == 1
