@@ -9,8 +9,9 @@
 # mutmut runs in a scratch copy (build/mutation) with its own venv (.venv-mutation: mutmut
 # needs a newer click than faust-streaming allows, and the core tests need neither).
 # MUTATION_DIR (default build/mutation) is the scratch directory.
-# Writes build/mutation/survivors.txt (one surviving mutant a line, with its diff in
-# build/mutation/survivors.diff) and prints the score = killed / (killed + survived).
+# Writes build/mutation/survivors.txt (one surviving mutant a line) and
+# build/mutation/survivors.diff (each survivor's change on one line), and prints the score
+# = (killed + timed out) / all mutants.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -83,11 +84,11 @@ echo "mutmut run: progress in $SCRATCH/run.log"
 "$VENV/bin/mutmut" results --all true > results.txt 2>&1 || "$VENV/bin/mutmut" results > results.txt 2>&1 || true
 grep -E ': (survived|no tests)$' results.txt | sed 's/^ *//' > survivors.txt || true
 : > survivors.diff
-while read -r line; do
-  name=${line%%:*}
-  "$VENV/bin/mutmut" show "$name" >> survivors.diff 2>&1 || true
-  echo >> survivors.diff
-done < survivors.txt
+# one line a survivor: the mutant's name and its change (mutmut show is a second a mutant)
+for source in "${sources[@]}"; do
+  module=$(basename "$source" .py)
+  "$VENV/bin/python" "$ROOT/bench/mutation_survivors.py" "$SCRATCH" "$module" >> survivors.diff || true
+done
 killed=$(grep -c ': killed$' results.txt || true)
 survived=$(grep -c ': survived$' results.txt || true)
 untested=$(grep -c ': no tests$' results.txt || true)
@@ -98,4 +99,4 @@ echo "mutants: $total  killed: $killed  timeout: $timeout  survived: $survived  
 if [ "$total" -gt 0 ]; then
   python3 -c "print(f'score: {($killed + $timeout) / $total:.1%} (killed or timed out / all)')"
 fi
-echo "survivors: $SCRATCH/survivors.txt (diffs in survivors.diff)"
+echo "survivors: $SCRATCH/survivors.txt (their changes in survivors.diff)"
