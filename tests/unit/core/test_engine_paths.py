@@ -379,3 +379,55 @@ def test_a_clock_paused_exactly_at_the_at_risk_share_is_at_risk() -> None:
         event("ticket.status", "u", "2026-11-23 10:00", status="open"),
     )
     assert engine.gauges(at("2026-11-23 10:00")).at_risk[("billing", "first_response")] == 1
+
+
+def test_a_resolved_ticket_in_the_deadline_queue_does_not_stop_the_others() -> None:
+    # a: resolved 09:05 (no longer open, its 09:10 entry left behind); b due 09:11
+    engine, _ = replay(
+        created("a", "2026-11-23 09:00"),
+        created("b", "2026-11-23 09:01"),
+        event("ticket.resolved", "a", "2026-11-23 09:05"),
+    )
+    assert engine.advance(at("2026-11-23 09:30")) == ["b"]
+
+
+def test_apply_without_the_raw_event_hands_the_event_data_to_the_hook() -> None:
+    dead: list[tuple[Any, str]] = []
+    engine, _ = new_engine(dead)
+    engine.apply(parse(created("t", "2026-11-23 09:00")))
+    engine.apply(parse(event("ticket.closed", "t", "2026-11-23 09:01")))
+    late = reply("t", "2026-11-23 09:02")
+    engine.apply(parse(late))
+    twice = event("ticket.resolved", "u", "2026-11-23 09:03")
+    engine.apply(parse(created("u", "2026-11-23 09:00")))
+    engine.apply(parse(event("ticket.resolved", "u", "2026-11-23 09:02")))
+    engine.apply(parse(twice))
+    assert dead == [(late, "ticket_closed"), (twice, "invalid_state")]
+
+
+def test_loading_several_orphans_adds_their_held_events() -> None:
+    engine, _ = new_engine()
+    engine.ingest(reply("x", "2026-11-23 09:05"))
+    engine.ingest(reply("y", "2026-11-23 09:05"))
+    engine.ingest(event("message.customer", "y", "2026-11-23 09:06"))
+    fresh, _ = new_engine()
+    for ticket_id in ("x", "y"):
+        fresh.load(orjson.loads(orjson.dumps(engine.tickets[ticket_id].to_state())))
+    assert fresh.gauges(at("2026-11-23 09:10")).orphan_events == 3
+
+
+def test_a_ticket_loaded_while_paused_keeps_its_target_for_the_resume() -> None:
+    # billing inquiry, first response 10 min: pending at 09:02 (120 s counted), snapshot,
+    # open at 09:10 in the new engine: 480 s left -> deadline 09:18
+    engine, _ = replay(
+        created("t", "2026-11-23 09:00"),
+        event("ticket.status", "t", "2026-11-23 09:02", status="pending"),
+    )
+    fresh, sink = new_engine()
+    fresh.load(orjson.loads(orjson.dumps(engine.tickets["t"].to_state())))
+    open_ = event("ticket.status", "t", "2026-11-23 09:10", status="open")
+    assert fresh.ingest(open_, event_clock=True).reason is None
+    fresh.advance(at("2026-11-23 09:18"))
+    assert sink.outcomes() == {}
+    fresh.advance(at("2026-11-23 09:18") + 1)
+    assert sink.outcomes() == {("first_response", "breached"): 1}

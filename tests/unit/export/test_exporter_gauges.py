@@ -118,6 +118,14 @@ def test_held_events_are_exposed_as_orphans() -> None:
     assert scrape(exporter, "orphan_events") == {(): 0.0}
 
 
+def test_a_repeated_event_is_counted_as_a_duplicate_in_the_exposition() -> None:
+    engine, exporter = setup([at("2026-11-23 09:00")])
+    raw = created("d", "2026-11-23 09:00")
+    assert engine.ingest(raw).reason is None
+    assert engine.ingest(dict(raw)).reason is None
+    assert scrape(exporter, "events_duplicate") == {(): 1.0}
+
+
 def test_unlabelled_counters_and_histograms_are_exposed_at_zero_from_the_start() -> None:
     exporter = Exporter()
     assert scrape(exporter, "events_duplicate") == {(): 0.0}
