@@ -1,6 +1,9 @@
 """Plant the seven bugs of issue 17 one at a time and check that the fast tests catch each.
 
-    python bench/planted_bugs.py [pytest paths...]   (default: tests/unit)
+    python bench/planted_bugs.py [pytest paths...]
+
+(default: tests/unit/core and tests/unit/export/test_exporter_gauges.py). The tests must
+pass first.
 
 Each bug is a one-line text replacement in the source; the file is restored
 afterwards (from memory, then checked with ``git diff --quiet``). Prints one line a bug:
@@ -69,7 +72,20 @@ BUGS = [
 ]
 
 
+def pytest(paths: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-rf", "-p", "no:cacheprovider", *paths],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+
 def main(paths: list[str]) -> int:
+    clean = pytest(paths)
+    if clean.returncode != 0:  # a failure without a planted bug would "catch" every bug
+        print("the tests fail without a planted bug:\n" + clean.stdout[-2000:])
+        return 2
     missed = 0
     for name, rel, text, replacement in BUGS:
         path = ROOT / rel
@@ -80,22 +96,7 @@ def main(paths: list[str]) -> int:
             continue
         path.write_text(original.replace(text, replacement))
         try:
-            run = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pytest",
-                    "-q",
-                    "-x",
-                    "-rf",
-                    "-p",
-                    "no:cacheprovider",
-                    *paths,
-                ],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-            )
+            run = pytest(paths)
         finally:
             path.write_text(original)
         failed = [line for line in run.stdout.splitlines() if line.startswith("FAILED")]
@@ -104,12 +105,12 @@ def main(paths: list[str]) -> int:
             print(f"MISSED  {name}")
         else:
             print(f"CAUGHT  {name}: {failed[0] if failed else run.stdout.splitlines()[-1]}")
-    clean = subprocess.run(["git", "diff", "--quiet", "--", "streams"], cwd=ROOT)
-    if clean.returncode != 0:
+    restored = subprocess.run(["git", "diff", "--quiet", "--", "streams"], cwd=ROOT)
+    if restored.returncode != 0:
         print("the source differs from git after the run: restore it with git checkout streams")
         return 2
     return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or ["tests/unit"]))
+    sys.exit(main(sys.argv[1:] or ["tests/unit/core", "tests/unit/export/test_exporter_gauges.py"]))
