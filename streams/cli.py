@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from streams.errors import UserError
 
@@ -31,8 +32,19 @@ COMMANDS = (
 )
 
 
+class OneLineErrors(argparse.ArgumentParser):
+    """A user's mistake on the command line is one line on stderr (CONTRACT.md section 3).
+
+    argparse prints the whole usage before its error; ``--help`` still shows it.
+    Sub-command parsers inherit the class.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineErrors(
         prog="servicepulse",
         description="Service-quality monitoring: SLA clocks, satisfaction and backlog "
         "as Prometheus metrics.",

@@ -245,6 +245,13 @@ def test_team_that_stops_answering_pages_its_lead_and_only_its_lead(
         )
         late = int(annotations["description"].split()[0])
         assert late >= 1
+        # the count the lead reads is one Prometheus recorded (1 s evaluations, last 3 min)
+        recorded = query(
+            f"http://127.0.0.1:{prom_port}",
+            "team_target:servicepulse_sla_breached_open_tickets:sum"
+            '{team="technical",target="first_response"}[3m]',
+        )
+        assert late in {int(float(v)) for r in recorded for _, v in r["values"]}, recorded
         assert annotations["description"] == (
             f"{late} open ticket(s) of team technical are past their first_response deadline "
             "and still waiting (threshold: 1 for first_response and next_reply, 10 for "
