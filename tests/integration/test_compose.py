@@ -31,9 +31,10 @@ import pytest
 import yaml
 
 from streams.cli import build_parser
+from streams.monitoring.alertmanager import COMPOSE_RECEIVER
 from streams.settings import OPTIONS
 from streams.stack.alertmanager import compose_alertmanager_text
-from streams.stack.layout import COMPOSE_ALERTMANAGER, COMPOSE_RECEIVER, TEAM_LEAD, WORKER_JOB
+from streams.stack.layout import COMPOSE_ALERTMANAGER, TEAM_LEAD, WORKER_JOB
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"

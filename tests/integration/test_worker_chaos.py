@@ -25,7 +25,6 @@ from tests.integration.test_worker import (
     PARTITIONS,
     Kafka,
     WorkerProcess,
-    broker,
     differences,
     kafka,
     replay,
@@ -37,7 +36,7 @@ from tests.integration.test_worker import (
     write,
 )
 
-__all__ = ["broker", "kafka", "workers"]  # fixtures used below
+__all__ = ["kafka", "workers"]  # fixtures used below
 
 EVENTS = int(os.environ.get("SERVICEPULSE_CHAOS_EVENTS", "200000"))
 KILLS = int(os.environ.get("SERVICEPULSE_CHAOS_KILLS", "5"))
