@@ -24,10 +24,26 @@ def _check_port(host: str, port: int) -> None:
             raise UserError(f"cannot serve /metrics on {host}:{port}: {exc.strerror}") from None
 
 
+def _check_broker(bootstrap: str, timeout: float = 5.0) -> None:
+    """One bootstrap server must accept a connection, else a one-line error (no Faust trace)."""
+    errors = []
+    for address in bootstrap.split(","):
+        host, _, port = address.strip().split("://")[-1].rpartition(":")
+        try:
+            with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout):
+                return
+        except (OSError, ValueError) as exc:
+            errors.append(f"{address.strip()}: {getattr(exc, 'strerror', None) or exc}")
+    raise UserError(f"cannot reach Kafka ({'; '.join(errors)})")
+
+
 def command(args: argparse.Namespace) -> int:
     settings = resolve(args, WORKER_OPTIONS)
     policies = load_policies(settings.policy)
+    if not 1 <= settings.port <= 65535:
+        raise UserError(f"--port {settings.port}: the worker needs a port from 1 to 65535")
     _check_port(settings.host, settings.port)
+    _check_broker(settings.broker)
     partitions = settings.partitions
     if args.create_topics:
         from streams.commands.topics import ensure_topics
