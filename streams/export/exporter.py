@@ -144,31 +144,43 @@ class Exporter(Collector):
         return []  # no registration-time collection
 
 
+FORGET_AFTER = 7 * 86400.0  # a gauge series empty this long leaves (the tombstone retention)
+
+
 class BacklogCollector(Collector):
     """The contract's gauges, derived from the engine at scrape time.
 
     A label set once seen keeps being reported (as 0 when it empties), so a
-    backlog that drains reads 0 on the boards rather than "no data".
+    backlog that drains reads 0 on the boards rather than "no data" — for
+    ``forget_after`` seconds of the clock; then it leaves the exposition, so the
+    label sets of forgotten teams and tiers do not stay for ever.
     """
 
-    def __init__(self, source: GaugeSource, now: Callable[[], float]) -> None:
+    def __init__(
+        self, source: GaugeSource, now: Callable[[], float], forget_after: float = FORGET_AFTER
+    ) -> None:
         self.source = source
         self.now = now
-        self._known: dict[str, set[tuple[str, ...]]] = {}
+        self.forget_after = forget_after
+        self._known: dict[str, dict[tuple[str, ...], float]] = {}  # labels -> last seen
+        self._at = 0.0  # the clock of the scrape being built
 
     def _family(self, name: str, values: Mapping[Any, float]) -> GaugeMetricFamily:
         metric: Metric = BY_NAME[name]
         family = GaugeMetricFamily(PREFIX + name, metric.help, labels=metric.labels)
-        known = self._known.setdefault(name, set())
-        keys = {key if isinstance(key, tuple) else (key,) for key in values}
-        known |= keys
+        known = self._known.setdefault(name, {})
+        for seen in values:
+            known[seen if isinstance(seen, tuple) else (seen,)] = self._at
+        horizon = self._at - self.forget_after
+        for labels in [labels for labels, seen in known.items() if seen < horizon]:
+            del known[labels]
         for labels in sorted(known):
             key: Any = labels if len(labels) > 1 else labels[0]
             family.add_metric(list(labels), float(values.get(key, 0)))
         return family
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        now = self.now()
+        now = self._at = self.now()
         gauges = self.source.gauges(now)
         yield self._family("open_tickets", gauges.open_tickets)
         yield self._family("open_tickets_by_channel", gauges.open_by_channel)
