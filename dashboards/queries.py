@@ -151,3 +151,18 @@ def complaints_in_time_7d(seconds: float) -> str:
         f'sum(increase({hist}_bucket{{le=~"{seconds:g}(\\\\.0)?"}}[7d]))'
         f" / sum(increase({hist}_count[7d]))"
     )
+
+
+def next_deadline(selector: str, by: str) -> str:
+    """Seconds to the nearest running deadline (docs/warnings.md), per ``by``."""
+    return f"min by ({by}) (servicepulse_sla_next_deadline_seconds{{{selector}}})"
+
+
+def clocks_by_priority(kind: str, selector: str) -> str:
+    """Warning or breached running clocks by priority and tier; 0 when there is none."""
+    metric = (
+        "servicepulse_sla_warning_clocks"
+        if kind == "warning"
+        else ("servicepulse_sla_breached_running_clocks")
+    )
+    return f"sum by (priority, customer_tier) ({metric}{{{selector}}}) or on() vector(0)"

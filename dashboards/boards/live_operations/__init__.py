@@ -8,6 +8,7 @@ from grafana_foundation_sdk.models import dashboard as dm
 from dashboards import lib
 from dashboards.boards.live_operations import (
     backlog,
+    next_deadlines,
     pipeline,
     right_now,
     service_level,
@@ -18,6 +19,7 @@ from dashboards.targets import SlaTargets
 
 ROWS = (
     right_now,
+    next_deadlines,
     service_level,
     backlog,
     speed_and_flow,
