@@ -24,7 +24,7 @@ _RULE = re.compile(r"(?<![\w:])([a-z_]*:[\w:]+)(\{[^}]*\})?")
 
 def or_zero(expr: str) -> str:
     """0 rather than nothing when no series matches (a team with no open ticket has 0)."""
-    return f"{expr} or vector(0)"
+    return f"{expr} or on() vector(0)"  # on(): no extra 0 beside labelled series
 
 
 def abandonment(selector: str, window: str) -> str:

@@ -15,6 +15,7 @@ from dashboards.boards.team_sla import (
     contact_centre,
     hand_offs_reopens_and_quality,
     sla_attainment_against_policy,
+    tickets,
 )
 from dashboards.boards.team_sla.common import UID
 from dashboards.targets import SlaTargets
@@ -25,6 +26,7 @@ ROWS = (
     breaches,
     at_risk_now,
     before_the_breach,
+    tickets,
     hand_offs_reopens_and_quality,
     agents,
     alerts,
