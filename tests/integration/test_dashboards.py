@@ -275,6 +275,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         demo_argv = [sys.executable, "-m", "streams.cli", "demo", "--port", str(demo_port)]
         demo_argv += ["--host", "127.0.0.1", "--scenario", "normal", "--speed", "600"]
         demo_argv += ["--seed", "1", "--no-board", "--duration", str(RUN_SECONDS + 600)]
+        demo_argv += ["--alertmanager", f"http://127.0.0.1:{am_port}"]  # ticket alerts
         demo = subprocess.Popen(
             demo_argv,
             cwd=ROOT,
