@@ -31,6 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from streams.monitoring.prometheus import demo_config, fast_rule_files  # noqa: E402
 
+# window heights that show every row of each board (the boards grow with their rows)
+HEIGHTS = {"live-operations": 2600, "team-lead-sla": 3600, "executive-weekly": 2400}
+
 BOARDS = {
     "live-operations": "servicepulse-live-operations",
     "team-lead-sla": "servicepulse-team-sla",
@@ -159,7 +162,7 @@ def main() -> int:
             png = out / f"{name}.png"
             subprocess.run(
                 [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                 f"--window-size={args.width},{2200 if name != 'live-operations' else 1900}",
+                 f"--window-size={args.width},{HEIGHTS[name]}",
                  "--virtual-time-budget=30000", f"--screenshot={png}", url],
                 check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180,
             )  # fmt: skip
