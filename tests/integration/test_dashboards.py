@@ -368,10 +368,14 @@ def test_every_panel_returns_data(stack: dict[str, str]) -> None:
             results = []
             for t in p["targets"]:
                 expr = concrete(t["expr"], team)
-                if t.get("instant") or t.get("format") == "table":
-                    found = with_values(instant(prom, expr))
-                else:
-                    found = with_values(ranged(prom, expr, RUN_SECONDS))
+                for _ in range(3):  # a scrape or rule evaluation may be in flight: ask again
+                    if t.get("instant") or t.get("format") == "table":
+                        found = with_values(instant(prom, expr))
+                    else:
+                        found = with_values(ranged(prom, expr, RUN_SECONDS))
+                    if found:
+                        break
+                    time.sleep(2)
                 results.append(len(found))
                 missing = awaited_metrics(t["expr"])
                 if not found and missing:
