@@ -15,13 +15,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 
-from streams.ingest_http.app import make_app
+from streams.ingest_http.app import make_app, run
 from streams.ingest_http.bodies import Record
 from streams.ingest_http.options import add_http_options, ingestion_from_args
 from streams.settings import KAFKA_OPTIONS, Settings, add_options, positive_number, resolve
@@ -106,19 +105,11 @@ def command(args: argparse.Namespace) -> int:
         await store.close()
 
     app.cleanup_ctx.append(background)
-    print(
+    banner = (
         f"servicepulse ingest: http://{args.host}:{args.port}/v1/events -> "
-        f"{settings.topic} on {settings.broker}",
-        file=sys.stderr,
-        flush=True,
+        f"{settings.topic} on {settings.broker}"
     )
-    try:
-        web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
-    except OSError as exc:
-        from streams.errors import UserError
-
-        raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-    return 0
+    return run(app, args.host, args.port, banner)
 
 
 def register(sub: Any) -> None:

@@ -25,7 +25,7 @@ from streams.core.engine import Engine
 from streams.core.policy import load_policies
 from streams.errors import UserError
 from streams.export.exporter import Exporter
-from streams.ingest_http.app import make_app
+from streams.ingest_http.app import make_app, run
 from streams.ingest_http.options import add_http_options, ingestion_from_args
 from streams.journal import Journal
 from streams.serve.store import JournalStore
@@ -99,17 +99,11 @@ def build(args: argparse.Namespace) -> tuple[web.Application, JournalStore]:
 def command(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
     app, _ = build(args)
-    print(
+    banner = (
         f"servicepulse serve: http://{args.host}:{args.port}/v1/events, /v1/webhooks/..., "
-        f"/metrics, /health (data in {args.data_dir})",
-        file=sys.stderr,
-        flush=True,
+        f"/metrics, /health (data in {args.data_dir})"
     )
-    try:
-        web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
-    except OSError as exc:
-        raise UserError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-    return 0
+    return run(app, args.host, args.port, banner)
 
 
 def register(sub: Any) -> None:

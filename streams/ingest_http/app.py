@@ -15,6 +15,7 @@ rejections (``ticket_closed``, ...) are counted where the engine runs.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -24,6 +25,7 @@ from aiohttp import web
 
 from streams.connectors import chatwoot, zammad, zendesk
 from streams.connectors.common import DEFAULT_CONFIG, ConnectorConfig, Event, PayloadError
+from streams.errors import UserError
 from streams.ingest_http.auth import Unauthorized, check_signature, check_token
 from streams.ingest_http.bodies import (
     BadBody,
@@ -144,3 +146,13 @@ def make_app(ingestion: Ingestion) -> web.Application:
     app.router.add_post("/v1/webhooks/{product}", webhook)
     app.router.add_get("/health", health)
     return app
+
+
+def run(app: web.Application, host: str, port: int, banner: str) -> int:
+    """Say where it listens (one line on stderr), then serve until stopped."""
+    print(banner, file=sys.stderr, flush=True)
+    try:
+        web.run_app(app, host=host, port=port, print=None, access_log=None)
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    return 0
