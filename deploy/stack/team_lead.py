@@ -32,19 +32,17 @@ import sys
 import threading
 import time
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
+
+from streams.export.http import BoundedHTTPServer  # the image and the stack install it
 
 KEEP = 500
 MAX_BODY = 1024 * 1024
 TIMEOUT = 10.0
 MAX_CLIENTS = 16
 MAX_FIELD = 200  # characters of one logged value
-BUSY = (
-    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
-    b"Content-Length: 5\r\nConnection: close\r\n\r\nbusy\n"
-)
 
 
 def clean(value: Any, limit: int = MAX_FIELD) -> str:
@@ -149,38 +147,11 @@ def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class BoundedServer(ThreadingHTTPServer):
+class BoundedServer(BoundedHTTPServer):
     """At most ``MAX_CLIENTS`` connections at once; beyond that a 503 at once, no thread."""
 
-    daemon_threads = True
-
     def __init__(self, address: tuple[str, int], handler: Any) -> None:
-        self._slots = threading.BoundedSemaphore(MAX_CLIENTS)
-        super().__init__(address, handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
-            try:
-                request.settimeout(1.0)
-                request.sendall(BUSY)
-            except OSError:
-                pass
-            self.shutdown_request(request)
-            return
-        try:
-            super().process_request(request, client_address)
-        except Exception:
-            self._slots.release()
-            raise
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._slots.release()
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass  # a client that hung up or timed out is not worth a traceback
+        super().__init__(address, handler, MAX_CLIENTS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -66,29 +66,17 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class MetricsServer(ThreadingHTTPServer):
-    """``/metrics`` with timeouts and a bound on concurrent connections."""
+class BoundedHTTPServer(ThreadingHTTPServer):
+    """A threading server with at most ``max_clients`` connections; beyond them a 503 at once,
+    without a thread (a slow client cannot pile up threads). Also deploy/stack/team_lead.py."""
 
     daemon_threads = True
-    allow_reuse_address = True
 
-    def __init__(
-        self,
-        host: str,
-        port: int,
-        render: Callable[[], bytes],
-        timeout: float = DEFAULT_TIMEOUT,
-        max_clients: int = DEFAULT_MAX_CLIENTS,
-    ) -> None:
-        self.render = render
-        self.timeout_seconds = timeout
+    def __init__(self, address: tuple[str, int], handler: Any, max_clients: int) -> None:
         self._slots = threading.BoundedSemaphore(max_clients)
-        if ":" in host:
+        if ":" in address[0]:
             self.address_family = socket.AF_INET6
-        # the handler's timeout is the socket timeout of every read and write
-        handler = type("Handler", (_Handler,), {"timeout": timeout})
-        super().__init__((host, port), handler)
-        self._thread: threading.Thread | None = None
+        super().__init__(address, handler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if not self._slots.acquire(blocking=False):
@@ -113,6 +101,27 @@ class MetricsServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client that hung up or timed out is not worth a traceback
+
+
+class MetricsServer(BoundedHTTPServer):
+    """``/metrics`` with timeouts and a bound on concurrent connections."""
+
+    allow_reuse_address = True
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        render: Callable[[], bytes],
+        timeout: float = DEFAULT_TIMEOUT,
+        max_clients: int = DEFAULT_MAX_CLIENTS,
+    ) -> None:
+        self.render = render
+        self.timeout_seconds = timeout
+        # the handler's timeout is the socket timeout of every read and write
+        handler = type("Handler", (_Handler,), {"timeout": timeout})
+        super().__init__((host, port), handler, max_clients)
+        self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
