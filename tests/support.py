@@ -7,6 +7,9 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from streams.core.engine import Engine
+from streams.core.policy import parse_policy
+
 
 class RecordingSink:
     """Collects the engine's facts: counters summed, observations listed."""
@@ -75,3 +78,16 @@ def created(ticket: str, when: str | float, **fields: Any) -> dict[str, Any]:
 
 def reply(ticket: str, when: str | float, **fields: Any) -> dict[str, Any]:
     return event("message.agent", ticket, when, agent_id=fields.pop("agent_id", "a1"), **fields)
+
+
+def run_events(
+    policy: dict[str, Any], events: tuple[dict[str, Any], ...], until: str | None = None
+) -> tuple[Engine, RecordingSink]:
+    """Ingest events in order on the event clock (each must be accepted), then run to `until`."""
+    sink = RecordingSink()
+    engine = Engine(parse_policy(policy), sink)
+    for raw in events:
+        assert engine.ingest(raw, event_clock=True).reason is None, raw
+    if until is not None:
+        engine.advance(at(until))
+    return engine, sink

@@ -16,9 +16,8 @@ import orjson
 import pytest
 
 from streams.core.engine import Engine
-from streams.core.events import parse
 from streams.core.policy import parse_policy
-from tests.support import RecordingSink, at, created, event, reply
+from tests.support import RecordingSink, at, created, event, reply, run_events
 
 POLICY: dict[str, Any] = {
     "calendars": {
@@ -63,14 +62,7 @@ STD_L = ("billing", "email", "normal", "standard")
 
 
 def replay(*events: dict[str, Any], until: str | None = None) -> tuple[Engine, RecordingSink]:
-    sink = RecordingSink()
-    engine = Engine(parse_policy(POLICY), sink)
-    for raw in events:
-        engine.advance(parse(raw).ts)
-        assert engine.ingest(raw).reason is None, raw
-    if until is not None:
-        engine.advance(at(until))
-    return engine, sink
+    return run_events(POLICY, events, until)
 
 
 def test_vip_ticket_on_the_24x7_calendar() -> None:

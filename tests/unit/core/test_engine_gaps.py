@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from streams.core.engine import Engine
-from streams.core.events import parse
 from streams.core.policy import parse_policy
-from tests.support import RecordingSink, at, created, event, reply
+from tests.support import RecordingSink, at, created, event, reply, run_events
 
 GAP_POLICY: dict[str, Any] = {
     "calendars": {
@@ -49,14 +48,7 @@ TECH_VIP_L = ("technical", "email", "urgent", "vip")
 
 
 def replay(*events: dict[str, Any], until: str | None = None) -> tuple[Engine, RecordingSink]:
-    sink = RecordingSink()
-    engine = Engine(parse_policy(GAP_POLICY), sink)
-    for raw in events:
-        engine.advance(parse(raw).ts)
-        assert engine.ingest(raw).reason is None, raw
-    if until is not None:
-        engine.advance(at(until))
-    return engine, sink
+    return run_events(GAP_POLICY, events, until)
 
 
 def outcomes_of(sink: RecordingSink, team: str) -> dict[tuple[str, str], float]:
