@@ -87,7 +87,7 @@ class Worker:
             self.state.exporter.watch(engine, now=lambda: time.time() - grace)
         else:
             self.state.exporter.watch(engine, now=lambda: engine.now)
-        self.state.exporter.registry.register(HealthCollector(self))
+        self.state.exporter.add_collector(HealthCollector(self))
 
         data_dir = Path(settings.data_dir) / settings.app_id
         try:
