@@ -20,6 +20,7 @@ from streams.core.ticket import INF, Clock, Ticket
 from streams.core.vocabulary import TARGETS
 
 WARNING, BREACH, ESCALATION = "warning", "breach", "escalation"
+_MARGIN = 1e-3  # seconds, far above the calendar's float rounding (see warn_from)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +39,14 @@ class ClockWarning:
     since: float  # when this state began, engine time
 
 
-def warn_from(ticket: Ticket, target: str, clock: Clock, share: float) -> float:
-    """The instant a running clock starts to warn (inf when it has no target)."""
+def warn_from(ticket: Ticket, target: str, clock: Clock, share: float, now: float = -INF) -> float:
+    """The instant a running clock starts to warn (inf when it has no target).
+
+    With ``now``: inf also when that instant is surely after ``now``. Counted time never
+    runs faster than the wall, so the instant is at least ``since + remaining``; most
+    clocks are far from warning, and the calendar (the costly part, at every scrape for
+    every running clock) is then not asked.
+    """
     if clock.target is None:
         return INF
     threshold = share * clock.target
@@ -47,6 +54,8 @@ def warn_from(ticket: Ticket, target: str, clock: Clock, share: float) -> float:
     if lead is not None:
         threshold = min(threshold, clock.target - lead)
     remaining = max(0.0, threshold - clock.elapsed)
+    if now + _MARGIN < clock.since + remaining:
+        return INF
     return ticket.policy.calendar.add(clock.since, remaining)
 
 
@@ -93,7 +102,7 @@ def _states(
         if now >= deadline + escalate_after:
             return [(BREACH, deadline), (ESCALATION, deadline + escalate_after)]
         return [(BREACH, deadline)]
-    start = warn_from(ticket, target, clock, share)
+    start = warn_from(ticket, target, clock, share, now)
     return [(WARNING, start)] if now >= start else []
 
 
@@ -123,15 +132,34 @@ class DeadlineFigures:
 
 
 def deadline_figures(tickets: Iterable[Ticket], now: float, share: float) -> DeadlineFigures:
-    """The figures the boards show beside the ticket alerts, from the same states."""
-    tickets = list(tickets)
+    """The figures the boards show beside the ticket alerts, from the same states.
+
+    What ``clock_warnings`` (warnings and breaches, no escalation) and ``next_deadlines``
+    give, counted in one pass without an object per clock: this runs at every scrape
+    over every open ticket.
+    """
     warning: dict[tuple[str, str, str, str], int] = {}
     breached: dict[tuple[str, str, str, str], int] = {}
-    for found in clock_warnings(tickets, now, share):
-        key = (found.team, found.target, found.priority, found.customer_tier)
-        counts = warning if found.kind == WARNING else breached
-        counts[key] = counts.get(key, 0) + 1
-    return DeadlineFigures(next_deadlines(tickets, now), warning, breached)
+    nearest: dict[tuple[str, str], float] = {}
+    for ticket in tickets:
+        for index, clock in enumerate(ticket.clocks):
+            if clock is None or not clock.running:
+                continue
+            deadline = clock.deadline
+            if clock.target is not None:
+                if clock.breached or now >= deadline:
+                    key = (ticket.team, TARGETS[index], ticket.priority, ticket.customer_tier)
+                    breached[key] = breached.get(key, 0) + 1
+                elif now >= warn_from(ticket, TARGETS[index], clock, share, now):
+                    key = (ticket.team, TARGETS[index], ticket.priority, ticket.customer_tier)
+                    warning[key] = warning.get(key, 0) + 1
+            if clock.breached or deadline == INF or deadline <= now:
+                continue
+            near = (ticket.team, TARGETS[index])
+            left = deadline - now
+            if left < nearest.get(near, INF):
+                nearest[near] = left
+    return DeadlineFigures(nearest, warning, breached)
 
 
 def upcoming(tickets: Iterable[Ticket], now: float, limit: int = 5) -> list[ClockWarning]:
