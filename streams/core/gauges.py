@@ -56,19 +56,19 @@ def derive_gauges(
                 continue
             if clock.breached or (clock.running and now > clock.deadline):
                 breached_open[(team, TARGETS[index])] += 1
-            elif clock.running and now >= _risk_at(ticket, clock, at_risk_share):
+            elif clock.running and now >= risk_at(ticket, clock, at_risk_share):
                 at_risk[(team, TARGETS[index])] += 1
     return result
 
 
-def _risk_at(ticket: Ticket, clock: Clock, share: float) -> float:
+def risk_at(ticket: Ticket, clock: Clock, share: float) -> float:
     """When a running clock passes the at-risk share of its target (cached until it moves).
 
     The contract's at-risk clocks are running ones; a paused clock waits.
     """
-    risk_at = clock.risk_at
-    if risk_at is None:  # cached until the clock pauses or resumes
+    instant = clock.risk_at
+    if instant is None:  # cached until the clock pauses or resumes
         assert clock.target is not None
         remaining = max(0.0, share * clock.target - clock.elapsed)
-        risk_at = clock.risk_at = ticket.policy.calendar.add(clock.since, remaining)
-    return risk_at
+        instant = clock.risk_at = ticket.policy.calendar.add(clock.since, remaining)
+    return instant

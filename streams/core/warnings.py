@@ -16,6 +16,7 @@ import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from streams.core.gauges import Gauges, risk_at
 from streams.core.ticket import INF, Clock, Ticket
 from streams.core.vocabulary import TARGETS
 
@@ -160,6 +161,65 @@ def deadline_figures(tickets: Iterable[Ticket], now: float, share: float) -> Dea
             if left < nearest.get(near, INF):
                 nearest[near] = left
     return DeadlineFigures(nearest, warning, breached)
+
+
+def backlog_figures(
+    tickets: Iterable[Ticket], now: float, share: float, held: int
+) -> tuple[Gauges, DeadlineFigures]:
+    """``derive_gauges`` and ``deadline_figures`` at ``now`` in one pass over the tickets.
+
+    Both run at every scrape over every open ticket; one pass reads each ticket and
+    clock once (tests/unit/core/test_backlog_figures.py compares it with the two).
+    """
+    result = Gauges(orphan_events=held)
+    backlog = result.open_tickets
+    by_channel = result.open_by_channel
+    unanswered = result.unanswered
+    oldest = result.oldest_created
+    oldest_unanswered = result.oldest_unanswered_created
+    at_risk = result.at_risk
+    breached_open = result.breached_open
+    warning: dict[tuple[str, str, str, str], int] = {}
+    breached: dict[tuple[str, str, str, str], int] = {}
+    nearest: dict[tuple[str, str], float] = {}
+    for ticket in tickets:
+        team = ticket.team
+        backlog[(team, ticket.priority, ticket.customer_tier)] += 1
+        by_channel[(team, ticket.channel)] += 1
+        created = ticket.created_ts
+        if not ticket.answered:
+            unanswered[team] += 1
+            if not ticket.paused and created < oldest_unanswered.get(team, INF):
+                oldest_unanswered[team] = created
+        if created < oldest.get(team, INF):
+            oldest[team] = created
+        for index, clock in enumerate(ticket.clocks):
+            if clock is None:
+                continue
+            running = clock.running
+            deadline = clock.deadline
+            if clock.target is not None:
+                if clock.breached or (running and now > deadline):
+                    breached_open[(team, TARGETS[index])] += 1
+                elif running and now >= risk_at(ticket, clock, share):
+                    at_risk[(team, TARGETS[index])] += 1
+                if not running:
+                    continue
+                if clock.breached or now >= deadline:
+                    key = (team, TARGETS[index], ticket.priority, ticket.customer_tier)
+                    breached[key] = breached.get(key, 0) + 1
+                elif now >= warn_from(ticket, TARGETS[index], clock, share, now):
+                    key = (team, TARGETS[index], ticket.priority, ticket.customer_tier)
+                    warning[key] = warning.get(key, 0) + 1
+            elif not running:
+                continue
+            if clock.breached or deadline == INF or deadline <= now:
+                continue
+            near = (team, TARGETS[index])
+            left = deadline - now
+            if left < nearest.get(near, INF):
+                nearest[near] = left
+    return result, DeadlineFigures(nearest, warning, breached)
 
 
 def upcoming(tickets: Iterable[Ticket], now: float, limit: int = 5) -> list[ClockWarning]:

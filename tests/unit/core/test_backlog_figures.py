@@ -115,7 +115,7 @@ def test_deadline_figures_and_gauges_equal_their_definitions_at_every_instant() 
     share = engine.policies.at_risk
     assert len(tickets) > 300
     seen_warning = seen_breached = 0
-    for minutes in range(-60, 4 * 24 * 60, 37):
+    for minutes in range(-60, 4 * 24 * 60, 71):
         now = engine.now + minutes * 60.0
         figures = deadline_figures(tickets, now, share)
         warning, breached, nearest = reference_deadlines(tickets, now, share)
@@ -139,7 +139,7 @@ def test_the_calendar_shortcut_never_hides_a_warning() -> None:
     engine = busy_engine()
     tickets = list(engine.open.values())
     share = engine.policies.at_risk
-    for minutes in range(0, 3 * 24 * 60, 11):
+    for minutes in range(0, 3 * 24 * 60, 23):
         now = engine.now + minutes * 60.0
         got = {
             (w.ticket_id, w.target)
@@ -147,3 +147,24 @@ def test_the_calendar_shortcut_never_hides_a_warning() -> None:
             if w.kind == WARNING
         }
         assert got == reference_warnings(tickets, now, share), minutes
+
+
+def test_one_pass_backlog_equals_the_gauges_and_deadline_figures_apart() -> None:
+    engine = busy_engine()
+    engine.ingest(  # a held event: counted as an orphan
+        orjson.dumps(
+            {
+                "event_id": "x1",
+                "type": "message.customer",
+                "ticket_id": "NOPE",
+                "ts": "2026-11-20T15:00:00Z",
+            }
+        ),
+        event_clock=True,
+    )
+    for minutes in range(-60, 4 * 24 * 60, 97):
+        now = engine.now + minutes * 60.0
+        gauges, figures = engine.backlog(now)
+        assert gauges == engine.gauges(now), minutes
+        assert figures == engine.deadline_figures(now), minutes
+    assert gauges.orphan_events == 1
