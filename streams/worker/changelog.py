@@ -2,21 +2,22 @@
 
 After each batch (and each clock tick) the touched tickets' states, the moved partitions'
 clock records and the rejected messages go to the producer. The offsets those clock
-records carry become *durable* (what Faust may commit, ``Worker.position``) only once
-every delivery of that flush **and of every flush before it** is acknowledged.
+records carry become *durable* (what Faust may commit, ``Worker.position``) once every
+delivery of that flush is acknowledged.
 
-Applying the next batch does not wait for those acknowledgements: the engine goes on,
-its records are appended behind the ones in flight (the producer keeps one batch per
-partition in flight, so a ticket's states reach the changelog in order), and the
-durable positions follow the acknowledgements, flush by flush, in order. Waiting for
-them before the next batch cost a produce round trip per batch on the way from the
-input topic to ``/metrics``; the guarantee was never that the engine waits, only that no
-input offset is committed before the state it produced. At most ``MAX_UNACKED`` flushes
-are in flight; the next one waits for the oldest (back-pressure).
+Applying the next batch does not wait for those acknowledgements: the engine goes on
+(and ``/metrics`` shows it) while a flush is in flight. One flush is in flight at a
+time: what the engine touches meanwhile is sent, all together, when that flush is
+acknowledged. So a flush is never sent before the one before it is in the changelog:
+if a write is refused, nothing written after it can reach the changelog (a clock
+record past state that is not there would lose that state at the next load). Waiting
+for the acknowledgement before the next batch cost a produce round trip per batch on
+the way from the input topic to ``/metrics``; the guarantee was never that the engine
+waits, only that no input offset is committed before the state it produced.
 
 A refused write (record too large, broker error) is a :class:`ChangelogError`: the
 durable positions stay where the changelog last acknowledged, nothing past them is
-committed, no later flush moves them, and the worker stops (``on_failure``); a restart
+committed, nothing more is sent, and the worker stops (``on_failure``); a restart
 reloads the last acknowledged state and reads on from there.
 """
 
@@ -25,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -35,7 +35,6 @@ log = logging.getLogger("servicepulse.worker")
 
 REASON_HEADER = "servicepulse-reason"
 SOURCE_HEADER = "servicepulse-source"  # topic/partition/offset of the rejected message
-MAX_UNACKED = 4  # flushes whose deliveries are not all acknowledged yet
 
 
 class ChangelogError(RuntimeError):
@@ -52,40 +51,56 @@ class ChangelogWriter:
         changelog_topic: str,
         dlq_topic: str,
         on_failure: Callable[[ChangelogError], Awaitable[None]],
-        max_unacked: int = MAX_UNACKED,
     ) -> None:
         self.state = state
         self.client = client  # the aiokafka producer under Faust's (what Faust flushes)
         self.changelog_topic = changelog_topic
         self.dlq_topic = dlq_topic
         self.on_failure = on_failure
-        self.max_unacked = max_unacked
         self.dlq_sent = 0
+        self.flushes = 0  # flushes sent
         self.failed: ChangelogError | None = None
-        self._unacked: deque[asyncio.Future[None]] = deque()
-        self._lock = asyncio.Lock()  # sends in call order: a ticket's states stay in order
+        self._in_flight: asyncio.Future[None] | None = None  # the acknowledgement awaited
+        self._again = False  # something was flushed while a flush was in flight
+        self._lock = asyncio.Lock()  # one send at a time: a ticket's states stay in order
 
     @property
-    def unacked(self) -> int:
-        return len(self._unacked)
+    def in_flight(self) -> bool:
+        return self._in_flight is not None and not self._in_flight.done()
 
     async def flush(self) -> None:
-        """Send what the state has to write; return once sent, not acknowledged."""
+        """Send what the state has to write, or, while a flush is in flight, after it."""
+        if self.failed is not None:
+            raise self.failed
+        if self.in_flight:
+            self._again = True  # sent with everything else when the flush is acknowledged
+            return
+        await self._send()
+
+    async def drained(self) -> None:
+        """Wait until everything flushed so far is acknowledged (or has failed)."""
+        while self.failed is None:
+            acked = self._in_flight
+            if acked is not None and not acked.done():
+                await asyncio.wait([acked])
+            elif self._again:
+                self._again = False
+                await self._send()
+            else:
+                return
+
+    async def _send(self) -> None:
         state = self.state
         async with self._lock:
             if self.failed is not None:
                 raise self.failed
-            while True:
-                pending = [acked for acked in self._unacked if not acked.done()]
-                if len(pending) < self.max_unacked:
-                    break
-                await asyncio.wait([pending[0]])
-            if self.failed is not None:
-                raise self.failed
+            if self.in_flight:  # sent by another caller meanwhile
+                self._again = True
+                return
             records = list(state.take_touched())
             written = dict(state.ledger.written_offset)
             letters, state.dead_letters = state.dead_letters, []
-            if not records and not letters and not self._unacked:
+            if not records and not letters:
                 state.ledger.durable.update(written)  # nothing in flight: durable now
                 return
             try:
@@ -95,50 +110,29 @@ class ChangelogWriter:
             except Exception as exc:
                 await self._fail(exc)
                 raise self.failed from exc  # type: ignore[misc]
-            previous = self._unacked[-1] if self._unacked else None
-            acked = asyncio.ensure_future(
-                self._acknowledge(previous, deliveries, written, len(records), len(letters))
+            self.flushes += 1
+            self._in_flight = asyncio.ensure_future(
+                self._acknowledge(deliveries, written, len(records), len(letters))
             )
-            self._unacked.append(acked)
-            acked.add_done_callback(self._done)
-
-    async def drained(self) -> None:
-        """Wait until every flush sent so far is acknowledged (or has failed)."""
-        pending = [acked for acked in self._unacked if not acked.done()]
-        if pending:
-            await asyncio.wait(pending)
-
-    def _done(self, acked: asyncio.Future[None]) -> None:
-        if self._unacked and self._unacked[0] is acked:
-            self._unacked.popleft()
-        else:  # out of order only after a failure
-            with contextlib.suppress(ValueError):
-                self._unacked.remove(acked)
-        if not acked.cancelled():
-            acked.exception()  # retrieved: a failure is reported through on_failure
 
     async def _acknowledge(
-        self,
-        previous: asyncio.Future[None] | None,
-        deliveries: list[Any],
-        written: dict[int, int],
-        records: int,
-        letters: int,
+        self, deliveries: list[Any], written: dict[int, int], records: int, letters: int
     ) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])  # the flushes before this one, in order
-        if self.failed is not None:
-            raise self.failed
         try:
             await asyncio.gather(*deliveries)
         except Exception as exc:
             await self._fail(exc)
-            raise
+            return
         state = self.state
         state.state_writes += records
         self.dlq_sent += letters
         owned = state.ledger.last_offset  # not a partition dropped meanwhile
         state.ledger.durable.update((p, o) for p, o in written.items() if p in owned)
+        self._in_flight = None
+        if self._again:  # what was touched meanwhile, in one flush
+            self._again = False
+            with contextlib.suppress(ChangelogError):  # reported through on_failure
+                await self._send()
 
     async def _fail(self, exc: BaseException) -> None:
         if self.failed is not None:

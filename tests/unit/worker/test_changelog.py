@@ -95,21 +95,23 @@ def test_the_next_batch_is_applied_while_the_previous_is_unacknowledged_and_comm
         first = [delivery for *_, delivery in producer.sent]
         assert len(first) == 2  # one record batch per changelog partition
         state.process([Message(0, 2, "D"), Message(1, 1, "E")], 0.0)  # batch 2 applied
-        await writer.flush()
-        second = [delivery for *_, delivery in producer.sent[2:]]
+        await writer.flush()  # not sent yet: batch 1 is in flight
         assert "D" in state.engine.tickets and "E" in state.engine.tickets
+        assert len(producer.sent) == 2
         assert state.ledger.durable == {}  # nothing acknowledged: nothing to commit
-        for delivery in second:  # batch 2 acknowledged before batch 1
-            delivery.set_result(None)
-        await settle()
-        assert state.ledger.durable == {}  # still waits for batch 1
         first[0].set_result(None)
         await settle()
-        assert state.ledger.durable == {}  # one partition of batch 1 is not enough
+        assert state.ledger.durable == {} and len(producer.sent) == 2  # one is not enough
         first[1].set_result(None)
+        await settle()
+        assert state.ledger.durable == {0: 1, 1: 0}  # batch 1's positions only
+        second = [delivery for *_, delivery in producer.sent[2:]]
+        assert len(second) == 2  # batch 2 went out once batch 1 was in the changelog
+        for delivery in second:
+            delivery.set_result(None)
         await writer.drained()
-        assert state.ledger.durable == {0: 2, 1: 1}  # both flushes, in order
-        assert writer.unacked == 0 and failures == []
+        assert state.ledger.durable == {0: 2, 1: 1}
+        assert failures == []
         # per flush and changelog partition: the touched tickets, then the clock record
         tickets = [
             (p, tuple(sorted(k for k in keys if not is_clock(k))))
@@ -122,36 +124,42 @@ def test_the_next_batch_is_applied_while_the_previous_is_unacknowledged_and_comm
     asyncio.run(run())
 
 
-def test_durable_positions_stop_at_the_acknowledged_flush_when_a_later_one_is_in_flight() -> None:
+def test_what_is_touched_while_a_flush_is_in_flight_goes_out_together_after_it() -> None:
     async def run() -> None:
         state, producer, failures = new_state(), FakeProducer(), []
         writer = writer_for(state, producer, failures)
         state.process([Message(0, 0, "A")], 0.0)
         await writer.flush()
-        state.process([Message(0, 1, "B")], 0.0)
-        await writer.flush()
+        for offset, ticket in ((1, "B"), (2, "C"), (3, "D")):
+            state.process([Message(0, offset, ticket)], 0.0)
+            await writer.flush()
+        assert len(producer.sent) == 1 and writer.flushes == 1  # one flush in flight
         producer.sent[0][3].set_result(None)
         await settle()
-        assert state.ledger.durable == {0: 0, 1: -1}  # batch 1's positions only
+        assert len(producer.sent) == 2 and writer.flushes == 2  # the three, in one flush
+        assert sorted(k for k in producer.sent[1][2] if not is_clock(k)) == [b"B", b"C", b"D"]
+        assert state.ledger.durable == {0: 0, 1: -1}
         producer.sent[1][3].set_result(None)
         await writer.drained()
-        assert state.ledger.durable == {0: 1, 1: -1}
+        assert state.ledger.durable == {0: 3, 1: -1}
 
     asyncio.run(run())
 
 
-def test_a_refused_write_keeps_every_later_position_from_becoming_durable() -> None:
+def test_a_refused_write_stops_the_writer_before_anything_after_it_is_sent() -> None:
     async def run() -> None:
         state, producer, failures = new_state(), FakeProducer(), []
         writer = writer_for(state, producer, failures)
         state.process([Message(0, 0, "A")], 0.0)
         await writer.flush()
         state.process([Message(0, 1, "B")], 0.0)
-        await writer.flush()
-        producer.sent[1][3].set_result(None)  # the later flush is acknowledged
+        await writer.flush()  # waits behind the first
         producer.sent[0][3].set_exception(RuntimeError("MessageSizeTooLarge"))
         await writer.drained()
         await settle()
+        # B's state and its clock record never reach the changelog: a clock record past
+        # state that is not there would lose that state at the next load
+        assert len(producer.sent) == 1
         assert state.ledger.durable == {}  # neither position may be committed
         assert len(failures) == 1 and "MessageSizeTooLarge" in str(failures[0])
         with pytest.raises(ChangelogError):
@@ -160,27 +168,7 @@ def test_a_refused_write_keeps_every_later_position_from_becoming_durable() -> N
     asyncio.run(run())
 
 
-def test_at_most_max_unacked_flushes_are_in_flight() -> None:
-    async def run() -> None:
-        state, producer, failures = new_state(), FakeProducer(), []
-        writer = writer_for(state, producer, failures)
-        writer.max_unacked = 2
-        for offset in range(2):
-            state.process([Message(0, offset, f"T{offset}")], 0.0)
-            await writer.flush()
-        state.process([Message(0, 2, "T2")], 0.0)
-        third = asyncio.ensure_future(writer.flush())
-        await settle()
-        assert not third.done() and len(producer.sent) == 2  # waits for the oldest
-        producer.sent[0][3].set_result(None)
-        await settle()
-        assert third.done() and len(producer.sent) == 3
-        assert state.ledger.durable[0] == 0
-
-    asyncio.run(run())
-
-
-def test_a_flush_with_nothing_new_becomes_durable_only_after_the_flushes_before_it() -> None:
+def test_a_flush_with_nothing_new_becomes_durable_only_after_the_flush_in_flight() -> None:
     async def run() -> None:
         state, producer, failures = new_state(), FakeProducer(), []
         writer = writer_for(state, producer, failures)
@@ -192,5 +180,6 @@ def test_a_flush_with_nothing_new_becomes_durable_only_after_the_flushes_before_
         producer.sent[0][3].set_result(None)
         await writer.drained()
         assert state.ledger.durable == {0: 0, 1: -1}
+        assert len(producer.sent) == 1
 
     asyncio.run(run())
