@@ -9,8 +9,9 @@ Design (docs/worker.md has the long version):
 * State: after each batch the ``Ticket.to_state()`` of every touched ticket is written to
   the compacted changelog (``records.py``) partition = its input partition, with a
   per-partition clock record holding the last input offset applied (``ledger.py``:
-  each offset once, in order, holes sought back). Writes are awaited; the offset Faust
-  commits is the one the changelog acknowledged (:meth:`Worker.position`).
+  each offset once, in order, holes sought back). Writes are checked (``changelog.py``:
+  the next batch is applied while they are in flight); the offset Faust commits is the
+  one the changelog acknowledged (:meth:`Worker.position`).
 * On assignment the changelog partitions of newly owned partitions are read in bulk
   (``recovery.py``) into ``Engine.load`` while input waits; partitions that moved away
   are dropped, so gauges cover only owned partitions and summing over workers is right.
