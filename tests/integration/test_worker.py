@@ -424,7 +424,7 @@ def test_worker_metrics_equal_replay(
     worker.wait_ready()
     wait_for(lambda: worker.messages() >= len(lines), 90, f"not all consumed:\n{worker.tail()}")
     got, want = worker.scrape(), replay(path)
-    assert (worker.health() or {}).get("event_loop") == "uvloop"  # the default loop
+    assert (worker.health() or {}).get("event_loop") == "asyncio"  # the default loop
     assert total(want, "servicepulse_sla_outcomes_total", outcome="breached") > 0
     assert total(want, "servicepulse_sla_outcomes_total", outcome="met") > 0
     assert differences(got, want) == []
@@ -585,10 +585,10 @@ def test_breach_detected_by_the_timer_without_further_events(
         "--policy",
         str(policy),
         "--event-loop",
-        "asyncio",  # the standard library's loop still does everything
+        "uvloop",  # the option's loop does it as well
     )
     worker.wait_ready()
-    assert (worker.health() or {}).get("event_loop") == "asyncio"
+    assert (worker.health() or {}).get("event_loop") == "uvloop"
     created = time.time()
     kafka.produce(
         [

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import sys
 from collections.abc import Iterator
 
 import pytest
 import uvloop
 
+from streams.errors import UserError
+from streams.settings import WORKER_OPTIONS, resolve
 from streams.worker.command import use_event_loop
 
 
@@ -29,22 +33,22 @@ def loop_module() -> str:
         loop.close()
 
 
-def test_uvloop_is_the_default_loop_of_the_worker() -> None:
-    assert use_event_loop("uvloop") == "uvloop"
+def test_asyncio_is_the_default_loop_of_the_worker() -> None:
+    assert resolve(argparse.Namespace(), WORKER_OPTIONS).event_loop == "asyncio"
+    use_event_loop("uvloop")
+    use_event_loop("asyncio")
+    assert loop_module() == "asyncio"
+
+
+def test_uvloop_runs_the_worker_on_uvloop() -> None:
+    use_event_loop("uvloop")
     assert isinstance(asyncio.get_event_loop_policy(), uvloop.EventLoopPolicy)
     assert loop_module() == "uvloop"
 
 
-def test_asyncio_runs_the_worker_on_the_standard_library_loop() -> None:
-    use_event_loop("uvloop")
-    assert use_event_loop("asyncio") == "asyncio"
-    assert loop_module() == "asyncio"
-
-
-def test_without_uvloop_installed_the_worker_falls_back_to_asyncio(
+def test_uvloop_asked_for_but_not_installed_is_a_one_line_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import sys
-
     monkeypatch.setitem(sys.modules, "uvloop", None)  # import uvloop raises ImportError
-    assert use_event_loop("uvloop") == "asyncio"
+    with pytest.raises(UserError, match="uvloop is not installed"):
+        use_event_loop("uvloop")
