@@ -199,18 +199,30 @@ def backlog_figures(
             running = clock.running
             deadline = clock.deadline
             if clock.target is not None:
+                risk = INF
                 if clock.breached or (running and now > deadline):
                     breached_open[(team, TARGETS[index])] += 1
-                elif running and now >= risk_at(ticket, clock, share):
-                    at_risk[(team, TARGETS[index])] += 1
+                elif running:
+                    risk = risk_at(ticket, clock, share)
+                    if now >= risk:
+                        at_risk[(team, TARGETS[index])] += 1
                 if not running:
                     continue
                 if clock.breached or now >= deadline:
                     key = (team, TARGETS[index], ticket.priority, ticket.customer_tier)
                     breached[key] = breached.get(key, 0) + 1
-                elif now >= warn_from(ticket, TARGETS[index], clock, share, now):
-                    key = (team, TARGETS[index], ticket.priority, ticket.customer_tier)
-                    warning[key] = warning.get(key, 0) + 1
+                else:
+                    # Without a lead time the warning instant is the at-risk instant
+                    # (same share, same formula), cached on the clock: no calendar.
+                    target = TARGETS[index]
+                    lead = ticket.policy.warn_before.get(target)
+                    if lead is None:
+                        warns = now >= risk
+                    else:
+                        warns = now >= warn_from(ticket, target, clock, share, now)
+                    if warns:
+                        key = (team, target, ticket.priority, ticket.customer_tier)
+                        warning[key] = warning.get(key, 0) + 1
             elif not running:
                 continue
             if clock.breached or deadline == INF or deadline <= now:
