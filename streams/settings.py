@@ -28,6 +28,7 @@ STORES = ("rocksdb", "memory")
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 DRAINS = ("batch", "faust")
+EVENT_LOOPS = ("asyncio", "uvloop")
 
 
 @dataclass(frozen=True)
@@ -300,6 +301,16 @@ OPTIONS: tuple[Option, ...] = (
         None,
     ),
     Option(
+        "event_loop",
+        "--event-loop",
+        "SERVICEPULSE_EVENT_LOOP",
+        _choice(EVENT_LOOPS),
+        "asyncio",
+        "the worker's event loop: asyncio (the standard library's) or uvloop (needs the "
+        "uvloop extra; measured no faster here, see docs/worker.md)",
+        None,
+    ),
+    Option(
         "log_level",
         "--log-level",
         "SERVICEPULSE_LOG_LEVEL",
@@ -333,6 +344,7 @@ class Settings:
     batch: int = 2000
     batch_within: float = 0.05
     drain: str = "batch"
+    event_loop: str = "asyncio"
     security_protocol: str = "PLAINTEXT"
     sasl_mechanism: str = "PLAIN"
     sasl_username: str | None = None
@@ -450,6 +462,7 @@ WORKER_OPTIONS = (
     "batch",
     "batch_within",
     "drain",
+    "event_loop",
     "session_timeout",
     "instance_id",
     "log_level",

@@ -39,7 +39,7 @@ from streams.core.ticket import (
 )
 from streams.core.transaction import FactBuffer, restore, snapshot
 from streams.core.vocabulary import TARGETS
-from streams.core.warnings import DeadlineFigures, deadline_figures
+from streams.core.warnings import DeadlineFigures, backlog_figures, deadline_figures
 
 log = logging.getLogger(__name__)
 MAX_HELD_EVENTS = 1000  # per ticket waiting for its ticket.created; more -> no_ticket
@@ -484,3 +484,7 @@ class Engine(Retention):
     def deadline_figures(self, now: float) -> DeadlineFigures:
         """Time to the next deadline and warning/breached clocks by priority (warnings.py)."""
         return deadline_figures(self.open.values(), now, self.policies.at_risk)
+
+    def backlog(self, now: float) -> tuple[Gauges, DeadlineFigures]:
+        """:meth:`gauges` and :meth:`deadline_figures` in one pass (what a scrape needs)."""
+        return backlog_figures(self.open.values(), now, self.policies.at_risk, self._held)

@@ -28,37 +28,47 @@ class Gauges:
 def derive_gauges(
     open_tickets: Iterable[Ticket], now: float, at_risk_share: float, held: int
 ) -> Gauges:
-    """Count backlog, unanswered, oldest (unanswered), at-risk and breached-open at ``now``."""
+    """Count backlog, unanswered, oldest (unanswered), at-risk and breached-open at ``now``.
+
+    Runs at every scrape over every open ticket, hence the local names.
+    """
     result = Gauges(orphan_events=held)
+    backlog = result.open_tickets
+    by_channel = result.open_by_channel
+    unanswered = result.unanswered
     oldest = result.oldest_created
     oldest_unanswered = result.oldest_unanswered_created
+    at_risk = result.at_risk
+    breached_open = result.breached_open
     for ticket in open_tickets:
         team = ticket.team
-        result.open_tickets[(team, ticket.priority, ticket.customer_tier)] += 1
-        result.open_by_channel[(team, ticket.channel)] += 1
+        backlog[(team, ticket.priority, ticket.customer_tier)] += 1
+        by_channel[(team, ticket.channel)] += 1
+        created = ticket.created_ts
         if not ticket.answered:
-            result.unanswered[team] += 1
-            if not ticket.paused and ticket.created_ts < oldest_unanswered.get(team, INF):
-                oldest_unanswered[team] = ticket.created_ts
-        if ticket.created_ts < oldest.get(team, INF):
-            oldest[team] = ticket.created_ts
-        for target, clock in zip(TARGETS, ticket.clocks, strict=True):
+            unanswered[team] += 1
+            if not ticket.paused and created < oldest_unanswered.get(team, INF):
+                oldest_unanswered[team] = created
+        if created < oldest.get(team, INF):
+            oldest[team] = created
+        for index, clock in enumerate(ticket.clocks):
             if clock is None or clock.target is None:
                 continue
             if clock.breached or (clock.running and now > clock.deadline):
-                result.breached_open[(team, target)] += 1
-            elif _at_risk(ticket, clock, now, at_risk_share):
-                result.at_risk[(team, target)] += 1
+                breached_open[(team, TARGETS[index])] += 1
+            elif clock.running and now >= risk_at(ticket, clock, at_risk_share):
+                at_risk[(team, TARGETS[index])] += 1
     return result
 
 
-def _at_risk(ticket: Ticket, clock: Clock, now: float, share: float) -> bool:
-    """Past the at-risk share of its target (the instant cached until the clock moves)."""
-    assert clock.target is not None
-    threshold = share * clock.target
-    if not clock.running:
-        return False  # the contract's at-risk clocks are running ones; a paused clock waits
-    if clock.risk_at is None:  # cached until the clock pauses or resumes
-        remaining = max(0.0, threshold - clock.elapsed)
-        clock.risk_at = ticket.policy.calendar.add(clock.since, remaining)
-    return now >= clock.risk_at
+def risk_at(ticket: Ticket, clock: Clock, share: float) -> float:
+    """When a running clock passes the at-risk share of its target (cached until it moves).
+
+    The contract's at-risk clocks are running ones; a paused clock waits.
+    """
+    instant = clock.risk_at
+    if instant is None:  # cached until the clock pauses or resumes
+        assert clock.target is not None
+        remaining = max(0.0, share * clock.target - clock.elapsed)
+        instant = clock.risk_at = ticket.policy.calendar.add(clock.since, remaining)
+    return instant

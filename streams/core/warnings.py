@@ -16,10 +16,12 @@ import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from streams.core.gauges import Gauges, risk_at
 from streams.core.ticket import INF, Clock, Ticket
 from streams.core.vocabulary import TARGETS
 
 WARNING, BREACH, ESCALATION = "warning", "breach", "escalation"
+_MARGIN = 1e-3  # seconds, far above the calendar's float rounding (see warn_from)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +40,14 @@ class ClockWarning:
     since: float  # when this state began, engine time
 
 
-def warn_from(ticket: Ticket, target: str, clock: Clock, share: float) -> float:
-    """The instant a running clock starts to warn (inf when it has no target)."""
+def warn_from(ticket: Ticket, target: str, clock: Clock, share: float, now: float = -INF) -> float:
+    """The instant a running clock starts to warn (inf when it has no target).
+
+    With ``now``: inf also when that instant is surely after ``now``. Counted time never
+    runs faster than the wall, so the instant is at least ``since + remaining``; most
+    clocks are far from warning, and the calendar (the costly part, at every scrape for
+    every running clock) is then not asked.
+    """
     if clock.target is None:
         return INF
     threshold = share * clock.target
@@ -47,6 +55,8 @@ def warn_from(ticket: Ticket, target: str, clock: Clock, share: float) -> float:
     if lead is not None:
         threshold = min(threshold, clock.target - lead)
     remaining = max(0.0, threshold - clock.elapsed)
+    if now + _MARGIN < clock.since + remaining:
+        return INF
     return ticket.policy.calendar.add(clock.since, remaining)
 
 
@@ -93,7 +103,7 @@ def _states(
         if now >= deadline + escalate_after:
             return [(BREACH, deadline), (ESCALATION, deadline + escalate_after)]
         return [(BREACH, deadline)]
-    start = warn_from(ticket, target, clock, share)
+    start = warn_from(ticket, target, clock, share, now)
     return [(WARNING, start)] if now >= start else []
 
 
@@ -123,15 +133,105 @@ class DeadlineFigures:
 
 
 def deadline_figures(tickets: Iterable[Ticket], now: float, share: float) -> DeadlineFigures:
-    """The figures the boards show beside the ticket alerts, from the same states."""
-    tickets = list(tickets)
+    """The figures the boards show beside the ticket alerts, from the same states.
+
+    What ``clock_warnings`` (warnings and breaches, no escalation) and ``next_deadlines``
+    give, counted in one pass without an object per clock: this runs at every scrape
+    over every open ticket.
+    """
     warning: dict[tuple[str, str, str, str], int] = {}
     breached: dict[tuple[str, str, str, str], int] = {}
-    for found in clock_warnings(tickets, now, share):
-        key = (found.team, found.target, found.priority, found.customer_tier)
-        counts = warning if found.kind == WARNING else breached
-        counts[key] = counts.get(key, 0) + 1
-    return DeadlineFigures(next_deadlines(tickets, now), warning, breached)
+    nearest: dict[tuple[str, str], float] = {}
+    for ticket in tickets:
+        for index, clock in enumerate(ticket.clocks):
+            if clock is None or not clock.running:
+                continue
+            deadline = clock.deadline
+            if clock.target is not None:
+                if clock.breached or now >= deadline:
+                    key = (ticket.team, TARGETS[index], ticket.priority, ticket.customer_tier)
+                    breached[key] = breached.get(key, 0) + 1
+                elif now >= warn_from(ticket, TARGETS[index], clock, share, now):
+                    key = (ticket.team, TARGETS[index], ticket.priority, ticket.customer_tier)
+                    warning[key] = warning.get(key, 0) + 1
+            if clock.breached or deadline == INF or deadline <= now:
+                continue
+            near = (ticket.team, TARGETS[index])
+            left = deadline - now
+            if left < nearest.get(near, INF):
+                nearest[near] = left
+    return DeadlineFigures(nearest, warning, breached)
+
+
+def backlog_figures(
+    tickets: Iterable[Ticket], now: float, share: float, held: int
+) -> tuple[Gauges, DeadlineFigures]:
+    """``derive_gauges`` and ``deadline_figures`` at ``now`` in one pass over the tickets.
+
+    Both run at every scrape over every open ticket; one pass reads each ticket and
+    clock once (tests/unit/core/test_backlog_figures.py compares it with the two).
+    """
+    result = Gauges(orphan_events=held)
+    backlog = result.open_tickets
+    by_channel = result.open_by_channel
+    unanswered = result.unanswered
+    oldest = result.oldest_created
+    oldest_unanswered = result.oldest_unanswered_created
+    at_risk = result.at_risk
+    breached_open = result.breached_open
+    warning: dict[tuple[str, str, str, str], int] = {}
+    breached: dict[tuple[str, str, str, str], int] = {}
+    nearest: dict[tuple[str, str], float] = {}
+    for ticket in tickets:
+        team = ticket.team
+        backlog[(team, ticket.priority, ticket.customer_tier)] += 1
+        by_channel[(team, ticket.channel)] += 1
+        created = ticket.created_ts
+        if not ticket.answered:
+            unanswered[team] += 1
+            if not ticket.paused and created < oldest_unanswered.get(team, INF):
+                oldest_unanswered[team] = created
+        if created < oldest.get(team, INF):
+            oldest[team] = created
+        for index, clock in enumerate(ticket.clocks):
+            if clock is None:
+                continue
+            running = clock.running
+            deadline = clock.deadline
+            if clock.target is not None:
+                risk = INF
+                if clock.breached or (running and now > deadline):
+                    breached_open[(team, TARGETS[index])] += 1
+                elif running:
+                    risk = risk_at(ticket, clock, share)
+                    if now >= risk:
+                        at_risk[(team, TARGETS[index])] += 1
+                if not running:
+                    continue
+                if clock.breached or now >= deadline:
+                    key = (team, TARGETS[index], ticket.priority, ticket.customer_tier)
+                    breached[key] = breached.get(key, 0) + 1
+                else:
+                    # Without a lead time the warning instant is the at-risk instant
+                    # (same share, same formula), cached on the clock: no calendar.
+                    target = TARGETS[index]
+                    lead = ticket.policy.warn_before.get(target)
+                    if lead is None:
+                        warns = now >= risk
+                    else:
+                        warns = now >= warn_from(ticket, target, clock, share, now)
+                    if warns:
+                        key = (team, target, ticket.priority, ticket.customer_tier)
+                        warning[key] = warning.get(key, 0) + 1
+            elif not running:
+                continue
+            if clock.breached or deadline == INF or deadline <= now:
+                continue
+            near = (team, TARGETS[index])
+            left = deadline - now
+            if left < nearest.get(near, INF):
+                nearest[near] = left
+    return result, DeadlineFigures(nearest, warning, breached)
 
 
 def upcoming(tickets: Iterable[Ticket], now: float, limit: int = 5) -> list[ClockWarning]:

@@ -9,8 +9,9 @@ Design (docs/worker.md has the long version):
 * State: after each batch the ``Ticket.to_state()`` of every touched ticket is written to
   the compacted changelog (``records.py``) partition = its input partition, with a
   per-partition clock record holding the last input offset applied (``ledger.py``:
-  each offset once, in order, holes sought back). Writes are awaited; the offset Faust
-  commits is the one the changelog acknowledged (:meth:`Worker.position`).
+  each offset once, in order, holes sought back). Writes are checked (``changelog.py``:
+  the next batch is applied while they are in flight); the offset Faust commits is the
+  one the changelog acknowledged (:meth:`Worker.position`).
 * On assignment the changelog partitions of newly owned partitions are read in bulk
   (``recovery.py``) into ``Engine.load`` while input waits; partitions that moved away
   are dropped, so gauges cover only owned partitions and summing over workers is right.
@@ -44,26 +45,34 @@ from streams.core.warnings import clock_warnings
 from streams.errors import UserError
 from streams.kafka_security import aiokafka_options, faust_credentials
 from streams.settings import Settings
+from streams.worker.changelog import (
+    REASON_HEADER,
+    SOURCE_HEADER,
+    ChangelogError,
+    ChangelogWriter,
+)
 from streams.worker.health import HealthCollector
 from streams.worker.ledger import Rewind
 from streams.worker.pages import Pages
 from streams.worker.recovery import read_changelog
 from streams.worker.state import State
 
-__all__ = ["Rewind", "State", "Worker", "open_counts"]
+__all__ = [
+    "REASON_HEADER",
+    "SOURCE_HEADER",
+    "ChangelogError",
+    "Rewind",
+    "State",
+    "Worker",
+    "open_counts",
+]
 
 log = logging.getLogger("servicepulse.worker")
 
-REASON_HEADER = "servicepulse-reason"
-SOURCE_HEADER = "servicepulse-source"  # topic/partition/offset of the rejected message
 TABLE = "tickets"
 
 
 EXPIRE_EVERY = 60.0  # seconds between passes of Engine.expire
-
-
-class ChangelogError(RuntimeError):
-    """The changelog refused state: nothing past it may be committed; the worker stops."""
 
 
 class Worker:
@@ -77,7 +86,6 @@ class Worker:
         self.state = State(settings, policies)
         self.ready = False
         self.rebalances = 0
-        self.dlq_sent = 0
         self.recovery_seconds = 0.0
         self.started = time.time()
         clock = settings.clock
@@ -87,7 +95,7 @@ class Worker:
             self.state.exporter.watch(engine, now=lambda: time.time() - grace)
         else:
             self.state.exporter.watch(engine, now=lambda: engine.now)
-        self.state.exporter.registry.register(HealthCollector(self))
+        self.state.exporter.add_collector(HealthCollector(self))
 
         data_dir = Path(settings.data_dir) / settings.app_id
         try:
@@ -137,7 +145,13 @@ class Worker:
         self.changelog_name = settings.changelog_topic  # created by ensure_topics, compacted
         self._loaded = asyncio.Event()  # set when no partition's state is being loaded
         self._loading: asyncio.Task[None] | None = None
-        self._flush_lock = asyncio.Lock()
+        self.writer = ChangelogWriter(
+            self.state,
+            lambda: cast(Any, self.app.producer)._ensure_producer(),  # what Faust flushes
+            self.changelog_name,
+            settings.dlq_topic,
+            self._changelog_failed,
+        )
         # The agent subscribes the topic (and is the whole path with --drain faust); with
         # --drain batch the consumer hands it nothing: batches go to on_batch instead.
         app.agent(self.topic, name="servicepulse-interactions")(self._agent)
@@ -191,6 +205,16 @@ class Worker:
             return None
         durable = self.state.ledger.durable.get(partition)
         return None if durable is None or durable < 0 else durable + 1
+
+    @property
+    def dlq_sent(self) -> int:
+        return self.writer.dlq_sent
+
+    async def _changelog_failed(self, error: ChangelogError) -> None:
+        # Positions stay where the changelog last acknowledged: no commit past them.
+        # Stop; a restart reloads that state and reads on from there.
+        self.ready = False
+        await self.app.crash(error)
 
     def on_progress(self, tps: Iterator[Any]) -> None:
         from streams.worker.batch import mark_inbound
@@ -286,70 +310,8 @@ class Worker:
         self.pusher.update(warnings, now, time.time(), known=engine.tickets.__contains__)
 
     async def _flush(self) -> None:
-        """Write rejected messages to the DLQ, touched tickets to the changelog; await both.
-
-        Records go straight to the aiokafka producer under Faust (Faust's ``send_soon``
-        costs a task and a future per record), state as one record batch per changelog
-        partition. Every delivery is awaited and checked before the partitions' durable
-        positions (what Faust commits) move: a dead letter is never lost behind a
-        committed offset (after a crash between the two it can be sent twice), and a
-        refused state write stops the worker. The lock keeps the writes of one ticket in
-        order.
-        """
-        state = self.state
-        async with self._flush_lock:
-            records = list(state.take_touched())
-            written = dict(state.ledger.written_offset)
-            letters, state.dead_letters = state.dead_letters, []
-            if not records and not letters:
-                state.ledger.durable.update(written)
-                return
-            client = cast(Any, self.app.producer)._ensure_producer()  # what Faust flushes
-            try:
-                deliveries = await self._send_dead_letters(client, letters)
-                deliveries += await self._send_state(client, records)
-                await asyncio.gather(*deliveries)
-            except Exception as exc:
-                # Positions stay where the changelog last acknowledged: no commit past
-                # them. Stop; a restart reloads that state and reads on from there.
-                error = exc if isinstance(exc, ChangelogError) else ChangelogError(repr(exc))
-                log.error("changelog or DLQ write failed: %s; stopping", error)
-                self.ready = False
-                await self.app.crash(error)
-                raise error from exc
-            state.state_writes += len(records)
-            self.dlq_sent += len(letters)
-            state.ledger.durable.update(written)
-
-    async def _send_dead_letters(
-        self, client: Any, letters: list[tuple[bytes | None, bytes, str, str]]
-    ) -> list[Any]:
-        topic = self.settings.dlq_topic
-        deliveries = []
-        for key, raw, reason, source in letters:
-            headers = [(REASON_HEADER, reason.encode()), (SOURCE_HEADER, source.encode())]
-            deliveries.append(await client.send(topic, raw, key=key, headers=headers))
-        return deliveries
-
-    async def _send_state(
-        self, client: Any, records: list[tuple[int, bytes, bytes | None]]
-    ) -> list[Any]:
-        topic = self.changelog_name
-        batches: dict[int, Any] = {}
-        deliveries = []
-        for partition, key, value in records:
-            batch = batches.get(partition)
-            if batch is None:
-                batch = batches[partition] = client.create_batch()
-            if batch.append(key=key, value=value, timestamp=None) is None:  # full
-                deliveries.append(await client.send_batch(batch, topic, partition=partition))
-                batch = batches[partition] = client.create_batch()
-                if batch.append(key=key, value=value, timestamp=None) is None:
-                    size = len(value or b"")
-                    raise ChangelogError(f"state record of {key!r} ({size} B) is too large")
-        for partition, batch in batches.items():
-            deliveries.append(await client.send_batch(batch, topic, partition=partition))
-        return deliveries
+        """Send rejected messages and touched tickets (``changelog.py``); acks come later."""
+        await self.writer.flush()
 
     # ---- partitions ----------------------------------------------------------------------------
 
@@ -381,6 +343,7 @@ class Worker:
         # are dropped once the new assignment shows which partitions really went.
         self.ready = False
         await self._flush()
+        await self.writer.drained()  # durable positions up to date before Faust commits
         await self.app.producer.flush()
 
     async def _on_assigned(self, app: Any, assigned: set[Any], **_: Any) -> None:

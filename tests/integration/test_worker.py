@@ -424,6 +424,7 @@ def test_worker_metrics_equal_replay(
     worker.wait_ready()
     wait_for(lambda: worker.messages() >= len(lines), 90, f"not all consumed:\n{worker.tail()}")
     got, want = worker.scrape(), replay(path)
+    assert (worker.health() or {}).get("event_loop") == "asyncio"  # the default loop
     assert total(want, "servicepulse_sla_outcomes_total", outcome="breached") > 0
     assert total(want, "servicepulse_sla_outcomes_total", outcome="met") > 0
     assert differences(got, want) == []
@@ -583,8 +584,11 @@ def test_breach_detected_by_the_timer_without_further_events(
         "memory",
         "--policy",
         str(policy),
+        "--event-loop",
+        "uvloop",  # the option's loop does it as well
     )
     worker.wait_ready()
+    assert (worker.health() or {}).get("event_loop") == "uvloop"
     created = time.time()
     kafka.produce(
         [
