@@ -273,8 +273,12 @@ def test_the_report_shows_the_same_figures_and_arrives_by_mail(history: dict[str
         assert f"{cell}'csat'>{100 * now['csat']:.1f}%<" in page
         assert f"{cell}'sla'>{100 * now['sla']:.1f}%<" in page
         change = f"data-team='{team}' data-change="
-        assert f"{change}'volume'>{now['volume'] - then['volume']:+,.0f}<" in page
-        assert f"{change}'csat'>{100 * (now['csat'] - then['csat']):+.1f} pt<" in page
+        volume = now["volume"] - then["volume"]
+        arrow = "\u25b2" if volume > 0 else "\u25bc"  # volume: an arrow, never a colour
+        assert f"{change}'volume' data-tone='neutral'>{arrow} {volume:+,.0f}<" in page
+        csat = round(100 * (now["csat"] - then["csat"]), 1)
+        arrow, tone = ("\u25b2", "better") if csat > 0 else ("\u25bc", "worse")
+        assert f"{change}'csat' data-tone='{tone}'>{arrow} {csat:+.1f} pt<" in page
     assert "<svg" in page and 'src="http' not in page  # charts inline, nothing to fetch
     assert len(received) == 1
     assert received[0]["To"] == "lead@example.com"
