@@ -78,7 +78,7 @@ def chart_svg(report: WeekReport, attribute: str, title: str, kind: str) -> str:
     before = [_figure(report.before.get(t), attribute) or 0.0 for t in teams]
     this = [_figure(report.this.get(t), attribute) or 0.0 for t in teams]
     scale = 100.0 if kind == "share" else 1.0
-    figure, axes = plt.subplots(figsize=(5.2, 2.6), dpi=96)
+    figure, axes = plt.subplots(figsize=(6.0, 2.6), dpi=96)
     positions = range(len(teams))
     axes.bar([p - 0.2 for p in positions], [v * scale for v in before], 0.4, label="week before",
              color="#b0b7c3")  # fmt: skip
@@ -89,7 +89,8 @@ def chart_svg(report: WeekReport, attribute: str, title: str, kind: str) -> str:
     if kind == "share":
         axes.set_ylim(0, 100)
         axes.set_ylabel("%")
-    axes.legend(fontsize=8, loc="lower right")
+    # beside the bars, not over them (shares reach the top of the 0-100 scale)
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()
     buffer = io.StringIO()
