@@ -155,7 +155,15 @@ td.before {{ color: #8a93a5; }}
 .better {{ color: #1a7f37; }}
 .worse {{ color: #c0392b; }}
 td.neutral, .tile .neutral {{ color: #5b6475; }}
-figure {{ display: inline-block; margin: 0 1em 1em 0; }}
+.charts {{ display: flex; flex-wrap: wrap; }}
+figure {{ margin: 0 1em 1em 0; }}
+td.delta, .tile .change {{ white-space: nowrap; }}
+@page {{ size: A4 landscape; margin: 12mm; }}
+@media print {{
+  body {{ margin: 0; font-size: 11px; }}
+  figure {{ width: 48%; margin: 0 1% .5em 0; }}
+  figure svg {{ width: 100%; height: auto; }}
+}}
 </style></head><body>
 <h1>Service report — week {report.week}</h1>
 <p>{start:%a %d %b %Y} to {end:%a %d %b %Y} (UTC), compared with the week before.
@@ -164,7 +172,7 @@ Source: {html.escape(source)}.</p>
 <h2>Per team</h2>
 <table><tr><th>team</th>{heads}<th>CSAT answers</th></tr>{"".join(rows)}</table>
 <h2>Charts</h2>
-{charts}
+<div class="charts">{charts}</div>
 <p><small>Changes: {UP} up, {DOWN} down, in green when better (higher CSAT, SLA attainment
 and first-contact resolution), red when worse, grey for volume, which is neither.
 CSAT = share of CSAT answers scoring 4 or 5; SLA attainment = met / (met + breached)
