@@ -5,8 +5,9 @@
         [--rules /etc/prometheus/rules/recording.yml] [--owner 65534:65534]
 
 Run by the one-shot `backfill` service of docker-compose.yml (profile `history`) before
-Prometheus starts: `servicepulse backfill FILE --out DATA` (the raw series and the
-recording rules' series as TSDB blocks), then the new blocks are handed to Prometheus's
+Prometheus starts: what `servicepulse backfill FILE --out DATA/servicepulse-backfill` does
+(the raw series and the recording rules' series as TSDB blocks, staged on the data volume
+itself), then the new blocks are moved up into DATA and handed to Prometheus's
 user (`nobody`, 65534, in prom/prometheus), which compacts and deletes them later. A marker
 in DATA (`servicepulse-history.json`: the file's name, size and SHA-256) makes the next
 `docker compose up` skip a history already loaded instead of backfilling it again; a
@@ -19,6 +20,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -28,6 +30,7 @@ from streams.core.policy import load_policies
 from streams.errors import UserError
 
 MARKER = "servicepulse-history.json"
+STAGING = "servicepulse-backfill"  # not a block name (a ULID): Prometheus ignores it
 
 
 def fingerprint(path: Path) -> dict[str, object]:
@@ -92,14 +95,23 @@ def main(argv: list[str] | None = None) -> int:
         before = set(os.listdir(data)) if data.is_dir() else set()
         started = time.monotonic()
         print(f"history: backfilling {history.name} into {data} ...", file=sys.stderr, flush=True)
+        # staged inside DATA: its work files and the rules pass's hard links stay on the
+        # volume's filesystem, and the rules are evaluated over the new blocks alone
+        staging = data / STAGING
+        for leftover in (staging, Path(f"{staging}.work")):  # from a run that was killed
+            shutil.rmtree(leftover, ignore_errors=True)
         result = backfill_events(
             history_lines(str(history)),
             load_policies(args.policy),
-            data,
+            staging,
             step=args.step,
             show_progress=True,
             rules=args.rules,
         )
+        for block in sorted(staging.iterdir()):
+            if (block / "meta.json").is_file():
+                os.replace(block, data / block.name)  # same filesystem: atomic
+        shutil.rmtree(staging)
         added = hand_over(data, before, args.owner)
         (data / MARKER).write_text(json.dumps(mark) + "\n", encoding="utf-8")
         if args.owner is not None and os.geteuid() == 0:

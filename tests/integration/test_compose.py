@@ -36,6 +36,7 @@ from streams.monitoring.alertmanager import COMPOSE_RECEIVER
 from streams.settings import OPTIONS
 from streams.stack.alertmanager import compose_alertmanager_text
 from streams.stack.layout import COMPOSE_ALERTMANAGER, TEAM_LEAD, WORKER_JOB
+from tests.support import own_filesystem
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
@@ -677,6 +678,13 @@ def test_the_backfill_image_is_the_app_with_the_compose_prometheus_tools(
 def test_load_history_backfills_once_and_hands_the_blocks_to_prometheus(
     services: dict[str, dict[str, Any]], tmp_path: Path
 ) -> None:
+    """Run on a data directory that is a filesystem of its own where the test may mount
+    one (root), as Prometheus's volume is in the container."""
+    with own_filesystem(tmp_path / "prometheus"):
+        load_history_twice(services, tmp_path)
+
+
+def load_history_twice(services: dict[str, dict[str, Any]], tmp_path: Path) -> None:
     import hashlib
 
     import orjson
@@ -689,17 +697,33 @@ def test_load_history_backfills_once_and_hands_the_blocks_to_prometheus(
         until=start + 86400
     ))  # fmt: skip
     history.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+    rules = tmp_path / "rules.yml"  # a rule, and a rule reading it (the second pass)
+    rules.write_text(
+        "groups:\n  - name: t\n    rules:\n"
+        "      - record: team:created:sum\n"
+        "        expr: sum by (team) (servicepulse_tickets_created_total)\n"
+        "      - record: all:created:sum\n"
+        "        expr: sum(team:created:sum)\n"
+    )
     data = tmp_path / "prometheus"
-    data.mkdir()
     (data / "wal").mkdir()  # Prometheus's own entries are left alone
     script = container_file(services[HISTORY], as_list(services[HISTORY]["entrypoint"])[1])
     command = [sys.executable, str(script), str(history), "--data", str(data), "--step", "1h"]
-    command += ["--owner", "4242:4343"]
+    command += ["--owner", "4242:4343", "--rules", str(rules)]
 
     first = subprocess.run(command, capture_output=True, text=True, check=False)
     assert first.returncode == 0, first.stderr
     blocks = sorted(p for p in data.iterdir() if (p / "meta.json").is_file())
-    assert blocks
+    # raw and rule blocks at the top of DATA, where Prometheus opens blocks; nothing else
+    # left behind, inside DATA or beside it (the work files stay on DATA's filesystem)
+    assert sorted(p.name for p in data.iterdir()) == sorted(
+        [*(b.name for b in blocks), "wal", "servicepulse-history.json"]
+    )
+    beside = sorted(p.name for p in tmp_path.iterdir())
+    assert beside == ["history.jsonl", "prometheus", "rules.yml"]
+    names = b"".join((b / "index").read_bytes() for b in blocks)  # the index keeps the names
+    for metric in (b"servicepulse_tickets_created_total", b"team:created:sum", b"all:created:sum"):
+        assert metric in names, metric
     span = [json.loads((b / "meta.json").read_text()) for b in blocks]
     first_ts = min(parse_event_ts(e) for e in events)
     assert min(m["minTime"] for m in span) <= (first_ts // 3600 + 1) * 3600 * 1000
@@ -710,7 +734,6 @@ def test_load_history_backfills_once_and_hands_the_blocks_to_prometheus(
         assert (data / "wal").stat().st_uid == 0
     marker = json.loads((data / "servicepulse-history.json").read_text())
     assert marker["sha256"] == hashlib.sha256(history.read_bytes()).hexdigest()
-    assert not (tmp_path / "prometheus.work").exists()
 
     again = subprocess.run(command, capture_output=True, text=True, check=False)
     assert again.returncode == 0 and "already loaded" in again.stderr
