@@ -75,7 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", required=True, help="Prometheus's data directory")
     parser.add_argument("--step", type=parse_step, default=60.0, help="sampling step (60s)")
     parser.add_argument("--rules", help="recording rules to backfill too (default: none)")
-    parser.add_argument("--policy", help="SLA policy YAML (default: built-in)")
+    parser.add_argument(
+        "--policy",
+        default=os.environ.get("SERVICEPULSE_POLICY") or None,
+        help="SLA policy YAML (default: $SERVICEPULSE_POLICY, the workers' one, else built-in)",
+    )
     parser.add_argument(
         "--owner", type=parse_owner, default=None, help="UID:GID for the new blocks (as root)"
     )

@@ -654,7 +654,18 @@ def test_the_backfill_command_parses_with_its_script(services: dict[str, dict[st
     backfill = services[HISTORY]
     args = load_history_script(backfill).build_parser().parse_args(as_list(backfill["command"]))
     assert args.file == "/history/history.jsonl" and args.data == "/prometheus"
-    assert args.step == 60.0 and args.owner == (65534, 65534)
+    assert args.step == 60.0 and args.owner == (65534, 65534) and args.policy is None
+
+
+def test_the_backfill_uses_the_workers_policy(
+    services: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SERVICEPULSE_POLICY under x-app.environment reaches the workers and the backfill."""
+    backfill = services[HISTORY]
+    assert env_of(backfill) == env_of(services["topic-init"])  # both x-app's environment
+    monkeypatch.setenv("SERVICEPULSE_POLICY", "/etc/servicepulse/policy.yml")
+    args = load_history_script(backfill).build_parser().parse_args(as_list(backfill["command"]))
+    assert args.policy == "/etc/servicepulse/policy.yml"
 
 
 def test_the_backfill_image_is_the_app_with_the_compose_prometheus_tools(
