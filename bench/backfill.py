@@ -93,7 +93,8 @@ def main() -> None:
             f"backfill step {args.step:>4} {back_s:7.1f}s  {events / back_s:10,.0f} events/s  "
             f"{samples / back_s:12,.0f} samples/s  {back_s / replay_s:5.1f}x replay's time"
         )
-        print(f"peak RSS: backfill's own process (engine, snapshots) {own} MB, promtool {tool} MB")
+        tools = "promtool or the rules' temporary prometheus" if args.rules else "promtool"
+        print(f"peak RSS: backfill's own process (engine, snapshots) {own} MB, {tools} {tool} MB")
         blocks = sum(1 for p in out.iterdir() if (p / "meta.json").exists())
         size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
         print(f"blocks: {blocks}, {size / 2**20:.0f} MB on disk, {samples:,} samples")
@@ -102,7 +103,7 @@ def main() -> None:
             f"| {replay_rss / 1024:.0f} MB |\n"
             f"| backfill `--step {args.step}{'' if args.rules else ' --no-rules'}`, same file "
             f"| {events / back_s:,.0f} | {samples / back_s:,.0f} "
-            f"| {own} MB own, {tool} MB promtool |"
+            f"| {own} MB own, {tool} MB {'promtool/prometheus' if args.rules else 'promtool'} |"
         )
 
 
