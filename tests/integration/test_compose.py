@@ -11,6 +11,9 @@
   Alertmanager, and stays in step with deploy/prometheus/prometheus.yml;
 * Alertmanager's compose config is render.py's routing tree aimed at the team-lead service;
 * Grafana gets deploy/grafana/provisioning with every variable it expands;
+* the history profile: only `backfill` has a profile and only Prometheus waits for it (not
+  required), on the same volume, with the rules Prometheus loads; its script, run here,
+  writes blocks that Prometheus, started as prom/prometheus's user, serves and compacts;
 * the Dockerfile: python:3.11-slim, dependencies layer before the source layer, non-root,
   every COPY source allowed by .dockerignore.
 """
@@ -761,6 +764,109 @@ def load_history_twice(services: dict[str, dict[str, Any]], tmp_path: Path) -> N
         f"history: no history at {tmp_path / 'nope.jsonl'} "
         "(set SERVICEPULSE_HISTORY to a JSONL file)"
     ]
+
+
+@pytest.mark.prometheus
+@pytest.mark.skipif(
+    not (shutil.which("promtool") and shutil.which("prometheus") and shutil.which("setpriv")),
+    reason="needs promtool, prometheus and setpriv",
+)
+@pytest.mark.skipif(os.geteuid() != 0, reason="hands blocks to another user: needs root")
+def test_prometheus_as_nobody_serves_and_compacts_what_the_backfill_service_wrote(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """The compose flow without Docker: the backfill service's command (its rules file, its
+    owner) on a volume-like filesystem, then Prometheus as prom/prometheus's user on it."""
+    import tempfile
+    import time
+    import urllib.parse
+    import urllib.request
+
+    import orjson
+
+    from streams.simulator import ContactCentre, SimConfig
+
+    backfill = services[HISTORY]
+    command = as_list(backfill["command"])
+    rules = container_file(backfill, flag(command, "--rules"))
+    script = container_file(backfill, as_list(backfill["entrypoint"])[1])
+    start = 1_793_577_600.0  # 2026-11-02 00:00 UTC
+    events = list(ContactCentre(SimConfig(seed=5, arrivals_per_hour=30), start).events(
+        until=start + 86400 - 1
+    ))  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:  # under /tmp, which nobody may traverse
+        base = Path(tmp)
+        base.chmod(0o755)
+        history = base / "history.jsonl"
+        history.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+        (base / "prometheus.yml").write_text("global: {}\n")
+        data = base / "prometheus"
+        with own_filesystem(data):
+            done = subprocess.run(
+                [sys.executable, str(script), str(history), "--data", str(data), "--step", "1h",
+                 "--rules", str(rules), "--owner", flag(command, "--owner")],
+                capture_output=True, text=True, check=False, timeout=600,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            blocks = {p.name for p in data.iterdir() if (p / "meta.json").is_file()}
+            port = free_port()
+            uid, gid = flag(command, "--owner").split(":")
+            log = base / "prometheus.log"
+            with open(log, "wb") as out:
+                proc = subprocess.Popen(
+                    ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups",
+                     "prometheus", f"--config.file={base / 'prometheus.yml'}",
+                     f"--storage.tsdb.path={data}", "--storage.tsdb.retention.time=400d",
+                     f"--web.listen-address=127.0.0.1:{port}"],
+                    stdout=out, stderr=out,
+                )  # fmt: skip
+            try:
+                end = start + 86400
+
+                def ask(expr: str) -> dict[str, float]:
+                    query = urllib.parse.urlencode({"query": expr, "time": str(end)})
+                    url = f"http://127.0.0.1:{port}/api/v1/query?{query}"
+                    with urllib.request.urlopen(url, timeout=10) as r:
+                        result = json.load(r)["data"]["result"]
+                    return {i["metric"].get("team", ""): float(i["value"][1]) for i in result}
+
+                deadline = time.monotonic() + 60
+                created: dict[str, float] = {}
+                while not created and time.monotonic() < deadline:
+                    try:
+                        created = ask("sum by (team) (servicepulse_tickets_created_total)")
+                    except OSError:
+                        time.sleep(0.5)
+                expected: dict[str, float] = {}
+                for e in events:
+                    if e["type"] == "ticket.created":
+                        expected[e["team"]] = expected.get(e["team"], 0.0) + 1
+                assert created == expected
+                # a recording rule's series, backfilled: the rule's value at that instant
+                assert ask("team:servicepulse_open_tickets:sum") == ask(
+                    "sum by (team) (servicepulse_open_tickets)"
+                )
+                # Prometheus (not root) merges the overlapping raw and rule blocks: it may
+                # write and delete what the backfill handed over
+                deadline = time.monotonic() + 150
+                while time.monotonic() < deadline:
+                    now = {p.name for p in data.iterdir() if (p / "meta.json").is_file()}
+                    if not now & blocks:
+                        break
+                    time.sleep(2)
+                assert not now & blocks, "the handed-over blocks were never compacted"
+                assert "permission denied" not in log.read_text().lower()
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def parse_event_ts(event: dict[str, Any]) -> float:
