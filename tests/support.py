@@ -1,15 +1,10 @@
-"""Test helpers: a recording fact sink, an event builder, a filesystem of its own."""
+"""Test helpers: a recording fact sink and an event builder."""
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import os
-import subprocess
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 
@@ -80,24 +75,3 @@ def created(ticket: str, when: str | float, **fields: Any) -> dict[str, Any]:
 
 def reply(ticket: str, when: str | float, **fields: Any) -> dict[str, Any]:
     return event("message.agent", ticket, when, agent_id=fields.pop("agent_id", "a1"), **fields)
-
-
-@contextlib.contextmanager
-def own_filesystem(path: Path, size: str = "2g") -> Iterator[bool]:
-    """``path`` as a mount point of a tmpfs, like a Docker volume (its parent on another
-    filesystem); yields False, leaving a plain directory, where mounting is not allowed."""
-    path.mkdir(parents=True, exist_ok=True)
-    mounted = (
-        os.geteuid() == 0
-        and subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-            capture_output=True,
-            check=False,
-        ).returncode
-        == 0
-    )
-    try:
-        yield mounted
-    finally:
-        if mounted:
-            subprocess.run(["umount", "--lazy", str(path)], capture_output=True, check=False)

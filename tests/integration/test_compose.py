@@ -39,7 +39,7 @@ from streams.monitoring.alertmanager import COMPOSE_RECEIVER
 from streams.settings import OPTIONS
 from streams.stack.alertmanager import compose_alertmanager_text
 from streams.stack.layout import COMPOSE_ALERTMANAGER, TEAM_LEAD, WORKER_JOB
-from tests.support import own_filesystem
+from tests.filesystems import own_filesystem
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"

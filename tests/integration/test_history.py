@@ -23,7 +23,7 @@ import pytest
 
 from streams.core.events import parse_ts
 from streams.simulator import ContactCentre, SimConfig
-from tests.support import own_filesystem
+from tests.filesystems import own_filesystem
 
 pytestmark = pytest.mark.prometheus
 
