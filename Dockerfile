@@ -4,12 +4,20 @@
 #   docker build -t servicepulse:0.1.0 .
 #   docker run --rm servicepulse:0.1.0 --help
 #
+# and the history image (`--target history`): the same plus promtool and prometheus, which
+# `servicepulse backfill` runs (the compose `backfill` service; docs/history.md).
+#
+#   docker build --target history -t servicepulse-history:0.1.0 .
+#
 # Layers, from the least to the most often changed, so that editing the source
 # rebuilds only the last two steps (seconds) and never re-downloads the
 # dependencies: base + user, dependencies (from pyproject.toml only), source.
 # Checked statically by tests/test_compose.py (no Docker engine in CI).
 
-FROM python:3.11-slim
+# promtool and prometheus for the history image, the same version as compose's Prometheus
+FROM prom/prometheus:v3.5.0 AS prometheus
+
+FROM python:3.11-slim AS app
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -54,3 +62,11 @@ EXPOSE 9109
 
 ENTRYPOINT ["servicepulse"]
 CMD ["--help"]
+
+# The history image: the application plus Prometheus's static binaries (the workers'
+# image stays without them).
+FROM app AS history
+COPY --from=prometheus /bin/promtool /bin/prometheus /usr/local/bin/
+
+# The default target: the application image, as built above.
+FROM app

@@ -1,13 +1,17 @@
 """Backfill throughput and memory, against ``replay`` on the same file in the same run.
 
-    .venv/bin/python bench/backfill.py [--days 7] [--step 60] [--arrivals 120]
+    .venv/bin/python bench/backfill.py [--days 7] [--step 60] [--arrivals 120] [--tmp DIR]
+
+    nice .venv/bin/python bench/backfill.py --days 365 --step 1h   # a year (~30 min, 2 cores)
 
 Simulates ``--days`` of history to a JSONL file, then runs, each in its own process:
 - replay (the baseline: the same engine, one final exposition);
 - backfill --no-rules at ``--step`` (engine + a timestamped snapshot every step + promtool);
 and prints events/s, samples/s, the ratio to replay, and peak memory (RSS of the Python
-process and, separately, of promtool). Memory should not grow with ``--days``: run it with
-two lengths to see (the rules pass is measured apart with --rules, it needs prometheus).
+process and, separately, of the largest promtool it ran, as the backfill reports them).
+Memory should not grow with ``--days``: run it with two lengths to see (the rules pass is
+measured apart with --rules, it needs prometheus). The last line is a row for the table in
+docs/history.md.
 """
 
 from __future__ import annotations
@@ -61,32 +65,46 @@ def run(command: list[str]) -> tuple[float, str, int, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--days", type=float, default=7.0)
-    parser.add_argument("--step", default="60")
+    parser.add_argument("--step", default="60", help="backfill --step (60, 5m, 1h, ...)")
     parser.add_argument("--arrivals", type=float, default=120.0)
     parser.add_argument("--rules", action="store_true", help="also time the rules pass")
+    parser.add_argument("--tmp", help="where the history and the blocks go (default: $TMPDIR)")
     args = parser.parse_args()
     cli = [sys.executable, "-m", "streams.cli"]
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         history = Path(tmp) / "history.jsonl"
+        t = time.monotonic()
         events = write_history(history, args.days, args.arrivals)
-        print(f"history: {args.days:g} days, {events:,} events, {history.stat().st_size:,} bytes")
+        print(
+            f"history: {args.days:g} days, {events:,} events, {history.stat().st_size:,} bytes "
+            f"(simulated in {time.monotonic() - t:.0f}s)",
+            flush=True,
+        )
         replay_s, _, replay_rss, _ = run([*cli, "replay", str(history), "--out", f"{tmp}/x.prom"])
         print(f"replay            {replay_s:7.1f}s  {events / replay_s:10,.0f} events/s  "
-              f"peak RSS {replay_rss / 1024:6.0f} MB")  # fmt: skip
+              f"peak RSS {replay_rss / 1024:6.0f} MB", flush=True)  # fmt: skip
         out = Path(tmp) / "blocks"
         flags = ["--step", args.step] + ([] if args.rules else ["--no-rules"])
-        back_s, err, peak, _ = run([*cli, "backfill", str(history), "--out", str(out), *flags])
+        back_s, err, _, _ = run([*cli, "backfill", str(history), "--out", str(out), *flags])
         samples = int(re.search(r"([\d,]+) samples", err).group(1).replace(",", ""))  # type: ignore[union-attr]
+        memory = re.search(r"peak memory (\d+) MB \(promtool/prometheus: (\d+) MB\)", err)
+        own, tool = (memory.group(1), memory.group(2)) if memory else ("?", "?")
         print(
-            f"backfill step {args.step:>4}s {back_s:7.1f}s  {events / back_s:10,.0f} events/s  "
-            f"{samples / back_s:12,.0f} samples/s  {replay_s / back_s:5.3f}x replay's speed  "
-            f"peak RSS (largest of servicepulse, promtool) {peak / 1024:6.0f} MB"
+            f"backfill step {args.step:>4} {back_s:7.1f}s  {events / back_s:10,.0f} events/s  "
+            f"{samples / back_s:12,.0f} samples/s  {back_s / replay_s:5.1f}x replay's time"
         )
-        own = re.search(r"peak memory (\d+) MB", err)
-        print(f"backfill's own process (engine, snapshots): peak RSS {own and own.group(1)} MB")
+        tools = "promtool or the rules' temporary prometheus" if args.rules else "promtool"
+        print(f"peak RSS: backfill's own process (engine, snapshots) {own} MB, {tools} {tool} MB")
         blocks = sum(1 for p in out.iterdir() if (p / "meta.json").exists())
         size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
         print(f"blocks: {blocks}, {size / 2**20:.0f} MB on disk, {samples:,} samples")
+        print(
+            f"| replay, {args.days:g} days ({events:,} events) | {events / replay_s:,.0f} | – "
+            f"| {replay_rss / 1024:.0f} MB |\n"
+            f"| backfill `--step {args.step}{'' if args.rules else ' --no-rules'}`, same file "
+            f"| {events / back_s:,.0f} | {samples / back_s:,.0f} "
+            f"| {own} MB own, {tool} MB {'promtool/prometheus' if args.rules else 'promtool'} |"
+        )
 
 
 if __name__ == "__main__":

@@ -233,7 +233,7 @@ def backfill_events(
     return result
 
 
-def _lines(path: str) -> Iterable[bytes]:
+def history_lines(path: str) -> Iterable[bytes]:
     try:
         stream = open(path, "rb")  # noqa: SIM115 - closed when the generator ends
     except OSError as exc:
@@ -259,13 +259,15 @@ def command(args: argparse.Namespace) -> int:
         raise UserError(f"cannot read {args.file}: {exc.strerror}") from None
     show = sys.stderr.isatty() or args.progress
     result = backfill_events(
-        _lines(args.file), policies, args.out, args.step, show, total=None, rules=rules
+        history_lines(args.file), policies, args.out, args.step, show, total=None, rules=rules
     )
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    tools = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # largest child
     print(
         f"servicepulse: {result.events:,} events ({size:,} bytes), {result.rejected:,} rejected; "
         f"{result.samples:,} samples every {args.step:g}s in {result.blocks} blocks, "
-        f"{result.rule_blocks} rule blocks, in {args.out}; peak memory "
-        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
+        f"{result.rule_blocks} rule blocks, in {args.out}; peak memory {own:.0f} MB "
+        f"(promtool/prometheus: {tools:.0f} MB)",
         file=sys.stderr,
     )
     return 0
@@ -305,5 +307,5 @@ def load_history(path: str, data_dir: str | Path, policy: str | None = None) -> 
     """``stack up --history``: the file's blocks straight into a (stopped) Prometheus's data."""
     print(f"history: backfilling {path} into {data_dir} ...", file=sys.stderr, flush=True)
     return backfill_events(
-        _lines(path), load_policies(policy), data_dir, show_progress=sys.stderr.isatty()
+        history_lines(path), load_policies(policy), data_dir, show_progress=sys.stderr.isatty()
     )

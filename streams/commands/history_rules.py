@@ -45,6 +45,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link, or a copy where none can be made (``--out`` is a mount point, e.g. a
+    Docker volume, and the work directory beside it is on another filesystem)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def _blocks(directory: Path) -> set[str]:
     return {p.name for p in directory.iterdir() if p.is_dir() and (p / "meta.json").exists()}
 
@@ -88,7 +97,7 @@ def split_rules(rules: Path, work: Path) -> list[Path]:
 
 
 class TemporaryPrometheus:
-    """A Prometheus on a copy (hard links) of ``blocks``, for promtool to query."""
+    """A Prometheus on a copy (hard links where it can) of ``blocks``, for promtool to query."""
 
     def __init__(self, blocks: list[Path], work: Path) -> None:
         binary = shutil.which("prometheus")
@@ -102,7 +111,7 @@ class TemporaryPrometheus:
         self.data.mkdir(parents=True)
         for directory in blocks:
             for name in _blocks(directory):
-                shutil.copytree(directory / name, self.data / name, copy_function=os.link)
+                shutil.copytree(directory / name, self.data / name, copy_function=_link_or_copy)
         config = work / "prometheus.yml"
         config.write_text("global:\n  evaluation_interval: 1m\n", encoding="utf-8")
         self.port = free_port()

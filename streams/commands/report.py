@@ -21,7 +21,9 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> bool:
     for name in ("chromium", "chromium-browser", "google-chrome"):
         binary = shutil.which(name)
         if binary:
+            # no header/footer (date, file:// URL): the flag's name since Chromium 111, and before
             command = [binary, "--headless", "--disable-gpu", "--no-sandbox",
+                       "--no-pdf-header-footer", "--print-to-pdf-no-header",
                        f"--print-to-pdf={pdf_path}", html_path.as_uri()]  # fmt: skip
             break
     else:

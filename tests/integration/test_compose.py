@@ -11,6 +11,9 @@
   Alertmanager, and stays in step with deploy/prometheus/prometheus.yml;
 * Alertmanager's compose config is render.py's routing tree aimed at the team-lead service;
 * Grafana gets deploy/grafana/provisioning with every variable it expands;
+* the history profile: only `backfill` has a profile and only Prometheus waits for it (not
+  required), on the same volume, with the rules Prometheus loads; its script, run here,
+  writes blocks that Prometheus, started as prom/prometheus's user, serves and compacts;
 * the Dockerfile: python:3.11-slim, dependencies layer before the source layer, non-root,
   every COPY source allowed by .dockerignore.
 """
@@ -18,6 +21,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -35,6 +39,7 @@ from streams.monitoring.alertmanager import COMPOSE_RECEIVER
 from streams.settings import OPTIONS
 from streams.stack.alertmanager import compose_alertmanager_text
 from streams.stack.layout import COMPOSE_ALERTMANAGER, TEAM_LEAD, WORKER_JOB
+from tests.filesystems import own_filesystem
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
@@ -69,6 +74,11 @@ def compose() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return compose["services"]
+
+
+def raw_services() -> dict[str, dict[str, Any]]:
+    """The services before interpolation (``${VAR:-default}`` as written)."""
+    return yaml.safe_load(COMPOSE_FILE.read_text())["services"]
 
 
 def env_of(service: dict[str, Any]) -> dict[str, str]:
@@ -186,13 +196,19 @@ def test_every_service_has_a_pinned_image_or_a_build(services: dict[str, dict[st
             dockerfile = "Dockerfile" if isinstance(build, str) else build.get("dockerfile")
             assert context.is_dir(), f"{name}: build context {context} missing"
             assert (context / (dockerfile or "Dockerfile")).is_file(), f"{name}: no Dockerfile"
-            built_images.add(svc.get("image"))
+            target = None if isinstance(build, str) else build.get("target")
+            built_images.add((svc.get("image"), target))
             continue
         image = svc["image"]
         repo_name, _, tag = image.rpartition(":")
         assert repo_name and tag and "/" not in tag, f"{name}: image {image} has no tag"
         assert tag != "latest", f"{name}: image {image} is not pinned"
-    assert len(built_images) == 1, f"the app services build different images: {built_images}"
+    # one app image; the backfill's history image is the Dockerfile's `history` target
+    targets = {target for _, target in built_images}
+    assert targets <= {None, "history"}, targets
+    assert len(built_images) == len(targets) == len({image for image, _ in built_images}), (
+        f"the app services build different images: {built_images}"
+    )
 
 
 def test_official_images(services: dict[str, dict[str, Any]]) -> None:
@@ -217,9 +233,17 @@ def test_kafka_is_the_version_of_deploy_kafka() -> None:
 def test_bind_mounts_exist_and_volumes_are_declared(compose: dict[str, Any]) -> None:
     declared = set((compose.get("volumes") or {}).keys())
     used = set()
+    users_files = {
+        (name, target)
+        for name, svc in raw_services().items()
+        for kind, source, target in mounts(svc)
+        if kind == "bind" and source.startswith("${SERVICEPULSE_HISTORY")
+    }
     for name, svc in compose["services"].items():
         for kind, source, target in mounts(svc):
             assert target.startswith("/"), f"{name}: mount target {target} is not absolute"
+            if (name, target) in users_files:  # the user's history, not a file of the repo
+                continue
             if kind == "bind":
                 assert source.startswith("./"), f"{name}: {source} is not inside the repo"
                 path = bind_source(source)
@@ -537,6 +561,320 @@ def test_docker_compose_config_accepts_the_file() -> None:
     assert done.returncode == 0, done.stderr
 
 
+# ---- the history profile (docs/history.md) ----------------------------------------------------
+
+HISTORY = "backfill"
+PROMETHEUS_USER = "65534:65534"  # prom/prometheus runs as nobody:nobody
+
+
+def flag(command: list[str], name: str) -> str:
+    for i, arg in enumerate(command):
+        if arg == name:
+            return command[i + 1]
+        if arg.startswith(f"{name}="):
+            return arg.split("=", 1)[1]
+    raise AssertionError(f"{name} missing from {command}")
+
+
+def load_history_script(service: dict[str, Any]) -> Any:
+    """The module the backfill service runs (its entrypoint, mounted from the repo)."""
+    import importlib.util
+
+    script = container_file(service, as_list(service["entrypoint"])[1])
+    assert script is not None and script.is_file()
+    spec = importlib.util.spec_from_file_location("load_history", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_only_the_backfill_has_a_profile_so_a_plain_up_is_unchanged(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    profiled = {name: svc["profiles"] for name, svc in services.items() if "profiles" in svc}
+    assert profiled == {HISTORY: ["history"]}
+    waiting = {name for name, svc in services.items() if HISTORY in (svc.get("depends_on") or {})}
+    assert waiting == {"prometheus"}, "only Prometheus waits for the history"
+    # not required: without the profile compose drops the dependency instead of refusing
+    assert services["prometheus"]["depends_on"][HISTORY] == {
+        "condition": "service_completed_successfully",
+        "required": False,
+    }
+    assert services[HISTORY]["restart"] == "no" and not services[HISTORY].get("depends_on")
+
+
+def test_prometheus_keeps_15_days_unless_told_to_keep_the_history() -> None:
+    command = as_list(raw_services()["prometheus"]["command"])
+    retention = flag(command, "--storage.tsdb.retention.time")
+    assert retention == "${PROMETHEUS_RETENTION:-15d}"
+    assert interpolate(retention) == "15d"
+    history_doc = (REPO / "docs" / "history.md").read_text()
+    assert "PROMETHEUS_RETENTION=400d" in history_doc and "--profile history" in history_doc
+
+
+def test_the_backfill_writes_into_the_volume_prometheus_reads(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    prom, backfill = services["prometheus"], services[HISTORY]
+    tsdb = flag(as_list(prom["command"]), "--storage.tsdb.path")
+    data = flag(as_list(backfill["command"]), "--data")
+    prom_volume = {s for kind, s, t in mounts(prom) if kind == "volume" and t == tsdb}
+    backfill_volume = {s for kind, s, t in mounts(backfill) if kind == "volume" and t == data}
+    assert prom_volume and backfill_volume == prom_volume
+    # the blocks go to Prometheus's user, which compacts and deletes them later
+    assert flag(as_list(backfill["command"]), "--owner") == PROMETHEUS_USER
+    assert backfill["user"] == "0:0"
+
+
+def test_the_backfill_reads_the_users_file_and_the_rules_prometheus_loads(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    backfill = services[HISTORY]
+    command = as_list(backfill["command"])
+    raw = next(
+        entry
+        for entry in raw_services()[HISTORY]["volumes"]
+        if isinstance(entry, dict) and entry["target"] == command[0]
+    )
+    assert raw["source"] == "${SERVICEPULSE_HISTORY:-./history.jsonl}"
+    assert raw["type"] == "bind" and raw["read_only"] is True
+    # a missing file is an error, not an empty directory made in its place
+    assert raw["bind"]["create_host_path"] is False
+    rules = container_file(backfill, flag(command, "--rules"))
+    assert rules == REPO / "deploy" / "prometheus" / "rules" / "recording.yml"
+    _, prom_config = _container_config(
+        services["prometheus"], "--config.file", "/etc/prometheus/prometheus.yml"
+    )
+    loaded = {
+        container_file(services["prometheus"], f"/etc/prometheus/{rule_file}")
+        for rule_file in yaml.safe_load(prom_config.read_text())["rule_files"]
+    }
+    assert rules in loaded, "the backfilled rules are the ones Prometheus evaluates live"
+
+
+def test_the_backfill_command_parses_with_its_script(services: dict[str, dict[str, Any]]) -> None:
+    backfill = services[HISTORY]
+    args = load_history_script(backfill).build_parser().parse_args(as_list(backfill["command"]))
+    assert args.file == "/history/history.jsonl" and args.data == "/prometheus"
+    assert args.step == 60.0 and args.owner == (65534, 65534) and args.policy is None
+
+
+def test_the_backfill_uses_the_workers_policy(
+    services: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SERVICEPULSE_POLICY under x-app.environment reaches the workers and the backfill."""
+    backfill = services[HISTORY]
+    assert env_of(backfill) == env_of(services["topic-init"])  # both x-app's environment
+    monkeypatch.setenv("SERVICEPULSE_POLICY", "/etc/servicepulse/policy.yml")
+    args = load_history_script(backfill).build_parser().parse_args(as_list(backfill["command"]))
+    assert args.policy == "/etc/servicepulse/policy.yml"
+
+
+def test_the_backfill_image_is_the_app_with_the_compose_prometheus_tools(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    backfill = services[HISTORY]
+    assert backfill["build"]["target"] == "history"
+    assert backfill["build"]["dockerfile"] == services["worker-1"]["build"]["dockerfile"]
+    stages = dockerfile_stages()
+    assert stages["history"] == stages["app"] == "python:3.11-slim"
+    assert stages["prometheus"] == services["prometheus"]["image"], "one Prometheus version"
+    steps = dockerfile_instructions()
+    start = next(i for i, (w, a) in enumerate(steps) if w == "FROM" and a.endswith("AS history"))
+    end = next(i for i, (w, _) in enumerate(steps) if w == "FROM" and i > start)
+    copies = [a.split() for w, a in steps[start:end] if w == "COPY"]
+    assert copies == [["--from=prometheus", "/bin/promtool", "/bin/prometheus", "/usr/local/bin/"]]
+
+
+@pytest.mark.prometheus
+@pytest.mark.skipif(not shutil.which("promtool"), reason="promtool not installed")
+def test_load_history_backfills_once_and_hands_the_blocks_to_prometheus(
+    services: dict[str, dict[str, Any]], tmp_path: Path
+) -> None:
+    """Run on a data directory that is a filesystem of its own where the test may mount
+    one (root), as Prometheus's volume is in the container."""
+    with own_filesystem(tmp_path / "prometheus"):
+        load_history_twice(services, tmp_path)
+
+
+def load_history_twice(services: dict[str, dict[str, Any]], tmp_path: Path) -> None:
+    import hashlib
+
+    import orjson
+
+    from streams.simulator import ContactCentre, SimConfig
+
+    start = 1_793_577_600.0  # 2026-11-02 00:00 UTC
+    history = tmp_path / "history.jsonl"
+    events = list(ContactCentre(SimConfig(seed=3, arrivals_per_hour=20), start).events(
+        until=start + 86400
+    ))  # fmt: skip
+    history.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+    rules = tmp_path / "rules.yml"  # a rule, and a rule reading it (the second pass)
+    rules.write_text(
+        "groups:\n  - name: t\n    rules:\n"
+        "      - record: team:created:sum\n"
+        "        expr: sum by (team) (servicepulse_tickets_created_total)\n"
+        "      - record: all:created:sum\n"
+        "        expr: sum(team:created:sum)\n"
+    )
+    data = tmp_path / "prometheus"
+    (data / "wal").mkdir()  # Prometheus's own entries are left alone
+    script = container_file(services[HISTORY], as_list(services[HISTORY]["entrypoint"])[1])
+    command = [sys.executable, str(script), str(history), "--data", str(data), "--step", "1h"]
+    command += ["--owner", "4242:4343", "--rules", str(rules)]
+
+    first = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert first.returncode == 0, first.stderr
+    blocks = sorted(p for p in data.iterdir() if (p / "meta.json").is_file())
+    # raw and rule blocks at the top of DATA, where Prometheus opens blocks; nothing else
+    # left behind, inside DATA or beside it (the work files stay on DATA's filesystem)
+    assert sorted(p.name for p in data.iterdir()) == sorted(
+        [*(b.name for b in blocks), "wal", "servicepulse-history.json"]
+    )
+    beside = sorted(p.name for p in tmp_path.iterdir())
+    assert beside == ["history.jsonl", "prometheus", "rules.yml"]
+    names = b"".join((b / "index").read_bytes() for b in blocks)  # the index keeps the names
+    for metric in (b"servicepulse_tickets_created_total", b"team:created:sum", b"all:created:sum"):
+        assert metric in names, metric
+    span = [json.loads((b / "meta.json").read_text()) for b in blocks]
+    first_ts = min(parse_event_ts(e) for e in events)
+    assert min(m["minTime"] for m in span) <= (first_ts // 3600 + 1) * 3600 * 1000
+    assert max(m["maxTime"] for m in span) >= (start + 86400 - 3600) * 1000
+    if os.geteuid() == 0:  # handed over to the owner given, Prometheus's own dirs untouched
+        for path in [data, *blocks, *(f for b in blocks for f in b.rglob("*"))]:
+            assert (path.stat().st_uid, path.stat().st_gid) == (4242, 4343), path
+        assert (data / "wal").stat().st_uid == 0
+    marker = json.loads((data / "servicepulse-history.json").read_text())
+    assert marker["sha256"] == hashlib.sha256(history.read_bytes()).hexdigest()
+
+    again = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert again.returncode == 0 and "already loaded" in again.stderr
+    assert sorted(p for p in data.iterdir() if (p / "meta.json").is_file()) == blocks
+
+    missing = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "nope.jsonl"), "--data", str(data)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.strip().splitlines() == [
+        f"history: no history at {tmp_path / 'nope.jsonl'} "
+        "(set SERVICEPULSE_HISTORY to a JSONL file)"
+    ]
+
+
+@pytest.mark.prometheus
+@pytest.mark.skipif(
+    not (shutil.which("promtool") and shutil.which("prometheus") and shutil.which("setpriv")),
+    reason="needs promtool, prometheus and setpriv",
+)
+@pytest.mark.skipif(os.geteuid() != 0, reason="hands blocks to another user: needs root")
+def test_prometheus_as_nobody_serves_and_compacts_what_the_backfill_service_wrote(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    """The compose flow without Docker: the backfill service's command (its rules file, its
+    owner) on a volume-like filesystem, then Prometheus as prom/prometheus's user on it."""
+    import tempfile
+    import time
+    import urllib.parse
+    import urllib.request
+
+    import orjson
+
+    from streams.simulator import ContactCentre, SimConfig
+
+    backfill = services[HISTORY]
+    command = as_list(backfill["command"])
+    rules = container_file(backfill, flag(command, "--rules"))
+    script = container_file(backfill, as_list(backfill["entrypoint"])[1])
+    start = 1_793_577_600.0  # 2026-11-02 00:00 UTC
+    events = list(ContactCentre(SimConfig(seed=5, arrivals_per_hour=30), start).events(
+        until=start + 86400 - 1
+    ))  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:  # under /tmp, which nobody may traverse
+        base = Path(tmp)
+        base.chmod(0o755)
+        history = base / "history.jsonl"
+        history.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in events))
+        (base / "prometheus.yml").write_text("global: {}\n")
+        data = base / "prometheus"
+        with own_filesystem(data):
+            done = subprocess.run(
+                [sys.executable, str(script), str(history), "--data", str(data), "--step", "1h",
+                 "--rules", str(rules), "--owner", flag(command, "--owner")],
+                capture_output=True, text=True, check=False, timeout=600,
+            )  # fmt: skip
+            assert done.returncode == 0, done.stderr
+            blocks = {p.name for p in data.iterdir() if (p / "meta.json").is_file()}
+            port = free_port()
+            uid, gid = flag(command, "--owner").split(":")
+            log = base / "prometheus.log"
+            with open(log, "wb") as out:
+                proc = subprocess.Popen(
+                    ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups",
+                     "prometheus", f"--config.file={base / 'prometheus.yml'}",
+                     f"--storage.tsdb.path={data}", "--storage.tsdb.retention.time=400d",
+                     f"--web.listen-address=127.0.0.1:{port}"],
+                    stdout=out, stderr=out,
+                )  # fmt: skip
+            try:
+                end = start + 86400
+
+                def ask(expr: str) -> dict[str, float]:
+                    query = urllib.parse.urlencode({"query": expr, "time": str(end)})
+                    url = f"http://127.0.0.1:{port}/api/v1/query?{query}"
+                    with urllib.request.urlopen(url, timeout=10) as r:
+                        result = json.load(r)["data"]["result"]
+                    return {i["metric"].get("team", ""): float(i["value"][1]) for i in result}
+
+                deadline = time.monotonic() + 60
+                created: dict[str, float] = {}
+                while not created and time.monotonic() < deadline:
+                    try:
+                        created = ask("sum by (team) (servicepulse_tickets_created_total)")
+                    except OSError:
+                        time.sleep(0.5)
+                expected: dict[str, float] = {}
+                for e in events:
+                    if e["type"] == "ticket.created":
+                        expected[e["team"]] = expected.get(e["team"], 0.0) + 1
+                assert created == expected
+                # a recording rule's series, backfilled: the rule's value at that instant
+                assert ask("team:servicepulse_open_tickets:sum") == ask(
+                    "sum by (team) (servicepulse_open_tickets)"
+                )
+                # Prometheus (not root) merges the overlapping raw and rule blocks: it may
+                # write and delete what the backfill handed over
+                deadline = time.monotonic() + 150
+                while time.monotonic() < deadline:
+                    now = {p.name for p in data.iterdir() if (p / "meta.json").is_file()}
+                    if not now & blocks:
+                        break
+                    time.sleep(2)
+                assert not now & blocks, "the handed-over blocks were never compacted"
+                assert "permission denied" not in log.read_text().lower()
+            finally:
+                proc.terminate()
+                proc.wait(timeout=30)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def parse_event_ts(event: dict[str, Any]) -> float:
+    from streams.core.events import parse_ts
+
+    return parse_ts(event["ts"])
+
+
 # ---- the Dockerfile -------------------------------------------------------------------------
 
 
@@ -599,10 +937,21 @@ def dockerignore_allows(path: str) -> bool:
     return not excluded
 
 
+def dockerfile_stages() -> dict[str, str]:
+    """Each stage's name (the last one: ``""``) -> the image it is built on, through aliases."""
+    stages: dict[str, str] = {}
+    for word, args in dockerfile_instructions():
+        if word != "FROM":
+            continue
+        parts = args.split()
+        base = stages.get(parts[0], parts[0])
+        stages[parts[2] if len(parts) == 3 and parts[1].upper() == "AS" else ""] = base
+    return stages
+
+
 def test_dockerfile_is_slim_layered_and_non_root() -> None:
     steps = dockerfile_instructions()
-    froms = [args for word, args in steps if word == "FROM"]
-    assert froms[-1].split()[0] == "python:3.11-slim"
+    assert dockerfile_stages()[""] == "python:3.11-slim", "the default target is the app image"
     copies = [(i, args) for i, (word, args) in enumerate(steps) if word == "COPY"]
     index = {args.split()[0]: i for i, args in copies}
     dep_install = next(

@@ -23,6 +23,7 @@ import pytest
 
 from streams.core.events import parse_ts
 from streams.simulator import ContactCentre, SimConfig
+from tests.filesystems import own_filesystem
 
 pytestmark = pytest.mark.prometheus
 
@@ -273,8 +274,12 @@ def test_the_report_shows_the_same_figures_and_arrives_by_mail(history: dict[str
         assert f"{cell}'csat'>{100 * now['csat']:.1f}%<" in page
         assert f"{cell}'sla'>{100 * now['sla']:.1f}%<" in page
         change = f"data-team='{team}' data-change="
-        assert f"{change}'volume'>{now['volume'] - then['volume']:+,.0f}<" in page
-        assert f"{change}'csat'>{100 * (now['csat'] - then['csat']):+.1f} pt<" in page
+        volume = now["volume"] - then["volume"]
+        arrow = "\u25b2" if volume > 0 else "\u25bc"  # volume: an arrow, never a colour
+        assert f"{change}'volume' data-tone='neutral'>{arrow} {volume:+,.0f}<" in page
+        csat = round(100 * (now["csat"] - then["csat"]), 1)
+        arrow, tone = ("\u25b2", "better") if csat > 0 else ("\u25bc", "worse")
+        assert f"{change}'csat' data-tone='{tone}'>{arrow} {csat:+.1f} pt<" in page
     assert "<svg" in page and 'src="http' not in page  # charts inline, nothing to fetch
     assert len(received) == 1
     assert received[0]["To"] == "lead@example.com"
@@ -301,45 +306,48 @@ def test_recording_rules_are_backfilled_too_including_rules_that_read_rules(
     rules = tmp_path / "rules.yml"
     rules.write_text(RULES)
     blocks = tmp_path / "blocks"
-    result = subprocess.run(
-        [
-            *(sys.executable, "-m", "streams.cli", "backfill", str(jsonl), "--out", str(blocks)),
-            *("--step", "1h", "--rules", str(rules)),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stderr
-    (tmp_path / "prometheus.yml").write_text("global: {}\n")
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            "prometheus",
-            f"--config.file={tmp_path / 'prometheus.yml'}",
-            f"--storage.tsdb.path={blocks}",
-            "--storage.tsdb.retention.time=10y",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    at = W44 + 86400  # Tuesday 00:00: the first day's tickets
-    expected: dict[str, float] = defaultdict(float)
-    for event in two_days:
-        if event["type"] == "ticket.created" and parse_ts(event["ts"]) <= at:
-            expected[event["team"]] += 1
-    try:
-        deadline = time.monotonic() + 60
-        recorded: dict[str, float] = {}
-        while time.monotonic() < deadline and not recorded:
-            try:
-                recorded = query(url, "team:created:sum", at)
-            except OSError:
-                time.sleep(0.5)
-        assert recorded == dict(expected)
-        assert query(url, "all:created:sum", at) == {"all": sum(expected.values())}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    # --out on a filesystem of its own (a Docker volume, a mount): the temporary Prometheus
+    # of the rules pass cannot hard-link the blocks into the work directory beside it
+    with own_filesystem(blocks):
+        result = subprocess.run(
+            [
+                *(sys.executable, "-m", "streams.cli", "backfill", str(jsonl)),
+                *("--out", str(blocks), "--step", "1h", "--rules", str(rules)),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert result.returncode == 0, result.stderr
+        (tmp_path / "prometheus.yml").write_text("global: {}\n")
+        port = free_port()
+        proc = subprocess.Popen(
+            [
+                "prometheus",
+                f"--config.file={tmp_path / 'prometheus.yml'}",
+                f"--storage.tsdb.path={blocks}",
+                "--storage.tsdb.retention.time=10y",
+                f"--web.listen-address=127.0.0.1:{port}",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        url = f"http://127.0.0.1:{port}"
+        at = W44 + 86400  # Tuesday 00:00: the first day's tickets
+        expected: dict[str, float] = defaultdict(float)
+        for event in two_days:
+            if event["type"] == "ticket.created" and parse_ts(event["ts"]) <= at:
+                expected[event["team"]] += 1
+        try:
+            deadline = time.monotonic() + 60
+            recorded: dict[str, float] = {}
+            while time.monotonic() < deadline and not recorded:
+                try:
+                    recorded = query(url, "team:created:sum", at)
+                except OSError:
+                    time.sleep(0.5)
+            assert recorded == dict(expected)
+            assert query(url, "all:created:sum", at) == {"all": sum(expected.values())}
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
