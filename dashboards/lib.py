@@ -7,7 +7,7 @@ scheme, and every query gets a stable ``refId``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -246,11 +246,13 @@ def table_panel(
     key: str,
     w: int = 24,
     h: int = 8,
+    decimals: Mapping[str, int] | None = None,
 ) -> table.Panel:
     """A table keyed by the label ``key``: one column per (header, query, unit, steps).
 
     Each query is an instant query in table format; Grafana joins them on
     ``key`` ("merge"), drops the time column and names each Value column.
+    ``decimals``: header -> decimals shown, for the columns that need them.
     """
     p = (
         table.Panel()
@@ -288,7 +290,12 @@ def table_panel(
                     id_val="custom.cellOptions",
                     value={"type": "color-text"} if len(steps) > 1 else {"type": "auto"},
                 ),
-            ],
+            ]
+            + (
+                [dm.DynamicConfigValue(id_val="decimals", value=decimals[header])]
+                if decimals and header in decimals
+                else []
+            ),
         )
     p = p.with_transformation(dm.DataTransformerConfig(id_val="merge", options={}))
     p = p.with_transformation(
