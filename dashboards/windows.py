@@ -127,7 +127,9 @@ def quantile(q: float, histogram: str, w: Window, by: Sequence[str] = ()) -> str
     """The ``q`` quantile of the observations made in the window."""
     buckets = count(f"{histogram}_bucket", w, (*by, "le"))
     on = f"on ({', '.join(by)})" if by else "on ()"
-    return f"histogram_quantile({q:g}, {buckets}) and {on} ({count(f'{histogram}_count', w, by)} > 0)"
+    return (
+        f"histogram_quantile({q:g}, {buckets}) and {on} ({count(f'{histogram}_count', w, by)} > 0)"
+    )
 
 
 def within(histogram: str, seconds: float, w: Window) -> str:

@@ -8,6 +8,14 @@ deploy/grafana/provisioning; waits while data accumulates, then has headless Chr
 screenshot of each board. Everything it started is stopped again.
 
     python3 deploy/grafana/screenshots.py [--minutes 4] [--out docs/dashboards]
+
+With ``--history 28d`` the demo first writes that much simulated past as TSDB blocks
+(``demo --history 28d --backfill-out``, 5-minute samples, recording rules included) ending at
+the current time, Prometheus starts on them (retention raised to 400d) and scrapes the demo,
+live at 1x, from there; only the executive board is taken, for the last 7 days and for the
+last calendar week (executive-weekly.png, executive-weekly-calendar.png):
+
+    python3 deploy/grafana/screenshots.py --history 28d --minutes 3
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from streams.monitoring.prometheus import demo_config, fast_rule_files  # noqa: E402
 
 # window heights that show every row of each board (the boards grow with their rows)
-HEIGHTS = {"live-operations": 2600, "team-lead-sla": 3600, "executive-weekly": 2400}
+HEIGHTS = {"live-operations": 2600, "team-lead-sla": 3600, "executive-weekly": 3000}
 
 BOARDS = {
     "live-operations": "servicepulse-live-operations",
@@ -74,6 +82,11 @@ def main() -> int:
     ap.add_argument("--minutes", type=float, default=4.0, help="run length before the pictures")
     ap.add_argument("--out", default=str(ROOT / "docs" / "dashboards"))
     ap.add_argument("--width", type=int, default=1600)
+    ap.add_argument(
+        "--history",
+        metavar="SPAN",
+        help="backfill this much simulated past (e.g. 28d) and take the executive board only",
+    )
     args = ap.parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
@@ -117,6 +130,21 @@ def main() -> int:
         "SERVICEPULSE_DASHBOARDS_DIR": str(ROOT / "dashboards" / "json"),
     }
     log = open(tmp / "processes.log", "wb")  # noqa: SIM115 - closed in finally
+    demo = [sys.executable, "-m", "streams.cli", "demo", "--port", str(demo_port), "--host",
+            "127.0.0.1", "--scenario", "normal", "--seed", "1", "--no-board"]  # fmt: skip
+    retention = []
+    shots = [(name, uid, "") for name, uid in BOARDS.items()]
+    if args.history:
+        demo += ["--speed", "1", "--wall-clock", "--history", args.history]
+        demo += ["--backfill-out", str(tmp / "blocks"), "--backfill-step", "5m"]
+        retention = ["--storage.tsdb.retention.time=400d"]
+        uid = BOARDS["executive-weekly"]
+        shots = [
+            ("executive-weekly", uid, "&from=now-7d&to=now"),
+            ("executive-weekly-calendar", uid, "&from=now-1w/w&to=now-1w/w"),
+        ]
+    else:
+        demo += ["--speed", "600"]
     commands = [
         [
             alertmanager,
@@ -125,13 +153,13 @@ def main() -> int:
             f"--web.listen-address=127.0.0.1:{am_port}",
             "--cluster.listen-address=",
         ],
-        [sys.executable, "-m", "streams.cli", "demo", "--port", str(demo_port), "--host",
-         "127.0.0.1", "--scenario", "normal", "--speed", "600", "--seed", "1", "--no-board"],
+        demo,
         [
             "prometheus",
             f"--config.file={tmp / 'prometheus.yml'}",
             f"--storage.tsdb.path={tmp / 'prom'}",
             f"--web.listen-address=127.0.0.1:{prom_port}",
+            *retention,
         ],
         [str(grafana_bin), "server", "--homepath", str(grafana_home)],
     ]  # fmt: skip
@@ -143,6 +171,11 @@ def main() -> int:
                     cmd, cwd=ROOT if "streams.cli" in cmd else tmp, env=env, stdout=log, stderr=log
                 )
             )
+            if cmd is demo and args.history:
+                # the blocks are written before the demo serves /metrics; Prometheus starts on them
+                print(f"backfilling {args.history} of history ...", file=sys.stderr)
+                wait_for(f"http://127.0.0.1:{demo_port}/metrics", 3600)
+                shutil.move(tmp / "blocks", tmp / "prom")
         grafana = f"http://127.0.0.1:{g_port}"
         wait_for(f"{grafana}/api/health", 120)
         print(f"collecting data for {args.minutes:g} min ...", file=sys.stderr)
@@ -156,13 +189,13 @@ def main() -> int:
             if firing
             else "technical"
         )
-        span = f"now-{int(args.minutes) + 1}m"
-        for name, uid in BOARDS.items():
-            url = f"{grafana}/d/{uid}?orgId=1&kiosk&from={span}&to=now&var-team={team}"
+        span = f"&from=now-{int(args.minutes) + 1}m&to=now"
+        for name, uid, times in shots:
+            url = f"{grafana}/d/{uid}?orgId=1&kiosk{times or span}&var-team={team}"
             png = out / f"{name}.png"
             subprocess.run(
                 [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                 f"--window-size={args.width},{HEIGHTS[name]}",
+                 f"--window-size={args.width},{HEIGHTS[name.removesuffix('-calendar')]}",
                  "--virtual-time-budget=30000", f"--screenshot={png}", url],
                 check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180,
             )  # fmt: skip

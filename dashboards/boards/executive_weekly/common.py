@@ -7,8 +7,7 @@ from collections.abc import Callable, Sequence
 from grafana_foundation_sdk.builders import bargauge, stat
 from grafana_foundation_sdk.models import dashboard as dm
 
-from dashboards import lib
-from dashboards import windows
+from dashboards import lib, windows
 from dashboards.boards.executive_weekly.figures import FIGURES, Figure
 from dashboards.lib import Target
 

@@ -53,8 +53,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             d = d.with_panel(
                 tile(
                     f"{label}, {qname}",
-                    f"{label} time in SLA-clock time ({FASTER[quant]}).{goal} "
-                    "Lower is better.",
+                    f"{label} time in SLA-clock time ({FASTER[quant]}).{goal} Lower is better.",
                     sla.time_steps(target),
                 )
             )

@@ -8,7 +8,7 @@ from grafana_foundation_sdk.builders import dashboard as dash
 
 from dashboards import lib
 from dashboards import windows as win
-from dashboards.boards.executive_weekly.figures import POINTS, Figure, FIGURES
+from dashboards.boards.executive_weekly.figures import FIGURES, POINTS, Figure
 from dashboards.lib import COUNT, RATIO, Target
 from dashboards.targets import (
     ATTAINMENT_FLOOR,

@@ -115,9 +115,7 @@ def test_the_board_switches_between_the_last_7_days_and_the_last_calendar_week()
     assert BOARD["timezone"] == "utc" and BOARD["weekStart"] == "monday"
     links = {link["title"]: link for link in BOARD["links"]}
     assert set(links) == {"Last 7 days", "Last calendar week"}
-    assert links["Last 7 days"]["url"] == (
-        "/d/servicepulse-executive-weekly?from=now-7d&to=now"
-    )
+    assert links["Last 7 days"]["url"] == ("/d/servicepulse-executive-weekly?from=now-7d&to=now")
     assert links["Last calendar week"]["url"] == (
         "/d/servicepulse-executive-weekly?from=now-1w/w&to=now-1w/w"
     )
@@ -153,11 +151,11 @@ def test_a_week_long_step_lands_on_thursdays_whose_iso_week_is_3_days_back_to_4_
 def test_the_team_table_has_each_figure_this_week_the_week_before_and_the_change() -> None:
     table = next(p for p in PANELS if p["title"] == "Teams, this week and the week before")
     organize = next(t for t in table["transformations"] if t["id"] == "organize")
-    headers = [organize["options"]["renameByName"][f"Value #{t['refId']}"] for t in table["targets"]]
-    figures = ["Contacts", "CSAT", "FCR", "SLA attainment", "First response, median"]
-    assert headers == [
-        h for f in figures for h in (f, f"{f}, week before", f"{f}, change")
+    headers = [
+        organize["options"]["renameByName"][f"Value #{t['refId']}"] for t in table["targets"]
     ]
+    figures = ["Contacts", "CSAT", "FCR", "SLA attainment", "First response, median"]
+    assert headers == [h for f in figures for h in (f, f"{f}, week before", f"{f}, change")]
     steps = {
         o["matcher"]["options"]: [
             (s["value"], s["color"])
@@ -184,5 +182,7 @@ def test_every_query_reads_counters_at_the_range_ends_not_recording_rules() -> N
         if panel["title"] in ("CSAT and SLA attainment, day by day",) or panel["type"] == "text":
             continue
         for t in panel["targets"]:
-            rules = re.findall(r"[a-z_]*:[a-z_]+:[\w]+", t["expr"].replace(TO, "").replace(FROM, ""))
+            rules = re.findall(
+                r"[a-z_]*:[a-z_]+:[\w]+", t["expr"].replace(TO, "").replace(FROM, "")
+            )
             assert not rules, (panel["title"], rules)
