@@ -247,12 +247,14 @@ def table_panel(
     w: int = 24,
     h: int = 8,
     decimals: Mapping[str, int] | None = None,
+    min_width: int | None = None,
 ) -> table.Panel:
     """A table keyed by the label ``key``: one column per (header, query, unit, steps).
 
     Each query is an instant query in table format; Grafana joins them on
     ``key`` ("merge"), drops the time column and names each Value column.
-    ``decimals``: header -> decimals shown, for the columns that need them.
+    ``decimals``: header -> decimals shown, for the columns that need them; ``min_width``:
+    of every column in pixels (Grafana's default, 150, scrolls a table of many columns).
     """
     p = (
         table.Panel()
@@ -267,6 +269,10 @@ def table_panel(
         .height(h)
         .sort_by([common.TableSortByFieldState().display_name(key.capitalize())])
     )
+    if min_width is not None:
+        p = p.override_by_regexp(
+            ".*", [dm.DynamicConfigValue(id_val="custom.minWidth", value=min_width)]
+        )
     targets = [c[1] for c in columns]
     for q in _queries(targets):
         p = p.with_target(q)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from grafana_foundation_sdk.builders import bargauge, stat
+from grafana_foundation_sdk.builders import bargauge, common, stat
+from grafana_foundation_sdk.models import common as cm
 from grafana_foundation_sdk.models import dashboard as dm
 
 from dashboards import lib, windows
-from dashboards.boards.executive_weekly.figures import FIGURES, Figure
+from dashboards.boards.executive_weekly.figures import FIGURES, SAME, Figure
 from dashboards.lib import Target
 
 UID = "servicepulse-executive-weekly"
@@ -16,6 +17,7 @@ FASTER = {"p50": "half of the tickets were faster", "p90": "9 in 10 tickets were
 THIS_WEEK = "This week"
 WEEK_BEFORE = "Week before"
 CHANGE = "{{arrow}} change"
+NO_DATA = "no data yet"
 INTRO = """\
 **This week against the week before.** *This week* is the board's time range: **Last 7 days**
 (rolling, the default) or **Last calendar week** (Monday to Sunday, UTC, the ISO week of
@@ -59,6 +61,18 @@ def tile(
     ]
     p = lib.stat_panel(
         title, description, targets, unit=fig.unit, steps=steps, decimals=fig.decimals, w=w, h=h
+    )
+    # one line per value (name left, value right); an empty week is NaN: "no data yet", grey
+    p = p.orientation(cm.VizOrientation.HORIZONTAL).text(
+        common.VizTextDisplayOptions().title_size(14).value_size(24)
+    )
+    nothing = dm.ValueMappingResult(text=NO_DATA, color=SAME)
+    p = p.mappings(
+        [
+            dm.SpecialValueMap(
+                dm.DashboardSpecialValueMapOptions(dm.SpecialValueMatch.NULL_AND_NAN, nothing)
+            )
+        ]
     )
     p = p.override_by_query("B", [_fixed(lib.PREVIOUS)])
     change = [dm.DynamicConfigValue(id_val="unit", value=fig.change_unit or fig.unit)]

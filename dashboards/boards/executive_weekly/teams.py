@@ -36,8 +36,8 @@ def _columns(
     unit = figure.change_unit or figure.unit
     return [
         (header, Target(this, table=True), figure.unit, steps),
-        (f"{header}, week before", Target(before, table=True), figure.unit, steps),
-        (f"{header}, change", Target(f"{scale}({this} - {before})", table=True), unit,
+        (f"{header} before", Target(before, table=True), figure.unit, steps),
+        (f"{header} change", Target(f"{scale}({this} - {before})", table=True), unit,
          figure.change_steps()),
     ]  # fmt: skip
 
@@ -59,13 +59,13 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             lib.higher_is_better(FCR_GOAL, FCR_FLOOR),
         ),
         *_columns(
-            "SLA attainment",
+            "SLA",
             FIGURES["SLA attainment"],
             lambda w: win.attainment(w, TEAM),
             lib.higher_is_better(ATTAINMENT_OBJECTIVE, ATTAINMENT_FLOOR),
         ),
         *_columns(
-            "First response, median",
+            "First response",
             FIGURES["First response, median"],
             lambda w: win.quantile(0.5, "servicepulse_first_response_seconds", w, TEAM),
             sla.time_steps("first_response"),
@@ -79,7 +79,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
     d = d.with_panel(
         lib.table_panel(
             "Teams, this week and the week before",
-            "One row per support team: contacts, CSAT, first-contact resolution, SLA "
+            "One row per support team: contacts, CSAT, first-contact resolution (FCR), SLA "
             "attainment and median first response of this week, the week before and the "
             "change (shares in percentage points). Figures coloured by the goals of the tiles "
             "above, changes green when better, red when worse (contacts: blue).",
@@ -87,6 +87,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             key="team",
             h=7,
             decimals=decimals,
+            min_width=70,
         )
     )
     d = d.with_panel(
