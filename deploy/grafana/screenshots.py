@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -86,6 +87,12 @@ def main() -> int:
         "--history",
         metavar="SPAN",
         help="backfill this much simulated past (e.g. 28d) and take the executive board only",
+    )
+    ap.add_argument(
+        "--hold",
+        action="store_true",
+        help="keep everything running after the pictures (Grafana reloads dashboards/json) "
+        "until interrupted, to look or take them again",
     )
     args = ap.parse_args()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -200,6 +207,11 @@ def main() -> int:
                 check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=180,
             )  # fmt: skip
             print(f"wrote {png} ({url})")
+        if args.hold:
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+            print(f"holding: Grafana {grafana}, Prometheus :{prom_port}; stop with SIGTERM")
+            while True:
+                time.sleep(3600)
     finally:
         for p in procs:
             p.terminate()
