@@ -41,7 +41,7 @@ def trend(
     p = lib.timeseries_panel(
         title,
         description + HOW,
-        [Target(query(win.ISO_WEEK), title)],
+        [Target(f"({query(win.ISO_WEEK)}) and on () {win.WEEK_ENDED}", title)],
         unit=unit,
         steps=steps,
         w=6,

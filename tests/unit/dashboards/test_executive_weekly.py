@@ -79,8 +79,9 @@ def test_each_tile_shows_this_week_the_week_before_and_the_change(title: str) ->
     assert nan["options"]["result"]["text"] == "no data yet"
     this = t["A"]["expr"].removesuffix(" or on () vector(NaN)")[1:-1]
     before = t["B"]["expr"].removesuffix(" or on () vector(NaN)")[1:-1]
-    # the week before reads the same series one range earlier: its end is this week's start
-    assert TO in this and "offset $__range" not in this
+    # the week before is the same increases over the same length, ending where this week starts
+    assert re.search(r"\[\$__range(:5m)?\] @ " + re.escape(TO), this)
+    assert "offset $__range" not in this
     shifted = this.replace(f"@ {FROM}", f"@ {FROM} offset $__range").replace(TO, FROM)
     assert before == shifted
     # the change is their difference, split by sign into ▲, ▼ and = (one of them answers)
@@ -138,11 +139,16 @@ def test_the_trends_cover_12_weeks_in_steps_of_a_week() -> None:
     for panel in trend:
         assert panel["interval"] == "1w" and panel["timeFrom"] == "12w"
         (t,) = panel["targets"]
-        assert t["range"] is True and " offset -4d" in t["expr"] and " offset 3d" in t["expr"]
+        assert t["range"] is True and "[1w:5m] offset -4d)" in t["expr"]
+        assert " offset 3d" in t["expr"]  # where a series born in the week is not there yet
+        # a week counts once it has ended: a sample at its end
+        assert t["expr"].endswith(
+            ") and on () count(servicepulse_tickets_created_total offset -4d)"
+        )
 
 
 def test_a_week_long_step_lands_on_thursdays_whose_iso_week_is_3_days_back_to_4_ahead() -> None:
-    """Why the trends read at ``offset 3d`` and ``offset -4d`` (dashboards/windows.py)."""
+    """Why the trends count ``[1w:5m] offset -4d`` (dashboards/windows.py)."""
     for k in (2000, 2912, 2913):  # multiples of a week since the epoch, in 2008 and 2025-26
         thursday = datetime.fromtimestamp(k * 604800, UTC)
         assert thursday.weekday() == 3 and thursday.hour == 0
