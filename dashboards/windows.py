@@ -1,21 +1,23 @@
 """PromQL for a window of time read from the raw counters: the executive board's weeks.
 
 A window's count is the ``increase()`` of each counter series over the window, summed,
-computed on 5-minute points (a subquery ``[RANGE:5m]``), plus the value at the end of each
-series born in the window. The points fall on the window's two ends when these are on
-5-minute marks (a calendar week), so the count is the value at its end minus the value at
-its start, series born in the window in full — what ``servicepulse report`` computes for an
-ISO week (streams/report/figures.py) — while a counter reset (a restarted process) or a
-series that ends and another that begins (a backfilled history, then the live pipeline)
-are counted right. A ratio is the ratio of two counts, a quantile comes from the increase of the
-histogram's buckets. No recording rule is needed, so a history backfilled with
-``--no-rules`` shows too; the 5-minute points keep a week's query cheap (about 2,000 points
-per series, whatever the scrape interval) and match the lookback a backfill needs.
+computed on hourly points (a subquery ``[RANGE:1h]``), plus the value at the end of each
+series born in the window. The points fall on the window's two ends when these are on the
+hour (a calendar week), so the count is the value at its end minus the value at its start,
+series born in the window in full — what ``servicepulse report`` computes for an ISO week
+(streams/report/figures.py) — while a counter reset (a restarted process) or a series that
+ends and another that begins (a backfilled history, then the live pipeline) are counted
+right (a reset loses at most what was counted since the hour before it). A ratio is the
+ratio of two counts, a quantile comes from the increase of the histogram's buckets. No
+recording rule is needed, so a history backfilled with ``--no-rules`` shows too; hourly
+points keep a week's query cheap (168 lookups per series, whatever the scrape interval). A
+rolling window's ends fall between hours: ``increase()`` extrapolates the partial hours at
+both ends.
 
 Where the window ends and how long it is, is a :class:`Window`:
 
 ``THIS_WEEK``
-    the board's time range: ``[$__range:5m] @ ${__to:date:seconds}``. Grafana ends a
+    the board's time range: ``[$__range:1h] @ ${__to:date:seconds}``. Grafana ends a
     calendar range at 23:59:59.999 (``now-1w/w``); ``:date:seconds`` rounds to the second,
     so the week ends at Monday 00:00:00, the report's boundary.
 ``WEEK_BEFORE``
@@ -23,7 +25,7 @@ Where the window ends and how long it is, is a :class:`Window`:
 ``ISO_WEEK``
     for range queries stepped by one week: Grafana aligns the steps of a 1w interval on
     multiples of a week since the epoch, Thursdays 00:00 UTC, and the ISO week of a Thursday
-    runs from 3 days before it to 4 days after: ``[1w:5m] offset -4d`` (start ``offset 3d``).
+    runs from 3 days before it to 4 days after: ``[1w:1h] offset -4d`` (start ``offset 3d``).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 
 TO = "${__to:date:seconds}"
 FROM = "${__from:date:seconds}"
-RESOLUTION = "5m"  # the points a window's increase is computed on
+RESOLUTION = "1h"  # the points a window's increase is computed on
 
 
 @dataclass(frozen=True)

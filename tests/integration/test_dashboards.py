@@ -310,10 +310,10 @@ SHORT = 40
 def concrete(expr: str, team: str) -> str:
     """A panel query as Grafana would send it for ``team``, the weeks shrunk into the run.
 
-    The executive board counts increases over the board's range on 5-minute points
-    (``[$__range:5m] @ ${__to:date:seconds}``, the week before ``@ ${__from:date:seconds}``;
+    The executive board counts increases over the board's range on hourly points
+    (``[$__range:1h] @ ${__to:date:seconds}``, the week before ``@ ${__from:date:seconds}``;
     a series born in the window is the one not there at ``@ ${__from:date:seconds}`` / ``@
-    ${__from:date:seconds} offset $__range``) and, for the 12-week trends, over ``[1w:5m]
+    ${__from:date:seconds} offset $__range``) and, for the 12-week trends, over ``[1w:1h]
     offset -4d`` (start ``offset 3d``) at each weekly step
     (dashboards/windows.py). The run is a minute long: "this week" becomes the last SHORT
     seconds on 1-second points, the week before the SHORT seconds before them, a trend's
@@ -324,7 +324,7 @@ def concrete(expr: str, team: str) -> str:
     expr = expr.replace("$team", team)
     expr = expr.replace("${__to:date:seconds}", str(now))
     expr = expr.replace("${__from:date:seconds}", str(now - SHORT))
-    expr = expr.replace("[1w:5m]", f"[{SHORT}s:5m]").replace(":5m]", ":1s]")
+    expr = expr.replace("[1w:1h]", f"[{SHORT}s:1h]").replace(":1h]", ":1s]")
     expr = expr.replace(" offset -4d", "").replace(" offset 3d", f" offset {SHORT}s")
     return expr.replace("$__rate_interval", "1m").replace("$__range", f"{SHORT}s")
 

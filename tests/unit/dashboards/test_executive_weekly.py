@@ -80,7 +80,7 @@ def test_each_tile_shows_this_week_the_week_before_and_the_change(title: str) ->
     this = t["A"]["expr"].removesuffix(" or on () vector(NaN)")[1:-1]
     before = t["B"]["expr"].removesuffix(" or on () vector(NaN)")[1:-1]
     # the week before is the same increases over the same length, ending where this week starts
-    assert re.search(r"\[\$__range(:5m)?\] @ " + re.escape(TO), this)
+    assert re.search(r"\[\$__range(:1h)?\] @ " + re.escape(TO), this)
     assert "offset $__range" not in this
     shifted = this.replace(f"@ {FROM}", f"@ {FROM} offset $__range").replace(TO, FROM)
     assert before == shifted
@@ -139,7 +139,7 @@ def test_the_trends_cover_12_weeks_in_steps_of_a_week() -> None:
     for panel in trend:
         assert panel["interval"] == "1w" and panel["timeFrom"] == "12w"
         (t,) = panel["targets"]
-        assert t["range"] is True and "[1w:5m] offset -4d)" in t["expr"]
+        assert t["range"] is True and "[1w:1h] offset -4d)" in t["expr"]
         assert " offset 3d" in t["expr"]  # where a series born in the week is not there yet
         # a week counts once it has ended: a sample at its end
         assert t["expr"].endswith(
@@ -148,7 +148,7 @@ def test_the_trends_cover_12_weeks_in_steps_of_a_week() -> None:
 
 
 def test_a_week_long_step_lands_on_thursdays_whose_iso_week_is_3_days_back_to_4_ahead() -> None:
-    """Why the trends count ``[1w:5m] offset -4d`` (dashboards/windows.py)."""
+    """Why the trends count ``[1w:1h] offset -4d`` (dashboards/windows.py)."""
     for k in (2000, 2912, 2913):  # multiples of a week since the epoch, in 2008 and 2025-26
         thursday = datetime.fromtimestamp(k * 604800, UTC)
         assert thursday.weekday() == 3 and thursday.hour == 0
