@@ -176,7 +176,9 @@ def change(figure: str, before: str, scale: float = 1.0) -> str:
 
     Nothing when either week has no value: the tile then says so for that week.
     """
-    diff = f"({figure} - {before})" if scale == 1 else f"{scale:g} * ({figure} - {before})"
+    diff = f"(({figure}) - ({before}))"  # a figure may end in `and ...`: parenthesised
+    if scale != 1:
+        diff = f"{scale:g} * {diff}"
     parts = [
         f'label_replace({diff} {op} 0, "arrow", "{ARROWS[name]}", "", "")'
         for name, op in (("up", ">"), ("down", "<"), ("same", "=="))

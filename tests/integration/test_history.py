@@ -4,6 +4,7 @@ computed independently from the events; the weekly report shows them and arrives
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import socket
@@ -445,3 +446,27 @@ def test_the_trends_give_one_value_per_iso_week_at_its_thursday(history: dict[st
         expected = {thursday + i * WEEK: totals(figures, i)[figure] for i in (1, 2)}
         assert {t: values[t] for t in expected} == pytest.approx(expected, abs=1e-12), title
         assert thursday + 3 * WEEK not in values, f"{title}: a value for a week not ended"
+
+
+def test_every_tiles_change_is_its_week_minus_the_week_before(history: dict[str, Any]) -> None:
+    """Tiles whose figure has no independent count here (quantiles, means): C = A - B."""
+    for title in ("First response, median", "First response, p90", "NPS", "CES", "Reopen rate"):
+        got = {}
+        for ref in ("A", "B", "C"):
+            expr, at = as_grafana_sends(board_query(title, ref), 2)
+            params = urllib.parse.urlencode({"query": expr, "time": str(at)})
+            with urllib.request.urlopen(f"{url_of(history)}/api/v1/query?{params}") as r:
+                got[ref] = json.load(r)["data"]["result"]
+        this, before = float(got["A"][0]["value"][1]), float(got["B"][0]["value"][1])
+        if math.isnan(this) or math.isnan(before):
+            assert got["C"] == [], title  # a week without data: no change shown
+            continue
+        (change,) = got["C"]
+        scale = 100 if title == "Reopen rate" else 1
+        assert float(change["value"][1]) == pytest.approx(scale * (this - before)), title
+        arrow = "▲" if this > before else "▼" if this < before else "="
+        assert change["metric"]["arrow"] == arrow, title
+
+
+def url_of(history: dict[str, Any]) -> str:
+    return str(history["url"])

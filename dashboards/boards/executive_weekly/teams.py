@@ -37,7 +37,7 @@ def _columns(
     return [
         (header, Target(this, table=True), figure.unit, steps),
         (f"{header} before", Target(before, table=True), figure.unit, steps),
-        (f"{header} change", Target(f"{scale}({this} - {before})", table=True), unit,
+        (f"{header} change", Target(f"{scale}(({this}) - ({before}))", table=True), unit,
          figure.change_steps()),
     ]  # fmt: skip
 

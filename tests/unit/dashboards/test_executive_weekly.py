@@ -88,7 +88,7 @@ def test_each_tile_shows_this_week_the_week_before_and_the_change(title: str) ->
     change = t["C"]["expr"]
     for arrow, op in (("▲", ">"), ("▼", "<"), ("=", "==")):
         assert f'{op} 0, "arrow", "{arrow}", "", "")' in change
-    assert change.count(this) == 3 and change.count(before) == 3
+    assert change.count(f"(({this}) - ({before}))") == 3  # parenthesised: figures end in `and`
 
 
 @pytest.mark.parametrize("title", sorted(BETTER))
@@ -108,7 +108,7 @@ def test_shares_change_in_percentage_points_and_times_in_their_unit() -> None:
             if o["matcher"] == {"id": "byFrameRefID", "options": "C"}:
                 units[panel["title"]] = {p["id"]: p["value"] for p in o["properties"]}["unit"]
         if panel["title"] == "CSAT":
-            assert targets(panel)["C"]["expr"].startswith("label_replace(100 * (")
+            assert targets(panel)["C"]["expr"].startswith("label_replace(100 * ((")
     assert units["CSAT"] == units["SLA attainment"] == units["NPS"] == "suffix:pts"
     assert units["First response, median"] == "s"
     assert units["Contacts"] == "none"
@@ -183,7 +183,7 @@ def test_the_team_table_has_each_figure_this_week_the_week_before_and_the_change
     ]
     assert steps["Contacts change"] == [(None, "blue"), (0, "#8e8e8e"), (1e-9, "blue")]
     csat = {t["refId"]: t["expr"] for t in table["targets"]}
-    assert csat["F"] == f"100 * ({csat['D']} - {csat['E']})"
+    assert csat["F"] == f"100 * (({csat['D']}) - ({csat['E']}))"
 
 
 def test_every_query_reads_counters_at_the_range_ends_not_recording_rules() -> None:
