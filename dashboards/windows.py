@@ -1,31 +1,30 @@
 """PromQL for a window of time read from the raw counters: the executive board's weeks.
 
-A window's count is the ``increase()`` of each counter series over the window, summed,
-computed on hourly points (a subquery ``[RANGE:1h]``), plus the value at the end of each
-series born in the window. The points fall on the window's two ends when these are on the
-hour (a calendar week), so the count is the value at its end minus the value at its start,
-series born in the window in full — what ``servicepulse report`` computes for an ISO week
-(streams/report/figures.py) — while a counter reset (a restarted process) or a series that
-ends and another that begins (a backfilled history, then the live pipeline) are counted
-right (a reset loses at most what was counted since the hour before it). A ratio is the
-ratio of two counts, a quantile comes from the increase of the histogram's buckets. No
-recording rule is needed, so a history backfilled with ``--no-rules`` shows too; hourly
-points keep a week's query cheap (168 lookups per series, whatever the scrape interval). A
-rolling window's ends fall between hours: ``increase()`` extrapolates the partial hours at
-both ends.
+A week's count is ``sum(counter)`` at its end minus the same at its start — exactly what
+``servicepulse report`` computes for an ISO week (streams/report/figures.py): series born in
+the week count in full, no ``increase()`` extrapolation blurs the figure, and two instant
+reads per series keep it cheap whatever the scrape interval. No recording rule is needed,
+so a history backfilled with ``--no-rules`` shows too. A ratio is the ratio of two counts, a
+quantile comes from the difference of the histogram's buckets. Like the report, a week is
+wrong when its counters went backwards inside it: a process restarted without its counts,
+or a backfilled history followed by a live pipeline that starts again from 0 (the live
+series are other series: the sum at the end lacks the history). The daily charts, which are
+not compared with the report, use ``increase()`` on hourly points instead (``DAY``).
 
-Where the window ends and how long it is, is a :class:`Window`:
+Where the ends are read is a :class:`Window` (PromQL modifiers after each selector):
 
 ``THIS_WEEK``
-    the board's time range: ``[$__range:1h] @ ${__to:date:seconds}``. Grafana ends a
-    calendar range at 23:59:59.999 (``now-1w/w``); ``:date:seconds`` rounds to the second,
-    so the week ends at Monday 00:00:00, the report's boundary.
+    the board's time range: ``@ ${__to:date:seconds}`` and ``@ ${__from:date:seconds}``.
+    Grafana ends a calendar range at 23:59:59.999 (``now-1w/w``); ``:date:seconds`` rounds
+    to the second, so the end is read at Monday 00:00:00, the report's boundary.
 ``WEEK_BEFORE``
-    the same length ending where this week starts (``@ ${__from:date:seconds}``).
+    the same length just before it (``offset $__range`` from the start).
 ``ISO_WEEK``
     for range queries stepped by one week: Grafana aligns the steps of a 1w interval on
     multiples of a week since the epoch, Thursdays 00:00 UTC, and the ISO week of a Thursday
-    runs from 3 days before it to 4 days after: ``[1w:1h] offset -4d`` (start ``offset 3d``).
+    runs from 3 days before it to 4 days after (``offset 3d`` .. ``offset -4d``).
+``DAY``
+    the 24 hours up to each point of a chart, ``increase()`` on hourly points.
 """
 
 from __future__ import annotations
@@ -35,19 +34,20 @@ from dataclasses import dataclass
 
 TO = "${__to:date:seconds}"
 FROM = "${__from:date:seconds}"
-RESOLUTION = "1h"  # the points a window's increase is computed on
+RESOLUTION = "1h"  # the points DAY's increase is computed on
 
 
 @dataclass(frozen=True)
 class Window:
     length: str  # PromQL duration of the window
     end: str  # modifiers that read a selector at the window's end
-    start: str  # ... at its start
+    start: str | None  # ... at its start; None: increase() over ``length`` on hourly points
 
 
 THIS_WEEK = Window("$__range", f" @ {TO}", f" @ {FROM}")
 WEEK_BEFORE = Window("$__range", f" @ {FROM}", f" @ {FROM} offset $__range")
 ISO_WEEK = Window("1w", " offset -4d", " offset 3d")
+DAY = Window("1d", "", None)
 # A week of the trends counts once the pipeline has a sample at its end (complete weeks only).
 WEEK_ENDED = "count(servicepulse_tickets_created_total offset -4d)"
 
@@ -59,14 +59,13 @@ def _by(labels: Sequence[str]) -> str:
 
 
 def count(selector: str, w: Window, by: Sequence[str] = ()) -> str:
-    """The increase of a counter (or histogram series) in the window, summed ``by``.
-
-    A series born in the window (none at its start) counts in full, its value at the end, as
-    in the report: ``increase()`` would miss its first sample's value.
-    """
-    born = f"{selector}{w.end} unless {selector}{w.start}"
-    grown = f"increase({selector}[{w.length}:{RESOLUTION}]{w.end})"
-    return f"{_by(by)} ({grown} unless ({born}) or ({born}))"
+    """The increase of a counter (or histogram series) in the window, summed ``by``."""
+    if w.start is None:
+        return f"{_by(by)} (increase({selector}[{w.length}:{RESOLUTION}]{w.end}))"
+    end = f"{_by(by)} ({selector}{w.end})"
+    start = f"{_by(by)} ({selector}{w.start})"
+    nothing = "vector(0)" if not by else f"0 * {end}"
+    return f"({end} - ({start} or {nothing}))"
 
 
 def ratio(part: str, whole: str) -> str:

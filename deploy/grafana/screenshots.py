@@ -10,12 +10,15 @@ screenshot of each board. Everything it started is stopped again.
     python3 deploy/grafana/screenshots.py [--minutes 4] [--out docs/dashboards]
 
 With ``--history 28d`` the demo first writes that much simulated past as TSDB blocks
-(``demo --history 28d --backfill-out``, 5-minute samples, recording rules included) ending at
-the current time, Prometheus starts on them (retention raised to 400d) and scrapes the demo,
-live at 1x, from there; only the executive board is taken, for the last 7 days and for the
-last calendar week (executive-weekly.png, executive-weekly-calendar.png):
+(``demo --history 28d --backfill-out``, 5-minute samples, raw series: the executive board
+reads no recording rule) ending at the current time, Prometheus starts on them (retention
+raised to 400d) and scrapes the demo, live at 1x, from there; only the executive board is
+taken, for the last 7 days and for the last calendar week (executive-weekly.png,
+executive-weekly-calendar.png). ``--keep-blocks DIR`` keeps a copy of the blocks, ``--blocks
+DIR`` starts from such a copy (the demo then starts where they end), ``--hold`` keeps
+everything running to look at the board:
 
-    python3 deploy/grafana/screenshots.py --history 28d --minutes 3
+    python3 deploy/grafana/screenshots.py --history 28d --minutes 3 [--keep-blocks DIR]
 """
 
 from __future__ import annotations
@@ -67,6 +70,12 @@ def wait_for(url: str, seconds: float) -> None:
     raise SystemExit(f"screenshots: {url} did not come up")
 
 
+def blocks_end(directory: Path) -> str:
+    """The instant the newest block of ``directory`` ends, ISO 8601 (the demo's --start)."""
+    end = max(json.loads(m.read_text())["maxTime"] for m in directory.glob("*/meta.json"))
+    return time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(end // 1000))
+
+
 def grafana_with_frontend() -> tuple[Path, Path]:
     out = subprocess.run(
         [str(ROOT / "deploy" / "grafana" / "build-grafana.sh"), "--frontend"],
@@ -88,6 +97,13 @@ def main() -> int:
         metavar="SPAN",
         help="backfill this much simulated past (e.g. 28d) and take the executive board only",
     )
+    ap.add_argument(
+        "--blocks",
+        metavar="DIR",
+        help="with --history: blocks an earlier run wrote (copied from DIR) instead of a new "
+        "backfill; the demo then starts at their end",
+    )
+    ap.add_argument("--keep-blocks", metavar="DIR", help="with --history: a copy of the blocks")
     ap.add_argument(
         "--hold",
         action="store_true",
@@ -142,8 +158,13 @@ def main() -> int:
     retention = []
     shots = [(name, uid, "") for name, uid in BOARDS.items()]
     if args.history:
-        demo += ["--speed", "1", "--wall-clock", "--history", args.history]
-        demo += ["--backfill-out", str(tmp / "blocks"), "--backfill-step", "5m"]
+        if args.blocks:  # an earlier run's blocks: the demo starts where they end
+            shutil.copytree(args.blocks, tmp / "blocks")
+            demo += ["--start", blocks_end(tmp / "blocks")]
+        else:  # raw series only: the executive board reads no recording rule
+            demo += ["--wall-clock", "--backfill-out", str(tmp / "blocks")]
+            demo += ["--backfill-step", "5m", "--backfill-no-rules"]
+        demo += ["--speed", "1", "--history", args.history]
         retention = ["--storage.tsdb.retention.time=400d"]
         uid = BOARDS["executive-weekly"]
         shots = [
@@ -180,8 +201,11 @@ def main() -> int:
             )
             if cmd is demo and args.history:
                 # the blocks are written before the demo serves /metrics; Prometheus starts on them
-                print(f"backfilling {args.history} of history ...", file=sys.stderr)
+                what = "warming up" if args.blocks else f"backfilling {args.history} of history"
+                print(f"{what} ...", file=sys.stderr)
                 wait_for(f"http://127.0.0.1:{demo_port}/metrics", 3600)
+                if args.keep_blocks:
+                    shutil.copytree(tmp / "blocks", args.keep_blocks, dirs_exist_ok=True)
                 shutil.move(tmp / "blocks", tmp / "prom")
         grafana = f"http://127.0.0.1:{g_port}"
         wait_for(f"{grafana}/api/health", 120)

@@ -90,37 +90,26 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             min_width=70,
         )
     )
+    day = win.DAY
     d = d.with_panel(
         lib.timeseries_panel(
             "CSAT and SLA attainment, day by day",
-            f"Rolling 24-hour CSAT and SLA attainment over the range shown. Dashed lines: "
-            f"{ATTAINMENT_FLOOR:.0%} and {ATTAINMENT_OBJECTIVE:.0%}.",
-            [
-                Target(":servicepulse_csat:ratio_rate1d", "CSAT"),
-                Target(
-                    'sum(target_outcome:servicepulse_sla_outcomes:increase1d{outcome="met"})'
-                    " / sum(target_outcome:servicepulse_sla_outcomes:increase1d)",
-                    "SLA attainment",
-                ),
-            ],
+            f"Rolling 24-hour CSAT and SLA attainment over the range shown (on hourly points). "
+            f"Dashed lines: {ATTAINMENT_FLOOR:.0%} and {ATTAINMENT_OBJECTIVE:.0%}.",
+            [Target(win.csat(day), "CSAT"), Target(win.attainment(day), "SLA attainment")],
             unit=RATIO,
             steps=lib.higher_is_better(ATTAINMENT_OBJECTIVE, ATTAINMENT_FLOOR),
             max_value=1,
             min_zero=False,
-        )
+        ).interval("1h")
     )
     d = d.with_panel(
         lib.timeseries_panel(
             "Contacts per day by channel",
-            "Tickets created in the rolling last 24 hours, per channel.",
-            [
-                Target(
-                    "sum by (channel) (increase(servicepulse_tickets_created_total[1d]))",
-                    "{{channel}}",
-                )
-            ],
+            "Tickets created in the rolling last 24 hours, per channel (on hourly points).",
+            [Target(win.volume(day, ("channel",)), "{{channel}}")],
             unit=COUNT,
             stacked=True,
-        )
+        ).interval("1h")
     )
     return d
