@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 TO = "${__to:date:seconds}"
 FROM = "${__from:date:seconds}"
-RESOLUTION = "1h"  # the points DAY's increase is computed on
+RESOLUTION = "1h"  # the points of DAY's increase and of the average backlog
 
 
 @dataclass(frozen=True)
@@ -161,8 +161,10 @@ def abandonment(w: Window) -> str:
 
 
 def average_backlog(w: Window) -> str:
-    """Open tickets on average over the window (mean of each series, summed)."""
-    return f"sum(avg_over_time(servicepulse_open_tickets[{w.length}]{w.end}))"
+    """Open tickets on average over the window: their total, on hourly points, averaged
+    (robust to series that end and others that begin, as a sum of per-series means is not)."""
+    total = "sum(servicepulse_open_tickets)"
+    return f"avg_over_time({total}[{w.length}:{RESOLUTION}]{w.end})"
 
 
 # ---- week over week ------------------------------------------------------------------------

@@ -323,7 +323,7 @@ def concrete(expr: str, team: str) -> str:
     expr = expr.replace("${__to:date:seconds}", str(now))
     expr = expr.replace("${__from:date:seconds}", str(now - SHORT))
     expr = expr.replace(" offset -4d", "").replace(" offset 3d", f" offset {SHORT}s")
-    expr = expr.replace("[1d:1h]", f"[{SHORT}s:1s]")
+    expr = expr.replace("[1d:1h]", f"[{SHORT}s:1s]").replace("[$__range:1h]", f"[{SHORT}s:1s]")
     return expr.replace("$__rate_interval", "1m").replace("$__range", f"{SHORT}s")
 
 
