@@ -14,11 +14,15 @@ not compared with the report, use ``increase()`` on hourly points instead (``DAY
 Where the ends are read is a :class:`Window` (PromQL modifiers after each selector):
 
 ``THIS_WEEK``
-    the board's time range: ``@ ${__to:date:seconds}`` and ``@ ${__from:date:seconds}``.
-    Grafana ends a calendar range at 23:59:59.999 (``now-1w/w``); ``:date:seconds`` rounds
-    to the second, so the end is read at Monday 00:00:00, the report's boundary.
-``WEEK_BEFORE``
-    the same length just before it (``offset $__range`` from the start).
+    the board's time range, read from the instant query's time (Grafana's "to") and the
+    range's length: ``offset -1ms`` and ``offset ${__range_ms}ms``. Grafana ends a calendar
+    range at 23:59:59.999 (``now-1w/w``), so the end is read at Monday 00:00:00.000, the
+    report's boundary, and the start at the range's "from". (Not ``${__to:date:seconds}``:
+    on a first load Grafana 10.1 fills ``__from``/``__to`` before it applies the board's
+    ``weekStart``, and a calendar week would start on Sunday.)
+:func:`week_before`
+    the same figure evaluated one range earlier (a one-point subquery ``offset
+    ${__range_ms}ms``).
 ``ISO_WEEK``
     for range queries stepped by one week: Grafana aligns the steps of a 1w interval on
     multiples of a week since the epoch, Thursdays 00:00 UTC, and the ISO week of a Thursday
@@ -32,8 +36,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-TO = "${__to:date:seconds}"
-FROM = "${__from:date:seconds}"
 RESOLUTION = "1h"  # the points of DAY's increase and of the average backlog
 
 
@@ -44,8 +46,8 @@ class Window:
     start: str | None  # ... at its start; None: increase() over ``length`` on hourly points
 
 
-THIS_WEEK = Window("$__range", f" @ {TO}", f" @ {FROM}")
-WEEK_BEFORE = Window("$__range", f" @ {FROM}", f" @ {FROM} offset $__range")
+RANGE = "${__range_ms}ms"
+THIS_WEEK = Window(RANGE, " offset -1ms", f" offset {RANGE}")
 ISO_WEEK = Window("1w", " offset -4d", " offset 3d")
 DAY = Window("1d", "", None)
 # A week of the trends counts once the pipeline has a sample at its end (complete weeks only).
@@ -66,6 +68,11 @@ def count(selector: str, w: Window, by: Sequence[str] = ()) -> str:
     start = f"{_by(by)} ({selector}{w.start})"
     nothing = "vector(0)" if not by else f"0 * {end}"
     return f"({end} - ({start} or {nothing}))"
+
+
+def week_before(expr: str) -> str:
+    """``expr`` (a THIS_WEEK figure) over the week before: evaluated one range earlier."""
+    return f"last_over_time(({expr})[1ms:1ms] offset {RANGE})"
 
 
 def ratio(part: str, whole: str) -> str:

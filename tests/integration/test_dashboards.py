@@ -310,20 +310,19 @@ SHORT = 40
 def concrete(expr: str, team: str) -> str:
     """A panel query as Grafana would send it for ``team``, the weeks shrunk into the run.
 
-    The executive board reads its counters at the ends of the board's range
-    (``${__to:date:seconds}``, ``${__from:date:seconds}``, ``offset $__range``), for the
-    12-week trends at ``offset -4d`` / ``offset 3d`` of each weekly step, and its daily charts
-    count ``[1d:1h]`` (dashboards/windows.py). The run is a minute long: "this week" becomes
-    the last SHORT seconds, the week before the SHORT seconds before them, a trend's week or
-    a chart's day the SHORT seconds up to each step. That the ends are the right ones is
-    checked on backfilled weeks (tests/integration/test_history.py).
+    The executive board reads its counters 1 ms after the query time and one range
+    (``${__range_ms}ms``) before it, the week before one range earlier still; its 12-week
+    trends at ``offset -4d`` / ``offset 3d`` of each weekly step, and its daily charts count
+    ``[1d:1h]`` (dashboards/windows.py). The run is a minute long: "this week" becomes the
+    last SHORT seconds, the week before the SHORT seconds before them, a trend's week or a
+    chart's day the SHORT seconds up to each step. That the ends are the right ones is checked
+    on backfilled weeks (tests/integration/test_history.py).
     """
-    now = int(time.time())
-    expr = expr.replace("$team", team)
-    expr = expr.replace("${__to:date:seconds}", str(now))
-    expr = expr.replace("${__from:date:seconds}", str(now - SHORT))
+    expr = expr.replace("$team", team).replace("${__range_ms}", str(SHORT * 1000))
     expr = expr.replace(" offset -4d", "").replace(" offset 3d", f" offset {SHORT}s")
-    expr = expr.replace("[1d:1h]", f"[{SHORT}s:1s]").replace("[$__range:1h]", f"[{SHORT}s:1s]")
+    expr = expr.replace("[1d:1h]", f"[{SHORT}s:1s]").replace(
+        f"[{SHORT * 1000}ms:1h]", f"[{SHORT}s:1s]"
+    )
     return expr.replace("$__rate_interval", "1m").replace("$__range", f"{SHORT}s")
 
 

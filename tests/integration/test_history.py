@@ -362,8 +362,7 @@ def as_grafana_sends(expr: str, week: int) -> tuple[str, float]:
     from Monday 00:00:00.000 to Sunday 23:59:59.999; the instant query runs at its end."""
     from_ms = int((W44 + week * WEEK) * 1000)
     to_ms = from_ms + int(WEEK * 1000) - 1
-    expr = expr.replace("${__to:date:seconds}", str(round(to_ms / 1000)))
-    expr = expr.replace("${__from:date:seconds}", str(round(from_ms / 1000)))
+    expr = expr.replace("${__range_ms}", str(to_ms - from_ms))
     expr = expr.replace("$__range", f"{round((to_ms - from_ms) / 1000)}s")
     return expr, to_ms / 1000
 

@@ -38,7 +38,7 @@ def weekly(expr: Callable[[windows.Window], str], legend: str = "") -> list[Targ
         this, before = THIS_WEEK, WEEK_BEFORE
     return [
         Target(expr(windows.THIS_WEEK), this, instant=True),
-        Target(expr(windows.WEEK_BEFORE), before, instant=True),
+        Target(windows.week_before(expr(windows.THIS_WEEK)), before, instant=True),
     ]
 
 
@@ -53,7 +53,7 @@ def tile(
 ) -> stat.Panel:
     """A figure's tile: this week, the week before and the change with its arrow and colour."""
     fig = figure or FIGURES[title]
-    this, before = fig.query(windows.THIS_WEEK), fig.query(windows.WEEK_BEFORE)
+    this, before = fig.query(windows.THIS_WEEK), windows.week_before(fig.query(windows.THIS_WEEK))
     targets = [
         Target(windows.or_nothing_yet(this), THIS_WEEK, instant=True),
         Target(windows.or_nothing_yet(before), WEEK_BEFORE, instant=True),

@@ -31,7 +31,8 @@ def _columns(
     steps: Sequence[lib.Step],
 ) -> list[Column]:
     """This week, the week before and the change of one figure, per team."""
-    this, before = query(win.THIS_WEEK), query(win.WEEK_BEFORE)
+    this = query(win.THIS_WEEK)
+    before = win.week_before(this)
     scale = f"{figure.change_scale:g} * " if figure.change_scale != 1 else ""
     unit = figure.change_unit or figure.unit
     return [
