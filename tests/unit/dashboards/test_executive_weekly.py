@@ -81,7 +81,8 @@ def test_each_tile_shows_this_week_the_week_before_and_the_change(title: str) ->
     # the week before is the same increases over the same length, ending where this week starts
     # this week ends 1 ms after Grafana's "to" (a calendar week: Monday 00:00:00.000) and
     # starts at its "from"; the week before is the same figure evaluated one range earlier
-    assert " offset -1ms" in this and " offset ${__range_ms}ms" in this
+    assert " offset -1ms" in this
+    assert " offset ${__range_ms}ms" in this or "[${__range_ms}ms:1h] offset -1ms" in this
     assert before == f"last_over_time(({this})[1ms:1ms] offset ${{__range_ms}}ms)"
     # the change is their difference, split by sign into ▲, ▼ and = (one of them answers)
     change = t["C"]["expr"]
