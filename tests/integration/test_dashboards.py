@@ -154,7 +154,7 @@ KEYWORDS = {"by", "without", "on", "ignoring", "group_left", "group_right", "or"
 def series_names(expr: str) -> set[str]:
     """The metric names a PromQL expression selects (not functions, labels or keywords)."""
     expr = re.sub(r'"[^"]*"', "", expr)  # strings
-    expr = re.sub(r"\$\w+|\$\{[^}]*\}", " ", expr)  # Grafana variables ($__range, ${__to})
+    expr = re.sub(r"\$\w+|\$\{[^}]*\}\w*", " ", expr)  # Grafana variables, ${__range_ms}ms
     expr = re.sub(r"\{[^}]*\}", " ", expr)  # label matchers
     expr = re.sub(r"\[[^\]]*\]", " ", expr)  # ranges
     expr = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", expr)
