@@ -7,7 +7,7 @@ scheme, and every query gets a stable ``refId``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -246,11 +246,15 @@ def table_panel(
     key: str,
     w: int = 24,
     h: int = 8,
+    decimals: Mapping[str, int] | None = None,
+    min_width: int | None = None,
 ) -> table.Panel:
     """A table keyed by the label ``key``: one column per (header, query, unit, steps).
 
     Each query is an instant query in table format; Grafana joins them on
     ``key`` ("merge"), drops the time column and names each Value column.
+    ``decimals``: header -> decimals shown, for the columns that need them; ``min_width``:
+    of every column in pixels (Grafana's default, 150, scrolls a table of many columns).
     """
     p = (
         table.Panel()
@@ -265,6 +269,10 @@ def table_panel(
         .height(h)
         .sort_by([common.TableSortByFieldState().display_name(key.capitalize())])
     )
+    if min_width is not None:
+        p = p.override_by_regexp(
+            ".*", [dm.DynamicConfigValue(id_val="custom.minWidth", value=min_width)]
+        )
     targets = [c[1] for c in columns]
     for q in _queries(targets):
         p = p.with_target(q)
@@ -288,7 +296,12 @@ def table_panel(
                     id_val="custom.cellOptions",
                     value={"type": "color-text"} if len(steps) > 1 else {"type": "auto"},
                 ),
-            ],
+            ]
+            + (
+                [dm.DynamicConfigValue(id_val="decimals", value=decimals[header])]
+                if decimals and header in decimals
+                else []
+            ),
         )
     p = p.with_transformation(dm.DataTransformerConfig(id_val="merge", options={}))
     p = p.with_transformation(

@@ -43,3 +43,27 @@ def board_markdown(name: str, board: dict[str, Any]) -> str:
 
 def markdown(boards: dict[str, dict[str, Any]]) -> str:
     return "\n".join(board_markdown(name, board) for name, board in boards.items())
+
+
+def directions() -> str:
+    """The executive board's table of figures and the direction that is better."""
+    from dashboards.boards.executive_weekly.figures import (
+        FIGURES,
+        POINTS,
+        Better,
+        complaints_in_time,
+    )
+
+    better = {
+        Better.HIGHER: "higher ▲ green, ▼ red",
+        Better.LOWER: "lower ▼ green, ▲ red",
+        Better.NEITHER: "neither (blue)",
+    }
+    lines = ["| tile | better | change shown in |", "|---|---|---|"]
+    for f in [*FIGURES.values(), complaints_in_time(0.0)]:
+        unit = f.change_unit or f.unit
+        shown = {POINTS: "points (pts)", "s": "time", "none": "count / score"}.get(unit, unit)
+        if f.change_scale == 100:
+            shown = "percentage points (pts)"
+        lines.append(f"| {f.title} | {better[f.better]} | {shown} |")
+    return "\n".join(lines) + "\n"

@@ -24,6 +24,7 @@ from rich.text import Text
 
 from streams.alerting.options import add_alert_options, pusher_from_args
 from streams.alerting.pusher import AlertPusher
+from streams.commands.backfill import parse_step
 from streams.commands.warm_start import BUSY_HOUR, busy_start, parse_start
 from streams.console.board import Tally, Tee, duration, render
 from streams.console.next_breaches import render_next
@@ -266,10 +267,18 @@ def write_history_blocks(
     args: argparse.Namespace, config: SimConfig, policies: Any, origin: float, start: float
 ) -> None:
     """The same history (same seed, same start) as TSDB blocks, via ``backfill``."""
-    from streams.commands.backfill import backfill_events
+    from streams.commands.backfill import DEFAULT_RULES, backfill_events
 
     events = ContactCentre(config, origin).events(until=start)
-    backfill_events(events, policies, args.backfill_out, step=60.0, show_progress=True)
+    rules = None if args.backfill_no_rules else DEFAULT_RULES
+    backfill_events(
+        events,
+        policies,
+        args.backfill_out,
+        step=args.backfill_step,
+        show_progress=True,
+        rules=rules,
+    )
 
 
 def register(sub: Any) -> None:
@@ -347,6 +356,18 @@ def register(sub: Any) -> None:
         "--backfill-out",
         metavar="DIR",
         help="also write the history as Prometheus TSDB blocks into DIR (see backfill)",
+    )
+    parser.add_argument(
+        "--backfill-step",
+        type=parse_step,
+        default=60.0,
+        metavar="S",
+        help="sampling interval of those blocks (default 60s; see backfill --step)",
+    )
+    parser.add_argument(
+        "--backfill-no-rules",
+        action="store_true",
+        help="raw series only in those blocks, no recording rules (faster)",
     )
     parser.add_argument(
         "--duration",

@@ -55,7 +55,8 @@ def outputs(
     reference = root / "docs" / "dashboards.md"
     try:
         text = reference.read_text(encoding="utf-8")
-        out[reference] = docs.splice(text, "panels", dashboard_reference.markdown(boards))
+        text = docs.splice(text, "panels", dashboard_reference.markdown(boards))
+        out[reference] = docs.splice(text, "directions", dashboard_reference.directions())
     except OSError as exc:
         raise UserError(f"cannot read {reference}: {exc.strerror}") from None
     except docs.MissingMarkers as exc:

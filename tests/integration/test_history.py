@@ -4,6 +4,7 @@ computed independently from the events; the weekly report shows them and arrives
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import socket
@@ -351,3 +352,128 @@ def test_recording_rules_are_backfilled_too_including_rules_that_read_rules(
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+# ---- the executive board's PromQL on the backfilled weeks --------------------------------
+
+
+def board_query(title: str, ref: str) -> str:
+    import dashboards
+
+    board = dashboards.build_all()["executive-weekly.json"]
+    panel = next(p for p in dashboards.iter_panels(board) if p.get("title") == title)
+    return str(next(t["expr"] for t in panel["targets"] if t["refId"] == ref))
+
+
+def as_grafana_sends(expr: str, week: int) -> tuple[str, float]:
+    """``expr`` for the calendar week ``week`` picked as Grafana's "now-1w/w" picks one:
+    from Monday 00:00:00.000 to Sunday 23:59:59.999; the instant query runs at its end."""
+    from_ms = int((W44 + week * WEEK) * 1000)
+    to_ms = from_ms + int(WEEK * 1000) - 1
+    expr = expr.replace("${__range_ms}", str(to_ms - from_ms))
+    expr = expr.replace("$__range", f"{round((to_ms - from_ms) / 1000)}s")
+    return expr, to_ms / 1000
+
+
+def totals(figures: dict[tuple[int, str], dict[str, int]], week: int) -> dict[str, float]:
+    f: dict[str, int] = defaultdict(int)
+    for (index, _team), counts in figures.items():
+        if index == week:
+            for name, value in counts.items():
+                f[name] += value
+    return {
+        "Contacts": f["created"],
+        "CSAT": f["csat_good"] / f["csat_all"],
+        "SLA attainment": f["met"] / (f["met"] + f["breached"]),
+    }
+
+
+def test_the_board_shows_the_independent_figures_of_a_calendar_week_and_the_change(
+    history: dict[str, Any],
+) -> None:
+    url, figures = history["url"], history["figures"]
+    now, before = totals(figures, 2), totals(figures, 1)
+    for title in ("Contacts", "CSAT", "SLA attainment"):
+        got = {}
+        for ref in ("A", "B", "C"):
+            expr, at = as_grafana_sends(board_query(title, ref), 2)
+            params = urllib.parse.urlencode({"query": expr, "time": str(at)})
+            with urllib.request.urlopen(f"{url}/api/v1/query?{params}", timeout=60) as r:
+                got[ref] = json.load(r)["data"]["result"]
+        assert float(got["A"][0]["value"][1]) == pytest.approx(now[title], abs=1e-12), title
+        assert float(got["B"][0]["value"][1]) == pytest.approx(before[title], abs=1e-12), title
+        (change,) = got["C"]
+        scale = 1 if title == "Contacts" else 100  # shares change in percentage points
+        difference = scale * (now[title] - before[title])
+        assert float(change["value"][1]) == pytest.approx(difference, abs=1e-9), title
+        assert change["metric"]["arrow"] == ("▲" if difference > 0 else "▼"), title
+
+
+def test_the_board_agrees_with_the_report_on_first_contact_resolution(
+    history: dict[str, Any],
+) -> None:
+    from streams.report.figures import Prometheus, weekly_report
+
+    report = weekly_report(Prometheus(history["url"]), WEEKS[2])
+    expr, at = as_grafana_sends(board_query("First-contact resolution", "A"), 2)
+    assert query(history["url"], expr, at)["all"] == pytest.approx(report.this["all"].fcr)
+    expr, at = as_grafana_sends(board_query("First-contact resolution", "B"), 2)
+    assert query(history["url"], expr, at)["all"] == pytest.approx(report.before["all"].fcr)
+
+
+def test_the_team_table_shows_each_teams_week_and_the_week_before(history: dict[str, Any]) -> None:
+    url, figures = history["url"], history["figures"]
+    columns = {"A": ("volume", 2), "B": ("volume", 1), "D": ("csat", 2), "E": ("csat", 1)}
+    columns |= {"J": ("sla", 2), "K": ("sla", 1)}
+    for ref, (figure, week) in columns.items():
+        expr, at = as_grafana_sends(board_query("Teams, this week and the week before", ref), 2)
+        got = query(url, expr, at)
+        for team in TEAMS:
+            expected = weekly(figures, week, team)[figure]
+            assert got[team] == pytest.approx(expected, abs=1e-12), (ref, team)
+
+
+def test_the_trends_give_one_value_per_iso_week_at_its_thursday(history: dict[str, Any]) -> None:
+    """Grafana steps a 1w interval on multiples of a week since the epoch: Thursdays 00:00."""
+    url, figures = history["url"], history["figures"]
+    thursday = W44 + 3 * 86400
+    for title in ("Contacts per week", "CSAT per week", "SLA attainment per week"):
+        params = urllib.parse.urlencode(
+            {
+                "query": board_query(title, "A"),
+                "start": thursday,
+                "end": thursday + 4 * WEEK,  # W44..W47; W47 is not in the history
+                "step": WEEK,
+            }
+        )
+        with urllib.request.urlopen(f"{url}/api/v1/query_range?{params}", timeout=60) as r:
+            (series,) = json.load(r)["data"]["result"]
+        values = {float(t): float(v) for t, v in series["values"]}
+        figure = title.replace(" per week", "")
+        expected = {thursday + i * WEEK: totals(figures, i)[figure] for i in (1, 2)}
+        assert {t: values[t] for t in expected} == pytest.approx(expected, abs=1e-12), title
+        assert thursday + 3 * WEEK not in values, f"{title}: a value for a week not ended"
+
+
+def test_every_tiles_change_is_its_week_minus_the_week_before(history: dict[str, Any]) -> None:
+    """Tiles whose figure has no independent count here (quantiles, means): C = A - B."""
+    for title in ("First response, median", "First response, p90", "NPS", "CES", "Reopen rate"):
+        got = {}
+        for ref in ("A", "B", "C"):
+            expr, at = as_grafana_sends(board_query(title, ref), 2)
+            params = urllib.parse.urlencode({"query": expr, "time": str(at)})
+            with urllib.request.urlopen(f"{url_of(history)}/api/v1/query?{params}") as r:
+                got[ref] = json.load(r)["data"]["result"]
+        this, before = float(got["A"][0]["value"][1]), float(got["B"][0]["value"][1])
+        if math.isnan(this) or math.isnan(before):
+            assert got["C"] == [], title  # a week without data: no change shown
+            continue
+        (change,) = got["C"]
+        scale = 100 if title == "Reopen rate" else 1
+        assert float(change["value"][1]) == pytest.approx(scale * (this - before)), title
+        arrow = "▲" if this > before else "▼" if this < before else "="
+        assert change["metric"]["arrow"] == arrow, title
+
+
+def url_of(history: dict[str, Any]) -> str:
+    return str(history["url"])

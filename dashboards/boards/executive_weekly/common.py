@@ -1,25 +1,108 @@
-"""Executive weekly board: constants shared by its rows."""
+"""Executive weekly board: constants and panel shapes shared by its rows."""
 
 from __future__ import annotations
 
-from dashboards import queries as q
+from collections.abc import Callable, Sequence
+
+from grafana_foundation_sdk.builders import bargauge, common, stat
+from grafana_foundation_sdk.models import common as cm
+from grafana_foundation_sdk.models import dashboard as dm
+
+from dashboards import lib, windows
+from dashboards.boards.executive_weekly.figures import FIGURES, SAME, Figure
 from dashboards.lib import Target
 
 UID = "servicepulse-executive-weekly"
 FASTER = {"p50": "half of the tickets were faster", "p90": "9 in 10 tickets were faster"}
-THIS_WEEK = "Last 7 days"
-WEEK_BEFORE = "7 days before"
+THIS_WEEK = "This week"
+WEEK_BEFORE = "Week before"
+CHANGE = "{{arrow}} change"
+NO_DATA = "no data yet"
 INTRO = """\
-**Last 7 days against the 7 days before.** Each tile shows this week's figure next to the
-week before. Green meets the goal, orange is below it, red needs attention; the goal of each
-figure is in the description beside its title. Times are SLA-clock times (business hours of
-the SLA policy, paused periods excluded). A week with no data yet shows "no data yet".
+**This week against the week before.** *This week* is the board's time range: **Last 7 days**
+(rolling, the default) or **Last calendar week** (Monday to Sunday, UTC, the ISO week of
+`servicepulse report`): switch with the links at the top right, or pick any range and the week
+before is the same length just before it. Each tile shows this week (coloured green / orange /
+red against the goal in its description), the week before (purple) and the change: ▲ up,
+▼ down, = unchanged, **green when the figure moved the good way, red when it moved the bad
+way**, blue for volumes that are neither. Shares change in percentage points (pts). A week
+without data shows "no data yet" and no change. Times are SLA-clock times (business hours of
+the SLA policy, paused periods excluded). The trends show the last 12 complete ISO weeks.
 """
 
 
-def weekly(expr: str) -> list[Target]:
-    """This week's and the previous week's value of an expression over a 7-day window."""
+def weekly(expr: Callable[[windows.Window], str], legend: str = "") -> list[Target]:
+    """This week's and the week before's value of a figure (bars, per-label series)."""
+    this, before = (f"{legend} · {THIS_WEEK.lower()}", f"{legend} · {WEEK_BEFORE.lower()}")
+    if not legend:
+        this, before = THIS_WEEK, WEEK_BEFORE
     return [
-        Target(expr, THIS_WEEK, instant=True),
-        Target(q.week_before(expr), WEEK_BEFORE, instant=True),
+        Target(expr(windows.THIS_WEEK), this, instant=True),
+        Target(windows.week_before(expr(windows.THIS_WEEK)), before, instant=True),
     ]
+
+
+def tile(
+    title: str,
+    description: str,
+    steps: Sequence[lib.Step],
+    *,
+    figure: Figure | None = None,
+    w: int = 6,
+    h: int = 6,
+) -> stat.Panel:
+    """A figure's tile: this week, the week before and the change with its arrow and colour."""
+    fig = figure or FIGURES[title]
+    this, before = fig.query(windows.THIS_WEEK), windows.week_before(fig.query(windows.THIS_WEEK))
+    targets = [
+        Target(windows.or_nothing_yet(this), THIS_WEEK, instant=True),
+        Target(windows.or_nothing_yet(before), WEEK_BEFORE, instant=True),
+        Target(windows.change(this, before, fig.change_scale), CHANGE, instant=True),
+    ]
+    p = lib.stat_panel(
+        title, description, targets, unit=fig.unit, steps=steps, decimals=fig.decimals, w=w, h=h
+    )
+    # one line per value (name left, value right); an empty week is NaN: "no data yet", grey
+    p = p.orientation(cm.VizOrientation.HORIZONTAL).text(
+        common.VizTextDisplayOptions().title_size(14).value_size(24)
+    )
+    nothing = dm.ValueMappingResult(text=NO_DATA, color=SAME)
+    p = p.mappings(
+        [
+            dm.SpecialValueMap(
+                dm.DashboardSpecialValueMapOptions(dm.SpecialValueMatch.NULL_AND_NAN, nothing)
+            )
+        ]
+    )
+    p = p.override_by_query("B", [_fixed(lib.PREVIOUS)])
+    change = [dm.DynamicConfigValue(id_val="unit", value=fig.change_unit or fig.unit)]
+    if fig.change_decimals is not None:
+        change.append(dm.DynamicConfigValue(id_val="decimals", value=fig.change_decimals))
+    p = p.override_by_query("C", change)
+    for arrow, colour in fig.colours().items():
+        p = p.override_by_name(CHANGE.replace("{{arrow}}", arrow), [_fixed(colour)])
+    return p
+
+
+def pair_bars(
+    title: str,
+    description: str,
+    expr: Callable[[windows.Window], str],
+    legend: str,
+    *,
+    unit: str,
+    steps: Sequence[lib.Step],
+    w: int = 6,
+    h: int = 6,
+    decimals: int = 0,
+) -> bargauge.Panel:
+    """One bar per ``legend`` label value for this week, and one for the week before (purple)."""
+    return (
+        lib.bars_panel(title, description, weekly(expr, legend), unit=unit, steps=steps, w=w, h=h)
+        .decimals(decimals)
+        .override_by_query("B", [_fixed(lib.PREVIOUS)])
+    )
+
+
+def _fixed(colour: str) -> dm.DynamicConfigValue:
+    return dm.DynamicConfigValue(id_val="color", value={"mode": "fixed", "fixedColor": colour})

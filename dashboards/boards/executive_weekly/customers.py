@@ -5,8 +5,7 @@ from __future__ import annotations
 from grafana_foundation_sdk.builders import dashboard as dash
 
 from dashboards import lib
-from dashboards.boards.executive_weekly.common import weekly
-from dashboards.lib import COUNT, RATIO
+from dashboards.boards.executive_weekly.common import tile
 from dashboards.targets import (
     CES_FLOOR,
     CES_GOAL,
@@ -23,55 +22,35 @@ from dashboards.targets import (
 def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
     d = d.with_row(lib.row("Customers"))
     d = d.with_panel(
-        lib.stat_panel(
+        tile(
             "CSAT",
             f"Customer satisfaction: share of CSAT survey answers scoring 4 or 5 out of 5. "
-            f"Goal {CSAT_GOAL:.0%}; red below {CSAT_FLOOR:.0%}.",
-            weekly(":servicepulse_csat:ratio_rate7d"),
-            unit=RATIO,
-            steps=lib.higher_is_better(CSAT_GOAL, CSAT_FLOOR),
-            decimals=1,
-            w=6,
-            h=6,
+            f"Goal {CSAT_GOAL:.0%}; red below {CSAT_FLOOR:.0%}. Higher is better.",
+            lib.higher_is_better(CSAT_GOAL, CSAT_FLOOR),
         )
     )
     d = d.with_panel(
-        lib.stat_panel(
+        tile(
             "NPS",
             f"Net Promoter Score: % promoters (9-10) minus % detractors (0-6), from -100 to "
-            f"100. Goal {NPS_GOAL:g}; red below {NPS_FLOOR:g}.",
-            weekly(":servicepulse_nps:score_rate7d"),
-            unit=COUNT,
-            steps=lib.higher_is_better(NPS_GOAL, NPS_FLOOR),
-            decimals=0,
-            w=6,
-            h=6,
+            f"100. Goal {NPS_GOAL:g}; red below {NPS_FLOOR:g}. Higher is better.",
+            lib.higher_is_better(NPS_GOAL, NPS_FLOOR),
         )
     )
     d = d.with_panel(
-        lib.stat_panel(
+        tile(
             "CES",
             f"Customer effort score: mean answer from 1 (very difficult) to 7 (very easy). "
-            f"Goal {CES_GOAL:g}; red below {CES_FLOOR:g}.",
-            weekly(":servicepulse_ces:mean_rate7d"),
-            unit=COUNT,
-            steps=lib.higher_is_better(CES_GOAL, CES_FLOOR),
-            decimals=2,
-            w=6,
-            h=6,
+            f"Goal {CES_GOAL:g}; red below {CES_FLOOR:g}. Higher is better.",
+            lib.higher_is_better(CES_GOAL, CES_FLOOR),
         )
     )
     d = d.with_panel(
-        lib.stat_panel(
+        tile(
             "First-contact resolution",
             f"Share of resolutions reached with at most one agent reply, no transfer and no "
-            f"reopen. Goal {FCR_GOAL:.0%}; red below {FCR_FLOOR:.0%}.",
-            weekly(":servicepulse_fcr:ratio_rate7d"),
-            unit=RATIO,
-            steps=lib.higher_is_better(FCR_GOAL, FCR_FLOOR),
-            decimals=1,
-            w=6,
-            h=6,
+            f"reopen. Goal {FCR_GOAL:.0%}; red below {FCR_FLOOR:.0%}. Higher is better.",
+            lib.higher_is_better(FCR_GOAL, FCR_FLOOR),
         )
     )
     return d

@@ -1,130 +1,116 @@
-"""Executive weekly board, row "Teams"."""
+"""Executive weekly board, row "Teams": each team's week beside the week before."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 from grafana_foundation_sdk.builders import dashboard as dash
 
 from dashboards import lib
-from dashboards import queries as q
-from dashboards.lib import COUNT, RATIO, SECONDS, Target
+from dashboards import windows as win
+from dashboards.boards.executive_weekly.figures import FIGURES, POINTS, Figure
+from dashboards.lib import COUNT, RATIO, Target
 from dashboards.targets import (
     ATTAINMENT_FLOOR,
     ATTAINMENT_OBJECTIVE,
-    CES_FLOOR,
-    CES_GOAL,
     CSAT_FLOOR,
     CSAT_GOAL,
     FCR_FLOOR,
     FCR_GOAL,
-    NPS_FLOOR,
-    NPS_GOAL,
     SlaTargets,
 )
+
+TEAM = ("team",)
+Column = tuple[str, Target, str, Sequence[lib.Step]]
+
+
+def _columns(
+    header: str,
+    figure: Figure,
+    query: Callable[[win.Window], str],
+    steps: Sequence[lib.Step],
+) -> list[Column]:
+    """This week, the week before and the change of one figure, per team."""
+    this = query(win.THIS_WEEK)
+    before = win.week_before(this)
+    scale = f"{figure.change_scale:g} * " if figure.change_scale != 1 else ""
+    unit = figure.change_unit or figure.unit
+    return [
+        (header, Target(this, table=True), figure.unit, steps),
+        (f"{header} before", Target(before, table=True), figure.unit, steps),
+        (f"{header} change", Target(f"{scale}(({this}) - ({before}))", table=True), unit,
+         figure.change_steps()),
+    ]  # fmt: skip
 
 
 def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
     d = d.with_row(lib.row("Teams"))
+    columns = [
+        *_columns("Contacts", FIGURES["Contacts"], lambda w: win.volume(w, TEAM), lib.neutral()),
+        *_columns(
+            "CSAT",
+            FIGURES["CSAT"],
+            lambda w: win.csat(w, TEAM),
+            lib.higher_is_better(CSAT_GOAL, CSAT_FLOOR),
+        ),
+        *_columns(
+            "FCR",
+            FIGURES["First-contact resolution"],
+            lambda w: win.fcr(w, TEAM),
+            lib.higher_is_better(FCR_GOAL, FCR_FLOOR),
+        ),
+        *_columns(
+            "SLA",
+            FIGURES["SLA attainment"],
+            lambda w: win.attainment(w, TEAM),
+            lib.higher_is_better(ATTAINMENT_OBJECTIVE, ATTAINMENT_FLOOR),
+        ),
+        *_columns(
+            "First response",
+            FIGURES["First response, median"],
+            lambda w: win.quantile(0.5, "servicepulse_first_response_seconds", w, TEAM),
+            sla.time_steps("first_response"),
+        ),
+    ]
+    decimals = {
+        header: 1 if unit in (RATIO, POINTS) else 0
+        for header, _t, unit, _s in columns
+        if unit in (RATIO, POINTS, COUNT)
+    }
     d = d.with_panel(
         lib.table_panel(
-            "Teams, last 7 days",
-            "One row per support team: contacts, satisfaction, first-contact resolution, SLA "
-            "attainment and the median response and resolution times of the last 7 days. "
-            "Coloured by the goals of the tiles above.",
-            [
-                (
-                    "Contacts",
-                    Target(q.by_team("team:servicepulse_tickets_created:increase7d"), table=True),
-                    COUNT,
-                    lib.neutral(),
-                ),
-                (
-                    "CSAT",
-                    Target(q.by_team("team:servicepulse_csat:ratio_rate7d"), table=True),
-                    RATIO,
-                    lib.higher_is_better(CSAT_GOAL, CSAT_FLOOR),
-                ),
-                (
-                    "NPS",
-                    Target(q.by_team("team:servicepulse_nps:score_rate7d"), table=True),
-                    COUNT,
-                    lib.higher_is_better(NPS_GOAL, NPS_FLOOR),
-                ),
-                (
-                    "CES",
-                    Target(q.by_team("team:servicepulse_ces:mean_rate7d"), table=True),
-                    COUNT,
-                    lib.higher_is_better(CES_GOAL, CES_FLOOR),
-                ),
-                (
-                    "FCR",
-                    Target(q.by_team("team:servicepulse_fcr:ratio_rate7d"), table=True),
-                    RATIO,
-                    lib.higher_is_better(FCR_GOAL, FCR_FLOOR),
-                ),
-                (
-                    "SLA attainment",
-                    Target(
-                        "sum by (team) "
-                        '(team_target_outcome:servicepulse_sla_outcomes:increase7d{outcome="met"})'
-                        " / sum by (team) "
-                        "(team_target_outcome:servicepulse_sla_outcomes:increase7d)",
-                        table=True,
-                    ),
-                    RATIO,
-                    lib.higher_is_better(ATTAINMENT_OBJECTIVE, ATTAINMENT_FLOOR),
-                ),
-                (
-                    "First response, median",
-                    Target(
-                        q.by_team("team:servicepulse_first_response_seconds:p50_rate7d"), table=True
-                    ),
-                    SECONDS,
-                    sla.time_steps("first_response"),
-                ),
-                (
-                    "Resolution, median",
-                    Target(
-                        q.by_team("team:servicepulse_resolution_seconds:p50_rate7d"), table=True
-                    ),
-                    SECONDS,
-                    sla.time_steps("resolution"),
-                ),
-            ],
+            "Teams, this week and the week before",
+            "One row per support team: contacts, CSAT, first-contact resolution (FCR), SLA "
+            "attainment and median first response of this week, the week before and the "
+            "change (shares in percentage points). Figures coloured by the goals of the tiles "
+            "above, changes green when better, red when worse (contacts: blue).",
+            columns,
             key="team",
             h=7,
+            decimals=decimals,
+            min_width=70,
         )
     )
+    day = win.DAY
     d = d.with_panel(
         lib.timeseries_panel(
             "CSAT and SLA attainment, day by day",
-            f"Rolling 24-hour CSAT and SLA attainment over the two weeks shown. Dashed lines: "
-            f"{ATTAINMENT_FLOOR:.0%} and {ATTAINMENT_OBJECTIVE:.0%}.",
-            [
-                Target(":servicepulse_csat:ratio_rate1d", "CSAT"),
-                Target(
-                    'sum(target_outcome:servicepulse_sla_outcomes:increase1d{outcome="met"})'
-                    " / sum(target_outcome:servicepulse_sla_outcomes:increase1d)",
-                    "SLA attainment",
-                ),
-            ],
+            f"Rolling 24-hour CSAT and SLA attainment over the range shown (on hourly points). "
+            f"Dashed lines: {ATTAINMENT_FLOOR:.0%} and {ATTAINMENT_OBJECTIVE:.0%}.",
+            [Target(win.csat(day), "CSAT"), Target(win.attainment(day), "SLA attainment")],
             unit=RATIO,
             steps=lib.higher_is_better(ATTAINMENT_OBJECTIVE, ATTAINMENT_FLOOR),
             max_value=1,
             min_zero=False,
-        )
+        ).interval("1h")
     )
     d = d.with_panel(
         lib.timeseries_panel(
             "Contacts per day by channel",
-            "Tickets created in the rolling last 24 hours, per channel.",
-            [
-                Target(
-                    "sum by (channel) (increase(servicepulse_tickets_created_total[1d]))",
-                    "{{channel}}",
-                )
-            ],
+            "Tickets created in the rolling last 24 hours, per channel (on hourly points).",
+            [Target(win.volume(day, ("channel",)), "{{channel}}")],
             unit=COUNT,
             stacked=True,
-        )
+        ).interval("1h")
     )
     return d
