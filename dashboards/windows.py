@@ -1,15 +1,17 @@
 """PromQL for a window of time read from the raw counters: the executive board's weeks.
 
-A week's count is ``sum(counter)`` at its end minus the same at its start — exactly what
-``servicepulse report`` computes for an ISO week (streams/report/figures.py): series born in
-the week count in full, no ``increase()`` extrapolation blurs the figure, and two instant
-reads per series keep it cheap whatever the scrape interval. No recording rule is needed,
-so a history backfilled with ``--no-rules`` shows too. A ratio is the ratio of two counts, a
-quantile comes from the difference of the histogram's buckets. Like the report, a week is
-wrong when its counters went backwards inside it: a process restarted without its counts,
-or a backfilled history followed by a live pipeline that starts again from 0 (the live
-series are other series: the sum at the end lacks the history). The daily charts, which are
-not compared with the report, use ``increase()`` on hourly points instead (``DAY``).
+A week's count is :func:`streams.report.figures.grown` summed: each counter series' value
+at the week's end minus its value at the start — exactly what ``servicepulse report``
+computes for an ISO week (streams/report/figures.py): no ``increase()`` extrapolation blurs
+the figure, and two instant reads per series keep it cheap whatever the scrape interval. A
+series born in the week counts in full; one that went backwards (a process restarted
+without its counts) counts what it counted since, so a restart loses at most its own part
+of the week and never turns the week negative; a series gone before the week's end (a
+backfilled history followed by the live pipeline's own series) counts nothing in that
+week. No recording rule is needed, so a history backfilled with ``--no-rules`` shows too.
+A ratio is the ratio of two counts, a quantile comes from the growth of the histogram's
+buckets. The daily charts, which are not compared with the report, use ``increase()`` on
+hourly points instead (``DAY``).
 
 Where the ends are read is a :class:`Window` (PromQL modifiers after each selector):
 
@@ -35,6 +37,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from streams.report.figures import grown
 
 RESOLUTION = "1h"  # the points of DAY's increase and of the average backlog
 
@@ -64,10 +68,7 @@ def count(selector: str, w: Window, by: Sequence[str] = ()) -> str:
     """The increase of a counter (or histogram series) in the window, summed ``by``."""
     if w.start is None:
         return f"{_by(by)} (increase({selector}[{w.length}:{RESOLUTION}]{w.end}))"
-    end = f"{_by(by)} ({selector}{w.end})"
-    start = f"{_by(by)} ({selector}{w.start})"
-    nothing = "vector(0)" if not by else f"0 * {end}"
-    return f"({end} - ({start} or {nothing}))"
+    return f"{_by(by)} {grown(f'{selector}{w.end}', f'{selector}{w.start}')}"
 
 
 def week_before(expr: str) -> str:

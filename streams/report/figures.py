@@ -1,10 +1,12 @@
 """Weekly figures per team from a Prometheus, from the raw counters.
 
 A week is an ISO week in UTC, from Monday 00:00 to the next Monday 00:00. A week's count
-is ``sum by (team) (counter)`` at its end minus the same at its start (instant queries, so
-series born during the week count in full and no ``increase()`` extrapolation blurs the
-figure); a ratio is the ratio of two such counts. Needs a sample within Prometheus's
-5-minute lookback before each boundary: true for a scraped or backfilled (step <= 5m) history.
+is :func:`grown`: each counter series' value at the week's end minus its value at the start,
+summed by team (one instant query, so no ``increase()`` extrapolation blurs the figure); a
+series born during the week, or one that went backwards (a process restarted without its
+counts), counts its value at the end. A ratio is the ratio of two such counts. Needs a
+sample within Prometheus's 5-minute lookback before each boundary: true for a scraped or
+backfilled (step <= 5m) history. The executive board uses the same definition.
 """
 
 from __future__ import annotations
@@ -115,17 +117,28 @@ class Prometheus:
         }
 
 
+def grown(end: str, start: str) -> str:
+    """PromQL: how much each series of a counter grew between two reads of it.
+
+    ``end`` and ``start`` are the same selector read at the window's end and start (with
+    ``offset`` or ``@``). A series present at both ends that did not go backwards grew by
+    end - start; a series born in the window, or reset in it, counts its value at the end
+    (what it counted since; a reset loses what came before it in the window, it never makes
+    a week negative). A series gone before the end (a backfilled history followed by the
+    live pipeline's series) counts nothing in that window. ``* 1`` drops the metric name so
+    the two sides' label sets match.
+    """
+    return f"((({end} - {start}) >= 0) or ({end} * 1))"
+
+
 def week_counts(prometheus: Prometheus, start: float) -> dict[str, TeamWeek]:
     """Every team's counts (and ``all``) in the week starting at ``start``."""
     teams: dict[str, TeamWeek] = {}
     for name, selector in QUERIES.items():
         for grouping in ("sum by (team)", "sum"):
-            expr = f"{grouping} ({selector})"
-            end = prometheus.query(expr, start + WEEK)
-            begin = prometheus.query(expr, start)
-            for team, value in end.items():
-                figures = teams.setdefault(team, TeamWeek())
-                figures.counts[name] = value - begin.get(team, 0.0)
+            expr = f"{grouping} {grown(selector, f'{selector} offset 1w')}"
+            for team, value in prometheus.query(expr, start + WEEK).items():
+                teams.setdefault(team, TeamWeek()).counts[name] = value
     return teams
 
 

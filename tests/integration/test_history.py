@@ -477,3 +477,73 @@ def test_every_tiles_change_is_its_week_minus_the_week_before(history: dict[str,
 
 def url_of(history: dict[str, Any]) -> str:
     return str(history["url"])
+
+
+# ---- a week across a restart, a new series and a series that ends ------------------------
+
+
+def test_a_week_counts_a_restart_a_new_series_and_an_ended_one_without_going_negative(
+    tmp_path: Path,
+) -> None:
+    """Four series of one team in week 2026-W44, written by hand as OpenMetrics:
+    steady 10 -> 25 (grew 15); restarted 40 -> 50, reset to 0, then 7 (counts the 7 since the
+    restart: what came before it in the week is lost, never subtracted); born mid-week at 5
+    (counts 5); ended mid-week, 20 -> 30 (counts nothing). The week: 15 + 7 + 5 = 27, in the
+    report and on the board alike (sum at the end minus sum at the start would say -33)."""
+    from dashboards import windows
+    from streams.report.figures import Prometheus, week_counts
+
+    if shutil.which("promtool") is None or shutil.which("prometheus") is None:
+        pytest.skip("needs prometheus and promtool on PATH")
+    start, mid = W44, W44 + 3 * 86400
+    series = {
+        "steady": [(start, 10), (mid, 18), (start + WEEK, 25)],
+        "restarted": [(start, 40), (mid, 50), (mid + 3600, 0), (start + WEEK, 7)],
+        "born": [(mid, 1), (start + WEEK, 5)],
+        "ended": [(start, 20), (mid, 30)],
+    }
+    lines = ["# TYPE servicepulse_tickets_created counter"]
+    for instance, samples in series.items():
+        labels = f'team="billing",instance="{instance}"'
+        lines += [f"servicepulse_tickets_created_total{{{labels}}} {v} {t:.0f}" for t, v in samples]
+    metrics = tmp_path / "week.om"
+    metrics.write_text("\n".join([*lines, "# EOF", ""]))
+    data = tmp_path / "data"
+    subprocess.run(
+        ["promtool", "tsdb", "create-blocks-from", "openmetrics", str(metrics), str(data)],
+        check=True,
+        capture_output=True,
+    )
+    (tmp_path / "prometheus.yml").write_text("global: {}\n")
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            "prometheus",
+            f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={data}",
+            "--storage.tsdb.retention.time=10y",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if query(url, "count(servicepulse_tickets_created_total)", start + WEEK):
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, "Prometheus never served the blocks"
+            time.sleep(0.5)
+        report = week_counts(Prometheus(url), start)
+        assert report["billing"].volume == 27
+        assert report["all"].volume == 27
+        board = windows.count("servicepulse_tickets_created_total", windows.THIS_WEEK, ("team",))
+        expr, at = as_grafana_sends(board, 0)
+        assert query(url, expr, at) == {"billing": 27.0}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
