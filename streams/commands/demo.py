@@ -50,13 +50,9 @@ class LockedEngine:
         self.engine = engine
         self.lock = lock
 
-    def gauges(self, now: float) -> Gauges:
+    def backlog(self, now: float) -> tuple[Gauges, DeadlineFigures]:
         with self.lock:
-            return self.engine.gauges(now)
-
-    def deadline_figures(self, now: float) -> DeadlineFigures:
-        with self.lock:
-            return self.engine.deadline_figures(now)
+            return self.engine.backlog(now)
 
 
 class Demo:

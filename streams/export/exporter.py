@@ -36,9 +36,9 @@ from streams.export.text import ExpositionText
 
 
 class GaugeSource(Protocol):
-    def gauges(self, now: float) -> Gauges: ...
-
-    def deadline_figures(self, now: float) -> DeadlineFigures: ...
+    def backlog(self, now: float) -> tuple[Gauges, DeadlineFigures]:
+        """The backlog gauges and the deadline figures at ``now`` (one pass: every scrape)."""
+        ...
 
 
 class _Histogram:
@@ -206,12 +206,7 @@ class BacklogCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         now = self._at = self.now()
-        backlog = getattr(self.source, "backlog", None)
-        figures: DeadlineFigures | None = None
-        if backlog is not None:  # an engine: both in one pass over the open tickets
-            gauges, figures = backlog(now)
-        else:
-            gauges = self.source.gauges(now)
+        gauges, figures = self.source.backlog(now)
         yield self._family("open_tickets", gauges.open_tickets)
         yield self._family("open_tickets_by_channel", gauges.open_by_channel)
         yield self._family("unanswered_tickets", gauges.unanswered)
@@ -235,13 +230,9 @@ class BacklogCollector(Collector):
         orphans = GaugeMetricFamily(PREFIX + "orphan_events", BY_NAME["orphan_events"].help)
         orphans.add_metric([], float(gauges.orphan_events))
         yield orphans
-        yield from self._deadlines(now, figures)
+        yield from self._deadlines(figures)
 
-    def _deadlines(
-        self, now: float, figures: DeadlineFigures | None = None
-    ) -> Iterator[GaugeMetricFamily]:
-        if figures is None:
-            figures = self.source.deadline_figures(now)
+    def _deadlines(self, figures: DeadlineFigures) -> Iterator[GaugeMetricFamily]:
         # no series when no clock runs: 0 would read "breaching now"
         name = "sla_next_deadline_seconds"
         family = GaugeMetricFamily(PREFIX + name, BY_NAME[name].help, labels=BY_NAME[name].labels)
