@@ -3,6 +3,7 @@ computed independently from the events; the weekly report shows them and arrives
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -146,37 +147,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     assert " 0 rejected" in result.stderr
     data = tmp / "prometheus"
     shutil.copytree(blocks, data)
-    (tmp / "prometheus.yml").write_text("global: {}\n")
-    port = free_port()
-    log = open(tmp / "prometheus.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            "prometheus",
-            f"--config.file={tmp / 'prometheus.yml'}",
-            f"--storage.tsdb.path={data}",
-            "--storage.tsdb.retention.time=10y",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        stdout=log,
-        stderr=log,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if query(url, "count(servicepulse_tickets_created_total)", end):
-                    break
-            except OSError:
-                pass
-            time.sleep(0.5)
-        else:
-            raise AssertionError("Prometheus never served the backfilled blocks")
+    with prometheus_on(data, "count(servicepulse_tickets_created_total)", end) as url:
         yield {"url": url, "events": events, "figures": independent_figures(events), "tmp": tmp}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
 
 
 def query(url: str, expr: str, at: float) -> dict[str, float]:
@@ -184,6 +156,42 @@ def query(url: str, expr: str, at: float) -> dict[str, float]:
     with urllib.request.urlopen(f"{url}/api/v1/query?{params}", timeout=30) as response:
         body = json.load(response)
     return {r["metric"].get("team", "all"): float(r["value"][1]) for r in body["data"]["result"]}
+
+
+@contextlib.contextmanager
+def prometheus_on(data: Path, ready: str, at: float) -> Iterator[str]:
+    """A Prometheus on the blocks in ``data`` (retention 10y, log beside ``data``), once the
+    instant query ``ready`` at ``at`` has an answer; its URL. Stopped afterwards."""
+    config = data.parent / f"{data.name}.prometheus.yml"
+    config.write_text("global: {}\n")
+    port = free_port()
+    with open(data.parent / f"{data.name}.prometheus.log", "wb") as log:
+        proc = subprocess.Popen(
+            [
+                "prometheus",
+                f"--config.file={config}",
+                f"--storage.tsdb.path={data}",
+                "--storage.tsdb.retention.time=10y",
+                f"--web.listen-address=127.0.0.1:{port}",
+            ],
+            stdout=log,
+            stderr=log,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if query(url, ready, at):
+                        break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, f"Prometheus never answered {ready}"
+                time.sleep(0.5)
+            yield url
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 def week_delta(url: str, selector: str, week: int) -> dict[str, float]:
@@ -320,38 +328,14 @@ def test_recording_rules_are_backfilled_too_including_rules_that_read_rules(
             timeout=900,
         )
         assert result.returncode == 0, result.stderr
-        (tmp_path / "prometheus.yml").write_text("global: {}\n")
-        port = free_port()
-        proc = subprocess.Popen(
-            [
-                "prometheus",
-                f"--config.file={tmp_path / 'prometheus.yml'}",
-                f"--storage.tsdb.path={blocks}",
-                "--storage.tsdb.retention.time=10y",
-                f"--web.listen-address=127.0.0.1:{port}",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
         at = W44 + 86400  # Tuesday 00:00: the first day's tickets
         expected: dict[str, float] = defaultdict(float)
         for event in two_days:
             if event["type"] == "ticket.created" and parse_ts(event["ts"]) <= at:
                 expected[event["team"]] += 1
-        try:
-            deadline = time.monotonic() + 60
-            recorded: dict[str, float] = {}
-            while time.monotonic() < deadline and not recorded:
-                try:
-                    recorded = query(url, "team:created:sum", at)
-                except OSError:
-                    time.sleep(0.5)
-            assert recorded == dict(expected)
+        with prometheus_on(blocks, "team:created:sum", at) as url:
+            assert query(url, "team:created:sum", at) == dict(expected)
             assert query(url, "all:created:sum", at) == {"all": sum(expected.values())}
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
 
 
 # ---- the executive board's PromQL on the backfilled weeks --------------------------------
@@ -514,36 +498,10 @@ def test_a_week_counts_a_restart_a_new_series_and_an_ended_one_without_going_neg
         check=True,
         capture_output=True,
     )
-    (tmp_path / "prometheus.yml").write_text("global: {}\n")
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            "prometheus",
-            f"--config.file={tmp_path / 'prometheus.yml'}",
-            f"--storage.tsdb.path={data}",
-            "--storage.tsdb.retention.time=10y",
-            f"--web.listen-address=127.0.0.1:{port}",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if query(url, "count(servicepulse_tickets_created_total)", start + WEEK):
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "Prometheus never served the blocks"
-            time.sleep(0.5)
+    with prometheus_on(data, "count(servicepulse_tickets_created_total)", start + WEEK) as url:
         report = week_counts(Prometheus(url), start)
         assert report["billing"].volume == 27
         assert report["all"].volume == 27
         board = windows.count("servicepulse_tickets_created_total", windows.THIS_WEEK, ("team",))
         expr, at = as_grafana_sends(board, 0)
         assert query(url, expr, at) == {"billing": 27.0}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
