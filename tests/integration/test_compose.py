@@ -39,6 +39,7 @@ from streams.monitoring.alertmanager import COMPOSE_RECEIVER
 from streams.settings import OPTIONS
 from streams.stack.alertmanager import compose_alertmanager_text
 from streams.stack.layout import COMPOSE_ALERTMANAGER, TEAM_LEAD, WORKER_JOB
+from tests.compose_files import interpolate
 from tests.filesystems import own_filesystem
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,21 +48,9 @@ DOCKERFILE = REPO / "Dockerfile"
 DOCKERIGNORE = REPO / ".dockerignore"
 DEPLOYMENT_DOC = REPO / "docs" / "deployment.md"
 APP_COMMANDS = ("worker", "simulate", "topics", "replay", "demo")
-INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}")
 
 
 # ---- helpers --------------------------------------------------------------------------------
-
-
-def interpolate(value: Any) -> Any:
-    """Compose's ``${VAR:-default}`` with the defaults (the file must work without an .env)."""
-    if isinstance(value, str):
-        return INTERPOLATION.sub(lambda m: m.group(2) or "", value)
-    if isinstance(value, list):
-        return [interpolate(v) for v in value]
-    if isinstance(value, dict):
-        return {k: interpolate(v) for k, v in value.items()}
-    return value
 
 
 @pytest.fixture(scope="module")

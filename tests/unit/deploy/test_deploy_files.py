@@ -21,22 +21,10 @@ import yaml
 from compose_spec import PyCompose
 from dockerfile_parse import DockerfileParser
 
+from tests.compose_files import interpolate
+
 REPO = Path(__file__).resolve().parents[3]
 COMPOSE = REPO / "docker-compose.yml"
-
-
-INTERPOLATION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}")
-
-
-def interpolate(value: Any) -> Any:
-    """Compose's ``${VAR:-default}`` with the defaults, as Compose does before validating."""
-    if isinstance(value, str):
-        return INTERPOLATION.sub(lambda m: m.group(2) or "", value)
-    if isinstance(value, list):
-        return [interpolate(v) for v in value]
-    if isinstance(value, dict):
-        return {k: interpolate(v) for k, v in value.items()}
-    return value
 
 
 def compose() -> dict[str, Any]:
