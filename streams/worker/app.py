@@ -12,9 +12,10 @@ Design (docs/worker.md has the long version):
   each offset once, in order, holes sought back). Writes are checked (``changelog.py``:
   the next batch is applied while they are in flight); the offset Faust commits is the
   one the changelog acknowledged (:meth:`Worker.position`).
-* On assignment the changelog partitions of newly owned partitions are read in bulk
-  (``recovery.py``) into ``Engine.load`` while input waits; partitions that moved away
-  are dropped, so gauges cover only owned partitions and summing over workers is right.
+* On assignment (``loading.py``) the changelog partitions of newly owned partitions are
+  read in bulk (``recovery.py``) into ``Engine.load`` while input waits, one read at a
+  time, never one partition twice; partitions that moved away are dropped, so gauges
+  cover only owned partitions and summing over workers is right.
 * Rejected events go unchanged to the dead-letter topic (reason in a header); every
   minute ``Engine.expire`` forgets finished tickets (tombstones) and rejects held
   orphans ``no_ticket``.
@@ -26,9 +27,6 @@ Design (docs/worker.md has the long version):
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import gc
 import logging
 import time
 from collections import defaultdict
@@ -53,6 +51,7 @@ from streams.worker.changelog import (
 )
 from streams.worker.health import HealthCollector
 from streams.worker.ledger import Rewind
+from streams.worker.loading import Loader
 from streams.worker.pages import Pages
 from streams.worker.recovery import read_changelog
 from streams.worker.state import State
@@ -143,8 +142,7 @@ class Worker:
         self.pusher: AlertPusher | None = None  # set by the command (--alertmanager)
         self.escalate_after = float("inf")
         self.changelog_name = settings.changelog_topic  # created by ensure_topics, compacted
-        self._loaded = asyncio.Event()  # set when no partition's state is being loaded
-        self._loading: asyncio.Task[None] | None = None
+        self.loader = Loader(self.state, self._read_changelog, self._load_failed, self._loaded)
         self.writer = ChangelogWriter(
             self.state,
             lambda: cast(Any, self.app.producer)._ensure_producer(),  # what Faust flushes
@@ -193,8 +191,8 @@ class Worker:
 
     async def on_batch(self, batch: Mapping[int, Sequence[Any]], generation: int) -> None:
         """Records fetched in consumer generation ``generation``, per partition in offset order."""
-        if not self._loaded.is_set():
-            await self._loaded.wait()
+        if not self.loader.done.is_set():
+            await self.loader.done.wait()
         if generation != self.app.consumer_generation_id:
             return  # fetched before a rebalance: Faust seeks back, they come again
         await self._apply(chain.from_iterable(batch.values()))
@@ -222,8 +220,8 @@ class Worker:
         mark_inbound(self.app, tps)
 
     async def _apply(self, messages: Iterable[Any]) -> None:
-        if not self._loaded.is_set():
-            await self._loaded.wait()
+        if not self.loader.done.is_set():
+            await self.loader.done.wait()
         state = self.state
         state.process(messages, time.time())
         if state.rewinds:
@@ -356,58 +354,25 @@ class Worker:
         # Faust seeks every partition to its committed offset after a rebalance: a pending
         # seek back is void; a hole still there is found again at the next message.
         self.state.rewinds.clear()
-        gone = self.state.loaded - owned
-        if gone:
-            dropped = self.state.drop(gone)
-            log.info("partitions %s moved away: dropped %d tickets", sorted(gone), dropped)
-        new = owned - self.state.loaded
-        if not new:  # nothing new to recover
-            self.ready = True
-            if self._loading is None or self._loading.done():
-                self._loaded.set()
-            return
         # Input waits (on_batch / _apply) until the new partitions' state is in the engine;
-        # the rebalance itself is not held up by the read.
-        self._loaded.clear()
-        self._loading = asyncio.ensure_future(self._load(owned, new, self._loading))
+        # the rebalance itself is not held up by the read (loading.py).
+        self.loader.assign(owned)
+        if not self.loader.loading:
+            self.ready = True
 
-    async def _load(self, owned: set[int], new: set[int], previous: Any) -> None:
-        """Read the changelog of ``new`` partitions in bulk into the engine; input waits."""
-        if previous is not None:
-            with contextlib.suppress(Exception):
-                await previous
-        started = time.monotonic()
+    async def _read_changelog(self, partitions: set[int]) -> dict[bytes, bytes | None]:
         settings = self.settings
-        # The cyclic GC would walk every object built so far again and again while
-        # hundreds of thousands of tickets are created (2.4x the load time, measured);
-        # none of them form cycles, so it is paused, and what was loaded is frozen out
-        # of later full collections.
-        gc.disable()
-        try:
-            latest = await read_changelog(
-                settings.bootstrap, self.changelog_name, new, aiokafka_options(settings)
-            )
-            count = self.state.load(latest.items(), new)
-            del latest
-        except Exception as exc:
-            log.error("reading %s failed: %r; stopping", self.changelog_name, exc)
-            await self.app.crash(exc)
-            return
-        finally:
-            gc.enable()
-        gc.freeze()
-        for partition in new:
-            self.state.expect(partition)  # no stored position: from the beginning
-        self.recovery_seconds = time.monotonic() - started
-        self.ready = True
-        self._loaded.set()
-        log.warning(
-            "partitions %s owned; loaded %d tickets of %s in %.2fs",
-            sorted(owned),
-            count,
-            sorted(new),
-            self.recovery_seconds,
+        return await read_changelog(
+            settings.bootstrap, self.changelog_name, partitions, aiokafka_options(settings)
         )
+
+    async def _load_failed(self, exc: BaseException) -> None:
+        log.error("reading %s failed: %r; stopping", self.changelog_name, exc)
+        await self.app.crash(exc)
+
+    def _loaded(self) -> None:
+        self.recovery_seconds = self.loader.seconds
+        self.ready = True
 
 
 def open_counts(engine: Engine) -> dict[str, int]:
