@@ -23,6 +23,7 @@ from streams.core.facts import FactSink, Intake, RejectHook
 from streams.core.gauges import Gauges, derive_gauges
 from streams.core.policy import PolicySet
 from streams.core.retention import Retention
+from streams.core.teams import TeamBound
 from streams.core.ticket import (
     ABANDONED,
     CLOSED,
@@ -59,7 +60,11 @@ class Engine(Retention):
     """Ticket state, SLA clocks and the deadline queue."""
 
     def __init__(
-        self, policies: PolicySet, sink: FactSink, on_reject: RejectHook | None = None
+        self,
+        policies: PolicySet,
+        sink: FactSink,
+        on_reject: RejectHook | None = None,
+        teams: TeamBound | None = None,  # shared by engines of one process (worker partitions)
     ) -> None:
         self.policies = policies
         self.sink = sink
@@ -70,7 +75,7 @@ class Engine(Retention):
         self._deadlines = DeadlineQueue(self._live)
         self._event_clock = EventClock()
         self._buffer = FactBuffer(sink)
-        self._teams = policies.team_bound()
+        self._teams = policies.team_bound() if teams is None else teams
         self._held = 0
         self._by_name = {p.name: p for p in policies.policies}
         self.agents = AgentFigures(policies, sink)  # per-agent facts (agents.py)
@@ -476,6 +481,11 @@ class Engine(Retention):
             self.open.pop(ticket.ticket_id, None)
 
     # ---- derived gauges ------------------------------------------------------------------------
+
+    @property
+    def held_events(self) -> int:
+        """Events held for tickets not created yet (the ``orphan_events`` gauge)."""
+        return self._held
 
     def gauges(self, now: float) -> Gauges:
         """Backlog figures at ``now``, derived from the open tickets (see gauges.py)."""

@@ -29,16 +29,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from pathlib import Path
 from typing import Any, cast
 
 from streams.alerting.pusher import AlertPusher
-from streams.core.engine import Engine
 from streams.core.policy import PolicySet
-from streams.core.ticket import OPEN
 from streams.core.warnings import clock_warnings
 from streams.errors import UserError
 from streams.kafka_security import aiokafka_options, faust_credentials
@@ -53,7 +50,7 @@ from streams.worker.health import HealthCollector
 from streams.worker.ledger import Rewind
 from streams.worker.loading import Loader
 from streams.worker.pages import Pages
-from streams.worker.recovery import read_changelog
+from streams.worker.recovery import Stored, read_changelog
 from streams.worker.state import State
 
 __all__ = [
@@ -63,7 +60,6 @@ __all__ = [
     "Rewind",
     "State",
     "Worker",
-    "open_counts",
 ]
 
 log = logging.getLogger("servicepulse.worker")
@@ -89,11 +85,11 @@ class Worker:
         self.started = time.time()
         clock = settings.clock
         grace = settings.grace
-        engine = self.state.engine
+        state = self.state
         if clock == "wall":
-            self.state.exporter.watch(engine, now=lambda: time.time() - grace)
+            state.exporter.watch(state, now=lambda: time.time() - grace)
         else:
-            self.state.exporter.watch(engine, now=lambda: engine.now)
+            state.exporter.watch(state, now=lambda: state.now)
         self.state.exporter.add_collector(HealthCollector(self))
 
         data_dir = Path(settings.data_dir) / settings.app_id
@@ -170,7 +166,15 @@ class Worker:
         async def health_view(view: Any, request: Any) -> Any:
             return await pages.health(view, request)
 
+        async def partition_view(view: Any, request: Any, partition: str) -> Any:
+            return await pages.partition(view, request, partition)
+
+        async def partitions_view(view: Any, request: Any) -> Any:
+            return await pages.partitions(view, request)
+
         app.page("/metrics")(metrics_view)
+        app.page("/metrics/partitions")(partitions_view)
+        app.page("/metrics/partition/{partition}")(partition_view)
         app.page("/health")(health_view)
 
     # ---- the agent -----------------------------------------------------------------------------
@@ -300,12 +304,12 @@ class Worker:
         """Ticket-level alerts of the tickets this worker owns (docs/warnings.md)."""
         if self.pusher is None:
             return
-        engine = self.state.engine
-        now = engine.now
+        state = self.state
+        now = state.now
         warnings = clock_warnings(
-            engine.open.values(), now, engine.policies.at_risk, self.escalate_after
+            state.open_tickets(), now, state.policies.at_risk, self.escalate_after
         )
-        self.pusher.update(warnings, now, time.time(), known=engine.tickets.__contains__)
+        self.pusher.update(warnings, now, time.time(), known=state.holds)
 
     async def _flush(self) -> None:
         """Send rejected messages and touched tickets (``changelog.py``); acks come later."""
@@ -360,7 +364,7 @@ class Worker:
         if not self.loader.loading:
             self.ready = True
 
-    async def _read_changelog(self, partitions: set[int]) -> dict[bytes, bytes | None]:
+    async def _read_changelog(self, partitions: set[int]) -> Stored:
         settings = self.settings
         return await read_changelog(
             settings.bootstrap, self.changelog_name, partitions, aiokafka_options(settings)
@@ -373,12 +377,3 @@ class Worker:
     def _loaded(self) -> None:
         self.recovery_seconds = self.loader.seconds
         self.ready = True
-
-
-def open_counts(engine: Engine) -> dict[str, int]:
-    """Open tickets per team (a small helper for tests and the health page)."""
-    counts: dict[str, int] = defaultdict(int)
-    for ticket in engine.open.values():
-        if ticket.state == OPEN:
-            counts[ticket.team] += 1
-    return dict(counts)

@@ -28,10 +28,10 @@ class HealthCollector(Collector):
         owned.add_metric([], len(state.loaded))
         yield owned
         tickets = g("servicepulse_worker_tickets", "tickets held in memory (all states)")
-        tickets.add_metric([], len(state.engine.tickets))
+        tickets.add_metric([], state.ticket_count())
         yield tickets
         clock = g("servicepulse_worker_clock_seconds", "engine clock (POSIX seconds)")
-        clock.add_metric([], state.engine.now if state.engine.now > -INF else 0.0)
+        clock.add_metric([], state.now if state.now > -INF else 0.0)
         yield clock
         lag = g(
             "servicepulse_worker_consumer_lag", "messages not yet processed", labels=["partition"]

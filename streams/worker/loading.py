@@ -22,11 +22,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from streams.worker.recovery import Stored
 from streams.worker.state import State
 
 log = logging.getLogger("servicepulse.worker")
 
-Read = Callable[[set[int]], Awaitable[dict[bytes, bytes | None]]]
+Read = Callable[[set[int]], Awaitable[Stored]]
 OnError = Callable[[BaseException], Awaitable[None]]
 
 
@@ -106,9 +107,9 @@ class Loader:
         # of later full collections.
         gc.disable()
         try:
-            latest = await self.read(partitions)
-            count = self.state.load(latest.items(), partitions)
-            del latest
+            stored = await self.read(partitions)
+            count = self.state.load(stored.latest.items(), partitions, stored.tail)
+            del stored
         finally:
             gc.enable()
         gc.freeze()

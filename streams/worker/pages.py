@@ -1,4 +1,5 @@
-"""The worker's web pages: ``/metrics`` (built off the event loop) and ``/health``."""
+"""The worker's web pages: ``/metrics`` (built off the event loop), ``/health``, and each owned
+partition's tally (``/metrics/partition/<p>``, listed for Prometheus at ``/metrics/partitions``)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,31 @@ class Pages:
                 log.info("exposition built again: %s", exc)
         return self.exposition()
 
+    async def partition(self, web: Any, request: Any, partition: str) -> Any:
+        """One owned partition's counters and histograms since its first event (``tally.py``)."""
+        part = self.worker.state.partitions.get(int(partition)) if partition.isdigit() else None
+        if part is None or not self.worker.ready:
+            return web.text(f"partition {partition[:20]!r} is not served here\n", status=404)
+        body = part.tally.exposition()  # small: no gauges, a few hundred series
+        return web.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])
+
+    async def partitions(self, web: Any, request: Any) -> Any:
+        """Prometheus ``http_sd_configs``: a target per owned partition, at this worker."""
+        settings = self.worker.settings
+        host = request.headers.get("Host") or f"{settings.host}:{settings.port}"
+        ready = self.worker.ready
+        groups = [
+            {
+                "targets": [host],
+                "labels": {
+                    "__metrics_path__": f"/metrics/partition/{number}",
+                    "partition": str(number),
+                },
+            }
+            for number in (sorted(self.worker.state.partitions) if ready else [])
+        ]
+        return web.json(groups)
+
     async def health(self, web: Any, request: Any) -> Any:
         worker = self.worker
         state = worker.state
@@ -68,12 +94,12 @@ class Pages:
             "app_id": worker.settings.app_id,
             "topic": worker.settings.topic,
             "partitions": sorted(state.loaded),
-            "tickets": len(state.engine.tickets),
-            "open_tickets": len(state.engine.open),
+            "tickets": state.ticket_count(),
+            "open_tickets": state.open_count(),
             "events": state.events,
             "clock": worker.settings.clock,
             "event_loop": type(asyncio.get_running_loop()).__module__.split(".")[0],
-            "engine_now": state.engine.now if state.engine.now > -INF else None,
+            "engine_now": state.now if state.now > -INF else None,
             "uptime_seconds": round(time.time() - worker.started, 3),
         }
         return web.json(body, status=200 if status != "stopping" else 503)

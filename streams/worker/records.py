@@ -6,8 +6,12 @@ format version, then the JSON body. Values written before the version existed
 (``<partition>|<json>``) still decode: a JSON body never starts with a digit.
 
 * ticket records: key = ticket id, body = ``Ticket.to_state()``;
+* series records: key = ``SERIES_KEY + [metric, labels]`` (JSON), body = the partition's
+  total of that counter (a number) or histogram (``[buckets, sum, count]``), see ``tally.py``;
 * clock records: key = ``CLOCK_KEY + partition``, body = ``[latest event ts, last offset]``:
-  where that partition's state resumes;
+  where that partition's state resumes. A flush writes a partition's records in one go
+  and its clock record last: records after a partition's last clock record are a flush
+  that did not complete (the writer was killed), and ``recovery.py`` leaves them out;
 * an empty value (a tombstone) is a ticket the engine forgot: compaction removes it.
 """
 
@@ -19,6 +23,7 @@ import orjson
 
 FORMAT = 1  # bump when the body changes shape; decode() must keep reading older ones
 CLOCK_KEY = b"\x00clock:"  # + partition
+SERIES_KEY = b"\x00series:"  # + JSON [metric, labels]
 TOMBSTONE = None  # the value of a forgotten ticket's record
 
 
@@ -41,6 +46,10 @@ def encode_clock(partition: int, latest_ts: float | None, offset: int) -> tuple[
 
 def is_clock(key: bytes) -> bool:
     return key.startswith(CLOCK_KEY)
+
+
+def is_series(key: bytes) -> bool:
+    return key.startswith(SERIES_KEY)
 
 
 def partition_of(value: bytes) -> int:

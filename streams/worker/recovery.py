@@ -5,12 +5,20 @@ Faust's table recovery puts every changelog record through its per-message path 
 changelog partitions of the newly owned input partitions, seeks to their beginning, and
 reads them with ``getmany`` up to the end offsets taken at the start; the latest value of
 every key wins (a tombstone removes the key), and the result goes to ``State.load``.
+
+A flush writes each partition's records and then its clock record (``records.py``), in
+several record batches when it is large. A worker killed between two of them leaves a
+partition's tail without its clock record: tickets ahead of the counters and of the
+position stored. Those records are left out (the state is the last complete flush) and
+their keys reported, for the next owner to write back (``State.load``).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, NamedTuple
+
+from streams.worker.records import is_clock
 
 log = logging.getLogger("servicepulse.worker")
 
@@ -18,10 +26,37 @@ FETCH_MAX_BYTES = 64 * 1024 * 1024
 PARTITION_FETCH_BYTES = 16 * 1024 * 1024
 
 
+class Stored(NamedTuple):
+    """What the changelog holds of some partitions."""
+
+    latest: dict[bytes, bytes | None]  # key -> its value in the last complete flush
+    tail: list[tuple[int, bytes]]  # (partition, key) written after the last clock record
+
+
+class Flushes:
+    """Records in log order -> the latest value of each key as of each partition's last
+    clock record; what came after it is the tail."""
+
+    def __init__(self) -> None:
+        self.latest: dict[bytes, bytes | None] = {}
+        self.pending: dict[int, dict[bytes, bytes | None]] = {}
+
+    def add(self, partition: int, key: bytes, value: bytes | None) -> None:
+        pending = self.pending.setdefault(partition, {})
+        pending[key] = value
+        if is_clock(key):
+            self.latest.update(pending)
+            pending.clear()
+
+    def stored(self) -> Stored:
+        tail = [(p, key) for p, pending in self.pending.items() for key in pending]
+        return Stored(self.latest, tail)
+
+
 async def read_changelog(
     bootstrap: list[str], topic: str, partitions: set[int], client_options: dict[str, Any]
-) -> dict[bytes, bytes | None]:
-    """The latest value of every key in ``partitions`` of ``topic`` (None: a tombstone)."""
+) -> Stored:
+    """The stored state of ``partitions`` of ``topic`` (a value None: a tombstone)."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     consumer = AIOKafkaConsumer(
@@ -34,7 +69,7 @@ async def read_changelog(
         **client_options,
     )
     await consumer.start()
-    latest: dict[bytes, bytes | None] = {}
+    flushes = Flushes()
     try:
         known = consumer.partitions_for_topic(topic) or set()
         if not known:
@@ -42,23 +77,25 @@ async def read_changelog(
             known = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions) if p in known]
         if not tps:
-            return latest
+            return flushes.stored()
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
         starts = await consumer.beginning_offsets(tps)
         remaining = {tp for tp in tps if ends[tp] > starts[tp]}
         if not remaining:
-            return latest
+            return flushes.stored()
         await consumer.seek_to_beginning(*remaining)
         while remaining:
             fetched = await consumer.getmany(*remaining, timeout_ms=500, max_records=100_000)
-            for records in fetched.values():
+            add = flushes.add
+            for tp, records in fetched.items():
+                partition = tp.partition
                 for record in records:
-                    latest[record.key] = record.value
+                    add(partition, record.key, record.value)
             for tp in list(remaining):
                 # Positions, not the last record: compaction and markers leave gaps.
                 if await consumer.position(tp) >= ends[tp]:
                     remaining.discard(tp)
     finally:
         await consumer.stop()
-    return latest
+    return flushes.stored()

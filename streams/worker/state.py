@@ -1,41 +1,66 @@
-"""The worker's state, free of Faust: engine + offset ledger + changelog bookkeeping."""
+"""The worker's state, free of Faust: one engine per partition + offset ledger + changelog.
+
+Each owned input partition has its own :class:`Partition`: an engine holding its tickets
+and deadlines, and its tally (``tally.py``), the partition's counters since its first
+event. Every fact of a partition's tickets, including a breach found by the clock,
+lands in that partition's tally; all partitions also feed the process's exporter
+(``/metrics``). Moving a partition moves its engine whole: ``drop`` forgets it, ``load``
+builds it from the changelog. The engines share one team bound.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any
 
 import orjson
 
 from streams.core.engine import Engine
+from streams.core.gauges import Gauges
 from streams.core.policy import PolicySet
-from streams.core.ticket import INF
+from streams.core.ticket import INF, Ticket
+from streams.core.warnings import DeadlineFigures, backlog_figures
 from streams.export.exporter import Exporter
 from streams.settings import Settings
 from streams.worker import records
 from streams.worker.ledger import Ledger, Rewind
+from streams.worker.tally import PartitionTally, Tee, series_from_key, series_key
 
 IDLE_SECONDS = 2.0  # --clock event: a partition at its end this long holds the clock no more
 
 
+class Partition:
+    """One input partition's share of the worker: its engine, its tally, what to write."""
+
+    __slots__ = ("engine", "number", "repairs", "tally", "tombstones", "touched")
+
+    def __init__(self, number: int, engine: Engine, tally: PartitionTally) -> None:
+        self.number = number
+        self.engine = engine
+        self.tally = tally
+        self.touched: set[str] = set()  # tickets whose state must be written to the changelog
+        self.tombstones: list[str] = []  # tickets forgotten (their records become tombstones)
+        self.repairs: list[tuple[bytes, bytes | None]] = []  # see State.load
+
+
 class State:
-    """Engine + partition bookkeeping (unit-testable without Kafka)."""
+    """Partitions + offset ledger (unit-testable without Kafka)."""
 
     def __init__(self, settings: Settings, policies: PolicySet) -> None:
         self.settings = settings
+        self.policies = policies
         self.exporter = Exporter()
-        self.engine = Engine(policies, self.exporter, on_reject=self._rejected)
+        self.teams = policies.team_bound()
+        self.partitions: dict[int, Partition] = {}
         self.ledger = Ledger()
-        self.touched: set[str] = set()  # tickets whose state must be written to the changelog
-        self.tombstones: list[tuple[int, str]] = []  # (partition, ticket id) forgotten
         self.expired = 0
-        self.partition_of: dict[str, int] = {}
-        self.loaded: set[int] = set()  # partitions whose state is in the engine
         self.latest_ts: dict[int, float] = {}  # per partition: latest event time seen
         self.idle_since: dict[int, float] = {}  # per partition: read to its end since (monotonic)
         self.dead_letters: list[tuple[bytes | None, bytes, str, str]] = []
         self._message: Any = None  # the message being processed (for the DLQ)
+        self.now = -INF  # the clock the engines were last advanced to
         self.batches = 0
         self.events = 0
         self.state_writes = 0
@@ -61,6 +86,36 @@ class State:
     def rewound(self) -> int:
         return self.ledger.rewound
 
+    # ---- the partitions' tickets, as one ---------------------------------------------------
+
+    @property
+    def loaded(self) -> set[int]:
+        """Partitions whose state is in the engines."""
+        return set(self.partitions)
+
+    @property
+    def tickets(self) -> dict[str, Ticket]:
+        """Every ticket held (a new dict: for counts and tests, not the hot path)."""
+        return dict(chain.from_iterable(p.engine.tickets.items() for p in self.partitions.values()))
+
+    def ticket_count(self) -> int:
+        return sum(len(p.engine.tickets) for p in self.partitions.values())
+
+    def open_count(self) -> int:
+        return sum(len(p.engine.open) for p in self.partitions.values())
+
+    def open_tickets(self) -> Iterator[Ticket]:
+        return chain.from_iterable(list(p.engine.open.values()) for p in self.partitions.values())
+
+    def holds(self, ticket_id: str) -> bool:
+        return any(ticket_id in p.engine.tickets for p in self.partitions.values())
+
+    def backlog(self, now: float) -> tuple[Gauges, DeadlineFigures]:
+        """The exporter's gauge source: the backlog of every owned partition, one pass."""
+        parts = list(self.partitions.values())
+        held = sum(p.engine.held_events for p in parts)
+        return backlog_figures(self.open_tickets(), now, self.policies.at_risk, held)
+
     # ---- processing --------------------------------------------------------------------------
 
     def _rejected(self, raw: Any, reason: str) -> None:
@@ -76,44 +131,41 @@ class State:
             key, source = None, ""
         self.dead_letters.append((key, raw, reason, source))
 
-    def process(self, messages: Iterable[Any], wall: float) -> set[str]:
+    def process(self, messages: Iterable[Any], wall: float) -> None:
         """Apply a batch of Kafka messages (``.value``, ``.key``, ``.partition``, ``.offset``).
 
         Offsets are applied in order, each once (:class:`~streams.worker.ledger.Ledger`):
         re-deliveries are skipped, a message past a hole is not applied and the partition
-        gets a rewind the worker acts on. Returns the ids of the touched tickets.
+        gets a rewind the worker acts on. Each goes to its partition's engine.
         """
-        engine = self.engine
-        tickets = engine.tickets
-        ingest = engine.ingest
-        touched = self.touched
-        partition_of = self.partition_of
+        partitions = self.partitions
         latest_ts = self.latest_ts
         admit = self.ledger.admit
         observe_lag = self.exporter.observe_lag
         count = 0
+        number, part = -1, None
         for message in messages:
             count += 1
             partition = message.partition
             if not admit(partition, message.offset):
                 continue
+            if partition != number:
+                number, part = partition, partitions[partition]
+            assert part is not None
             self._message = message
-            event, reason = ingest(message.value)
+            event, reason = part.engine.ingest(message.value)
             if event is None:
                 continue
             ts = event.ts
             if ts > latest_ts.get(partition, -INF):
                 latest_ts[partition] = ts
-            ticket_id = event.ticket_id
             if reason is None:
                 observe_lag(wall - ts)
-            if ticket_id in tickets:
-                touched.add(ticket_id)
-                partition_of[ticket_id] = partition
+            if event.ticket_id in part.engine.tickets:
+                part.touched.add(event.ticket_id)
         self._message = None
         self.batches += 1
         self.events += count
-        return touched
 
     def expect(self, partition: int, offset: int = 0) -> None:
         self.ledger.expect(partition, offset)
@@ -131,7 +183,7 @@ class State:
         idle_since = self.idle_since
         lagging = []
         latest = -INF
-        for partition in self.loaded:
+        for partition in self.partitions:
             ts = self.latest_ts.get(partition, -INF)
             latest = max(latest, ts)
             end = highwater.get(partition)
@@ -146,88 +198,120 @@ class State:
         return None if latest == -INF else latest
 
     def advance(self, now: float) -> None:
-        self.touched.update(self.engine.advance(now))
+        """Every partition's clock to ``now``: breaches are counted in their partition."""
+        self.now = max(self.now, now)
+        for part in self.partitions.values():
+            part.touched.update(part.engine.advance(now))
 
     def expire(self, retention: float) -> int:
-        """Forget tickets nothing more can happen to (``Engine.expire`` at the engine clock).
+        """Forget tickets nothing more can happen to (``Engine.expire`` at the clock).
 
         Their changelog records become tombstones; events still held for a ticket that
         never came are rejected ``no_ticket`` (to the dead-letter topic).
         """
-        engine = self.engine
-        if engine.now == -INF:
+        if self.now == -INF:
             return 0
-        gone = engine.expire(engine.now, retention)
-        for ticket_id in gone:
-            partition = self.partition_of.pop(ticket_id, None)
-            self.touched.discard(ticket_id)
-            if partition is not None:
-                self.tombstones.append((partition, ticket_id))
-        self.expired += len(gone)
-        return len(gone)
+        expired = 0
+        for part in self.partitions.values():
+            gone = part.engine.expire(self.now, retention)
+            for ticket_id in gone:
+                part.touched.discard(ticket_id)
+            part.tombstones.extend(gone)
+            expired += len(gone)
+        self.expired += expired
+        return expired
 
     def take_touched(self) -> Iterator[tuple[int, bytes, bytes | None]]:
-        """(partition, key, value) changelog records for the touched tickets (and clears them).
+        """(partition, key, value) changelog records of what changed (and clears it).
 
-        Tombstones (value None) of expired tickets come first: a ticket id used again
-        afterwards is written after its tombstone.
+        Per partition: repairs, tombstones (a ticket id used again afterwards is written
+        after its tombstone), touched tickets, changed tally series, and last the clock
+        record: where that partition's state resumes. Every partition with a record gets
+        a clock record, so a flush of a partition is complete exactly when its clock
+        record is in the changelog (``recovery.py``).
         """
-        for dead_partition, dead_id in self.tombstones:
-            yield dead_partition, dead_id.encode(), None
-        self.tombstones.clear()
-        tickets = self.engine.tickets
-        partition_of = self.partition_of
         encode = records.encode
-        touched = self.touched
-        for ticket_id in touched:
-            ticket = tickets.get(ticket_id)
-            partition = partition_of.get(ticket_id)
-            if ticket is None or partition is None:
-                continue
-            yield partition, ticket_id.encode(), encode(partition, ticket.to_state())
-        touched.clear()
-        # The clock record of every partition whose offset moved (even with no ticket
-        # touched, e.g. only rejected messages): where the state of the partition resumes.
-        for partition, offset in self.ledger.moved():
-            key, value = records.encode_clock(partition, self.latest_ts.get(partition), offset)
-            yield partition, key, value
+        moved = dict(self.ledger.moved())
+        for number, part in self.partitions.items():
+            written = bool(part.repairs or part.tombstones or part.touched or part.tally.dirty)
+            for key, value in part.repairs:
+                yield number, key, value
+            part.repairs.clear()
+            for dead_id in part.tombstones:
+                yield number, dead_id.encode(), None
+            part.tombstones.clear()
+            tickets = part.engine.tickets
+            for ticket_id in part.touched:
+                ticket = tickets.get(ticket_id)
+                if ticket is not None:
+                    yield number, ticket_id.encode(), encode(number, ticket.to_state())
+            part.touched.clear()
+            for series, body in part.tally.take_dirty():
+                yield number, records.SERIES_KEY + series_key(number, series), encode(number, body)
+            if written or number in moved:
+                offset = self.ledger.last_offset[number]
+                key, value = records.encode_clock(number, self.latest_ts.get(number), offset)
+                yield number, key, value
 
     # ---- partition moves -------------------------------------------------------------------
 
-    def load(self, items: Iterable[tuple[bytes, bytes | None]], partitions: set[int]) -> int:
-        """Adopt the stored state of ``partitions`` from (key, value) changelog entries."""
-        engine = self.engine
+    def load(
+        self,
+        items: Iterable[tuple[bytes, bytes | None]],
+        partitions: set[int],
+        tail: Iterable[tuple[int, bytes]] = (),
+    ) -> int:
+        """Adopt the stored state of ``partitions`` from (key, value) changelog entries.
+
+        ``tail``: (partition, key) of the records after a partition's last clock record,
+        which the read left out (a flush cut short). Their keys are written again with
+        the value adopted here (a tombstone if none), before anything else of the
+        partition, so the changelog reads the same to the next owner.
+        """
+        parts = {p: self._partition(p) for p in partitions}
         loaded = 0
+        adopted: dict[bytes, bytes | None] = {}
         for key, value in items:
             if not value:  # a tombstone
                 continue
             record = records.decode(value)
-            partition = record.partition
-            if partition not in partitions:
+            part = parts.get(record.partition)
+            if part is None:
                 continue
+            adopted[key] = value
             if records.is_clock(key):
                 ts, offset = record.body
+                partition = record.partition
                 if ts is not None:
                     self.latest_ts[partition] = max(ts, self.latest_ts.get(partition, -INF))
                 self.ledger.adopt(partition, offset)
-                continue
-            ticket = engine.load(record.body)
-            self.partition_of[ticket.ticket_id] = partition
-            loaded += 1
-        self.loaded |= partitions
+            elif records.is_series(key):
+                part.tally.restore(series_from_key(key[len(records.SERIES_KEY) :]), record.body)
+            else:
+                part.engine.load(record.body)
+                loaded += 1
+        for partition, key in tail:
+            if partition in parts:
+                parts[partition].repairs.append((key, adopted.get(key)))
+        self.partitions.update(parts)
         return loaded
+
+    def _partition(self, number: int) -> Partition:
+        tally = PartitionTally()
+        engine = Engine(
+            self.policies, Tee(self.exporter, tally), on_reject=self._rejected, teams=self.teams
+        )
+        engine.now = self.now  # deadlines already past are counted at the next advance
+        return Partition(number, engine, tally)
 
     def drop(self, partitions: set[int]) -> int:
         """Forget the tickets of ``partitions`` (moved to another worker)."""
-        gone = [tid for tid, p in self.partition_of.items() if p in partitions]
-        self.engine.drop_many(gone)
-        for ticket_id in gone:
-            del self.partition_of[ticket_id]
-            self.touched.discard(ticket_id)
-        self.tombstones = [(p, t) for p, t in self.tombstones if p not in partitions]
+        dropped = 0
         for partition in partitions:
+            part = self.partitions.pop(partition, None)
+            if part is not None:
+                dropped += len(part.engine.tickets)
             self.latest_ts.pop(partition, None)
             self.idle_since.pop(partition, None)
         self.ledger.forget(partitions)
-        self.loaded -= partitions
-        return len(gone)
+        return dropped

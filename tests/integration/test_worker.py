@@ -180,6 +180,17 @@ class WorkerProcess:
         with urllib.request.urlopen(self.url("/metrics"), timeout=10) as response:
             return samples(response.read().decode())
 
+    def tallies(self) -> dict[int, Samples]:
+        """Each partition's tally (``/metrics/partition/<p>``), found as Prometheus finds them."""
+        with urllib.request.urlopen(self.url("/metrics/partitions"), timeout=10) as response:
+            groups = json.loads(response.read())
+        found = {}
+        for group in groups:
+            path = group["labels"]["__metrics_path__"]
+            with urllib.request.urlopen(self.url(path), timeout=10) as response:
+                found[int(group["labels"]["partition"])] = samples(response.read().decode())
+        return found
+
     def wait_ready(self, timeout: float = 60.0) -> None:
         wait_for(
             lambda: (self.health() or {}).get("status") == "ok",
@@ -811,31 +822,31 @@ def test_state_applies_each_offset_once_and_stops_at_a_hole() -> None:
 
     batch = [FakeMessage(0, n, created(n)) for n in range(5)]
     state.process(batch, time.time())
-    assert state.last_offset[0] == 4 and len(state.engine.tickets) == 5
+    assert state.last_offset[0] == 4 and len(state.tickets) == 5
     state.process(batch[2:], time.time())  # re-delivered: skipped
     assert state.skipped == 3 and state.last_offset[0] == 4
     state.process([FakeMessage(0, 8, created(8)), FakeMessage(0, 9, created(9))], time.time())
-    assert "T8" not in state.engine.tickets and "T9" not in state.engine.tickets
+    assert "T8" not in state.tickets and "T9" not in state.tickets
     assert state.rewinds[0].expected == 5 and state.rewinds[0].seen == 8
     state.rewinds[0].sought = True  # the worker sought back to 5
     state.process([FakeMessage(0, 10, created(10))], time.time())  # fetched before the seek
-    assert "T10" not in state.engine.tickets
+    assert "T10" not in state.tickets
     state.process([FakeMessage(0, n, created(n)) for n in range(5, 11)], time.time())
     assert not state.rewinds and state.last_offset[0] == 10
-    assert {f"T{n}" for n in range(11)} <= set(state.engine.tickets)
+    assert {f"T{n}" for n in range(11)} <= set(state.tickets)
     # A hole that stays after the seeks back (the offsets do not exist) is passed; before
     # that, a message at or below the first one past the hole only asks for another seek.
     state.process([FakeMessage(0, 14, created(14))], time.time())
     rewind = state.rewinds[0]
     rewind.sought, rewind.seeks, rewind.first_seek = True, 1, time.monotonic()
     state.process([FakeMessage(0, 14, created(14))], time.time())
-    assert "T14" not in state.engine.tickets and not rewind.sought  # seek again
+    assert "T14" not in state.tickets and not rewind.sought  # seek again
     rewind.sought, rewind.seeks = True, Rewind.SEEKS
     rewind.first_seek = time.monotonic() - Rewind.SECONDS
     state.process([FakeMessage(0, 14, created(14))], time.time())
-    assert not state.rewinds and "T14" in state.engine.tickets and state.last_offset[0] == 14
+    assert not state.rewinds and "T14" in state.tickets and state.last_offset[0] == 14
     # Messages of a partition not owned (fetched before a revocation) are not applied.
     state.process([FakeMessage(3, 0, created(30))], time.time())
-    assert "T30" not in state.engine.tickets
+    assert "T30" not in state.tickets
     records = list(state.take_touched())
     assert (0, b"\x00clock:0", b"0|1|" + orjson.dumps([parse_ts(now), 14])) in records

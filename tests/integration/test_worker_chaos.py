@@ -1,9 +1,12 @@
 """Chaos: workers SIGKILLed and restarted at random moments while events stream in.
 
-At the end the gauges summed over the workers equal ``replay`` of the same events
-exactly, and every partition is read to its end. (Counters restart with each process;
-Prometheus' ``increase()`` adds them up across restarts. The no-double-count property of
-counters after a restart is shown by the SIGKILL test of the worker suite.)
+At the end, summed over the workers, every gauge (``/metrics``) and every counter and
+histogram bucket, count and sum of the partitions' tallies (``/metrics/partition/<p>``, kept
+in the changelog with the tickets) equal ``replay`` of the same events exactly, each
+partition is served by one worker and read to its end. (A worker's ``/metrics`` counters
+restart with it, as any exporter's; Prometheus' ``increase()`` adds them up across
+restarts, shown by the SIGKILL test of the worker suite. The event-lag histogram is the
+process's wall clock and is not in the tallies.)
 
 Size: ``SERVICEPULSE_CHAOS_EVENTS`` (default 200,000), kills ``SERVICEPULSE_CHAOS_KILLS``
 (default 5), seed ``SERVICEPULSE_CHAOS_SEED``.
@@ -24,6 +27,7 @@ from tests.integration.test_worker import (
     GAUGES,
     PARTITIONS,
     Kafka,
+    Samples,
     WorkerProcess,
     differences,
     kafka,
@@ -32,6 +36,7 @@ from tests.integration.test_worker import (
     simulated,
     summed,
     wait_for,
+    without_gauges,
     workers,
     write,
 )
@@ -50,7 +55,18 @@ def lag(worker: WorkerProcess) -> float:
 
 @pytest.mark.kafka
 @pytest.mark.timeout(1800)
-def test_gauges_equal_replay_after_random_sigkills_restarts_and_a_rebalance(
+def tallies(live: dict[str, WorkerProcess]) -> tuple[list[int], Samples]:
+    """The partitions served and their tallies summed over the workers."""
+    served: list[int] = []
+    scrapes: list[Samples] = []
+    for worker in live.values():
+        for partition, scrape in worker.tallies().items():
+            served.append(partition)
+            scrapes.append(scrape)
+    return sorted(served), summed(*scrapes)
+
+
+def test_every_metric_equals_replay_after_random_sigkills_restarts_and_a_rebalance(
     kafka: Kafka, workers: Callable[..., WorkerProcess], tmp_path: Path
 ) -> None:
     rng = random.Random(SEED)
@@ -82,6 +98,8 @@ def test_gauges_equal_replay_after_random_sigkills_restarts_and_a_rebalance(
     finally:
         producing.join()
     want = replay(path)
+    counted = tuple(sorted({name for name, _ in without_gauges(want)}))  # counters, histograms
+    assert any(name.startswith("servicepulse_sla_outcomes") for name in counted)
 
     def done() -> bool:
         healths = [w.health() or {} for w in live.values()]
@@ -90,11 +108,19 @@ def test_gauges_equal_replay_after_random_sigkills_restarts_and_a_rebalance(
             return False
         if sum(lag(w) for w in live.values()) != 0:
             return False
-        return not differences(summed(*(w.scrape() for w in live.values())), want, GAUGES)
+        if differences(summed(*(w.scrape() for w in live.values())), want, GAUGES):
+            return False
+        served, counts = tallies(live)
+        return served == list(range(PARTITIONS)) and not differences(counts, want, counted)
 
     settle(done, 240)
     tails = "\n".join(w.tail() for w in live.values())
     wait_for(lambda: sum(lag(w) for w in live.values()) == 0, 5, tails)
     got = summed(*(w.scrape() for w in live.values()))
     assert differences(got, want, GAUGES) == [], tails
+    served, counts = tallies(live)
+    assert served == list(range(PARTITIONS)), tails
+    assert differences(counts, want, counted) == [], tails
+    created = sum(v for (n, _), v in counts.items() if n == "servicepulse_tickets_created_total")
+    assert created > EVENTS / 10  # ~6.5 events a ticket: the figures are not empty
     assert kills >= 5 or KILLS < 5

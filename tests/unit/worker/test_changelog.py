@@ -15,7 +15,7 @@ import pytest
 from streams.core.policy import DEFAULT_POLICY_SET
 from streams.settings import WORKER_OPTIONS, resolve
 from streams.worker.changelog import ChangelogError, ChangelogWriter
-from streams.worker.records import is_clock
+from streams.worker.records import is_clock, is_series
 from streams.worker.state import State
 
 TS = "2026-03-02T09:00:00Z"
@@ -79,6 +79,11 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
+def ticket_keys(keys: list[bytes]) -> list[bytes]:
+    """The ticket records' keys among a batch's (not the tally series, not the clock)."""
+    return [k for k in keys if not is_clock(k) and not is_series(k)]
+
+
 def writer_for(state: State, producer: FakeProducer, failures: list[Exception]) -> ChangelogWriter:
     async def on_failure(error: ChangelogError) -> None:
         failures.append(error)
@@ -96,7 +101,7 @@ def test_the_next_batch_is_applied_while_the_previous_is_unacknowledged_and_comm
         assert len(first) == 2  # one record batch per changelog partition
         state.process([Message(0, 2, "D"), Message(1, 1, "E")], 0.0)  # batch 2 applied
         await writer.flush()  # not sent yet: batch 1 is in flight
-        assert "D" in state.engine.tickets and "E" in state.engine.tickets
+        assert "D" in state.tickets and "E" in state.tickets
         assert len(producer.sent) == 2
         assert state.ledger.durable == {}  # nothing acknowledged: nothing to commit
         first[0].set_result(None)
@@ -113,10 +118,7 @@ def test_the_next_batch_is_applied_while_the_previous_is_unacknowledged_and_comm
         assert state.ledger.durable == {0: 2, 1: 1}
         assert failures == []
         # per flush and changelog partition: the touched tickets, then the clock record
-        tickets = [
-            (p, tuple(sorted(k for k in keys if not is_clock(k))))
-            for _, p, keys, _ in producer.sent
-        ]
+        tickets = [(p, tuple(sorted(ticket_keys(keys)))) for _, p, keys, _ in producer.sent]
         assert set(tickets[:2]) == {(0, (b"A", b"B")), (1, (b"C",))}
         assert set(tickets[2:]) == {(0, (b"D",)), (1, (b"E",))}
         assert all(is_clock(keys[-1]) for *_, keys, _ in producer.sent)
@@ -137,7 +139,7 @@ def test_what_is_touched_while_a_flush_is_in_flight_goes_out_together_after_it()
         producer.sent[0][3].set_result(None)
         await settle()
         assert len(producer.sent) == 2 and writer.flushes == 2  # the three, in one flush
-        assert sorted(k for k in producer.sent[1][2] if not is_clock(k)) == [b"B", b"C", b"D"]
+        assert sorted(ticket_keys(producer.sent[1][2])) == [b"B", b"C", b"D"]
         assert state.ledger.durable == {0: 0, 1: -1}
         producer.sent[1][3].set_result(None)
         await writer.drained()

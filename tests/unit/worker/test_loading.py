@@ -15,6 +15,7 @@ from streams.core.policy import DEFAULT_POLICY_SET
 from streams.core.ticket import OPEN
 from streams.settings import WORKER_OPTIONS, resolve
 from streams.worker.loading import Loader
+from streams.worker.recovery import Stored
 from streams.worker.state import State
 
 TS = "2026-03-02T09:00:00Z"
@@ -59,14 +60,14 @@ class SlowChangelog:
         self.gates: list[asyncio.Event] = []
         self.fail = False
 
-    async def read(self, partitions: set[int]) -> dict[bytes, bytes | None]:
+    async def read(self, partitions: set[int]) -> Stored:
         self.reads.append(set(partitions))
         gate = asyncio.Event()
         self.gates.append(gate)
         await gate.wait()
         if self.fail:
             raise ConnectionError("broker gone")
-        return dict(self.stored)
+        return Stored(dict(self.stored), [])
 
     def release(self) -> None:
         for gate in self.gates:
@@ -108,7 +109,7 @@ def test_a_rebalance_during_a_read_does_not_read_the_same_partitions_again() -> 
         h.loader.assign({1})
         await settle()
         assert h.changelog.reads == [{1}] and h.loader.done.is_set()
-        assert h.state.engine.tickets["P1-A"].state != OPEN
+        assert h.state.tickets["P1-A"].state != OPEN
         assert h.state.last_offset == {1: 1}
 
     asyncio.run(run())
@@ -128,7 +129,7 @@ def test_input_waits_until_the_latest_assignment_is_loaded() -> None:
         await asyncio.wait_for(h.loader.done.wait(), 1)
         assert h.finished == 1
         assert h.state.loaded == {1, 2}
-        assert set(h.state.engine.tickets) == {"P1-A", "P2-A"}
+        assert set(h.state.tickets) == {"P1-A", "P2-A"}
         assert h.state.last_offset == {1: 0, 2: 0}  # each resumes after its clock record
 
     asyncio.run(run())
@@ -144,7 +145,7 @@ def test_a_partition_revoked_during_its_read_is_dropped_when_the_read_ends() -> 
         await asyncio.wait_for(h.loader.done.wait(), 1)
         assert h.changelog.reads == [{1, 2}]
         assert h.state.loaded == {1}
-        assert set(h.state.engine.tickets) == {"P1-A"}  # gauges count only what it owns
+        assert set(h.state.tickets) == {"P1-A"}  # gauges count only what it owns
         assert h.state.last_offset == {1: 0}
 
     asyncio.run(run())
@@ -163,7 +164,7 @@ def test_a_partition_that_left_and_came_back_during_its_read_is_read_again() -> 
         h.changelog.release()
         await asyncio.wait_for(h.loader.done.wait(), 1)
         assert h.state.loaded == {1, 2} and h.finished == 1
-        assert set(h.state.engine.tickets) == {"P1-A", "P2-A"}
+        assert set(h.state.tickets) == {"P1-A", "P2-A"}
 
     asyncio.run(run())
 
@@ -178,7 +179,7 @@ def test_a_failed_read_is_reported_and_input_stays_held() -> None:
         await settle()
         assert [type(e) for e in h.errors] == [ConnectionError]
         assert not h.loader.done.is_set() and h.finished == 0
-        assert h.state.loaded == set() and h.state.engine.tickets == {}
+        assert h.state.loaded == set() and h.state.tickets == {}
 
     asyncio.run(run())
 
@@ -192,6 +193,6 @@ def test_moved_partitions_are_dropped_at_once_when_nothing_is_new() -> None:
         await asyncio.wait_for(h.loader.done.wait(), 1)
         h.loader.assign({2})
         assert h.loader.done.is_set() and not h.loader.loading
-        assert set(h.state.engine.tickets) == {"P2-A"} and h.state.loaded == {2}
+        assert set(h.state.tickets) == {"P2-A"} and h.state.loaded == {2}
 
     asyncio.run(run())

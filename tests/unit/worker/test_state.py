@@ -53,8 +53,8 @@ def test_a_closed_ticket_past_the_retention_leaves_memory_and_gets_a_tombstone()
     list(state.take_touched())
     state.advance(T0 + 60 + 2 * DAY)
     assert state.expire(retention=DAY) == 1
-    assert "T1" not in state.engine.tickets and "T1" not in state.partition_of
-    assert "T2" in state.engine.tickets  # open: never expired
+    assert "T1" not in state.tickets
+    assert "T2" in state.tickets  # open: never expired
     written = list(state.take_touched())
     assert (0, b"T1", None) in written
     assert state.expired == 1
@@ -64,7 +64,7 @@ def test_events_held_for_a_ticket_that_never_came_are_dead_lettered_as_no_ticket
     state = new_state()
     orphan = event(5, "ticket.assigned", "T9", T0, agent_id="A1")
     state.process([Message(0, 0, orphan)], T0)
-    assert state.engine.tickets["T9"].state == "orphan"
+    assert state.tickets["T9"].state == "orphan"
     state.advance(T0 + 3 * DAY)
     assert state.expire(retention=DAY) == 1
     reasons = [reason for _key, _raw, reason, _source in state.dead_letters]
@@ -77,7 +77,7 @@ def test_a_tombstone_in_the_changelog_loads_as_no_ticket() -> None:
     state = State(resolve(argparse.Namespace(), WORKER_OPTIONS), DEFAULT_POLICY_SET)
     clock_key, clock_value = records.encode_clock(0, T0, 41)
     assert state.load([(b"T1", None), (clock_key, clock_value)], {0}) == 0
-    assert state.engine.tickets == {} and state.last_offset[0] == 41
+    assert state.tickets == {} and state.last_offset[0] == 41
     assert state.ledger.durable[0] == 41
 
 
