@@ -61,7 +61,7 @@ class Pages:
     async def partition(self, web: Any, request: Any, partition: str) -> Any:
         """One owned partition's counters and histograms since its first event (``tally.py``)."""
         part = self.worker.state.partitions.get(int(partition)) if partition.isdigit() else None
-        if part is None or not self.worker.ready:
+        if part is None:
             return web.text(f"partition {partition[:20]!r} is not served here\n", status=404)
         body = part.tally.exposition()  # small: no gauges, a few hundred series
         return web.bytes(body, content_type=CONTENT_TYPE_LATEST.split(";")[0])
@@ -70,7 +70,6 @@ class Pages:
         """Prometheus ``http_sd_configs``: a target per owned partition, at this worker."""
         settings = self.worker.settings
         host = request.headers.get("Host") or f"{settings.host}:{settings.port}"
-        ready = self.worker.ready
         groups = [
             {
                 "targets": [host],
@@ -79,7 +78,7 @@ class Pages:
                     "partition": str(number),
                 },
             }
-            for number in (sorted(self.worker.state.partitions) if ready else [])
+            for number in sorted(self.worker.state.partitions)
         ]
         return web.json(groups)
 
