@@ -203,7 +203,7 @@ class Worker:
 
     def position(self, partition: int) -> int | None:
         """Offset to commit: past the last one whose state the changelog acknowledged."""
-        if partition not in self.state.loaded:
+        if partition not in self.state.partitions:
             return None
         durable = self.state.ledger.durable.get(partition)
         return None if durable is None or durable < 0 else durable + 1
@@ -331,7 +331,7 @@ class Worker:
         result: dict[int, int | None] = {}
         from faust.types import TP
 
-        for partition in self.state.loaded:
+        for partition in self.state.partitions:
             try:
                 result[partition] = consumer.highwater(TP(topic, partition))
             except Exception:
