@@ -3,7 +3,7 @@
 Each owned input partition has its own :class:`Partition`: an engine holding its tickets
 and deadlines, and its tally (``tally.py``), the partition's counters since its first
 event. Every fact of a partition's tickets, including a breach found by the clock,
-lands in that partition's tally; all partitions also feed the process's exporter
+lands in that partition's tally, which also feeds the process's exporter
 (``/metrics``). Moving a partition moves its engine whole: ``drop`` forgets it, ``load``
 builds it from the changelog. The engines share one team bound.
 """
@@ -26,7 +26,7 @@ from streams.export.exporter import Exporter
 from streams.settings import Settings
 from streams.worker import records
 from streams.worker.ledger import Ledger, Rewind
-from streams.worker.tally import PartitionTally, Tee, series_from_key, series_key
+from streams.worker.tally import PartitionTally, series_from_key, series_key
 
 IDLE_SECONDS = 2.0  # --clock event: a partition at its end this long holds the clock no more
 
@@ -297,10 +297,8 @@ class State:
         return loaded
 
     def _partition(self, number: int) -> Partition:
-        tally = PartitionTally()
-        engine = Engine(
-            self.policies, Tee(self.exporter, tally), on_reject=self._rejected, teams=self.teams
-        )
+        tally = PartitionTally(self.exporter)
+        engine = Engine(self.policies, tally, on_reject=self._rejected, teams=self.teams)
         engine.now = self.now  # deadlines already past are counted at the next advance
         return Partition(number, engine, tally)
 

@@ -19,7 +19,6 @@ from typing import Any
 
 import orjson
 
-from streams.core.facts import FactSink
 from streams.core.vocabulary import OUTCOMES
 from streams.export.exporter import Exporter
 
@@ -28,25 +27,37 @@ NOT_PERSISTED = frozenset({"event_lag_seconds"})  # wall-clock: when this proces
 
 
 class PartitionTally(Exporter):
-    """One partition's counters and histograms; remembers which series changed."""
+    """One partition's counters and histograms; remembers which series changed.
 
-    def __init__(self) -> None:
+    The ``FactSink`` of the partition's engine: every fact also goes to ``process``, the
+    worker's exporter (``/metrics``), in the same call (a tee of two sinks cost the
+    worker 8 % of its events/s).
+    """
+
+    def __init__(self, process: Exporter) -> None:
         super().__init__()
         for name in NOT_PERSISTED:
             del self.histograms[name]  # the process's figure, on /metrics only
+        self.process = process
+        self._process_counters = process.counters
         self.dirty: set[Series] = set()
 
     def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
-        super().inc(metric, labels, amount)
+        series = self.counters[metric]
+        series[labels] = series.get(labels, 0.0) + amount
+        shared = self._process_counters[metric]
+        shared[labels] = shared.get(labels, 0.0) + amount
         self.dirty.add((metric, labels))
 
     def observe(self, metric: str, labels: tuple[str, ...], value: float) -> None:
+        self.process.observe(metric, labels, value)
         if metric in NOT_PERSISTED:
             return
         super().observe(metric, labels, value)
         self.dirty.add((metric, labels))
 
     def labelled(self, labels: tuple[str, ...], targets: tuple[str, ...]) -> None:
+        self.process.labelled(labels, targets)
         if labels in self._primed:
             return
         super().labelled(labels, targets)
@@ -97,24 +108,3 @@ def series_key(partition: int, series: Series) -> bytes:
 def series_from_key(raw: bytes) -> Series:
     metric, labels = orjson.loads(raw[raw.index(b":") + 1 :])
     return str(metric), tuple(str(v) for v in labels)
-
-
-class Tee:
-    """A ``FactSink`` feeding the process exporter and one partition's tally."""
-
-    __slots__ = ("first", "second")
-
-    def __init__(self, first: FactSink, second: FactSink) -> None:
-        self.first, self.second = first, second
-
-    def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
-        self.first.inc(metric, labels, amount)
-        self.second.inc(metric, labels, amount)
-
-    def observe(self, metric: str, labels: tuple[str, ...], value: float) -> None:
-        self.first.observe(metric, labels, value)
-        self.second.observe(metric, labels, value)
-
-    def labelled(self, labels: tuple[str, ...], targets: tuple[str, ...]) -> None:
-        self.first.labelled(labels, targets)
-        self.second.labelled(labels, targets)
