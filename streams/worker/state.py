@@ -26,7 +26,7 @@ from streams.export.exporter import Exporter
 from streams.settings import Settings
 from streams.worker import records
 from streams.worker.ledger import Ledger, Rewind
-from streams.worker.tally import PartitionTally, series_from_key, series_key
+from streams.worker.tally import PartitionTally, series_from_key
 
 IDLE_SECONDS = 2.0  # --clock event: a partition at its end this long holds the clock no more
 
@@ -246,8 +246,8 @@ class State:
                 if ticket is not None:
                     yield number, ticket_id.encode(), encode(number, ticket.to_state())
             part.touched.clear()
-            for series, body in part.tally.take_dirty():
-                yield number, records.SERIES_KEY + series_key(number, series), encode(number, body)
+            for key, body in part.tally.take_dirty(number):
+                yield number, key, encode(number, body)
             if written or number in moved:
                 offset = self.ledger.last_offset[number]
                 key, value = records.encode_clock(number, self.latest_ts.get(number), offset)

@@ -21,6 +21,7 @@ import orjson
 
 from streams.core.vocabulary import OUTCOMES
 from streams.export.exporter import Exporter
+from streams.worker.records import SERIES_KEY
 
 Series = tuple[str, tuple[str, ...]]  # (metric, labels)
 NOT_PERSISTED = frozenset({"event_lag_seconds"})  # wall-clock: when this process saw it
@@ -41,6 +42,7 @@ class PartitionTally(Exporter):
         self.process = process
         self._process_counters = process.counters
         self.dirty: set[Series] = set()
+        self._keys: dict[Series, bytes] = {}  # each series' changelog key, built once
 
     def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
         series = self.counters[metric]
@@ -70,15 +72,19 @@ class PartitionTally(Exporter):
 
     # ---- persistence ---------------------------------------------------------------------
 
-    def take_dirty(self) -> Iterator[tuple[Series, Any]]:
-        """(series, body) of every series changed since the last call (and clears them)."""
-        counters, histograms = self.counters, self.histograms
-        for metric, labels in self.dirty:
+    def take_dirty(self, partition: int) -> Iterator[tuple[bytes, Any]]:
+        """(changelog key, body) of every series changed since the last call (and clears them)."""
+        counters, histograms, keys = self.counters, self.histograms, self._keys
+        for series in self.dirty:
+            key = keys.get(series)
+            if key is None:
+                key = keys[series] = SERIES_KEY + series_key(partition, series)
+            metric, labels = series
             if metric in counters:
-                yield (metric, labels), counters[metric][labels]
+                yield key, counters[metric][labels]
             else:
                 h = histograms[metric][labels]
-                yield (metric, labels), [h.buckets, h.sum, h.count]
+                yield key, [h.buckets, h.sum, h.count]
         self.dirty.clear()
 
     def restore(self, series: Series, body: Any) -> None:
