@@ -45,7 +45,6 @@ class Loader:
         self._left: set[int] = set()  # partitions unowned at some point of the current read
         self.done = asyncio.Event()  # set when every owned partition is in the engine
         self.seconds = 0.0  # duration of the last read-and-load
-        self.reads = 0
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -89,7 +88,6 @@ class Loader:
                 self.state.drop(stale)
             self._drop_moved()
             self.seconds = time.monotonic() - started
-            self.reads += 1
             log.warning(
                 "partitions %s owned; loaded %d tickets of %s in %.2fs",
                 sorted(self.owned),
