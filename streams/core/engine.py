@@ -18,10 +18,10 @@ from typing import Any
 
 from streams.core.agents import AgentFigures
 from streams.core.deadlines import DeadlineQueue, Entry, EventClock
-from streams.core.events import Event, Rejected, decode, validate
+from streams.core.events import UPDATABLE, Event, Rejected, decode, validate
 from streams.core.facts import FactSink, Intake, RejectHook
 from streams.core.gauges import Gauges, derive_gauges
-from streams.core.policy import PolicySet
+from streams.core.policy import Policy, PolicySet
 from streams.core.retention import Retention
 from streams.core.teams import TeamBound
 from streams.core.ticket import (
@@ -92,6 +92,7 @@ class Engine(Retention):
             "contact.abandoned": self._abandoned,
             "survey.response": self._survey,
             "qa.review": self._qa_review,
+            "ticket.updated": self._updated,
         }
 
     # ---- intake ----------------------------------------------------------------------------
@@ -345,6 +346,8 @@ class Engine(Retention):
         self.agents.message(ticket, data, work or 0.0)
         if data.get("public", True) is False:
             return None  # an internal note is not a response
+        if ticket.state == RESOLVED:
+            ticket.note_since_resolved(event.ts, False)
         ticket.public_replies += 1
         labels = ticket.labels
         if not ticket.answered:
@@ -359,6 +362,8 @@ class Engine(Retention):
         return None
 
     def _customer_message(self, ticket: Ticket, event: Event) -> str | None:
+        if ticket.state == RESOLVED:  # may belong to a reopen that has not arrived yet
+            ticket.note_since_resolved(event.ts, True)
         if ticket.state != OPEN:
             return None
         if ticket.paused:  # as in Zendesk: a customer's reply puts a pending ticket back to open
@@ -368,12 +373,16 @@ class Engine(Retention):
         return None
 
     def _transferred(self, ticket: Ticket, event: Event) -> str | None:
+        """A hand-off from wherever the ticket is: the engine's record of its team wins.
+
+        A producer's ``from_team`` may be stale or only an id (Zammad sends no previous
+        group, Chatwoot only its id); a hand-off to the team that already has it changes nothing.
+        """
         data = event.data
-        if (
-            data["from_team"] == data["to_team"]
-            or self._teams.label(data["from_team"]) != ticket.team
-        ):
-            return "invalid_state"  # not a hand-off, or not from the ticket's team
+        if data["from_team"] == data["to_team"]:
+            return "invalid_state"  # not a hand-off
+        if self._teams.label(data["to_team"]) == ticket.team:
+            return None
         to_team = self._team(data["to_team"])
         self.sink.inc("transfers", (ticket.team, to_team))
         ticket.team = to_team
@@ -416,6 +425,8 @@ class Engine(Retention):
             resolution.pause(at, ticket.policy.calendar)  # kept, paused, for a reopen
             resolution.elapsed = value
             ticket.clocks[RESOLUTION] = resolution
+        ticket.resolved_ts = at
+        ticket.since_resolved = None
         self._set_state(ticket, RESOLVED)
         return None
 
@@ -433,13 +444,74 @@ class Engine(Retention):
         if clock.target is not None and elapsed > clock.target:
             clock.breached = True  # this cycle starts already past its target
             self._outcome(ticket, RESOLUTION, "breached")
+        self._messages_since_resolved(ticket)
         return None
+
+    def _messages_since_resolved(self, ticket: Ticket) -> None:
+        """Count the replies the messages that overtook this reopen called for.
+
+        A customer's comment on a solved ticket often arrives before the status change
+        it caused (Zendesk, Chatwoot: no order guarantee): its next-reply clock runs from
+        the comment, and an agent's public reply already seen stops it, as in event order.
+        """
+        messages, ticket.since_resolved = ticket.since_resolved, None
+        if not messages or not ticket.answered:
+            return
+        for ts, customer in sorted(messages):
+            if ts < ticket.resolved_ts:
+                continue  # written before the resolution: that cycle is over
+            if customer:
+                if ticket.clocks[NEXT_REPLY] is None:
+                    self._start(ticket, NEXT_REPLY, ts)
+                continue
+            value = self._stop(ticket, NEXT_REPLY, ts)
+            if value is not None:
+                self.sink.observe("next_reply_seconds", ticket.labels, value)
+
+    def _updated(self, ticket: Ticket, event: Event) -> str | None:
+        """New field values; the policy is matched again, as Zendesk re-applies SLAs."""
+        if ticket.state not in (OPEN, RESOLVED):
+            return "invalid_state"  # abandoned: nothing left to measure
+        data = event.data
+        was_complaint = ticket.category == "complaint"
+        for name in UPDATABLE:
+            if data.get(name) is not None:
+                setattr(ticket, name, data[name])
+        if ticket.category == "complaint" and not was_complaint:
+            self.sink.inc("complaints", (ticket.team, ticket.channel))
+        policy = self.policies.select(ticket.fields)
+        if policy is not ticket.policy:
+            self._rematch(ticket, policy, event.ts)
+        self._labelled(ticket)
+        return None
+
+    def _rematch(self, ticket: Ticket, policy: Policy, at: float) -> None:
+        """Every active clock keeps its elapsed SLA time and takes the new policy's target.
+
+        A clock already past its new target is breached at once (like a reopen past its
+        target). A resolved ticket keeps its paused clock as it is: a reopen starts its
+        cycle from the ticket's (new) policy.
+        """
+        previous, ticket.policy = ticket.policy, policy
+        if ticket.state != OPEN:
+            return
+        for target, clock in enumerate(ticket.clocks):
+            if clock is None:
+                continue
+            clock.pause(max(at, clock.since), previous.calendar)
+            clock.target = policy.targets.get(TARGETS[target])
+            if clock.target is not None and not clock.breached and clock.elapsed > clock.target:
+                clock.breached = True
+                self._outcome(ticket, target, "breached")
+            if not ticket.paused:
+                self._resume(ticket, target, clock, at)
 
     def _closed(self, ticket: Ticket, event: Event) -> str | None:
         if ticket.state == OPEN:
             for target in (FIRST_RESPONSE, NEXT_REPLY, RESOLUTION):
                 self._stop(ticket, target, event.ts)
         ticket.clocks = [None, None, None]
+        ticket.since_resolved = None
         self._set_state(ticket, CLOSED)
         return None
 

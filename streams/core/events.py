@@ -173,8 +173,15 @@ SCHEMA: dict[str, tuple[tuple[str, bool, Check], ...]] = {
         ("score", REQUIRED, _qa_score),
         ("reviewer_id", OPTIONAL, _string),
     ),
+    "ticket.updated": (  # at least one of them: checked in validate()
+        ("priority", OPTIONAL, _enum(PRIORITIES)),
+        ("customer_tier", OPTIONAL, _enum(TIERS)),
+        ("category", OPTIONAL, _enum(CATEGORIES)),
+        ("channel", OPTIONAL, _enum(CHANNELS)),
+    ),
 }
 EVENT_TYPES = tuple(SCHEMA)
+UPDATABLE = ("priority", "customer_tier", "category", "channel")  # what ticket.updated may change
 
 
 def parse_ts(value: Any) -> float:
@@ -308,6 +315,8 @@ def validate(data: dict[str, Any]) -> Event:
         check(name, value)
     if type_ == "survey.response":
         _survey_score(data)
+    elif type_ == "ticket.updated" and all(data.get(name) is None for name in UPDATABLE):
+        raise Rejected("missing_field", f"ticket.updated needs one of {', '.join(UPDATABLE)}")
     event_id: str = data["event_id"]  # both checked above
     ticket_id: str = data["ticket_id"]
     return Event(data["type"], event_id, ticket_id, ts, data)

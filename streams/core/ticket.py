@@ -20,6 +20,7 @@ OPEN, RESOLVED, ABANDONED, CLOSED, ORPHAN = "open", "resolved", "abandoned", "cl
 FIRST_RESPONSE, NEXT_REPLY, RESOLUTION = 0, 1, 2
 INF = float("inf")
 MAX_SEEN_IDS = 4096  # event ids a ticket remembers to recognise a repeat (its latest ones)
+MAX_SINCE_RESOLVED = 64  # messages a resolved ticket keeps for a reopen that may follow them
 
 
 def held_text(raw: Any) -> str:
@@ -108,8 +109,10 @@ class Ticket:
         "public_replies",
         "reopened",
         "replier",
+        "resolved_ts",
         "resolver",
         "seen",
+        "since_resolved",
         "state",
         "team",
         "ticket_id",
@@ -137,6 +140,10 @@ class Ticket:
         self.held: list[str] | None = None  # raw events waiting for ticket.created
         # agent ids ("" when none): assigned, last public replier, credited with the last resolution
         self.assignee = self.replier = self.resolver = ""
+        self.resolved_ts = 0.0  # the latest resolution
+        # messages that arrived while resolved, (ts, from the customer), replaced never mutated
+        # (transaction.py restores fields, not lists): a reopen that comes later counts them
+        self.since_resolved: list[tuple[float, bool]] | None = None
 
     @property
     def labels(self) -> tuple[str, str, str, str]:
@@ -161,8 +168,19 @@ class Ticket:
         if len(seen) > MAX_SEEN_IDS:
             del seen[next(iter(seen))]
 
+    def note_since_resolved(self, ts: float, customer: bool) -> None:
+        """Keep a message that arrived while resolved, within ``MAX_SINCE_RESOLVED``."""
+        kept = self.since_resolved or []
+        self.since_resolved = [*kept[-(MAX_SINCE_RESOLVED - 1) :], (ts, customer)]
+
     def to_state(self) -> dict[str, Any]:
         """A JSON-ready snapshot (the worker keeps it in a Faust table)."""
+        state = self._state()
+        if self.state == RESOLVED:  # what a later reopen needs
+            state["r"] = [self.resolved_ts, self.since_resolved or []]
+        return state
+
+    def _state(self) -> dict[str, Any]:
         return {
             "id": self.ticket_id,
             "s": self.state,
@@ -199,4 +217,8 @@ class Ticket:
         ticket.held = [held_text(raw) for raw in state["h"]] if state["h"] else None
         if "g" in state:  # absent from snapshots taken before per-agent figures
             ticket.assignee, ticket.replier, ticket.resolver = state["g"]
+        if "r" in state:  # resolved tickets only
+            ticket.resolved_ts = state["r"][0]
+            kept = [(ts, customer) for ts, customer in state["r"][1]]
+            ticket.since_resolved = kept or None
         return ticket

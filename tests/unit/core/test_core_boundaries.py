@@ -1,4 +1,8 @@
-"""The layers hold: the core imports no adapter library, and no module outgrows one concern."""
+"""The layers hold: the core imports no adapter library.
+
+Module length is a review guideline (DEVELOPERS.md), not a test: split by concern, never to
+meet a number.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ import streams.core
 
 ROOT = Path(__file__).resolve().parents[3]
 FORBIDDEN = ("kafka", "aiokafka", "faust", "prometheus_client", "rich", "aiohttp", "mode")
-MAX_LINES = 500
 
 
 def test_the_core_imports_nothing_from_kafka_faust_prometheus_rich_or_aiohttp() -> None:
@@ -27,13 +30,3 @@ def test_the_core_imports_nothing_from_kafka_faust_prometheus_rich_or_aiohttp() 
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert done.stdout.strip() == "", f"streams.core pulled in: {done.stdout.strip()}"
-
-
-def test_no_module_of_the_package_or_the_boards_is_over_500_lines() -> None:
-    sizes = {
-        str(path.relative_to(ROOT)): len(path.read_text().splitlines())
-        for folder in ("streams", "dashboards")
-        for path in (ROOT / folder).rglob("*.py")
-    }
-    assert len(sizes) > 50
-    assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
