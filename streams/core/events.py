@@ -17,8 +17,9 @@ Every way an event can be wrong maps to one stable ``reason`` (counted in
 ==================  ==========================================================
 
 Limits (contract section 1; docs/limits.md): label-value strings (``team``,
-``from_team``, ``to_team``, ``agent_id``) at most 64 printable characters, any
-other string at most 256 characters (``invalid_value`` otherwise), an event at
+``from_team``, ``to_team``, ``agent_id``) at most 64 printable characters,
+``event_id`` and ``ticket_id`` at most 256 printable characters, any other
+string at most 256 characters (``invalid_value`` otherwise), an event at
 most 64 KiB (``too_large``) nested at most 32 levels (``too_deep``). A leading
 UTF-8 byte-order mark is ignored.
 
@@ -61,6 +62,7 @@ MAX_DEPTH = 32  # the event object itself is level 1
 MAX_LABEL_CHARS = 64  # team, from_team, to_team, agent_id: they become label values
 MAX_STRING_CHARS = 256  # any other string anywhere in the event
 LABEL_FIELDS = frozenset(("team", "from_team", "to_team", "agent_id"))
+ID_FIELDS = frozenset(("event_id", "ticket_id"))  # travel into alerts, URLs and logs: printable
 TS_MIN = 0.0  # 1970-01-01T00:00:00Z
 TS_MAX = 4_102_444_800.0  # 2100-01-01T00:00:00Z, excluded
 _BOM = "\ufeff"
@@ -111,6 +113,8 @@ def _string(name: str, value: Any) -> None:
             )
     elif len(value) > MAX_STRING_CHARS:
         raise Rejected("invalid_value", f"{name} must be at most {MAX_STRING_CHARS} characters")
+    elif name in ID_FIELDS and not value.isprintable():
+        raise Rejected("invalid_value", f"{name} must be printable, without control characters")
 
 
 def _enum(allowed: frozenset[str]) -> Check:

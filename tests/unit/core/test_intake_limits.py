@@ -160,3 +160,29 @@ def test_event_id_idempotence_is_per_ticket() -> None:
     )
     assert reasons == [None, None, None]
     assert sink.count("tickets_created") == 2 and sink.count("events_duplicate") == 1
+
+
+@pytest.mark.parametrize("field", ["ticket_id", "event_id"])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("t\nall SLAs met", "invalid_value"),  # a newline would forge alert text
+        ("t\x00", "invalid_value"),
+        ("x" * 257, "invalid_value"),
+    ],
+)
+def test_an_id_with_control_characters_or_over_256_characters_is_invalid_value(
+    field: str, value: str, reason: str
+) -> None:
+    bad = created("t", "2026-11-23 09:01")
+    bad[field] = value
+    engine, sink, reasons = run(created("u", "2026-11-23 09:00"), bad)
+    assert reasons == [None, reason]
+    assert sink.count("events_rejected", (reason,)) == 1
+    assert set(engine.tickets) == {"u"}
+
+
+def test_an_id_of_256_printable_characters_with_spaces_is_accepted() -> None:
+    ok = created("t " + "x" * 254, "2026-11-23 09:00")
+    _engine, _sink, reasons = run(ok)
+    assert reasons == [None]
