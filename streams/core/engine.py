@@ -161,7 +161,7 @@ class Engine(Retention):
         sink, buffer = self.sink, self._buffer
         if buffer.sink is not sink:  # the sink was replaced since
             buffer = self._buffer = FactBuffer(sink)
-        self.sink = buffer
+        self.sink = self.agents.sink = buffer  # the transaction owns every fact
         try:
             if ticket.state == OPEN:
                 self._catch_up(ticket, event.ts)
@@ -173,7 +173,7 @@ class Engine(Retention):
             self._set_state(ticket, ticket.state)
             return "engine_error"
         finally:
-            self.sink = sink
+            self.sink = self.agents.sink = sink
         buffer.commit()
         return reason
 

@@ -198,6 +198,8 @@ def parse_ts(value: Any) -> float:
         raise Rejected("bad_timestamp", "ts must be an RFC 3339 string")
     if len(value) > 40 or _RFC3339.fullmatch(value) is None:
         raise Rejected("bad_timestamp", "ts is not an RFC 3339 timestamp with offset")
+    if value[17:19] == "60":  # a leap second (23:59:60Z): POSIX time has none, it repeats :59
+        value = f"{value[:17]}59{value[19:]}"
     try:
         try:
             ts = datetime.fromisoformat(value).timestamp()

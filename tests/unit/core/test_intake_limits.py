@@ -186,3 +186,27 @@ def test_an_id_of_256_printable_characters_with_spaces_is_accepted() -> None:
     ok = created("t " + "x" * 254, "2026-11-23 09:00")
     _engine, _sink, reasons = run(ok)
     assert reasons == [None]
+
+
+def test_a_leap_second_is_the_second_before_midnight() -> None:
+    from streams.core.events import parse_ts
+
+    assert parse_ts("2016-12-31T23:59:60Z") == parse_ts("2016-12-31T23:59:59Z")
+    assert parse_ts("2016-12-31T18:59:60-05:00") == parse_ts("2016-12-31T23:59:59Z")
+
+
+def test_an_event_that_fails_half_way_leaves_no_per_agent_fact() -> None:
+    # the reply's handle time is reported to the per-agent figures before its first response
+    # fails: all or nothing, so neither the team's nor the agent's handle time is counted
+    engine = Engine(parse_policy(POLICY), sink := RecordingSink())
+    engine.ingest(created("t", "2026-11-23 09:00"), event_clock=True)
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("a bug")
+
+    engine.agents.first_response = broken  # type: ignore[method-assign]
+    bad = reply("t", "2026-11-23 09:05", work_seconds=300)
+    assert engine.ingest(bad, event_clock=True).reason == "engine_error"
+    assert sink.count("agent_handle_seconds") == 0
+    assert sink.count("agent_work_seconds") == 0
+    assert engine.tickets["t"].answered is False
