@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from streams.core.events import Event, Rejected, validate
+from streams.core.events import MAX_EVENT_BYTES, Event, Rejected, decode, validate
 
 JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
 
@@ -40,8 +40,10 @@ def _element(value: Any, line: bytes | None = None) -> Record:
         return Record(None, line, value, None, "not_an_object")
     key = value.get("ticket_id")
     key = key if isinstance(key, str) and key else None
+    if len(line) > MAX_EVENT_BYTES:  # the intake's limits, as replay of the journal applies them
+        return Record(key, line, value, None, "too_large")
     try:
-        return Record(key, line, value, validate(value), None)
+        return Record(key, line, value, validate(decode(value)), None)
     except Rejected as rejected:
         return Record(key, line, value, None, rejected.reason)
 

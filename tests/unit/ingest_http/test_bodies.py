@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import orjson
 import pytest
 
 from streams.ingest_http.bodies import BadBody, parse_events, rejections
@@ -42,3 +43,31 @@ def test_bad_elements_are_rejected_by_index_not_the_body() -> None:
 def test_bodies_that_are_no_events_are_one_line_400s(body: bytes, reason: str) -> None:
     with pytest.raises(BadBody, match=reason):
         parse_events(body, "application/json")
+
+
+def _event(**extra: object) -> dict:
+    return {
+        "event_id": "e1",
+        "type": "message.customer",
+        "ticket_id": "t1",
+        "ts": "2026-11-23T09:00:00Z",
+        **extra,
+    }
+
+
+def test_the_intakes_limits_hold_for_http_as_for_the_journals_replay() -> None:
+    deep: object = "x"
+    for _ in range(40):
+        deep = [deep]
+    body = orjson.dumps([_event(note="y" * 5000), _event(nested=deep), _event(pad="z" * 250)])
+    # 5,000 characters > 256; 40 levels > 32; the third is fine
+    assert [r.reason for r in parse_events(body, "application/json")] == [
+        "invalid_value",
+        "too_deep",
+        None,
+    ]
+
+
+def test_an_event_over_64_kib_is_too_large_over_http() -> None:
+    big = _event(parts=["p" * 200] * 400)  # 400 strings of 200: about 81 KiB, each string legal
+    assert [r.reason for r in parse_events(orjson.dumps(big), "application/json")] == ["too_large"]
