@@ -29,7 +29,7 @@ def add_http_options(parser: argparse.ArgumentParser, port: int) -> None:
         action="append",
         default=[],
         metavar="NAME=SECRET",
-        help="shared secret of a product that signs its webhooks (zammad, zendesk); "
+        help="shared secret of a product that signs its webhooks (chatwoot, zammad, zendesk); "
         "repeatable [env SERVICEPULSE_WEBHOOK_SECRETS, comma-separated]",
     )
     parser.add_argument(

@@ -232,7 +232,7 @@ def send_webhook(serve: Serve, name: str, data: dict[str, Any]) -> list[dict[str
         headers["X-Hub-Signature"] = zammad_signature(ZAMMAD_SECRET.encode(), body)
         events = zammad.translate(data["payload"], trigger)
     else:
-        stamp = "2026-11-24T06:00:00Z"
+        stamp = stamp_now()
         headers["X-Zendesk-Webhook-Signature-Timestamp"] = stamp
         headers["X-Zendesk-Webhook-Signature"] = zendesk_signature(
             ZENDESK_SECRET.encode(), stamp, body
@@ -356,10 +356,10 @@ def test_bad_requests_are_refused_with_one_line_and_nothing_accepted(
     refused(serve.post("/v1/webhooks/zammad", zammad_body, **{"X-Hub-Signature": "sha1=00"}), 401)
     refused(serve.post("/v1/webhooks/zammad", zammad_body), 401)  # unsigned
     zendesk_body = json.dumps(sample("zendesk_created")["payload"]).encode()
-    forged = zendesk_signature(b"other secret", "2026-11-24T06:00:00Z", zendesk_body)
+    forged = zendesk_signature(b"other secret", stamp_now(), zendesk_body)
     headers = {
         "X-Zendesk-Webhook-Signature": forged,
-        "X-Zendesk-Webhook-Signature-Timestamp": "2026-11-24T06:00:00Z",
+        "X-Zendesk-Webhook-Signature-Timestamp": stamp_now(),
     }
     refused(serve.post("/v1/webhooks/zendesk", zendesk_body, **headers), 401)
     assert processed(serve) == 0
@@ -394,8 +394,13 @@ def test_bad_requests_are_refused_with_one_line_and_nothing_accepted(
     assert processed(serve) == 1
 
 
+def stamp_now() -> str:
+    """A Zendesk signature timestamp: the signature window (auth.py) refuses an old one."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def headers_signed(body: bytes) -> dict[str, str]:
-    stamp = "2026-11-24T06:00:00Z"
+    stamp = stamp_now()
     return {
         "X-Zendesk-Webhook-Signature": zendesk_signature(ZENDESK_SECRET.encode(), stamp, body),
         "X-Zendesk-Webhook-Signature-Timestamp": stamp,

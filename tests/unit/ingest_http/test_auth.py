@@ -6,7 +6,9 @@ import subprocess
 import pytest
 
 from streams.ingest_http.auth import (
+    SIGNATURE_WINDOW_SECONDS,
     Unauthorized,
+    chatwoot_signature,
     check_signature,
     check_token,
     parse_secrets,
@@ -15,6 +17,7 @@ from streams.ingest_http.auth import (
 )
 
 BODY = b'{"ticket":{"id":31}}'
+NOW = 1795510800.0  # 2026-11-24T09:00:00Z
 
 
 def openssl_hmac(algorithm: str, key: str, data: bytes) -> bytes:
@@ -37,6 +40,13 @@ def test_zendesk_signature_is_base64_sha256_over_timestamp_and_body() -> None:
     assert zendesk_signature(b"secret", stamp, BODY) == expected
 
 
+def test_chatwoot_signature_is_sha256_hex_over_timestamp_dot_body() -> None:
+    # Webhooks::Trigger#request_headers: "sha256=#{HMAC-SHA256 hex(secret, "#{ts}.#{body}")}"
+    stamp = "1795510800"
+    expected = "sha256=" + openssl_hmac("sha256", "secret", stamp.encode() + b"." + BODY).hex()
+    assert chatwoot_signature(b"secret", stamp, BODY) == expected
+
+
 def test_a_matching_signature_passes_and_any_other_is_refused() -> None:
     secrets = {"zammad": b"s", "zendesk": b"z"}
     check_signature("zammad", secrets, {"X-Hub-Signature": zammad_signature(b"s", BODY)}, BODY)
@@ -44,8 +54,64 @@ def test_a_matching_signature_passes_and_any_other_is_refused() -> None:
         check_signature("zammad", secrets, {"X-Hub-Signature": zammad_signature(b"x", BODY)}, BODY)
     with pytest.raises(Unauthorized, match="missing"):
         check_signature("zendesk", secrets, {"X-Zendesk-Webhook-Signature": "abc"}, BODY)
-    check_signature("chatwoot", secrets, {}, BODY)  # Chatwoot does not sign
+    check_signature("chatwoot", secrets, {}, BODY)  # no Chatwoot secret configured: token only
     check_signature("zammad", {}, {}, BODY)  # no secret configured: token only
+
+
+def chatwoot_headers(secret: bytes, stamp: str, body: bytes = BODY) -> dict[str, str]:
+    return {
+        "X-Chatwoot-Signature": chatwoot_signature(secret, stamp, body),
+        "X-Chatwoot-Timestamp": stamp,
+    }
+
+
+def test_a_signed_chatwoot_delivery_passes_within_the_window() -> None:
+    secrets = {"chatwoot": b"c"}
+    check_signature("chatwoot", secrets, chatwoot_headers(b"c", "1795510800"), BODY, now=NOW)
+    # 299 s late and 299 s early are inside the 300 s window
+    check_signature("chatwoot", secrets, chatwoot_headers(b"c", "1795510501"), BODY, now=NOW)
+    check_signature("chatwoot", secrets, chatwoot_headers(b"c", "1795511099"), BODY, now=NOW)
+
+
+def test_a_chatwoot_delivery_unsigned_forged_or_stale_is_refused() -> None:
+    secrets = {"chatwoot": b"c"}
+    with pytest.raises(Unauthorized, match="missing X-Chatwoot"):
+        check_signature("chatwoot", secrets, {}, BODY, now=NOW)
+    with pytest.raises(Unauthorized, match="does not match"):
+        check_signature("chatwoot", secrets, chatwoot_headers(b"x", "1795510800"), BODY, now=NOW)
+    tampered = chatwoot_headers(b"c", "1795510800", b'{"ticket":{"id":32}}')
+    with pytest.raises(Unauthorized, match="does not match"):
+        check_signature("chatwoot", secrets, tampered, BODY, now=NOW)
+    # 1795510800 - 301 = 1795510499: a validly signed replay 301 s later
+    with pytest.raises(Unauthorized, match="301 s old"):
+        check_signature("chatwoot", secrets, chatwoot_headers(b"c", "1795510499"), BODY, now=NOW)
+    with pytest.raises(Unauthorized, match="301 s ahead"):
+        check_signature("chatwoot", secrets, chatwoot_headers(b"c", "1795511101"), BODY, now=NOW)
+
+
+def zendesk_headers(stamp: str) -> dict[str, str]:
+    return {
+        "X-Zendesk-Webhook-Signature": zendesk_signature(b"z", stamp, BODY),
+        "X-Zendesk-Webhook-Signature-Timestamp": stamp,
+    }
+
+
+def test_the_window_is_five_minutes_either_way() -> None:
+    assert SIGNATURE_WINDOW_SECONDS == 5 * 60
+
+
+def test_a_zendesk_timestamp_outside_the_window_is_refused_however_well_signed() -> None:
+    secrets = {"zendesk": b"z"}
+    check_signature("zendesk", secrets, zendesk_headers("2026-11-24T09:00:00Z"), BODY, now=NOW)
+    check_signature("zendesk", secrets, zendesk_headers("2026-11-24T08:55:00Z"), BODY, now=NOW)
+    with pytest.raises(Unauthorized, match="301 s old"):  # 09:00:00 - 08:54:59 = 301 s
+        check_signature("zendesk", secrets, zendesk_headers("2026-11-24T08:54:59Z"), BODY, now=NOW)
+    with pytest.raises(Unauthorized, match="old"):  # the replay of a 2019 delivery
+        check_signature("zendesk", secrets, zendesk_headers("2019-03-25T05:09:27Z"), BODY, now=NOW)
+    with pytest.raises(Unauthorized, match="ahead"):
+        check_signature("zendesk", secrets, zendesk_headers("2026-11-24T09:05:01Z"), BODY, now=NOW)
+    with pytest.raises(Unauthorized, match="not a time"):
+        check_signature("zendesk", secrets, zendesk_headers("yesterday"), BODY, now=NOW)
 
 
 def test_token_in_header_or_query() -> None:
@@ -57,8 +123,12 @@ def test_token_in_header_or_query() -> None:
 
 
 def test_secrets_are_named_products_only() -> None:
-    assert parse_secrets(["zammad=a=b", "Zendesk=c"]) == {"zammad": b"a=b", "zendesk": b"c"}
-    with pytest.raises(ValueError, match="only zammad, zendesk"):
-        parse_secrets(["chatwoot=x"])
+    assert parse_secrets(["zammad=a=b", "Zendesk=c", "chatwoot=d"]) == {
+        "zammad": b"a=b",
+        "zendesk": b"c",
+        "chatwoot": b"d",
+    }
+    with pytest.raises(ValueError, match="only chatwoot, zammad, zendesk"):
+        parse_secrets(["freshdesk=x"])
     with pytest.raises(ValueError, match="NAME=SECRET"):
         parse_secrets(["zammad"])
