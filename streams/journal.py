@@ -5,8 +5,9 @@ one ``snapshot.json``. A segment is a sequence of lines, each a tag and a
 payload:
 
 * ``E <json>``: an event (or a bad element, to be counted again) as received;
-* ``C <seconds>``: the wall clock the engine was advanced to before the next events;
-* ``X <seconds>``: the engine forgot long-finished tickets at that time.
+* ``C <seconds>``: the engine time (the wall clock minus ``--grace``) the engine was
+  advanced to before the next events;
+* ``X <seconds>``: the engine forgot long-finished tickets at that engine time.
 
 ``write`` appends one batch and fsyncs before returning (``serve`` answers
 ``200`` only after it); a failed write is cut off again so no half batch stays.

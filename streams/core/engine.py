@@ -122,6 +122,8 @@ class Engine(Retention):
         """Apply one validated event; returns the rejection reason or None."""
         ticket = self.tickets.get(event.ticket_id)
         if ticket is None:
+            if event.ts < self.retention_horizon:  # its ticket may have been forgotten
+                return self.reject(event.data if raw is None else raw, "no_ticket")
             ticket = self.tickets[event.ticket_id] = Ticket(event.ticket_id)
         digest = event_digest(event.event_id)
         if digest in ticket.seen:  # 8-byte digests: a false match is a 2^-64 chance

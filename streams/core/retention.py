@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from streams.core.deadlines import DeadlineQueue
+from streams.core.events import Event
 from streams.core.policy import NO_POLICY, Policy, PolicySet
 from streams.core.teams import TeamBound
 from streams.core.ticket import INF, OPEN, ORPHAN, RESOLVED, Ticket
@@ -28,6 +29,9 @@ class Retention:
     _by_name: dict[str, Policy]
     _deadlines: DeadlineQueue
     _teams: TeamBound
+    # Raised by every ``expire``: tickets whose last event lies before it were forgotten.
+    # A class default, so an engine that never expires keeps -inf (replay, whatif).
+    retention_horizon: float = -INF
 
     def reject(self, raw: Any, reason: str) -> str:
         raise NotImplementedError
@@ -38,15 +42,22 @@ class Retention:
     def expire(self, now: float, retention: float = 7 * 86400.0) -> list[str]:
         """Forget tickets nothing more can happen to; returns their ids.
 
-        Closed tickets are kept as tombstones for ``retention`` seconds after
-        their last event (late events are rejected ``ticket_closed``, repeats
-        recognised), abandoned and resolved-never-closed ones likewise (a
-        reopen after that long is rejected ``no_ticket`` like any event of an
-        unknown ticket); events held for a ``ticket.created`` that never came
-        within ``retention`` are rejected ``no_ticket``. Adapters that persist
-        state delete the returned ids from their store.
+        ``now`` is the engine's clock (``self.now``: the event clock in replay
+        and backfill, wall time minus the grace live), never a wall clock the
+        events' times lag behind: the retention horizon ``now - retention`` is
+        compared with each ticket's last *event* time. Closed tickets are kept
+        as tombstones for ``retention`` seconds after their last event (late
+        events are rejected ``ticket_closed``, repeats recognised), abandoned
+        and resolved-never-closed ones likewise (a reopen after that long is
+        rejected ``no_ticket`` like any event of an unknown ticket); events
+        held for a ``ticket.created`` that never came within ``retention`` are
+        rejected ``no_ticket``. The horizon is kept (``retention_horizon``):
+        see :meth:`forgotten`. Adapters that persist state delete the returned
+        ids from their store.
         """
         horizon = now - retention
+        if horizon > self.retention_horizon:
+            self.retention_horizon = horizon
         gone: list[str] = []
         for ticket_id, ticket in list(self.tickets.items()):
             if ticket.state == OPEN or ticket.last_ts >= horizon:
@@ -57,6 +68,18 @@ class Retention:
             gone.append(ticket_id)
         self._deadlines.compact()
         return gone
+
+    def forgotten(self, event: Event) -> bool:
+        """Whether ``event`` must be rejected ``no_ticket``: its ticket is not in memory and
+        it is older than the retention horizon of the last ``expire``.
+
+        Such an event may belong to a ticket already forgotten (a product's re-sent
+        history, a retry long after the close): taking it would create that ticket again,
+        counting it twice and breaching its long-passed deadlines. A ticket never seen
+        cannot be told apart from a forgotten one, so it is refused too; a ticket still in
+        memory takes its late events as usual.
+        """
+        return event.ts < self.retention_horizon and event.ticket_id not in self.tickets
 
     def settle(self) -> list[str]:
         """End of input (replay): reject every held event ``no_ticket``; returns the tickets."""

@@ -6,6 +6,14 @@ fsyncs once (in a thread, the event loop keeps serving), then applies them
 to the engine in exactly the journal's order and wakes the requests: a ``200``
 means on disk and counted; a failed write wakes them with the error (``503``)
 and applies nothing. Replaying the journal at start repeats the same calls.
+
+Time (docs/ingestion.md, "Time in serve"): the engine's clock is the wall
+clock minus ``grace`` (:meth:`JournalStore.clock`), so a reply made before its
+deadline but delivered up to ``grace`` seconds after it still counts met; the
+clock lines of the journal hold that engine time, so a restart repeats it.
+Tickets are forgotten against the engine's clock, not the wall clock, and an
+event older than the retention horizon for a ticket not in memory is rejected
+``no_ticket`` (``Engine.forgotten``) instead of creating the ticket again.
 """
 
 from __future__ import annotations
@@ -13,9 +21,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from streams.core.engine import Engine
+from streams.core.events import Event, Rejected, decode, validate
 from streams.export.exporter import Exporter
 from streams.ingest_http.bodies import Record
 from streams.journal import Journal, clock_line, event_line, expire_line
@@ -26,14 +36,23 @@ EXPIRE_EVERY = 3600.0  # wall seconds between sweeps of long-finished tickets
 
 
 class JournalStore:
-    def __init__(self, journal: Journal, engine: Engine, exporter: Exporter) -> None:
+    def __init__(
+        self,
+        journal: Journal,
+        engine: Engine,
+        exporter: Exporter,
+        grace: float = 0.0,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
         self.journal = journal
         self.engine = engine
         self.exporter = exporter
+        self.grace = grace
+        self.wall = wall  # the wall clock (a test passes its own)
         self._waiting: list[tuple[list[Record], asyncio.Future[None]]] = []
         self._wake: asyncio.Event | None = None
         self._ready = False
-        self._last_expire = time.time()
+        self._last_expire = wall()
         self._expire_due = False
         self.replayed = 0
 
@@ -48,7 +67,7 @@ class JournalStore:
         count = 0
         for tag, payload in self.journal.replay(first):
             if tag == b"E":
-                engine.ingest(payload)
+                self._replayed(payload)
                 count += 1
             elif tag == b"C":
                 engine.advance(float(payload))
@@ -58,8 +77,21 @@ class JournalStore:
         self.replayed = count
         return count
 
+    def _replayed(self, payload: bytes) -> None:
+        """One journalled event, as ``_apply`` took it when it was received."""
+        try:
+            event = validate(decode(payload))
+        except Rejected as rejected:
+            self.engine.reject(payload, rejected.reason)
+            return
+        self._take(event, payload)
+
     def ready(self) -> bool:
         return self._ready
+
+    def clock(self) -> float:
+        """The engine's time now: the wall clock minus the grace, never going back."""
+        return max(self.engine.now, self.wall() - self.grace)
 
     # ---- the Store protocol --------------------------------------------------------------------
 
@@ -82,7 +114,7 @@ class JournalStore:
             self._wake.clear()
             if self._expire_due:
                 self._expire_due = False
-                await self._expire(time.time())
+                await self._expire(self.engine.now)
             batch, self._waiting = self._waiting, []
             if not batch:
                 continue
@@ -95,7 +127,8 @@ class JournalStore:
                         future.set_exception(RuntimeError(f"internal error: {exc}"))
 
     async def _flush(self, batch: list[tuple[list[Record], asyncio.Future[None]]]) -> None:
-        now = time.time()
+        wall = self.wall()
+        now = max(self.engine.now, wall - self.grace)
         chunks = [clock_line(now)]
         for records, _ in batch:
             chunks.extend(event_line(record.line) for record in records)
@@ -107,14 +140,14 @@ class JournalStore:
                 if not future.done():
                     future.set_exception(error)
             return
-        self._apply(now, batch)
+        self._apply(now, wall, batch)
         for _, future in batch:
             if not future.done():
                 future.set_result(None)
         if self.journal.due():
             await self._compact()
 
-    def _apply(self, now: float, batch: list[tuple[list[Record], Any]]) -> None:
+    def _apply(self, now: float, wall: float, batch: list[tuple[list[Record], Any]]) -> None:
         # what Engine.ingest does, with the validation the HTTP layer already made
         engine = self.engine
         observe_lag = self.exporter.observe_lag
@@ -126,8 +159,15 @@ class JournalStore:
                     raw = record.data if isinstance(record.data, dict) else record.line
                     engine.reject(raw, record.reason or "invalid_json")
                 else:
-                    engine.apply(event, record.data)
-                    observe_lag(now - event.ts)
+                    self._take(event, record.data)
+                    observe_lag(wall - event.ts)  # processing time minus event time
+
+    def _take(self, event: Event, raw: Any) -> None:
+        engine = self.engine
+        if engine.forgotten(event):  # a ticket forgotten (or never known) before the horizon
+            engine.reject(raw, "no_ticket")
+        else:
+            engine.apply(event, raw)
 
     async def _compact(self) -> None:
         state = capture(self.engine, self.exporter)
@@ -140,17 +180,18 @@ class JournalStore:
         log.info("journal compacted in %.2fs", time.monotonic() - started)
 
     async def tick(self, every: float) -> None:
-        """Advance the engine on the wall clock; forget long-finished tickets hourly."""
+        """Advance the engine to :meth:`clock`; forget long-finished tickets hourly."""
         while True:
             await asyncio.sleep(every)
-            now = time.time()
-            self.engine.advance(now)
-            if now - self._last_expire >= EXPIRE_EVERY and self._wake is not None:
-                self._last_expire = now
+            self.engine.advance(self.clock())
+            wall = self.wall()
+            if wall - self._last_expire >= EXPIRE_EVERY and self._wake is not None:
+                self._last_expire = wall
                 self._expire_due = True  # the flusher owns the journal
                 self._wake.set()
 
     async def _expire(self, now: float) -> None:
+        """Forget, at the engine's clock ``now``, what ended a retention before it."""
         try:
             await asyncio.to_thread(self.journal.write, expire_line(now))
         except OSError as exc:
