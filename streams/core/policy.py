@@ -30,6 +30,8 @@ Decisions (write-up for docs):
   ``3650d`` is refused at load, not at the first ticket).
 * ``teams: [..]`` lists the teams (others are counted as ``other``); without it, the first
   ``max_teams`` (default 100) distinct teams are kept (see teams.py).
+* ``objectives`` (service-level objectives, error budgets) is read by policy_keys.py into
+  :class:`Objectives`; it changes no SLA clock, only the generated rules.
 """
 
 from __future__ import annotations
@@ -56,9 +58,11 @@ __all__ = [
     "DEFAULT_AT_RISK",
     "DEFAULT_POLICY_SET",
     "DEFAULT_POLICY_YAML",
+    "DEFAULT_SLO_WINDOW",
     "MATCH_KEYS",
     "NO_POLICY",
     "TARGETS",
+    "Objectives",
     "Policy",
     "PolicyError",
     "PolicySet",
@@ -84,6 +88,7 @@ MATCH_DEFAULTS: Mapping[str, str] = MappingProxyType(
 DEFAULT_AT_RISK = 0.8
 DEFAULT_SHORT_ABANDON = 10.0  # seconds: a contact abandoned sooner is a "short abandon"
 DEFAULT_MAX_AGENTS = 200  # distinct `agent` label values kept without a roster
+DEFAULT_SLO_WINDOW = 28 * 86400.0  # the objectives' rolling window (contract: default 28d)
 MAX_DURATION = 3650 * 86400.0
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -98,6 +103,7 @@ _TOP_KEYS = (
     "max_agents",
     "teams",
     "max_teams",
+    "objectives",
 )
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ERROR_CHARS = 300
@@ -192,6 +198,36 @@ class Policy:
         return True
 
 
+@dataclass(frozen=True)
+class Objectives:
+    """Service-level objectives: the share of outcomes to meet per target over ``window``.
+
+    ``targets`` holds the objectives of every team (target -> share, like 0.95), ``teams`` a
+    team's overrides (team -> target -> share); :meth:`of` merges the two for one team.
+    """
+
+    window: float = DEFAULT_SLO_WINDOW  # seconds
+    targets: Mapping[str, float] = field(default_factory=dict, hash=False)
+    teams: Mapping[str, Mapping[str, float]] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "targets", MappingProxyType(dict(self.targets)))
+        object.__setattr__(
+            self,
+            "teams",
+            MappingProxyType({t: MappingProxyType(dict(o)) for t, o in self.teams.items()}),
+        )
+
+    def of(self, team: str) -> dict[str, float]:
+        """The objectives of ``team``: its overrides over the objectives of every team."""
+        return {**self.targets, **self.teams.get(team, {})}
+
+    def measured(self) -> tuple[str, ...]:
+        """The targets with an objective for at least one team, in the contract's order."""
+        named = set(self.targets).union(*(set(o) for o in self.teams.values()))
+        return tuple(t for t in TARGETS if t in named)
+
+
 def _no_key(fields: Mapping[str, Any]) -> tuple[()]:
     return ()
 
@@ -212,6 +248,7 @@ class PolicySet:
     max_agents: int = DEFAULT_MAX_AGENTS
     teams: tuple[str, ...] | None = None
     max_teams: int = DEFAULT_MAX_TEAMS
+    objectives: Objectives | None = None  # None: the file sets no objectives
     _keys: tuple[str, ...] = field(init=False, repr=False, compare=False, hash=False)
     _key_of: Callable[[Mapping[str, Any]], Any] = field(
         init=False, repr=False, compare=False, hash=False
@@ -301,13 +338,14 @@ def parse_policy(doc: Any) -> PolicySet:
             )
         first_seen[policy.name] = i
         policies.append(policy)
-    from streams.core.policy_keys import parse_figure_keys, parse_teams
+    from streams.core.policy_keys import parse_figure_keys, parse_objectives, parse_teams
 
     teams, max_teams = parse_teams(doc.get("teams")), doc.get("max_teams", DEFAULT_MAX_TEAMS)
     if isinstance(max_teams, bool) or not isinstance(max_teams, int) or not 1 <= max_teams <= 10000:
         raise PolicyError("max_teams must be a whole number from 1 to 10000")
 
     short_abandon, agents, max_agents = parse_figure_keys(doc)
+    objectives = parse_objectives(doc.get("objectives"), teams) if "objectives" in doc else None
     return PolicySet(
         tuple(policies),
         at_risk,
@@ -317,6 +355,7 @@ def parse_policy(doc: Any) -> PolicySet:
         max_agents=max_agents,
         teams=teams,
         max_teams=max_teams,
+        objectives=objectives,
     )
 
 
@@ -490,6 +529,11 @@ policies:
     match: {}
     calendar: business-hours
     targets: {first_response: 4h, next_reply: 8h, resolution: 3d}
+objectives:                  # share met over 28 days: error budgets and burn-rate alerts
+  window: 28d
+  first_response: 95%
+  resolution: 90%
+  teams: {billing: {first_response: 98%}}
 """
 
 DEFAULT_POLICY_SET: PolicySet = parse_policy(load_yaml(DEFAULT_POLICY_YAML))

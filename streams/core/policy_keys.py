@@ -1,5 +1,5 @@
 """The policy file's keys beyond the contract's: short_abandon, agents, max_agents, teams,
-and a policy's warn_before.
+a policy's warn_before, and the optional key objectives (contract section 2).
 
 Kept apart from policy.py (whose ``parse_policy`` calls these); the keys and their
 defaults are described in docs/policies.md.
@@ -15,14 +15,21 @@ from streams.core.calendar import ALWAYS, Calendar
 from streams.core.policy import (
     DEFAULT_MAX_AGENTS,
     DEFAULT_SHORT_ABANDON,
+    DEFAULT_SLO_WINDOW,
+    Objectives,
     PolicyError,
     parse_duration,
 )
+from streams.core.vocabulary import TARGETS
 
 REACH_FROM = 1_767_225_600.0  # 2026-01-01T00:00:00Z: where reachability is checked from
 REACH_YEARS = 10
 MAX_AGENT_ID = 64  # characters, as the contract bounds agent_id
 RESERVED_AGENTS = ("other", "none")  # the labels of unlisted agents and of no agent
+OBJECTIVE_KEYS = ("window", *TARGETS, "teams")
+SLO_WINDOW_MIN = 86400.0  # 1d: the objectives' window is at least a day ...
+SLO_WINDOW_MAX = 366 * 86400.0  # ... and at most a year
+_SHARE_RE = re.compile(r"(\d{1,3}(?:\.\d{1,6})?)\s*%")
 
 
 def parse_figure_keys(doc: Mapping[str, Any]) -> tuple[float, tuple[str, ...] | None, int]:
@@ -108,3 +115,79 @@ def check_reachable(where: str, calendar: Calendar, targets: Mapping[str, float]
             f"{where}: a target of {longest / 86400:g}d is never reached: calendar "
             f"{calendar.name!r} counts less than that in {REACH_YEARS} years"
         )
+
+
+def parse_objectives(raw: Any, teams: tuple[str, ...] | None = None) -> Objectives:
+    """``objectives: {window: 28d, first_response: 95%, teams: {billing: {...}}}``.
+
+    A share is a percentage strictly between 0 % and 100 % (``95%``, ``99.5%``) or a fraction
+    strictly between 0 and 1 (``0.95``); 100 % leaves no error budget. ``teams`` overrides
+    targets per team (the window is one for the file); with a ``teams`` list, an override must
+    name a listed team (or ``other``), or it would never match a series.
+    """
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise PolicyError("objectives must be a mapping like {window: 28d, first_response: 95%}")
+    for key in raw:
+        if key not in OBJECTIVE_KEYS:
+            allowed = ", ".join(OBJECTIVE_KEYS)
+            raise PolicyError(f"objectives: unknown key {key!r} (allowed: {allowed})")
+    window = DEFAULT_SLO_WINDOW
+    if "window" in raw:
+        try:
+            window = parse_duration(raw["window"])
+        except PolicyError as exc:
+            raise PolicyError(f"objectives: window: {exc}") from None
+        if not SLO_WINDOW_MIN <= window <= SLO_WINDOW_MAX:
+            raise PolicyError(f"objectives: window must be from 1d to 366d, not {raw['window']!r}")
+    targets = _shares("objectives", {k: v for k, v in raw.items() if k in TARGETS})
+    overrides: dict[str, dict[str, float]] = {}
+    by_team = raw.get("teams")
+    by_team = {} if by_team is None else by_team
+    if not isinstance(by_team, Mapping):
+        raise PolicyError(
+            "objectives: teams must be a mapping like {billing: {first_response: 98%}}"
+        )
+    for team, body in by_team.items():
+        if not isinstance(team, str) or not team or len(team) > 64 or not team.isprintable():
+            raise PolicyError(
+                f"objectives: teams: a team name is at most 64 printable characters, not {team!r}"
+            )
+        where = f"objectives: teams: {team}"
+        if teams is not None and team not in teams and team != "other":
+            raise PolicyError(f"{where}: not one of the policy's teams (its series are 'other')")
+        if not isinstance(body, Mapping):
+            raise PolicyError(f"{where}: must be a mapping like {{first_response: 98%}}")
+        for key in body:
+            if key not in TARGETS:
+                allowed = ", ".join(TARGETS)
+                raise PolicyError(f"{where}: unknown target {key!r} (allowed: {allowed})")
+        overrides[team] = _shares(where, body)
+    return Objectives(window, targets, overrides)
+
+
+def _shares(where: str, raw: Mapping[str, Any]) -> dict[str, float]:
+    """target -> share, in the contract's order of targets."""
+    shares = {target: _share(f"{where}: {target}", value) for target, value in raw.items()}
+    return {t: shares[t] for t in TARGETS if t in shares}
+
+
+def _share(where: str, value: Any) -> float:
+    bad = f"{where} must be a percentage below 100%, like 95%, not {value!r}"
+    if isinstance(value, str):
+        match = _SHARE_RE.fullmatch(value.strip())
+        if match is None:
+            raise PolicyError(bad)
+        share = round(float(match[1]) / 100, 8)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if value >= 1:
+            raise PolicyError(f"{bad} (a number is a fraction: write {value:g}% or 0.95)")
+        share = float(value)
+    else:
+        raise PolicyError(bad)
+    if share >= 1:
+        raise PolicyError(f"{where} must be below 100% (100% leaves no error budget)")
+    if share <= 0:
+        raise PolicyError(f"{where} must be above 0%")
+    return share

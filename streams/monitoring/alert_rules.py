@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from streams.core.policy import PolicySet
+from streams.monitoring import slo
 from streams.monitoring.alerts import Alert, duration_text, pct, unanswered_targets
 from streams.monitoring.config import LIVE_CHANNELS, MonitoringConfig
 
@@ -340,4 +341,5 @@ def build(config: MonitoringConfig, policies: PolicySet) -> list[Alert]:
         *backlog(config),
         *satisfaction(config),
         *pipeline(config),
+        *slo.alerts(config, policies.objectives),
     ]

@@ -68,7 +68,8 @@ HEADER = """\
 # team="platform"; anything else goes to the `unrouted` fallback.
 # Inhibition: while the pipeline is down or lagging, the SLA and backlog
 # alerts it would otherwise cause are silenced; a critical alert silences the
-# warning of the same name, team and target.
+# warning of the same name, team and target; an error budget's fast burn
+# silences its slow burn (same team and target).
 """
 
 
@@ -150,7 +151,13 @@ def working_hours(team: str, routing: Any) -> dict[str, Any]:
 
 
 def ticket_alert_routes(team: str, lead: str, critical_group_wait: str) -> list[dict[str, Any]]:
-    """Escalations to the manager; VIP and urgent to the lead at any hour; others in hours."""
+    """Escalations to the manager; VIP and urgent to the lead at any hour; the warnings of
+    other tickets only in working hours; every other ticket alert (a breach) at any hour.
+
+    Only the warning route carries ``active_time_intervals``: a route that matches an alert
+    and is outside its interval mutes it (Alertmanager does not fall through to the next
+    route), so a route in hours that matched every ticket alert muted the breaches too.
+    """
     return [
         {"receiver": f"manager-{team}", "matchers": [TICKET_ALERTS, 'escalate="manager"']},
         {
@@ -165,8 +172,13 @@ def ticket_alert_routes(team: str, lead: str, critical_group_wait: str) -> list[
         },
         {
             "receiver": lead,
-            "matchers": [TICKET_ALERTS],
+            "matchers": [f'alertname="{TICKET_WARNING}"'],
             "active_time_intervals": [f"working-hours-{team}"],
+        },
+        {
+            "receiver": lead,
+            "matchers": [TICKET_ALERTS],
+            "group_wait": critical_group_wait,
         },
     ]
 
@@ -271,6 +283,12 @@ def render_config(
             "source_matchers": ['severity="critical"'],
             "target_matchers": ['severity="warning"'],
             "equal": ["alertname", "team", "target"],
+        },
+        {
+            # a fast burn of a team's error budget pages: its slow burn says nothing more
+            "source_matchers": ['alertname="ServicePulseErrorBudgetFastBurn"'],
+            "target_matchers": ['alertname="ServicePulseErrorBudgetSlowBurn"'],
+            "equal": ["team", "target"],
         },
     ]
     return doc

@@ -31,7 +31,11 @@ class Alert:
 
     @property
     def category(self) -> str:
-        return self.group
+        """The ``category`` label; the error-budget alerts are SLA alerts (inhibitions)."""
+        return CATEGORIES.get(self.group, self.group)
+
+
+CATEGORIES = {"slo": "sla"}
 
 
 def duration_text(seconds: float) -> str:
@@ -75,7 +79,7 @@ def alerts(
 
 # ---- rendering ------------------------------------------------------------------------------
 
-GROUPS = ("sla", "backlog", "satisfaction", "pipeline")
+GROUPS = ("sla", "backlog", "satisfaction", "pipeline", "slo")
 
 HEADER = """\
 # ServicePulse alert rules.
@@ -93,6 +97,10 @@ HEADER = """\
 #
 # Every alert and every threshold is covered by tests/promtool/*.yml (series on
 # both sides of each threshold).
+#
+# The servicepulse.slo.* groups are the error budgets of the policy's objectives
+# (streams/monitoring/slo.py): recording rules and the burn-rate alerts together,
+# reading only servicepulse_sla_outcomes_total, so that they can be tested alone.
 #
 """
 
@@ -116,7 +124,21 @@ def threshold_table(rules: list[Alert]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def recording_group(name: str, interval: str | None, rules: list[dict[str, str]]) -> list[str]:
+    out = [f"  - name: {name}"]
+    if interval:
+        out.append(f"    interval: {interval}")
+    out.append("    rules:")
+    for r in rules:
+        out.append(f"      - record: {r['record']}")
+        out.append("        expr: |")
+        out += [f"          {line}" for line in r["expr"].splitlines()]
+    return out
+
+
 def render(config: MonitoringConfig = CONFIG, policies: PolicySet = DEFAULT_POLICY_SET) -> str:
+    from streams.monitoring import slo
+
     rules = alerts(config, policies)
     out = HEADER.splitlines()
     out.append("# THRESHOLDS (streams/monitoring/config.py):")
@@ -124,6 +146,9 @@ def render(config: MonitoringConfig = CONFIG, policies: PolicySet = DEFAULT_POLI
     out += [f"# {line}" for line in threshold_table(rules).splitlines()]
     out += ["", "groups:"]
     for group in GROUPS:
+        if group == "slo":  # the error budgets' recording rules, then their alerts
+            for name, interval, records in slo.recording_groups(config, policies.objectives):
+                out += [*recording_group(name, interval, records), ""]
         members = [a for a in rules if a.group == group]
         if not members:
             continue

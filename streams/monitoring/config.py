@@ -131,6 +131,20 @@ class Thresholds:
     reject_for: str = "10m"
     # ServicePulseWorkerDown: a worker target unscrapable for this long
     worker_down_for: str = "2m"
+    # Error budgets of the policy file's `objectives` (Google SRE workbook, multiwindow,
+    # multi-burn-rate; docs/monitoring.md). Burn rate = share breached / (1 - objective); the
+    # share can never pass 100 %, so each threshold is capped there (90 %: 14.4x would be 144 %).
+    # ServicePulseErrorBudgetFastBurn (page): burn rate over the long window at least ...
+    slo_fast_burn: float = 14.4
+    slo_fast_windows: tuple[str, str] = ("1h", "5m")  # (long, short): short below it resets
+    slo_fast_min_outcomes: int = 10  # outcomes of the team+target in the long window, at least
+    slo_fast_for: str = "2m"
+    # ServicePulseErrorBudgetSlowBurn (ticket): (burn rate, long window, short window) ...
+    slo_slow_burns: tuple[tuple[float, str, str], ...] = ((6.0, "6h", "30m"), (1.0, "3d", "6h"))
+    slo_slow_min_outcomes: int = 20  # ... with at least this many outcomes in the long window
+    slo_slow_for: str = "15m"
+    slo_long_interval: str = "1m"  # evaluation of the burn windows and counts longer than 1h
+    slo_budget_interval: str = "5m"  # evaluation of the budget over the objectives' window (28d)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from streams.stack.alertmanager import compose_alertmanager_text
 from streams.stack.layout import COMPOSE_ALERTMANAGER, TEAM_LEAD, WORKER_JOB
 from tests.compose_files import interpolate
 from tests.filesystems import own_filesystem
+from tests.processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
@@ -593,11 +594,11 @@ def test_only_the_backfill_has_a_profile_so_a_plain_up_is_unchanged(
     assert services[HISTORY]["restart"] == "no" and not services[HISTORY].get("depends_on")
 
 
-def test_prometheus_keeps_15_days_unless_told_to_keep_the_history() -> None:
+def test_prometheus_keeps_30_days_for_the_error_budgets_unless_told_to_keep_the_history() -> None:
     command = as_list(raw_services()["prometheus"]["command"])
     retention = flag(command, "--storage.tsdb.retention.time")
-    assert retention == "${PROMETHEUS_RETENTION:-15d}"
-    assert interpolate(retention) == "15d"
+    assert retention == "${PROMETHEUS_RETENTION:-30d}"
+    assert interpolate(retention) == "30d"  # the budgets' window is 28 days
     history_doc = (REPO / "docs" / "history.md").read_text()
     assert "PROMETHEUS_RETENTION=400d" in history_doc and "--profile history" in history_doc
 
@@ -848,14 +849,6 @@ def test_prometheus_as_nobody_serves_and_compacts_what_the_backfill_service_wrot
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def parse_event_ts(event: dict[str, Any]) -> float:

@@ -46,11 +46,18 @@ def load(path: Path) -> Any:
 
 
 def alert_rules() -> list[dict[str, Any]]:
-    return [r for g in load(RULES / "alerts.yml")["groups"] for r in g["rules"]]
+    return [r for g in load(RULES / "alerts.yml")["groups"] for r in g["rules"] if "alert" in r]
 
 
 def recording_rules() -> list[dict[str, Any]]:
-    return [r for g in load(RULES / "recording.yml")["groups"] for r in g["rules"]]
+    """recording.yml, and the error budgets' recording groups of alerts.yml (servicepulse.slo.*)."""
+    return [
+        r
+        for path in ("recording.yml", "alerts.yml")
+        for g in load(RULES / path)["groups"]
+        for r in g["rules"]
+        if "record" in r
+    ]
 
 
 def github_anchor(heading: str) -> str:
@@ -119,6 +126,27 @@ def test_amtool_check_config() -> None:
             "manager-technical",
         ),
         (["alertname=ServicePulseTicketSLABreached", "team=newteam"], "unrouted"),
+        # a standard ticket's breach: the lead (at any hour: test_alertmanager_routes.py and
+        # test_ticket_alerts.py, as amtool does not show time muting)
+        (
+            [
+                "alertname=ServicePulseTicketSLABreached",
+                "team=billing",
+                "priority=normal",
+                "customer_tier=standard",
+                "severity=critical",
+            ],
+            "lead-billing",
+        ),
+        # error budgets: the fast burn pages the lead, the slow burn is a ticket for the lead
+        (
+            ["alertname=ServicePulseErrorBudgetFastBurn", "team=sales", "severity=critical"],
+            "lead-sales",
+        ),
+        (
+            ["alertname=ServicePulseErrorBudgetSlowBurn", "team=sales", "severity=warning"],
+            "lead-sales",
+        ),
     ],
 )
 def test_alertmanager_routes_by_team(labels: list[str], receiver: str) -> None:
@@ -191,7 +219,7 @@ def test_pipeline_alerts_inhibit_sla_alerts() -> None:
 
 def test_every_alert_has_severity_team_and_annotations() -> None:
     rules = alert_rules()
-    assert len({r["alert"] for r in rules}) == 16
+    assert len({r["alert"] for r in rules}) == 18
     for rule in rules:
         name = rule["alert"]
         labels = rule.get("labels", {})
@@ -275,6 +303,15 @@ def test_every_alert_is_tested_firing_and_not_firing() -> None:
         # a derived figure counting score 3 as satisfied
         ("recording.yml", 'kind="csat",score=~"4|5"', 'kind="csat",score=~"3|4|5"',
          "recording_live_test.yml"),
+        # an error budget's page without its minimum-volume guard: the quiet night pages
+        ("alerts.yml", "team_target:servicepulse_slo_outcomes:increase1h >= 10",
+         "team_target:servicepulse_slo_outcomes:increase1h >= 1", "slo_burn_test.yml"),
+        # the objective of every team, billing's override ignored
+        ("alerts.yml", '{target="first_response",team="billing"} * 0 + 0.98',
+         '{target="first_response",team="billing"} * 0 + 0.95', "slo_burn_test.yml"),
+        # the error budget against the attainment instead of the allowed misses
+        ("alerts.yml", "  (1 - team_target:servicepulse_slo_objective:ratio)\n",
+         "  (team_target:servicepulse_slo_objective:ratio)\n", "slo_budget_test.yml"),
     ],
 )  # fmt: skip
 def test_unit_tests_catch_a_broken_rule(

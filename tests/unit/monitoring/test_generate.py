@@ -60,7 +60,9 @@ def test_runbook_url_option_moves_every_link(tmp_path: Path) -> None:
     base = "https://runbooks.example.org/servicepulse.html"
     assert main(["generate", "--root", str(root), "--runbook-url", base]) == 0
     doc = yaml.safe_load((root / "deploy/prometheus/rules/alerts.yml").read_text())
-    urls = {r["annotations"]["runbook_url"] for g in doc["groups"] for r in g["rules"]}
+    urls = {
+        r["annotations"]["runbook_url"] for g in doc["groups"] for r in g["rules"] if "alert" in r
+    }
     assert "https://runbooks.example.org/servicepulse.html#servicepulseworkerdown" in urls
     assert all(u.startswith(base + "#") for u in urls)
 
@@ -108,7 +110,8 @@ def test_default_policy_gives_one_rule_at_the_catch_all_target() -> None:
 def test_threshold_table_has_one_row_per_rule_variant() -> None:
     table = alerts.threshold_table(alerts.alerts())
     rows = [line for line in table.splitlines()[2:]]
-    assert len(rows) == 17  # 16 alerts, SLABreach twice (urgent/VIP and others)
+    # 18 alerts, SLABreach twice (urgent/VIP and others), ErrorBudgetSlowBurn twice (6h, 3d)
+    assert len(rows) == 20
     assert "| ServicePulseSLAAtRiskPilingUp | >= 5 clocks" in table
 
 
