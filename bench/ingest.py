@@ -37,7 +37,7 @@ from streams.core.policy import DEFAULT_POLICY_SET
 from streams.export.exporter import Exporter
 from streams.simulator import ContactCentre, SimConfig
 
-TOKEN = "bench"
+TOKEN = "bench-token-0123456789"  # at least 16 characters (auth.py)
 
 
 def generate(n: int, prefix: str) -> list[bytes]:

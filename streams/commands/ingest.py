@@ -20,12 +20,29 @@ from typing import Any
 
 from aiohttp import web
 
-from streams.ingest_http.app import make_app, run
+from streams.ingest_http.app import make_app
 from streams.ingest_http.bodies import Record
 from streams.ingest_http.options import add_http_options, ingestion_from_args
+from streams.ingest_http.server import run
+from streams.kafka_security import aiokafka_options
 from streams.settings import KAFKA_OPTIONS, Settings, add_options, positive_number, resolve
 
 log = logging.getLogger("servicepulse.ingest")
+
+
+def producer_config(settings: Settings, timeout: float) -> dict[str, Any]:
+    """The AIOKafkaProducer's keyword arguments: acks=all, idempotent, and the security
+    options (``--security-protocol``, SASL, TLS) of the settings; UserError (one line)
+    when they are incomplete (a SASL protocol without its password, an unreadable CA file)."""
+    return {
+        "bootstrap_servers": settings.bootstrap,
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": 2,
+        "request_timeout_ms": int(timeout * 1000),
+        "client_id": f"{settings.app_id}-ingest",
+        **aiokafka_options(settings),
+    }
 
 
 class KafkaStore:
@@ -34,6 +51,8 @@ class KafkaStore:
     def __init__(self, settings: Settings, timeout: float) -> None:
         self.settings = settings
         self.timeout = timeout
+        # built now: a bad security option is a one-line error before listening
+        self.config = producer_config(settings, timeout)
         self.producer: Any = None
 
     def ready(self) -> bool:
@@ -45,14 +64,7 @@ class KafkaStore:
 
         delay = 0.5
         while self.producer is None:
-            producer = AIOKafkaProducer(
-                bootstrap_servers=self.settings.bootstrap,
-                acks="all",
-                enable_idempotence=True,
-                linger_ms=2,
-                request_timeout_ms=int(self.timeout * 1000),
-                client_id=f"{self.settings.app_id}-ingest",
-            )
+            producer = AIOKafkaProducer(**self.config)
             try:
                 await producer.start()
             except Exception as exc:

@@ -32,8 +32,9 @@ from streams.core.engine import Engine
 from streams.core.policy import load_policies
 from streams.errors import UserError
 from streams.export.exporter import Exporter
-from streams.ingest_http.app import make_app, run
+from streams.ingest_http.app import make_app
 from streams.ingest_http.options import add_http_options, ingestion_from_args
+from streams.ingest_http.server import run
 from streams.journal import Journal
 from streams.serve.store import JournalStore
 

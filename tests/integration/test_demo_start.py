@@ -3,7 +3,6 @@ whose breaches climb while one watches."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -13,14 +12,10 @@ from collections import defaultdict
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.processes import free_port
+
 TEAMS = ("billing", "sales", "technical")
 START = "2026-11-17T14:00:00+00:00"  # a Tuesday afternoon
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def by_team(text: str, name: str, **match: str) -> dict[str, float]:

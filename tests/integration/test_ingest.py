@@ -18,9 +18,12 @@ from typing import Any
 import pytest
 import requests
 
-from tests.integration.test_serve import TOKEN, free_port, plain_events
+from tests.integration.test_serve import plain_events
 from tests.integration.test_worker import Kafka, WorkerProcess, differences, replay, total, wait_for
 from tests.kafka_broker import KafkaBroker
+from tests.processes import free_port
+
+TOKEN = "ingest-token-0123456789"  # at least 16 characters (docs/security.md)
 
 
 def free_pair() -> int:

@@ -8,27 +8,22 @@ from __future__ import annotations
 
 import json
 import re
-import resource
-import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
 
 from streams.connectors import chatwoot, zammad, zendesk
 from streams.connectors.common import rfc3339
 from streams.ingest_http.auth import zammad_signature, zendesk_signature
+from tests.processes import Processes
+from tests.serve_process import ServeProcess, replay, value
 
 FIXTURES = Path(__file__).parents[1] / "unit" / "connectors" / "fixtures"
-TOKEN = "s3cret-token"
+TOKEN = "s3cret-token-for-serve"
 ZAMMAD_SECRET = "zammad-shared"
 ZENDESK_SECRET = "zendesk-shared"
 POLICY = """
@@ -38,13 +33,6 @@ policies:
     calendar: always
     targets: {first_response: 30d, next_reply: 30d, resolution: 30d}
 """
-# depend on the moment of the scrape (wall clock vs replay's event clock) or on delivery
-TIME_DEPENDENT = (
-    "servicepulse_oldest_open_ticket_age_seconds",
-    "servicepulse_oldest_unanswered_ticket_age_seconds",
-    "servicepulse_sla_next_deadline_seconds",
-    "servicepulse_event_lag_seconds",
-)
 
 CHATWOOT = [
     "chatwoot_conversation_created",
@@ -84,12 +72,6 @@ ZENDESK = [
     "zendesk_satisfaction_good",
     "zendesk_satisfaction_bad",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def sample(name: str) -> dict[str, Any]:
@@ -133,97 +115,26 @@ def recent(names: list[str]) -> dict[str, dict[str, Any]]:
     }
 
 
-class Serve:
-    """One ``servicepulse serve`` process on a free port."""
-
-    def __init__(self, data_dir: Path, policy: Path, segment_mb: float, max_body: int) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.args = [
-            sys.executable, "-m", "streams.cli", "serve", "--port", str(self.port),
-            "--token", TOKEN, "--data-dir", str(data_dir), "--policy", str(policy),
-            "--segment-mb", str(segment_mb), "--max-body", str(max_body), "--tick", "0.2",
-            "--webhook-secret", f"zammad={ZAMMAD_SECRET}",
-            "--webhook-secret", f"zendesk={ZENDESK_SECRET}",
-        ]  # fmt: skip
-        self.log = data_dir.parent / f"serve-{self.port}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-        self.limit: int | None = None  # RLIMIT_FSIZE of the process, bytes
-
-    def start(self) -> Serve:
-        limit = self.limit
-
-        def limit_files() -> None:
-            if limit is not None:
-                resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                self.args, stdout=log, stderr=log, preexec_fn=limit_files
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                if requests.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return self
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"serve did not become ready: {self.log.read_text()}")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-    def post(self, path: str, body: bytes, **headers: str) -> requests.Response:
-        headers.setdefault("Authorization", f"Bearer {TOKEN}")
-        return requests.post(f"{self.url}{path}", data=body, headers=headers, timeout=30)
-
-    def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-        return samples(requests.get(f"{self.url}/metrics", timeout=10).text)
+def serve_process(
+    processes: Processes, data_dir: Path, policy: Path, segment_mb: float, max_body: int
+) -> ServeProcess:
+    """``serve`` with the token and the Zammad and Zendesk secrets; not started yet."""
+    return ServeProcess(
+        processes, data_dir, "--segment-mb", str(segment_mb), "--max-body", str(max_body),
+        token=TOKEN, policy=policy, secrets={"zammad": ZAMMAD_SECRET, "zendesk": ZENDESK_SECRET},
+    )  # fmt: skip
 
 
-def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    found = {}
-    for family in text_string_to_metric_families(text):
-        for s in family.samples:
-            if s.name.startswith(TIME_DEPENDENT) or not s.name.startswith("servicepulse_"):
-                continue
-            found[(s.name, tuple(sorted(s.labels.items())))] = s.value
-    return found
-
-
-def replay(events: list[dict[str, Any]], policy: Path, tmp: Path) -> dict:
-    path = tmp / "events.jsonl"
-    path.write_text("".join(json.dumps(e) + "\n" for e in events))
-    done = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "replay", str(path), "--policy", str(policy)],
-        capture_output=True,
-        check=True,
-    )
-    return samples(done.stdout.decode())
-
-
-def send_webhook(serve: Serve, name: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+def send_webhook(serve: ServeProcess, name: str, data: dict[str, Any]) -> list[dict[str, Any]]:
     """POST one documented sample to its endpoint (signed where the product signs);
     returns the contract events the connector makes of it."""
     body = json.dumps(data["payload"]).encode()
     product = name.split("_")[0]
-    headers: dict[str, str] = {"Content-Type": "application/json"}
+    headers: dict[str, str | None] = {"Content-Type": "application/json"}
     path = f"/v1/webhooks/{product}"
     if product == "chatwoot":  # Chatwoot cannot set headers: the token in the URL
         path += f"?token={TOKEN}"
-        headers["Authorization"] = ""
+        headers["Authorization"] = None
         events = chatwoot.translate(data["payload"])
     elif product == "zammad":
         trigger = data["headers"]["X-Zammad-Trigger"]
@@ -238,11 +149,7 @@ def send_webhook(serve: Serve, name: str, data: dict[str, Any]) -> list[dict[str
             ZENDESK_SECRET.encode(), stamp, body
         )
         events = zendesk.translate(data["payload"])
-    if headers.get("Authorization") == "":
-        del headers["Authorization"]
-        answer = requests.post(f"{serve.url}{path}", data=body, headers=headers, timeout=30)
-    else:
-        answer = serve.post(path, body, **headers)
+    answer = serve.post(path, body, **headers)
     assert answer.status_code == 200, (name, answer.text)
     assert answer.json() == {"accepted": len(events), "rejected": []}, name
     return events
@@ -277,21 +184,12 @@ def policy(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def servers() -> Iterator[list[Serve]]:
-    started: list[Serve] = []
-    yield started
-    for serve in started:
-        serve.stop()
-
-
 @pytest.mark.parametrize("segment_mb", [64.0, 0.004], ids=["journal", "compacted"])
 def test_serve_metrics_equal_replay_and_survive_sigkill(
-    tmp_path: Path, policy: Path, servers: list[Serve], segment_mb: float
+    tmp_path: Path, policy: Path, processes: Processes, segment_mb: float
 ) -> None:
     data_dir = tmp_path / "data"
-    serve = Serve(data_dir, policy, segment_mb, max_body=1 << 20)
-    servers.append(serve.start())
+    serve = serve_process(processes, data_dir, policy, segment_mb, max_body=1 << 20).start()
     sent: list[dict[str, Any]] = []
     samples_now = recent(CHATWOOT) | recent(ZAMMAD) | recent(ZENDESK)
     for name in CHATWOOT + ZAMMAD + ZENDESK:
@@ -311,36 +209,33 @@ def test_serve_metrics_equal_replay_and_survive_sigkill(
     serve.post("/v1/events", json.dumps(batch[:10]).encode())
     sent += batch[:10]
 
-    before = serve.metrics()
+    before = serve.figures()
     expected = replay(sent, policy, tmp_path)
     assert before == expected
-    created = sum(v for (n, _), v in before.items() if n == "servicepulse_tickets_created_total")
+    created = value(before, "servicepulse_tickets_created_total")
     assert created == 1 + 1 + 2 + 30 + 5  # chatwoot, zammad, two zendesk tickets, plain ones
     if segment_mb < 1:
         assert (data_dir / "snapshot.json").exists()
         assert len(list(data_dir.glob("journal-*.log"))) == 1  # older segments compacted away
 
     serve.kill()
-    servers.append(serve.start())  # same port, same data dir
-    assert serve.metrics() == before  # nothing acknowledged lost, nothing counted twice
+    serve.start()  # same port, same data dir
+    assert serve.figures() == before  # nothing acknowledged lost, nothing counted twice
 
     more = plain_events("after", 4)
     serve.post("/v1/events", json.dumps(more + batch[:3]).encode())  # with a retry
     sent += more + batch[:3]
-    assert serve.metrics() == replay(sent, policy, tmp_path)
+    assert serve.figures() == replay(sent, policy, tmp_path)
 
 
-def processed(serve: Serve) -> float:
-    return sum(
-        v for (n, _), v in serve.metrics().items() if n == "servicepulse_events_processed_total"
-    )
+def processed(serve: ServeProcess) -> float:
+    return value(serve.metrics(), "servicepulse_events_processed_total")
 
 
 def test_bad_requests_are_refused_with_one_line_and_nothing_accepted(
-    tmp_path: Path, policy: Path, servers: list[Serve]
+    tmp_path: Path, policy: Path, processes: Processes
 ) -> None:
-    serve = Serve(tmp_path / "data", policy, 64.0, max_body=4096)
-    servers.append(serve.start())
+    serve = serve_process(processes, tmp_path / "data", policy, 64.0, max_body=4096).start()
     event = plain_events("bad", 1)[0]
     body = json.dumps(event).encode()
 
@@ -350,8 +245,8 @@ def test_bad_requests_are_refused_with_one_line_and_nothing_accepted(
         return answer.text
 
     refused(serve.post("/v1/events", body, Authorization="Bearer wrong"), 401)
-    refused(requests.post(f"{serve.url}/v1/events", data=body, timeout=10), 401)
-    refused(requests.post(f"{serve.url}/v1/events?token=nope", data=body, timeout=10), 401)
+    refused(serve.post("/v1/events", body, Authorization=None), 401)
+    refused(serve.post("/v1/events?token=nope", body, Authorization=None), 401)
     zammad_body = json.dumps(sample("zammad_created")["payload"]).encode()
     refused(serve.post("/v1/webhooks/zammad", zammad_body, **{"X-Hub-Signature": "sha1=00"}), 401)
     refused(serve.post("/v1/webhooks/zammad", zammad_body), 401)  # unsigned
@@ -364,7 +259,9 @@ def test_bad_requests_are_refused_with_one_line_and_nothing_accepted(
     refused(serve.post("/v1/webhooks/zendesk", zendesk_body, **headers), 401)
     assert processed(serve) == 0
 
-    assert "larger than 4096" in refused(serve.post("/v1/events", b"[" + b" " * 5000 + b"]"), 400)
+    assert "larger than 4096" in refused(
+        serve.post("/v1/events", b"[" + b" " * 5000 + b"]"), 413
+    )  # Payload Too Large
     assert "not JSON" in refused(serve.post("/v1/events", b'{"event_id": '), 400)
     assert "empty" in refused(serve.post("/v1/events", b""), 400)
     assert "not a Zendesk" in refused(
@@ -408,15 +305,13 @@ def headers_signed(body: bytes) -> dict[str, str]:
 
 
 def test_serve_answers_503_when_the_journal_cannot_be_written(
-    tmp_path: Path, policy: Path, servers: list[Serve]
+    tmp_path: Path, policy: Path, processes: Processes
 ) -> None:
     """A real write failure: the process may not grow a file past 24 KiB (RLIMIT_FSIZE,
     EFBIG as on a full disk). Refused batches are not counted; accepted ones survive."""
     data_dir = tmp_path / "data"
-    serve = Serve(data_dir, policy, 64.0, max_body=1 << 20)
-    limit = 24 * 1024
-    serve.limit = limit
-    servers.append(serve.start())
+    serve = serve_process(processes, data_dir, policy, 64.0, max_body=1 << 20)
+    serve.start(file_limit=24 * 1024)  # bytes
     statuses = []
     accepted: list[dict[str, Any]] = []
     for n in range(40):
@@ -430,9 +325,8 @@ def test_serve_answers_503_when_the_journal_cannot_be_written(
             assert answer.text.count("\n") == 1 and "journal write failed" in answer.text
     assert 200 in statuses and 503 in statuses
     assert processed(serve) == len(accepted)
-    before = serve.metrics()
+    before = serve.figures()
     assert before == replay(accepted, policy, tmp_path)
     serve.kill()
-    serve.limit = None
-    servers.append(serve.start())
-    assert serve.metrics() == before
+    serve.start()
+    assert serve.figures() == before

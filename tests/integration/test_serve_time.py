@@ -39,14 +39,12 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.integration.test_serve import Serve, replay
+from tests.processes import Processes
+from tests.serve_process import Samples, ServeProcess, replay, value
 
 POLICY = """
 policies:
@@ -126,13 +124,13 @@ def _batches(deliveries: list[Delivery]) -> list[tuple[float, list[dict[str, Any
     return sorted(by_time.items())
 
 
-def _outcomes(metrics: dict[tuple[str, tuple[tuple[str, str], ...]], float]) -> Counter[str]:
+def _outcomes(metrics: Samples) -> Counter[str]:
     """'target outcome' -> count, over every label set."""
     found: Counter[str] = Counter()
-    for (name, labels), value in metrics.items():
-        if name == "servicepulse_sla_outcomes_total" and value:
+    for (name, labels), count in metrics.items():
+        if name == "servicepulse_sla_outcomes_total" and count:
             by = dict(labels)
-            found[f"{by['target']} {by['outcome']}"] += int(value)
+            found[f"{by['target']} {by['outcome']}"] += int(count)
     return found
 
 
@@ -153,26 +151,15 @@ def _wait_for(condition: Any, timeout: float, what: str) -> None:
         time.sleep(0.2)
 
 
-@pytest.fixture
-def servers() -> Iterator[list[Serve]]:
-    started: list[Serve] = []
-    yield started
-    for serve in started:
-        serve.stop()
-
-
 def test_delivery_delay_inside_the_grace_breaches_nothing_and_serve_equals_replay(
-    tmp_path: Path, servers: list[Serve]
+    tmp_path: Path, processes: Processes
 ) -> None:
     policy = tmp_path / "policy.yaml"
     policy.write_text(POLICY)
-    graced = Serve(tmp_path / "graced" / "data", policy, 64.0, max_body=1 << 20)
-    graced.args += ["--grace", str(GRACE)]
-    hasty = Serve(tmp_path / "hasty" / "data", policy, 64.0, max_body=1 << 20)
-    hasty.args += ["--grace", "0"]
+    graced = ServeProcess(processes, tmp_path / "graced" / "data", policy=policy, grace=GRACE)
+    hasty = ServeProcess(processes, tmp_path / "hasty" / "data", policy=policy, grace=0)
     for serve in (graced, hasty):
-        serve.log.parent.mkdir(parents=True)
-        servers.append(serve.start())
+        serve.start()
 
     t0 = time.time() + 0.5
     deliveries = _schedule(t0)
@@ -199,19 +186,17 @@ def test_delivery_delay_inside_the_grace_breaches_nothing_and_serve_equals_repla
     }
     assert _outcomes(expected) == truth
     _wait_for(
-        lambda: _outcomes(graced.metrics()) == truth,
+        lambda: _outcomes(graced.figures()) == truth,
         timeout=t0 + 15.0 + GRACE + 20 - time.time(),
         what="serve --grace did not reach replay's outcomes",
     )
-    assert graced.metrics() == expected  # every counter, histogram and gauge
-    created = {k: v for k, v in expected.items() if k[0] == "servicepulse_tickets_created_total"}
-    assert sum(created.values()) == 9  # A B C D E F G I Z
-    duplicates = expected[("servicepulse_events_duplicate_total", ())]
+    assert graced.figures() == expected  # every counter, histogram and gauge
+    assert value(expected, "servicepulse_tickets_created_total") == 9  # A B C D E F G I Z
+    duplicates = expected[("servicepulse_events_duplicate_total", frozenset())]
     assert duplicates == 3  # F's retried batch
 
     def observations(histogram: str) -> float:
-        name = f"servicepulse_{histogram}_seconds_count"
-        return sum(v for (n, _), v in expected.items() if n == name)
+        return value(expected, f"servicepulse_{histogram}_seconds_count")
 
     assert observations("first_response") == 8  # every ticket but D was answered
     assert observations("next_reply") == 1  # B
@@ -219,7 +204,7 @@ def test_delivery_delay_inside_the_grace_breaches_nothing_and_serve_equals_repla
 
     # Without grace the same deliveries breach A's, E's and I's first response and B's
     # next reply: made in time, delivered after the deadline (4 false breaches).
-    assert _outcomes(hasty.metrics()) == {
+    assert _outcomes(hasty.figures()) == {
         "first_response met": 7 - 3,
         "first_response breached": 2 + 3,
         "next_reply breached": 1,

@@ -15,22 +15,19 @@ so every outcome follows from the events themselves, not from when a tick ran.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
 
 from streams.ingest_http.auth import chatwoot_signature
-from tests.processes import free_port, stop, wait_until_up
+from tests.processes import Processes
+from tests.serve_process import Samples, ServeProcess, value
 
 FIXTURES = Path(__file__).parents[1] / "unit" / "connectors" / "fixtures"
-TOKEN = "chatwoot-token"
+TOKEN = "chatwoot-webhook-token"
 SECRET = "chatwoot-webhook-secret"
 POLICY = """
 policies:
@@ -144,65 +141,38 @@ def lifecycle() -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-class Serve:
-    def __init__(self, tmp: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        policy = tmp / "policy.yaml"
-        policy.write_text(POLICY)
-        args = [
-            sys.executable, "-m", "streams.cli", "serve", "--port", str(self.port),
-            "--token", TOKEN, "--data-dir", str(tmp / "data"), "--policy", str(policy),
-            "--tick", "0.2", "--grace", "86400", "--webhook-secret", f"chatwoot={SECRET}",
-        ]  # fmt: skip
-        with open(tmp / "serve.log", "ab") as log:
-            self.process = subprocess.Popen(args, stdout=log, stderr=log)
-        wait_until_up(f"{self.url}/health", self.process, "serve")
-
-    def post(
-        self, body: bytes, stamp: int | None = None, secret: str = SECRET
-    ) -> requests.Response:
-        stamp = int(time.time()) if stamp is None else stamp
-        headers = {
-            "Content-Type": "application/json",
-            "X-Chatwoot-Timestamp": str(stamp),
-            "X-Chatwoot-Signature": chatwoot_signature(secret.encode(), str(stamp), body),
-            "X-Chatwoot-Delivery": "5f0c2c1e-delivery",
-        }
-        url = f"{self.url}/v1/webhooks/chatwoot?token={TOKEN}"
-        return requests.post(url, data=body, headers=headers, timeout=30)
-
-    def metrics(self) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-        text = requests.get(f"{self.url}/metrics", timeout=10).text
-        found = {}
-        for family in text_string_to_metric_families(text):
-            for sample in family.samples:
-                found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
-        return found
-
-
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Serve]:
-    server = Serve(tmp_path)
-    yield server
-    stop([server.process])
+def serve(tmp_path: Path, processes: Processes) -> ServeProcess:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(POLICY)
+    return ServeProcess(
+        processes, tmp_path / "data", token=TOKEN, policy=policy, grace=86400,
+        secrets={"chatwoot": SECRET},
+    ).start()  # fmt: skip
 
 
-def value(metrics: dict[Any, float], name: str, **labels: str) -> float:
-    """The sum of the series of ``name`` whose labels include ``labels``."""
-    return sum(
-        v
-        for (n, series), v in metrics.items()
-        if n == name and all((k, labels[k]) in series for k in labels)
-    )
+def post(
+    serve: ServeProcess, body: bytes, stamp: int | None = None, secret: str = SECRET
+) -> requests.Response:
+    """Signed as Chatwoot signs, the token in the URL (Chatwoot cannot set headers)."""
+    stamp = int(time.time()) if stamp is None else stamp
+    headers = {
+        "Content-Type": "application/json",
+        "X-Chatwoot-Timestamp": str(stamp),
+        "X-Chatwoot-Signature": chatwoot_signature(secret.encode(), str(stamp), body),
+        "X-Chatwoot-Delivery": "5f0c2c1e-delivery",
+    }
+    return serve.post(f"/v1/webhooks/chatwoot?token={TOKEN}", body, Authorization=None, **headers)
 
 
 L = {"team": "technical", "channel": "chat", "priority": "high", "customer_tier": "standard"}
 
 
-def test_a_whole_chatwoot_conversation_gives_the_hand_computed_figures(serve: Serve) -> None:
+def test_a_whole_chatwoot_conversation_gives_the_hand_computed_figures(
+    serve: ServeProcess,
+) -> None:
     for what, payload in lifecycle():
-        answer = serve.post(json.dumps(payload).encode())
+        answer = post(serve, json.dumps(payload).encode())
         assert answer.status_code == 200, (what, answer.text)
         assert answer.json()["rejected"] == [], what
     metrics = wait_for_figures(serve)
@@ -247,7 +217,7 @@ def test_a_whole_chatwoot_conversation_gives_the_hand_computed_figures(serve: Se
 
     # Chatwoot retries with the same body (a new signature time): counted once
     for what, payload in lifecycle()[6:7] + lifecycle()[16:17]:
-        answer = serve.post(json.dumps(payload).encode(), stamp=int(time.time()) + 1)
+        answer = post(serve, json.dumps(payload).encode(), stamp=int(time.time()) + 1)
         assert answer.status_code == 200, what
     again = wait_for_figures(serve)
     for name in ("first_response_seconds_count", "survey_responses_total", "sla_outcomes_total"):
@@ -257,7 +227,7 @@ def test_a_whole_chatwoot_conversation_gives_the_hand_computed_figures(serve: Se
     )
 
 
-def wait_for_figures(serve: Serve) -> dict[Any, float]:
+def wait_for_figures(serve: ServeProcess) -> Samples:
     """/metrics once two scrapes agree (the engine applies a request before answering it)."""
     previous = serve.metrics()
     for _ in range(20):
@@ -270,24 +240,22 @@ def wait_for_figures(serve: Serve) -> dict[Any, float]:
     return previous
 
 
-def test_bad_chatwoot_requests_get_one_line_and_nothing_is_accepted(serve: Serve) -> None:
+def test_bad_chatwoot_requests_get_one_line_and_nothing_is_accepted(serve: ServeProcess) -> None:
     def refused(answer: requests.Response, status: int) -> str:
         assert answer.status_code == status, answer.text
         assert answer.text.count("\n") == 1 and answer.text.strip()
         return answer.text
 
     body = json.dumps(lifecycle()[0][1]).encode()
-    assert "not JSON" in refused(serve.post(b'{"event": "conversation_created",'), 400)
+    assert "not JSON" in refused(post(serve, b'{"event": "conversation_created",'), 400)
     no_inbox = {k: v for k, v in lifecycle()[0][1].items() if k != "inbox_id"}
-    assert "inbox_id" in refused(serve.post(json.dumps(no_inbox).encode()), 400)
-    assert "does not match" in refused(serve.post(body, secret="other"), 401)
+    assert "inbox_id" in refused(post(serve, json.dumps(no_inbox).encode()), 400)
+    assert "does not match" in refused(post(serve, body, secret="other"), 401)
     # a well-signed delivery replayed ten minutes later
-    assert "old" in refused(serve.post(body, stamp=int(time.time()) - 600), 401)
-    unsigned = requests.post(
-        f"{serve.url}/v1/webhooks/chatwoot?token={TOKEN}", data=body, timeout=10
-    )
+    assert "old" in refused(post(serve, body, stamp=int(time.time()) - 600), 401)
+    unsigned = serve.post(f"/v1/webhooks/chatwoot?token={TOKEN}", body, Authorization=None)
     assert "missing X-Chatwoot-Signature" in refused(unsigned, 401)
     assert value(serve.metrics(), "servicepulse_events_processed_total") == 0
     # an event kind ServicePulse does not count: 200, no events
-    other = serve.post(json.dumps({"event": "contact_created", "id": 9}).encode())
+    other = post(serve, json.dumps({"event": "contact_created", "id": 9}).encode())
     assert other.status_code == 200 and other.json() == {"accepted": 0, "rejected": []}

@@ -34,19 +34,18 @@ import copy
 import hashlib
 import hmac
 import json
-import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
 
-from tests.processes import Processes, wait_until_up
+from tests import serve_process
+from tests.processes import Processes
+from tests.serve_process import Samples, ServeProcess
 
 FIXTURES = Path(__file__).parents[1] / "unit" / "connectors" / "fixtures"
 TOKEN = "zammad-lifecycle-token"
@@ -66,8 +65,6 @@ policies:
 USERS = {"team": "Users", "channel": "email", "priority": "normal", "customer_tier": "standard"}
 SECOND = {**USERS, "team": "2nd Level"}
 SECOND_HIGH = {**SECOND, "priority": "high"}
-
-Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
 def shape(name: str) -> dict[str, Any]:
@@ -146,57 +143,42 @@ class Ticket31:
         return {"ticket": copy.deepcopy(self.ticket), "article": article or {}}
 
 
-class Serve:
-    """``servicepulse serve`` on a free port with a Zammad signing secret."""
-
-    def __init__(self, processes: Processes, port: int, data: Path, policy: Path) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        args = [
-            sys.executable, "-m", "streams.cli", "serve", "--port", str(port), "--token", TOKEN,
-            "--data-dir", str(data), "--policy", str(policy), "--tick", "0.2",
-            "--webhook-secret", f"zammad={SECRET}",
-        ]  # fmt: skip
-        wait_until_up(f"{self.url}/health", processes.start("serve", args), "serve")
-
-    def post(self, body: bytes, trigger: str, delivery: str | None = None) -> requests.Response:
-        signature = hmac.new(SECRET.encode(), body, hashlib.sha1).hexdigest()
-        headers = {
-            "Authorization": f"Bearer {TOKEN}",
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": "Zammad User Agent",
-            "X-Zammad-Trigger": trigger,
-            "X-Zammad-Delivery": delivery or str(uuid.uuid4()),  # ActiveJob's job_id
-            "X-Hub-Signature": f"sha1={signature}",
-        }
-        return requests.post(
-            f"{self.url}/v1/webhooks/zammad", data=body, headers=headers, timeout=30
-        )
-
-    def deliver(self, payload: dict[str, Any], trigger: str) -> bytes:
-        body = json.dumps(payload).encode()
-        answer = self.post(body, trigger)
-        assert answer.status_code == 200, answer.text
-        assert answer.json()["rejected"] == [], answer.text
-        return body
-
-    def metrics(self) -> Samples:
-        text = requests.get(f"{self.url}/metrics", timeout=10).text
-        return {
-            (s.name, frozenset(s.labels.items())): s.value
-            for family in text_string_to_metric_families(text)
-            for s in family.samples
-        }
-
-
 @pytest.fixture
-def serve(tmp_path: Path, processes: Processes, free_port: Callable[..., int]) -> Iterator[Serve]:
+def serve(tmp_path: Path, processes: Processes) -> ServeProcess:
+    """``servicepulse serve`` on a free port with a Zammad signing secret."""
     policy = tmp_path / "policy.yaml"
     policy.write_text(POLICY)
-    yield Serve(processes, free_port(), tmp_path / "data", policy)
+    return ServeProcess(
+        processes, tmp_path / "data", token=TOKEN, policy=policy, secrets={"zammad": SECRET}
+    ).start()
+
+
+def post(
+    serve: ServeProcess, body: bytes, trigger: str, delivery: str | None = None
+) -> requests.Response:
+    """Signed as Zammad signs, with the trigger's name and a job id."""
+    signature = hmac.new(SECRET.encode(), body, hashlib.sha1).hexdigest()
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": "Zammad User Agent",
+        "X-Zammad-Trigger": trigger,
+        "X-Zammad-Delivery": delivery or str(uuid.uuid4()),  # ActiveJob's job_id
+        "X-Hub-Signature": f"sha1={signature}",
+    }
+    return serve.post("/v1/webhooks/zammad", body, **headers)
+
+
+def deliver(serve: ServeProcess, payload: dict[str, Any], trigger: str) -> bytes:
+    body = json.dumps(payload).encode()
+    answer = post(serve, body, trigger)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rejected"] == [], answer.text
+    return body
 
 
 def value(samples: Samples, name: str, **labels: str) -> float:
-    return samples.get((f"servicepulse_{name}", frozenset(labels.items())), 0.0)
+    """``tests.serve_process.value`` of ``servicepulse_<name>``."""
+    return serve_process.value(samples, f"servicepulse_{name}", **labels)
 
 
 def recent() -> Ticket31:
@@ -204,48 +186,48 @@ def recent() -> Ticket31:
     return Ticket31(float(int(time.time()) - 140 * 60))
 
 
-def test_a_zammad_ticket_lifecycle_shows_the_figures_computed_by_hand(serve: Serve) -> None:
+def test_a_zammad_ticket_lifecycle_shows_the_figures_computed_by_hand(serve: ServeProcess) -> None:
     z = recent()
     # t0: created (the creating article 104 is the contact itself)
-    serve.deliver(z.payload(z.first), "servicepulse ticket created")
+    deliver(serve, z.payload(z.first), "servicepulse ticket created")
     # t5: Nicole writes again before any answer: no next-reply clock yet
-    serve.deliver(z.payload(z.article(105, 5, "Customer")), "servicepulse article")
+    deliver(serve, z.payload(z.article(105, 5, "Customer")), "servicepulse article")
     # t20: Emma's public reply with 15 units, the state set to open with it
     z.state(20, "open", 2)
-    reply = serve.deliver(z.payload(z.article(106, 20, "Agent", units=15)), "servicepulse article")
+    reply = deliver(serve, z.payload(z.article(106, 20, "Agent", units=15)), "servicepulse article")
     # t25: internal note, 5 units
-    serve.deliver(z.payload(z.article(107, 25, "Agent", internal=True, units=5)),
-                  "servicepulse article")  # fmt: skip
+    deliver(serve, z.payload(z.article(107, 25, "Agent", internal=True, units=5)),
+            "servicepulse article")  # fmt: skip
     # t30: Emma takes it
     z.owner(30, 3)
-    serve.deliver(z.payload(), "servicepulse owner")
+    deliver(serve, z.payload(), "servicepulse owner")
     # t40: hand-off to 2nd Level (Zammad sends no previous group)
     z.group(40, 4)
-    serve.deliver(z.payload(), "servicepulse group")
+    deliver(serve, z.payload(), "servicepulse group")
     # t50: custom pending state: Zammad keeps a pending_time only for pending types
     z.state(50, "waiting for customer", 8, pending_time=z.at(24 * 60))
-    serve.deliver(z.payload(), "servicepulse state")
+    deliver(serve, z.payload(), "servicepulse state")
     # t80: closed
     z.state(80, "closed", 4, pending_time=None, close_at=z.at(80), last_close_at=z.at(80))
     z.set(80, updated_at=z.at(80.00002))
-    serve.deliver(z.payload(), "servicepulse state")
+    deliver(serve, z.payload(), "servicepulse state")
     # t100: the follow-up reopens it; the article trigger's delivery overtakes the state's
     follow_up = z.article(108, 100, "Customer")
     z.state(100, "open", 2, updated_at=z.at(100.003))
-    serve.deliver(z.payload(follow_up), "servicepulse article")
-    serve.deliver(z.payload(follow_up), "servicepulse state")
+    deliver(serve, z.payload(follow_up), "servicepulse article")
+    deliver(serve, z.payload(follow_up), "servicepulse state")
     # t110: priority 3 high: the policy "high" is matched again
     z.priority(110, 3)
-    serve.deliver(z.payload(), "servicepulse priority")
+    deliver(serve, z.payload(), "servicepulse priority")
     # t120: Emma's reply, 10 units
-    serve.deliver(z.payload(z.article(109, 120, "Agent", units=10)), "servicepulse article")
+    deliver(serve, z.payload(z.article(109, 120, "Agent", units=10)), "servicepulse article")
     # t130: closed again
     z.state(130, "closed", 4, last_close_at=z.at(130))
-    serve.deliver(z.payload(), "servicepulse state")
+    deliver(serve, z.payload(), "servicepulse state")
 
     m = serve.metrics()
     # Zammad retries a failed delivery (same body, its job id): nothing is counted twice
-    again = serve.post(reply, "servicepulse article", delivery=str(uuid.uuid4()))
+    again = post(serve, reply, "servicepulse article", delivery=str(uuid.uuid4()))
     assert again.status_code == 200 and again.json() == {"accepted": 2, "rejected": []}
     after = serve.metrics()
     assert value(after, "events_duplicate_total") == value(m, "events_duplicate_total") + 2
@@ -319,34 +301,31 @@ def test_a_zammad_ticket_lifecycle_shows_the_figures_computed_by_hand(serve: Ser
 
 
 def test_a_body_that_is_no_zammad_webhook_is_a_one_line_400_and_nothing_is_counted(
-    serve: Serve,
+    serve: ServeProcess,
 ) -> None:
-    answer = serve.post(b'{"event": "message_created", "id": 7}', "servicepulse article")
+    answer = post(serve, b'{"event": "message_created", "id": 7}', "servicepulse article")
     assert answer.status_code == 400
     assert answer.text == "zammad: not a Zammad webhook: no 'ticket' object\n"
     no_offset = shape("zammad_created")
     no_offset["ticket"]["created_at"] = "2026-11-24T09:00:00"
-    answer = serve.post(json.dumps(no_offset).encode(), "servicepulse ticket created")
+    answer = post(serve, json.dumps(no_offset).encode(), "servicepulse ticket created")
     assert answer.status_code == 400 and answer.text.count("\n") == 1
     assert "has no offset" in answer.text
     body = json.dumps(shape("zammad_created")).encode()
-    forged = requests.post(
-        f"{serve.url}/v1/webhooks/zammad",
-        data=body,
-        headers={"Authorization": f"Bearer {TOKEN}", "X-Hub-Signature": "sha1=" + "0" * 40},
-        timeout=10,
-    )
+    forged = serve.post("/v1/webhooks/zammad", body, **{"X-Hub-Signature": "sha1=" + "0" * 40})
     assert forged.status_code == 401 and forged.text.count("\n") == 1
     processed = [v for (n, _), v in serve.metrics().items() if "events_processed" in n]
     assert sum(processed) == 0
 
 
-def test_an_unknown_custom_state_is_accepted_with_its_article(serve: Serve) -> None:
+def test_an_unknown_custom_state_is_accepted_with_its_article(serve: ServeProcess) -> None:
     z = recent()
-    serve.deliver(z.payload(z.first), "servicepulse ticket created")
+    deliver(serve, z.payload(z.first), "servicepulse ticket created")
     z.state(10, "escalated to vendor", 9)  # no pending time, no close: its type is unknown
-    answer = serve.post(
-        json.dumps(z.payload(z.article(105, 10, "Agent", units=3))).encode(), "servicepulse state"
+    answer = post(
+        serve,
+        json.dumps(z.payload(z.article(105, 10, "Agent", units=3))).encode(),
+        "servicepulse state",
     )
     assert answer.status_code == 200
     assert answer.json() == {"accepted": 2, "rejected": []}  # created (a repeat) and the reply

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,13 +21,13 @@ from typing import Any
 
 import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
 
 from streams.ingest_http.auth import zendesk_signature
-from tests.processes import free_port, wait_until_up
+from tests.processes import Processes
+from tests.serve_process import Samples, ServeProcess, value
 
 FIXTURE = Path(__file__).parents[1] / "unit" / "connectors" / "fixtures" / "zendesk_created.json"
-TOKEN = "zd-token"
+TOKEN = "zendesk-webhook-token"
 SECRET = "zd-signing-secret"
 POLICY = """
 policies:
@@ -159,59 +157,35 @@ CSAT = {  # the satisfaction trigger's body (docs/ingestion.md)
 
 
 @pytest.fixture(scope="module")
-def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
     tmp = tmp_path_factory.mktemp("zendesk")
     policy = tmp / "policy.yaml"
     policy.write_text(POLICY)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable, "-m", "streams.cli", "serve", "--port", str(port), "--token", TOKEN,
-        "--data-dir", str(tmp / "data"), "--policy", str(policy), "--tick", "0.2",
-        "--webhook-secret", f"zendesk={SECRET}",
-        "--team-map", f"zendesk:{SUPPORT}=support", "--team-map", f"zendesk:{BILLING}=billing",
-    ]  # fmt: skip
-    with open(tmp / "serve.log", "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=log)
+    processes = Processes(tmp / "logs")
     try:
-        wait_until_up(f"{url}/health", process, "serve")
-        yield url
+        yield ServeProcess(
+            processes, tmp / "data",
+            "--team-map", f"zendesk:{SUPPORT}=support", "--team-map", f"zendesk:{BILLING}=billing",
+            token=TOKEN, policy=policy, secrets={"zendesk": SECRET},
+        ).start()  # fmt: skip
     finally:
-        process.terminate()
-        process.wait(10)
+        processes.stop()
 
 
-def post(url: str, payload: Any, body: bytes | None = None) -> requests.Response:
+def post(serve: ServeProcess, payload: Any, body: bytes | None = None) -> requests.Response:
     data = body if body is not None else json.dumps(payload).encode()
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     headers = {
-        "Authorization": f"Bearer {TOKEN}",
         "Content-Type": "application/json",
         "X-Zendesk-Webhook-Id": "01F1KRFQ6BG29CNWFR60NK5FNY",
         "X-Zendesk-Webhook-Signature-Timestamp": stamp,
         "X-Zendesk-Webhook-Signature": zendesk_signature(SECRET.encode(), stamp, data),
     }
-    return requests.post(f"{url}/v1/webhooks/zendesk", data=data, headers=headers, timeout=30)
-
-
-def metrics(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    text = requests.get(f"{url}/metrics", timeout=10).text
-    return {
-        (s.name, frozenset(s.labels.items())): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-        if s.name.startswith("servicepulse_")
-    }
-
-
-def value(found: dict[Any, float], name: str, **labels: str) -> float:
-    """The sum over the series of ``name`` whose labels include ``labels``."""
-    wanted = set(labels.items())
-    return sum(v for (n, series), v in found.items() if n == name and wanted <= series)
+    return serve.post("/v1/webhooks/zendesk", data, **headers)
 
 
 @pytest.fixture(scope="module")
-def life(serve: str) -> dict[Any, float]:
+def life(serve: ServeProcess) -> Samples:
     for step, payload in LIFE:
         answer = post(serve, payload)
         assert answer.status_code == 200, (step, answer.text)
@@ -222,7 +196,7 @@ def life(serve: str) -> dict[Any, float]:
     assert answer.status_code == 200, answer.text
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        found = metrics(serve)
+        found = serve.metrics()
         if value(found, "servicepulse_survey_responses_total") == 1:
             break
         time.sleep(0.2)
@@ -307,7 +281,7 @@ def test_nothing_of_the_life_was_rejected(life: dict) -> None:
     assert value(life, "servicepulse_events_rejected_total") == 0
 
 
-def test_a_bad_body_is_a_one_line_400(serve: str) -> None:
+def test_a_bad_body_is_a_one_line_400(serve: ServeProcess) -> None:
     answer = post(serve, None, body=b'{"type": "zen:event-type:ticket.created", "detail": 5}')
     assert answer.status_code == 400
     assert answer.text.count("\n") == 1 and answer.text.startswith("zendesk: ")

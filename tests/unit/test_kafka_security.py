@@ -63,3 +63,42 @@ def test_plaintext_by_default() -> None:
     settings = resolve(None, KAFKA_OPTIONS, {})
     assert kafka_python_options(settings) == {"security_protocol": "PLAINTEXT"}
     assert faust_credentials(settings) is None
+
+
+def test_ingest_builds_its_producer_with_the_security_options() -> None:
+    import asyncio
+
+    from aiokafka import AIOKafkaProducer
+
+    from streams.commands.ingest import producer_config
+
+    environ = {
+        "SERVICEPULSE_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "SERVICEPULSE_KAFKA_SASL_MECHANISM": "SCRAM-SHA-256",
+        "SERVICEPULSE_KAFKA_SASL_USERNAME": "pulse",
+        "SERVICEPULSE_KAFKA_SASL_PASSWORD": "s3cret-value",
+    }
+    config = producer_config(resolve(None, KAFKA_OPTIONS, environ), timeout=4.0)
+    assert config["security_protocol"] == "SASL_SSL"
+    assert (config["sasl_mechanism"], config["sasl_plain_username"]) == ("SCRAM-SHA-256", "pulse")
+    assert config["sasl_plain_password"] == "s3cret-value"
+    assert isinstance(config["ssl_context"], ssl.SSLContext)
+    assert (config["acks"], config["enable_idempotence"], config["request_timeout_ms"]) == (
+        "all",
+        True,
+        4000,
+    )
+
+    async def build() -> None:  # aiokafka takes every key (not started: no broker here)
+        producer = AIOKafkaProducer(**config)
+        assert producer.client._security_protocol == "SASL_SSL"
+
+    asyncio.run(build())
+
+
+def test_ingest_refuses_sasl_without_its_password_before_listening() -> None:
+    from streams.commands.ingest import KafkaStore
+
+    args = argparse.Namespace(security_protocol="SASL_PLAINTEXT", sasl_username="pulse")
+    with pytest.raises(UserError, match="SERVICEPULSE_KAFKA_SASL_PASSWORD"):
+        KafkaStore(resolve(args, KAFKA_OPTIONS, {}), timeout=4.0)

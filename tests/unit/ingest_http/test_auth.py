@@ -6,12 +6,18 @@ import subprocess
 import pytest
 
 from streams.ingest_http.auth import (
+    READ,
     SIGNATURE_WINDOW_SECONDS,
+    WRITE,
+    Tokens,
     Unauthorized,
     chatwoot_signature,
+    check_access,
     check_signature,
-    check_token,
+    check_token_strength,
     parse_secrets,
+    parse_webhook_tokens,
+    webhook_scope,
     zammad_signature,
     zendesk_signature,
 )
@@ -114,12 +120,81 @@ def test_a_zendesk_timestamp_outside_the_window_is_refused_however_well_signed()
         check_signature("zendesk", secrets, zendesk_headers("yesterday"), BODY, now=NOW)
 
 
-def test_token_in_header_or_query() -> None:
-    check_token("t", "Bearer t", None)
-    check_token("t", None, "t")
-    for header, query in (("Bearer u", None), ("Basic t", None), (None, "u"), (None, None)):
-        with pytest.raises(Unauthorized):
-            check_token("t", header, query)
+WRITE_TOKEN = "write-token-0123456789"
+READ_TOKEN = "read-token-0123456789"
+CHATWOOT_TOKEN = "chatwoot-token-012345"
+TOKENS = Tokens(WRITE_TOKEN, READ_TOKEN, {"chatwoot": CHATWOOT_TOKEN})
+
+
+def test_the_write_token_admits_every_scope_in_the_header() -> None:
+    for scope in (WRITE, READ, webhook_scope("chatwoot"), webhook_scope("zammad")):
+        check_access(TOKENS, scope, f"Bearer {WRITE_TOKEN}", None)
+        check_access(TOKENS, scope, f"bearer  {WRITE_TOKEN} ", None)
+
+
+def test_a_token_in_the_url_admits_webhook_paths_only() -> None:
+    check_access(TOKENS, webhook_scope("chatwoot"), None, CHATWOOT_TOKEN)
+    check_access(TOKENS, webhook_scope("chatwoot"), "", WRITE_TOKEN)  # empty header: the URL's
+    for scope in (WRITE, READ):
+        with pytest.raises(Unauthorized, match="admits only /v1/webhooks"):
+            check_access(TOKENS, scope, None, WRITE_TOKEN)
+
+
+def test_a_webhook_token_admits_its_own_product_path_and_nothing_else() -> None:
+    check_access(TOKENS, webhook_scope("chatwoot"), f"Bearer {CHATWOOT_TOKEN}", None)
+    for scope in (WRITE, READ, webhook_scope("zammad"), webhook_scope("nosuch")):
+        with pytest.raises(Unauthorized, match="does not admit this path"):
+            check_access(TOKENS, scope, f"Bearer {CHATWOOT_TOKEN}", None)
+
+
+def test_the_read_token_admits_reads_only() -> None:
+    check_access(TOKENS, READ, f"Bearer {READ_TOKEN}", None)
+    for scope in (WRITE, webhook_scope("chatwoot")):
+        with pytest.raises(Unauthorized, match="does not admit this path"):
+            check_access(TOKENS, scope, f"Bearer {READ_TOKEN}", None)
+
+
+def test_a_missing_wrong_or_non_bearer_token_is_refused_without_showing_any_token() -> None:
+    cases = [
+        (f"Basic {WRITE_TOKEN}", None, "scheme"),
+        ("Bearer nope-nope-nope-nope", None, "wrong token"),
+        (None, "nope-nope-nope-nope", "wrong token"),
+        (None, None, "missing token"),
+    ]
+    for header, query, message in cases:
+        with pytest.raises(Unauthorized, match=message) as refused:
+            check_access(TOKENS, webhook_scope("chatwoot"), header, query)
+        assert not any(t in str(refused.value) for t in (WRITE_TOKEN, READ_TOKEN, CHATWOOT_TOKEN))
+
+
+def test_a_token_shorter_than_16_characters_is_refused() -> None:
+    check_token_strength("the token", "a" * 16)
+    with pytest.raises(ValueError, match="has 15 characters, at least 16"):
+        check_token_strength("the token", "a" * 15)
+    with pytest.raises(ValueError, match="without spaces"):
+        check_token_strength("the token", "a" * 10 + " " + "b" * 10)
+    with pytest.raises(ValueError, match="the read token has 5"):
+        Tokens(WRITE_TOKEN, "short").check()
+
+
+def test_each_token_must_be_a_different_one() -> None:
+    Tokens(WRITE_TOKEN, READ_TOKEN, {"chatwoot": CHATWOOT_TOKEN}).check()
+    with pytest.raises(ValueError, match="the chatwoot token is the same as the token"):
+        Tokens(WRITE_TOKEN, None, {"chatwoot": WRITE_TOKEN}).check()
+
+
+def test_tokens_never_show_in_their_repr() -> None:
+    assert repr(TOKENS) == "Tokens(read=True, webhooks=['chatwoot'])"
+
+
+def test_webhook_tokens_are_named_products_only() -> None:
+    assert parse_webhook_tokens(["Chatwoot=" + CHATWOOT_TOKEN]) == {"chatwoot": CHATWOOT_TOKEN}
+    with pytest.raises(ValueError, match="one of chatwoot, zammad, zendesk"):
+        parse_webhook_tokens(["freshdesk=" + CHATWOOT_TOKEN])
+    with pytest.raises(ValueError, match="NAME=TOKEN"):
+        parse_webhook_tokens(["chatwoot"])
+    with pytest.raises(ValueError, match="the zammad token has 3 characters"):
+        parse_webhook_tokens(["zammad=abc"])
 
 
 def test_secrets_are_named_products_only() -> None:
@@ -132,3 +207,14 @@ def test_secrets_are_named_products_only() -> None:
         parse_secrets(["freshdesk=x"])
     with pytest.raises(ValueError, match="NAME=SECRET"):
         parse_secrets(["zammad"])
+
+
+def test_a_helpdesks_basic_credentials_do_not_hide_the_token_in_the_url() -> None:
+    # Zammad sends its webhook's HTTP Basic credentials when they are filled in; the
+    # ?token= of the URL still decides, and only on webhook paths
+    basic = "Basic dXNlcjpwYXNz"
+    check_access(TOKENS, webhook_scope("zammad"), basic, WRITE_TOKEN)
+    with pytest.raises(Unauthorized, match="wrong token"):
+        check_access(TOKENS, webhook_scope("zammad"), basic, "nope-nope-nope-nope")
+    with pytest.raises(Unauthorized, match="admits only /v1/webhooks"):
+        check_access(TOKENS, WRITE, basic, WRITE_TOKEN)

@@ -5,7 +5,16 @@ import json
 import orjson
 import pytest
 
-from streams.ingest_http.bodies import BadBody, parse_events, rejections
+from streams.ingest_http.bodies import (
+    MAX_EVENTS,
+    MAX_VALUES,
+    BadBody,
+    TooLarge,
+    answer,
+    count_values,
+    parse_events,
+    rejections,
+)
 
 EVENT = {"event_id": "e1", "type": "ticket.reopened", "ticket_id": "t1",
          "ts": "2026-11-24T06:00:00+00:00"}  # fmt: skip
@@ -29,15 +38,95 @@ def test_jsonl_without_its_content_type_is_recognised() -> None:
 def test_bad_elements_are_rejected_by_index_not_the_body() -> None:
     body = (json.dumps(EVENT) + "\n{oops\n" + json.dumps({**EVENT, "ts": "yesterday"})).encode()
     records = parse_events(body, "application/x-ndjson")
-    assert rejections(records) == [
-        {"index": 1, "reason": "invalid_json"},
-        {"index": 2, "reason": "bad_timestamp"},
+    assert rejections(records) == (
+        [{"index": 1, "reason": "invalid_json"}, {"index": 2, "reason": "bad_timestamp"}],
+        2,
+    )
+
+
+def test_a_jsonl_index_is_the_line_number_counting_blank_lines() -> None:
+    # lines 0 and 2 are blank, line 5 is spaces: the rejected lines are 3 and 6, from 0
+    good = json.dumps(EVENT)
+    body = f"\n{good}\n\n{{oops\n{good}\n   \n42\n".encode()
+    records = parse_events(body, "application/x-ndjson")
+    assert [r.position for r in records] == [1, 3, 4, 6]
+    assert rejections(records)[0] == [
+        {"index": 3, "reason": "invalid_json"},
+        {"index": 6, "reason": "not_an_object"},
     ]
+    # the same body sent as JSON is read as JSONL with the same numbers
+    assert rejections(parse_events(body, "application/json")) == rejections(records)
+
+
+def test_an_array_index_is_the_elements_position() -> None:
+    records = parse_events(json.dumps([EVENT, 1, EVENT, "x"]).encode(), "application/json")
+    assert rejections(records) == (
+        [{"index": 1, "reason": "not_an_object"}, {"index": 3, "reason": "not_an_object"}],
+        2,
+    )
+
+
+def test_more_than_10000_elements_is_too_large_however_small_they_are() -> None:
+    assert MAX_EVENTS == 10_000
+    assert len(parse_events(b"[" + b",".join([b"0"] * MAX_EVENTS) + b"]", "")) == MAX_EVENTS
+    with pytest.raises(TooLarge, match="10001 events in the body, at most 10000"):
+        parse_events(b"[" + b",".join([b"0"] * (MAX_EVENTS + 1)) + b"]", "application/json")
+    lines = b"\n".join([b"0"] * (MAX_EVENTS + 1))
+    with pytest.raises(TooLarge, match="more than 10000 lines"):
+        parse_events(lines, "application/x-ndjson")
+
+
+def test_a_body_of_too_many_json_values_is_refused_before_it_is_parsed() -> None:
+    # 700,000 empty objects: 2.1 MB of body, about 50 MB once parsed
+    body = b"[" + b",".join([b"{}"] * 700_000) + b"]"
+    assert count_values(body) == 1_400_001  # "[", "{" and "," each start or follow a value
+    with pytest.raises(TooLarge, match=f"more than {MAX_VALUES} JSON values"):
+        parse_events(body, "application/json")
+    # commas, colons and brackets inside strings are not values
+    quoted = orjson.dumps([_event(note=",:[{" * 60) for _ in range(3000)])
+    structural = sum(quoted.count(c) for c in (b",", b":", b"[", b"{"))
+    # per event "{", 5 ":", 4 "," within and 1 between; the array's "[" and the top value
+    assert count_values(quoted) == 3000 * 11 - 1 + 2 < MAX_VALUES < structural
+    assert len(parse_events(quoted, "application/json")) == 3000
+
+
+def test_a_jsonl_line_over_64_kib_is_too_large_without_being_parsed() -> None:
+    huge = b"[" + b",".join([b"1"] * 40_000) + b"]"  # 80 KB: a list of 40,000 numbers
+    records = parse_events(huge + b"\n" + json.dumps(EVENT).encode(), "application/x-ndjson")
+    assert [(r.reason, r.data is r.line) for r in records] == [("too_large", True), (None, False)]
+
+
+def test_the_answer_lists_the_first_100_rejections_and_counts_them_all() -> None:
+    records = parse_events(b"[" + b",".join([b"0"] * 2500) + b"]", "application/json")
+    body = answer(records)
+    assert body["accepted"] == 0 and body["rejected_total"] == 2500
+    assert body["rejected"] == [{"index": i, "reason": "not_an_object"} for i in range(100)]
+    assert len(orjson.dumps(body)) < 5000
+    assert answer(parse_events(json.dumps([EVENT, 1]).encode(), "")) == {
+        "accepted": 1,
+        "rejected": [{"index": 1, "reason": "not_an_object"}],
+    }
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096
+
+
+def test_tiny_elements_cost_their_size_not_a_4_kib_buffer_each() -> None:
+    body = b"[" + b",".join([b"0"] * MAX_EVENTS) + b"]"
+    parse_events(body, "")  # warm up allocator arenas
+    before = rss_bytes()
+    records = parse_events(body, "")
+    grown = rss_bytes() - before
+    # orjson.dumps' bytes kept their 4 KiB buffer: 10,000 elements took 40 MB
+    assert len(records) == MAX_EVENTS and grown < 4 * 1024 * 1024, grown
 
 
 @pytest.mark.parametrize(
     ("body", "reason"),
     [(b"", "empty"), (b"  \n ", "empty"), (b"{x", "not JSON"), (b"42", "an event object"),
+     (b"{x\n", "not JSON"),
      (b"[]", "no events"), (b"{x\n{y", "not JSON")],
 )  # fmt: skip
 def test_bodies_that_are_no_events_are_one_line_400s(body: bytes, reason: str) -> None:
