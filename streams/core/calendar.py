@@ -178,7 +178,14 @@ class Calendar:
         index = int(start // _BLOCK)
         blocks = self._blocks
         block = blocks.get(index) or self._build(index)
-        want = _upto(block, start) + seconds  # counted time from the block's start
+        # _upto(block, start), inlined: the engine's per-event path (every clock started)
+        starts = block[0]
+        i = bisect_right(starts, start) - 1
+        if i < 0:
+            want = seconds  # counted time from the block's start
+        else:
+            stop = block[1][i]
+            want = block[2][i] + ((start if start < stop else stop) - starts[i]) + seconds
         limit = index + _MAX_ADD_BLOCKS
         while want > block[4]:
             want -= block[4]

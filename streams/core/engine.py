@@ -11,14 +11,14 @@ Decisions where the contract is silent are listed in docs/engine.md.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
+from hashlib import blake2b
 from typing import Any
 
 from streams.core.agents import AgentFigures
 from streams.core.deadlines import DeadlineQueue, Entry, EventClock
-from streams.core.events import UPDATABLE, Event, Rejected, decode, validate
+from streams.core.events import EVENT_TYPES, UPDATABLE, Event, Rejected, decode, validate
 from streams.core.facts import FactSink, Intake, RejectHook
 from streams.core.gauges import Gauges, derive_gauges
 from streams.core.policy import Policy, PolicySet
@@ -38,13 +38,15 @@ from streams.core.ticket import (
     Ticket,
     held_text,
 )
-from streams.core.transaction import FactBuffer, restore, snapshot
+from streams.core.transaction import INC, FactBuffer, restore, snapshot
 from streams.core.vocabulary import TARGETS
 from streams.core.warnings import DeadlineFigures, backlog_figures, deadline_figures
 
 log = logging.getLogger(__name__)
 MAX_HELD_EVENTS = 1000  # per ticket waiting for its ticket.created; more -> no_ticket
 MAX_HELD_BYTES = 256 * 1024  # likewise, in raw bytes (keeps a state record below 1 MB)
+_PROCESSED = {type_: (type_,) for type_ in EVENT_TYPES}  # events_processed' label tuples
+_LATE_TYPES = ("survey.response", "qa.review")  # what a closed ticket still takes
 
 
 def event_digest(event_id: str) -> bytes:
@@ -53,7 +55,7 @@ def event_digest(event_id: str) -> bytes:
     A ticket remembers the digests of its latest events (``Ticket.remember``)
     to recognise a repeated ``event_id``.
     """
-    return hashlib.blake2b(event_id.encode(), digest_size=8).digest()
+    return blake2b(event_id.encode(), digest_size=8).digest()
 
 
 class Engine(Retention):
@@ -125,13 +127,15 @@ class Engine(Retention):
             if event.ts < self.retention_horizon:  # its ticket may have been forgotten
                 return self.reject(event.data if raw is None else raw, "no_ticket")
             ticket = self.tickets[event.ticket_id] = Ticket(event.ticket_id)
-        digest = event_digest(event.event_id)
-        if digest in ticket.seen:  # 8-byte digests: a false match is a 2^-64 chance
+        digest = blake2b(event.event_id.encode(), digest_size=8).digest()  # event_digest
+        # 8-byte digests: a false match is a 2^-64 chance
+        if digest in ticket.seen and ticket.has_seen(digest):
             self.sink.inc("events_duplicate", ())
             return None
-        if ticket.state == CLOSED and event.type not in ("survey.response", "qa.review"):
+        state = ticket.state
+        if state == CLOSED and event.type not in _LATE_TYPES:
             return self.reject(event.data if raw is None else raw, "ticket_closed")
-        if ticket.state == ORPHAN and event.type != "ticket.created":
+        if state == ORPHAN and event.type != "ticket.created":
             return self._hold(ticket, event, raw, digest)
         reason = self._transaction(ticket, event)
         if reason is not None:
@@ -165,9 +169,20 @@ class Engine(Retention):
             buffer = self._buffer = FactBuffer(sink)
         self.sink = self.agents.sink = buffer  # the transaction owns every fact
         try:
+            ts = event.ts
             if ticket.state == OPEN:
-                self._catch_up(ticket, event.ts)
-            reason = self._accept(ticket, event)
+                for clock in ticket.clocks:  # any deadline before the event: _catch_up
+                    if clock is not None and clock.deadline < ts:
+                        self._catch_up(ticket, ts)
+                        break
+            reason = self._handlers[event.type](ticket, event)
+            if reason is None:  # accepted
+                if ts > ticket.last_ts:
+                    ticket.last_ts = ts
+                type_ = event.type
+                buffer.facts.append(
+                    (INC, "events_processed", _PROCESSED.get(type_) or (type_,), 1.0)
+                )
         except Exception:  # one event must never leave a ticket half-changed
             log.exception("event %.64r of ticket %.64r failed", event.event_id, ticket.ticket_id)
             buffer.facts.clear()
@@ -177,14 +192,6 @@ class Engine(Retention):
         finally:
             self.sink = self.agents.sink = sink
         buffer.commit()
-        return reason
-
-    def _accept(self, ticket: Ticket, event: Event) -> str | None:
-        reason = self._handlers[event.type](ticket, event)
-        if reason is None:
-            if event.ts > ticket.last_ts:
-                ticket.last_ts = event.ts
-            self.sink.inc("events_processed", (event.type,))
         return reason
 
     def _release_held(self, ticket: Ticket) -> None:
@@ -200,7 +207,7 @@ class Engine(Retention):
                 self.reject(raw, rejected.reason)
         held.sort(key=lambda pair: pair[0].ts)
         for event, raw in held:
-            if ticket.state == CLOSED and event.type not in ("survey.response", "qa.review"):
+            if ticket.state == CLOSED and event.type not in _LATE_TYPES:
                 self.reject(raw, "ticket_closed")
                 continue
             reason = self._transaction(ticket, event)
@@ -217,6 +224,9 @@ class Engine(Retention):
         if now > self.now:
             self.now = now
         breached: list[str] = []
+        heap = self._deadlines.heap
+        if not heap or heap[0][0] >= now:  # nothing due: most events
+            return breached
         for entry in self._deadlines.due(now):
             if not self._live(entry):
                 continue  # stale entry: the clock stopped, paused or moved since

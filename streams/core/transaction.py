@@ -6,50 +6,80 @@ buffers the facts it reports; on success the facts go to the real sink, on an
 exception the ticket is put back as it was and the facts are dropped. (Inputs
 are bounded at intake, so a failure is a bug or an unforeseen corner; the
 event is then rejected as ``engine_error`` and the stream goes on.)
+
+The buffer is on every event's path: a fact is one tuple appended, and a sink
+that offers ``take_facts`` (the plain :class:`~streams.export.exporter.Exporter`)
+takes the whole list in one call instead of one method call per fact.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import attrgetter
 from typing import Any
 
-from streams.core.ticket import Ticket
+from streams.core.ticket import Clock, Ticket
 
-_FIELDS = attrgetter(*Ticket.__slots__)
+
+def _reader(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """``lambda o: (o.a, o.b, ...)`` for ``names``, compiled once.
+
+    What ``operator.attrgetter(*names)`` returns, about 2.5 times as fast: the interpreter
+    specialises each ``o.a`` to a slot read, where attrgetter looks every name up.
+    """
+    for name in names:
+        if not name.isidentifier():
+            raise ValueError(f"not an attribute name: {name!r}")
+    code = f"lambda o: ({''.join(f'o.{name}, ' for name in names)})"
+    return eval(code, {})
+
+
+_FIELDS = _reader(Ticket.__slots__)
 _CLOCK_FIELDS = ("target", "elapsed", "since", "running", "breached", "deadline", "risk_at")
-_CLOCK = attrgetter(*_CLOCK_FIELDS)
+assert sorted(_CLOCK_FIELDS) == sorted(Clock.__slots__), "a Clock field the snapshot misses"
+_CLOCK = _reader(_CLOCK_FIELDS)
 
-Fact = tuple[Callable[..., None], str, tuple[str, ...], float]
+# what a buffered fact is: (kind, metric, labels, amount / value / targets)
+INC, OBSERVE, LABELLED = 0, 1, 2
+Fact = tuple[int, str, tuple[str, ...], Any]
 
 
 class FactBuffer:
     """A ``FactSink`` that keeps the facts of one event until it commits to ``sink``."""
 
-    __slots__ = ("_inc", "_observe", "facts", "sink")
+    __slots__ = ("_take", "facts", "sink")
 
     def __init__(self, sink: Any) -> None:
         self.facts: list[Fact] = []
         self.sink = sink
-        self._inc = sink.inc
-        self._observe = sink.observe
+        # the sink's own batch intake, when it has one (same result as one call per fact)
+        self._take = getattr(sink, "take_facts", None)
 
     def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
-        self.facts.append((self._inc, metric, labels, amount))
+        self.facts.append((INC, metric, labels, amount))
 
     def observe(self, metric: str, labels: tuple[str, ...], value: float) -> None:
-        self.facts.append((self._observe, metric, labels, value))
+        self.facts.append((OBSERVE, metric, labels, value))
 
     def labelled(self, labels: tuple[str, ...], targets: tuple[str, ...]) -> None:
-        self.facts.append((self._labelled, "", labels, targets))  # type: ignore[arg-type]
-
-    def _labelled(self, _: str, labels: tuple[str, ...], targets: Any) -> None:
-        self.sink.labelled(labels, targets)
+        self.facts.append((LABELLED, "", labels, targets))
 
     def commit(self) -> None:
-        for report, metric, labels, value in self.facts:
-            report(metric, labels, value)
-        self.facts.clear()
+        """Hand the facts to the sink, in the order they were reported."""
+        facts = self.facts
+        if not facts:
+            return
+        if self._take is not None:
+            self._take(facts)
+        else:
+            sink = self.sink
+            for kind, metric, labels, value in facts:
+                if kind == INC:
+                    sink.inc(metric, labels, value)
+                elif kind == OBSERVE:
+                    sink.observe(metric, labels, value)
+                else:
+                    sink.labelled(labels, value)
+        facts.clear()
 
 
 Snapshot = tuple[Any, ...]

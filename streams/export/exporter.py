@@ -29,6 +29,7 @@ from prometheus_client.utils import floatToGoString
 
 from streams.core.facts import REJECT_REASONS
 from streams.core.gauges import Gauges
+from streams.core.transaction import INC, OBSERVE, Fact
 from streams.core.vocabulary import OUTCOMES, TARGETS
 from streams.core.warnings import DeadlineFigures
 from streams.export.catalogue import BY_NAME, CATALOGUE, PREFIX, Metric
@@ -73,6 +74,13 @@ class Exporter(Collector):
         for reason in REJECT_REASONS:
             self.counters["events_rejected"][(reason,)] = 0.0
         self._primed: set[tuple[str, ...]] = set()  # label sets already labelled
+        # take_facts may do inc/observe itself only when a subclass changes neither
+        cls = type(self)
+        self._plain = (
+            cls.inc is Exporter.inc
+            and cls.observe is Exporter.observe
+            and cls.labelled is Exporter.labelled
+        )
         self.registry.register(self)
         self._others: list[Collector] = []  # the collectors added with add_collector
         self._text = ExpositionText(self)
@@ -92,6 +100,37 @@ class Exporter(Collector):
         histogram.buckets[bisect_left(self._bounds[metric], value)] += 1
         histogram.sum += value
         histogram.count += 1
+
+    def take_facts(self, facts: list[Fact]) -> None:
+        """One event's facts, in order (``FactBuffer.commit``): as many inc/observe/labelled.
+
+        The engine's per-event path: one call per event, the additions inlined.
+        """
+        if not self._plain:
+            for kind, metric, labels, value in facts:
+                if kind == INC:
+                    self.inc(metric, labels, value)
+                elif kind == OBSERVE:
+                    self.observe(metric, labels, value)
+                else:
+                    self.labelled(labels, value)
+            return
+        counters = self.counters
+        for kind, metric, labels, value in facts:
+            if kind == INC:
+                series = counters[metric]
+                series[labels] = series.get(labels, 0.0) + value
+            elif kind == OBSERVE:
+                hseries = self.histograms[metric]
+                histogram = hseries.get(labels)
+                bounds = self._bounds[metric]
+                if histogram is None:
+                    histogram = hseries[labels] = _Histogram(len(bounds))
+                histogram.buckets[bisect_left(bounds, value)] += 1
+                histogram.sum += value
+                histogram.count += 1
+            else:
+                self.labelled(labels, value)
 
     def labelled(self, labels: tuple[str, ...], targets: tuple[str, ...]) -> None:
         """A ticket carries ``labels`` (team, channel, priority, customer_tier, policy).

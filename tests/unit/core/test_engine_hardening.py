@@ -103,7 +103,7 @@ def test_a_ticket_remembers_a_bounded_window_of_event_ids() -> None:
     for i in range(n):
         engine.ingest(event("message.customer", "t", at("2026-11-23 09:00") + i, event_id=f"m{i}"))
     ticket = engine.tickets["t"]
-    assert len(ticket.seen) == MAX_SEEN_IDS
+    assert ticket.remembered == MAX_SEEN_IDS
     assert len(orjson.dumps(ticket.to_state())) < 1024 * 1024
     engine.ingest(event("message.customer", "t", "2026-11-23 09:00", event_id=f"m{n - 1}"))
     assert sink.count("events_duplicate") == 1  # a recent repeat is still recognised

@@ -1,0 +1,115 @@
+"""Issue 26: the per-event path's faster forms give what the plain forms gave."""
+
+from __future__ import annotations
+
+import random
+from collections import OrderedDict
+from operator import attrgetter
+
+import pytest
+
+from streams.core.engine import Engine, event_digest
+from streams.core.policy import DEFAULT_POLICY_SET
+from streams.core.ticket import MAX_SEEN_IDS, Clock, Ticket
+from streams.core.transaction import (
+    _CLOCK_FIELDS,
+    INC,
+    LABELLED,
+    OBSERVE,
+    FactBuffer,
+    _reader,
+    restore,
+    snapshot,
+)
+from tests.support import RecordingSink, created, event
+
+
+def test_a_digest_is_seen_only_at_a_digest_boundary() -> None:
+    ticket = Ticket("t")
+    ticket.remember(b"ABCDEFGH")
+    ticket.remember(b"IJKLMNOP")
+    assert ticket.has_seen(b"ABCDEFGH") and ticket.has_seen(b"IJKLMNOP")
+    assert not ticket.has_seen(b"EFGHIJKL")  # the bytes are there, straddling two digests
+    ticket.remember(b"CDCDCDCD")
+    ticket.remember(b"CDCDCDAB")
+    assert not ticket.has_seen(b"CDCDABCD")
+    assert ticket.remembered == 4
+
+
+def test_the_window_forgets_the_oldest_like_an_ordered_set() -> None:
+    rng = random.Random(26)
+    ticket = Ticket("t")
+    model: OrderedDict[bytes, None] = OrderedDict()
+    for _ in range(MAX_SEEN_IDS + 300):
+        digest = rng.randbytes(8)
+        ticket.remember(digest)
+        model[digest] = None
+        if len(model) > MAX_SEEN_IDS:
+            model.popitem(last=False)
+    assert ticket.seen == b"".join(model)
+    assert all(ticket.has_seen(digest) for digest in list(model)[:50])
+
+
+def test_a_state_record_keeps_whole_digests_once() -> None:
+    ticket = Ticket("t")
+    for digest in (b"11111111", b"22222222"):
+        ticket.remember(digest)
+    state = ticket.to_state()
+    assert state["e"] == b"1111111122222222".hex()
+    state["e"] = (b"11111111" + b"22222222" + b"11111111" + b"333").hex()
+    loaded = Ticket.from_state(state, lambda _: DEFAULT_POLICY_SET.policies[0])
+    assert loaded.seen == b"1111111122222222"
+
+
+def test_a_repeated_event_is_a_duplicate_after_many_others() -> None:
+    engine = Engine(DEFAULT_POLICY_SET, sink := RecordingSink())
+    engine.ingest(created("t", "2026-11-23 09:00", event_id="c"))
+    for i in range(20):
+        engine.ingest(event("message.customer", "t", "2026-11-23 09:01", event_id=f"m{i}"))
+    engine.ingest(event("message.customer", "t", "2026-11-23 09:02", event_id="m3"))
+    assert sink.count("events_duplicate") == 1
+    assert engine.tickets["t"].has_seen(event_digest("m3"))
+
+
+def test_the_compiled_reader_reads_what_attrgetter_reads() -> None:
+    ticket = Ticket("t")
+    ticket.clocks = [Clock(60.0, 1.0), None, None]
+    assert _reader(Ticket.__slots__)(ticket) == attrgetter(*Ticket.__slots__)(ticket)
+    clock = Clock(60.0, 1.0, 2.0)
+    assert _reader(_CLOCK_FIELDS)(clock) == attrgetter(*_CLOCK_FIELDS)(clock)
+    with pytest.raises(ValueError):
+        _reader(("a; import os",))
+
+
+def test_restore_puts_back_every_field_and_clock() -> None:
+    ticket = Ticket("t")
+    first = Clock(60.0, 1.0)
+    ticket.clocks = [first, None, Clock(600.0, 1.0)]
+    before = attrgetter(*Ticket.__slots__)(ticket)
+    clock_before = attrgetter(*_CLOCK_FIELDS)(first)
+    saved = snapshot(ticket)
+    for index, name in enumerate(Ticket.__slots__):
+        if name != "clocks":
+            setattr(ticket, name, f"changed-{index}")
+    first.elapsed, first.running, first.deadline = 30.0, True, 99.0
+    ticket.clocks[1] = Clock(5.0, 2.0)
+    restore(ticket, saved)
+    assert attrgetter(*Ticket.__slots__)(ticket) == before
+    assert attrgetter(*_CLOCK_FIELDS)(first) == clock_before
+    assert ticket.clocks[1] is None
+
+
+def test_the_buffer_hands_a_plain_sink_every_fact_in_order() -> None:
+    sink = RecordingSink()
+    buffer = FactBuffer(sink)
+    buffer.inc("tickets_created", ("a",))
+    buffer.observe("first_response_seconds", ("a",), 3.0)
+    buffer.labelled(("a", "b"), ("first_response",))
+    buffer.inc("agent_work_seconds", ("a",), 2.5)
+    assert [fact[0] for fact in buffer.facts] == [INC, OBSERVE, LABELLED, INC]
+    buffer.commit()
+    assert buffer.facts == []
+    assert sink.count("tickets_created", ("a",)) == 1
+    assert sink.count("agent_work_seconds", ("a",)) == 2.5
+    assert sink.observed("first_response_seconds") == [(("a",), 3.0)]
+    assert sink.labels == [(("a", "b"), ("first_response",))]
