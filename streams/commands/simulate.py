@@ -58,13 +58,16 @@ def producer(settings: Settings, **extra: Any) -> Any:
 
 
 def key_of(line: bytes) -> bytes | None:
-    """The ticket_id of a JSONL line as message key (None when there is none)."""
+    """The message key of a JSONL line: its ticket_id, an agent.status's agent_id (None
+    when there is none)."""
     try:
         data = orjson.loads(line)
     except orjson.JSONDecodeError:
         return None
-    ticket = data.get("ticket_id") if isinstance(data, dict) else None
-    return ticket.encode() if isinstance(ticket, str) and ticket else None
+    if not isinstance(data, dict):
+        return None
+    key = data.get("agent_id" if data.get("type") == "agent.status" else "ticket_id")
+    return key.encode() if isinstance(key, str) and key else None
 
 
 def file_messages(path: str) -> Iterator[tuple[bytes | None, bytes, float | None]]:

@@ -22,6 +22,7 @@ from streams.core.events import EVENT_TYPES, UPDATABLE, Event, Rejected, decode,
 from streams.core.facts import FactSink, Intake, RejectHook
 from streams.core.gauges import Gauges, derive_gauges
 from streams.core.policy import Policy, PolicySet
+from streams.core.presence import Presence
 from streams.core.retention import Retention
 from streams.core.teams import TeamBound
 from streams.core.ticket import (
@@ -81,6 +82,7 @@ class Engine(Retention):
         self._held = 0
         self._by_name = {p.name: p for p in policies.policies}
         self.agents = AgentFigures(policies, sink)  # per-agent facts (agents.py)
+        self.presence = Presence()  # agents' statuses (agent.status)
         self._handlers: dict[str, Callable[[Ticket, Event], str | None]] = {
             "ticket.created": self._created,
             "ticket.assigned": self._assigned,
@@ -122,6 +124,8 @@ class Engine(Retention):
 
     def apply(self, event: Event, raw: Any = None) -> str | None:
         """Apply one validated event; returns the rejection reason or None."""
+        if event.type == "agent.status":
+            return self._agent_status(event, raw)
         ticket = self.tickets.get(event.ticket_id)
         if ticket is None:
             if event.ts < self.retention_horizon:  # its ticket may have been forgotten
@@ -573,7 +577,9 @@ class Engine(Retention):
 
     def gauges(self, now: float) -> Gauges:
         """Backlog figures at ``now``, derived from the open tickets (see gauges.py)."""
-        return derive_gauges(self.open.values(), now, self.policies.at_risk, self._held)
+        result = derive_gauges(self.open.values(), now, self.policies.at_risk, self._held)
+        result.agents = self.presence.counts()
+        return result
 
     def deadline_figures(self, now: float) -> DeadlineFigures:
         """Time to the next deadline and warning/breached clocks by priority (warnings.py)."""
@@ -581,4 +587,18 @@ class Engine(Retention):
 
     def backlog(self, now: float) -> tuple[Gauges, DeadlineFigures]:
         """:meth:`gauges` and :meth:`deadline_figures` in one pass (what a scrape needs)."""
-        return backlog_figures(self.open.values(), now, self.policies.at_risk, self._held)
+        gauges, figures = backlog_figures(
+            self.open.values(), now, self.policies.at_risk, self._held
+        )
+        gauges.agents = self.presence.counts()
+        return gauges, figures
+
+    def _agent_status(self, event: Event, raw: Any) -> str | None:
+        """An agent's presence (presence.py): no ticket, no clock; the latest status wins."""
+        data = event.data
+        if not self.presence.update(
+            data["agent_id"], self._team(data["team"]), data["status"], event.ts
+        ):
+            return self.reject(event.data if raw is None else raw, "invalid_state")
+        self.sink.inc("events_processed", ("agent.status",))
+        return None

@@ -42,6 +42,7 @@ PRIORITIES = frozenset(vocabulary.PRIORITIES)
 TIERS = frozenset(vocabulary.TIERS)
 CATEGORIES = frozenset(vocabulary.CATEGORIES)
 STATUSES = frozenset(vocabulary.STATUSES)
+AGENT_STATUSES = frozenset(vocabulary.AGENT_STATUSES)
 SURVEY_RANGES = vocabulary.SURVEY_RANGES
 
 PARSE_REASONS = (
@@ -183,6 +184,11 @@ SCHEMA: dict[str, tuple[tuple[str, bool, Check], ...]] = {
         ("category", OPTIONAL, _enum(CATEGORIES)),
         ("channel", OPTIONAL, _enum(CHANNELS)),
     ),
+    "agent.status": (  # no ticket_id: an agent's presence (its Kafka key is the agent_id)
+        ("agent_id", REQUIRED, _string),
+        ("team", REQUIRED, _string),
+        ("status", REQUIRED, _enum(AGENT_STATUSES)),
+    ),
 }
 EVENT_TYPES = tuple(SCHEMA)
 UPDATABLE = ("priority", "customer_tier", "category", "channel")  # what ticket.updated may change
@@ -307,6 +313,8 @@ def validate(data: dict[str, Any]) -> Event:
     for name in ("event_id", "ticket_id"):
         value = data.get(name)
         if value is None:
+            if name == "ticket_id" and type_ == "agent.status":
+                continue  # about an agent, not a ticket
             raise Rejected("missing_field", f"{name} is required")
         _string(name, value)
     if data.get("ts") is None:
@@ -324,7 +332,7 @@ def validate(data: dict[str, Any]) -> Event:
     elif type_ == "ticket.updated" and all(data.get(name) is None for name in UPDATABLE):
         raise Rejected("missing_field", f"ticket.updated needs one of {', '.join(UPDATABLE)}")
     event_id: str = data["event_id"]  # both checked above
-    ticket_id: str = data["ticket_id"]
+    ticket_id: str = data.get("ticket_id") or ""  # "" for agent.status
     return Event(data["type"], event_id, ticket_id, ts, data)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from streams.core.ticket import INF, Clock, Ticket
@@ -23,6 +23,7 @@ class Gauges:
     at_risk: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     breached_open: dict[tuple[str, str], int] = field(default_factory=lambda: defaultdict(int))
     orphan_events: int = 0
+    agents: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (team, status)
 
 
 def derive_gauges(

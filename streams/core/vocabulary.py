@@ -12,6 +12,7 @@ PRIORITIES = ("urgent", "high", "normal", "low")
 TIERS = ("vip", "standard")
 CATEGORIES = ("inquiry", "complaint", "incident", "request")
 STATUSES = ("pending", "on_hold", "open")
+AGENT_STATUSES = ("available", "busy", "away", "offline")  # agent.status
 SURVEY_RANGES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 
 # SLA targets, in the order of a ticket's clock indexes

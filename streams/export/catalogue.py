@@ -202,6 +202,12 @@ CATALOGUE: tuple[Metric, ...] = (
         "Backlog by channel: created, not resolved/closed/abandoned.",
     ),
     Metric(
+        "agents",
+        "gauge",
+        ("team", "status"),
+        "Agents by their latest agent.status (available, busy, away, offline).",
+    ),
+    Metric(
         "orphan_events",
         "gauge",
         (),

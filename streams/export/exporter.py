@@ -266,6 +266,7 @@ class BacklogCollector(Collector):
                 for target in TARGETS:
                     values.setdefault((team, target), 0)
             yield self._family(name, values)
+        yield self._family("agents", gauges.agents)
         orphans = GaugeMetricFamily(PREFIX + "orphan_events", BY_NAME["orphan_events"].help)
         orphans.add_metric([], float(gauges.orphan_events))
         yield orphans

@@ -67,7 +67,8 @@ def _element(value: Any, index: int, line: bytes | None = None) -> Record:
         line = _encode(value)
     if not isinstance(value, dict):
         return Record(None, line, value, None, "not_an_object", index)
-    key = value.get("ticket_id")
+    # the Kafka key: the ticket's id, or the agent's for agent.status (contract section 1)
+    key = value.get("agent_id" if value.get("type") == "agent.status" else "ticket_id")
     key = key if isinstance(key, str) and key else None
     if len(line) > MAX_EVENT_BYTES:  # the intake's limits, as replay of the journal applies them
         return Record(key, line, value, None, "too_large", index)

@@ -11,6 +11,7 @@ builds it from the changelog. The engines share one team bound.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Any
@@ -114,7 +115,12 @@ class State:
         """The exporter's gauge source: the backlog of every owned partition, one pass."""
         parts = list(self.partitions.values())
         held = sum(p.engine.held_events for p in parts)
-        return backlog_figures(self.open_tickets(), now, self.policies.at_risk, held)
+        gauges, figures = backlog_figures(self.open_tickets(), now, self.policies.at_risk, held)
+        agents: Counter[tuple[str, str]] = Counter()
+        for part in parts:  # an agent's statuses share its key, so one partition
+            agents.update(part.engine.presence.counts())
+        gauges.agents = agents
+        return gauges, figures
 
     # ---- processing --------------------------------------------------------------------------
 

@@ -160,3 +160,10 @@ def test_the_intakes_limits_hold_for_http_as_for_the_journals_replay() -> None:
 def test_an_event_over_64_kib_is_too_large_over_http() -> None:
     big = _event(parts=["p" * 200] * 400)  # 400 strings of 200: about 81 KiB, each string legal
     assert [r.reason for r in parse_events(orjson.dumps(big), "application/json")] == ["too_large"]
+
+
+def test_an_agent_status_is_keyed_by_its_agent() -> None:
+    status = {"event_id": "s1", "type": "agent.status", "agent_id": "a7", "team": "billing",
+              "status": "available", "ts": "2026-11-23T09:00:00Z"}  # fmt: skip
+    (record,) = parse_events(orjson.dumps(status), "application/json")
+    assert (record.key, record.reason) == ("a7", None)
