@@ -39,6 +39,8 @@ from streams.settings import port_number, positive_number
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
 
 TICK = 0.25  # wall seconds between engine steps
+FEED_BUDGET = 0.1  # wall seconds a step may hold the engine; the rest waits for the next step
+MAX_SPEED = 3600.0  # one simulated hour per wall second (docs/limits.md)
 ALERT_TICK = 1.0  # wall seconds between ticket-alert evaluations
 DEFAULT_HISTORY = 86400.0  # a day before the live start: steady backlog, figures for every team
 
@@ -108,10 +110,17 @@ class Demo:
         return self._feed(self.sim_now(), live=True)
 
     def _feed(self, now: float, live: bool) -> int:
+        """Every event due by ``now`` into the engine. Live, a step holds the engine (and
+        makes ``/metrics`` wait) at most ``FEED_BUDGET``: a machine that cannot keep up
+        leaves the rest to the next step, the simulated clock falling behind the wall."""
         fed = 0
+        budget = time.monotonic() + FEED_BUDGET
         with self.lock:
             engine = self.engine
             while self._next is not None and self._next_ts <= now:
+                if live and fed % 64 == 63 and time.monotonic() > budget:
+                    now = self._next_ts  # everything before it is in
+                    break
                 engine.advance(self._next_ts)
                 engine.ingest(self._next)
                 if live:  # history is fed at full speed: it has no processing lag to show
@@ -161,6 +170,17 @@ def signed_duration(text: str) -> float:
         return float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid duration {text!r} (e.g. 90s, 3h, 14d)") from None
+
+
+def demo_speed(text: str) -> float:
+    """Simulated seconds per wall second: finite, above 0, at most ``MAX_SPEED``."""
+    speed = positive_number(text)
+    if speed > MAX_SPEED:
+        raise argparse.ArgumentTypeError(
+            f"at most {MAX_SPEED:g} (an hour a second); for more, --history simulates "
+            "the past at full speed"
+        )
+    return speed
 
 
 def history_span(text: str) -> float:
@@ -294,9 +314,9 @@ def register(sub: Any) -> None:
     parser.add_argument("--scenario", choices=SCENARIOS, default="normal")
     parser.add_argument(
         "--speed",
-        type=positive_number,
+        type=demo_speed,
         default=60.0,
-        help="simulated seconds per wall second (default %(default)s)",
+        help=f"simulated seconds per wall second, at most {MAX_SPEED:g} (default %(default)s)",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--policy", metavar="P", help="SLA policy YAML (default: built-in)")

@@ -191,13 +191,23 @@ def evaluate_day(
 
 
 def backfill_rules(
-    out: Path, work: Path, rules: Path, start: float, end: float, step: float, progress: bool
+    out: Path,
+    work: Path,
+    rules: Path,
+    spans: list[int],
+    start: float,
+    end: float,
+    step: float,
+    progress: bool,
 ) -> int:
-    """Rule blocks for ``[start, end]`` into ``out``, one per 18 h span; returns how many.
+    """Rule blocks for the sampled ``spans`` (18 h each, within ``[start, end]``) into
+    ``out``, one per span; returns how many.
 
     The temporary Prometheus evaluates each rule with ``query_range`` (what promtool's
     ``create-blocks-from rules`` does, which would write one block per rule per 2 h), and
-    the results go through the same daily OpenMetrics -> promtool path as the raw series.
+    the results go through the same OpenMetrics -> promtool path as the raw series. Only
+    the spans the raw series were sampled in are evaluated: a stretch the backfill skipped
+    (no events for weeks, docs/history.md) costs nothing here either.
     """
     promtool = shutil.which("promtool") or "promtool"
     before = _blocks(out)
@@ -208,9 +218,11 @@ def backfill_rules(
         shutil.rmtree(staged, ignore_errors=True)
         staged.mkdir()
         try:
-            day_start = start
-            while day_start <= end:
-                day_end = min(end, (math.floor(day_start / SPAN) + 1) * SPAN - step)
+            for span in spans:
+                day_start = max(start, math.ceil(span * SPAN / step) * step)
+                day_end = min(end, math.ceil((span + 1) * SPAN / step) * step - step)
+                if day_start > day_end:
+                    continue
                 if progress:
                     stamp = datetime.fromtimestamp(day_start, UTC)
                     print(f"\rbackfill: recording rules, pass {index + 1}, {stamp:%Y-%m-%d %H:%M}",
@@ -230,7 +242,6 @@ def backfill_rules(
                 if done.returncode != 0:
                     last = (done.stderr.strip().splitlines() or ["no output"])[-1]
                     raise UserError(f"promtool failed on the recording rules: {last}")
-                day_start = day_end + step
         finally:
             prometheus.stop()
         for name in _blocks(staged):  # the next pass reads these too

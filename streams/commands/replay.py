@@ -17,6 +17,7 @@ import argparse
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -51,8 +52,13 @@ class ReplayResult:
         return line
 
 
-def _lines(stream: BinaryIO) -> Any:
-    """The lines of ``stream``; one longer than an event may be is cut to its first bytes."""
+def jsonl_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The lines of ``stream``; one longer than an event may be is cut to its first bytes.
+
+    A line is read at most ``MAX_EVENT_BYTES + 1`` bytes at a time, so memory stays bounded
+    whatever the file; a line without end beyond ``MAX_LINE_BYTES`` is a one-line error.
+    ``backfill`` reads its history with this too.
+    """
     while True:
         line = stream.readline(MAX_EVENT_BYTES + 1)
         if not line:
@@ -72,7 +78,7 @@ def _lines(stream: BinaryIO) -> Any:
 def run_file(stream: BinaryIO, engine: Engine, progress: Progress | None = None) -> ReplayResult:
     """Feed every line of ``stream`` to ``engine``, advancing the event clock as events come."""
     result = ReplayResult()
-    for line in _lines(stream):
+    for line in jsonl_lines(stream):
         line = line.strip()
         if not line:
             continue

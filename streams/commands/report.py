@@ -17,7 +17,12 @@ from streams.report.render import render_html
 
 
 def html_to_pdf(html_path: Path, pdf_path: Path) -> bool:
-    """A PDF through whichever renderer is installed (chromium, wkhtmltopdf); False if none."""
+    """A PDF through whichever renderer is installed (chromium, wkhtmltopdf); False if none.
+
+    Both paths are made absolute first: a ``file://`` URI has no relative form, and the
+    renderer's idea of the current directory is not ours to rely on.
+    """
+    html_path, pdf_path = html_path.resolve(), pdf_path.resolve()
     for name in ("chromium", "chromium-browser", "google-chrome"):
         binary = shutil.which(name)
         if binary:
@@ -31,7 +36,10 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> bool:
         if binary is None:
             return False
         command = [binary, "--quiet", str(html_path), str(pdf_path)]
-    result = subprocess.run(command, capture_output=True, timeout=120)
+    try:
+        result = subprocess.run(command, capture_output=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
     return result.returncode == 0 and pdf_path.exists()
 
 
@@ -52,7 +60,10 @@ def command(args: argparse.Namespace) -> int:
         attachments[pdf.name] = pdf.read_bytes()
         print(f"servicepulse: wrote {pdf}", file=sys.stderr)
     elif args.pdf:
-        print("servicepulse: no PDF renderer (chromium, wkhtmltopdf) found", file=sys.stderr)
+        print(
+            "servicepulse: no PDF: no renderer (chromium, wkhtmltopdf) found, or it failed",
+            file=sys.stderr,
+        )
     print(f"servicepulse: wrote {out}", file=sys.stderr)
     if args.mail_to:
         recipients = [a.strip() for a in args.mail_to.split(",") if a.strip()]

@@ -71,10 +71,15 @@ def _ratio(part: float, whole: float) -> float | None:
 
 @dataclass
 class WeekReport:
+    """One week's figures and the week before's: per team, and for all teams together (kept
+    apart from the teams, so that a team may be called anything, ``all`` included)."""
+
     week: str  # 2026-W47
     start: float
-    this: dict[str, TeamWeek]  # team (and "all") -> figures
+    this: dict[str, TeamWeek]  # team -> figures
     before: dict[str, TeamWeek]
+    this_total: TeamWeek | None = None  # every team together; None: no data that week
+    before_total: TeamWeek | None = None
 
 
 def parse_week(text: str) -> tuple[str, float]:
@@ -100,7 +105,8 @@ class Prometheus:
         self.url = url.rstrip("/")
 
     def query(self, expr: str, at: float) -> dict[str, float]:
-        """Instant query of ``sum by (team)``: team -> value."""
+        """Instant query of ``sum by (team)``: team -> value (``""`` for a series without a
+        team, e.g. the result of a plain ``sum``: a label's value is never empty)."""
         params = urllib.parse.urlencode({"query": expr, "time": f"{at:.3f}"})
         try:
             with urllib.request.urlopen(f"{self.url}/api/v1/query?{params}", timeout=60) as r:
@@ -112,7 +118,7 @@ class Prometheus:
         if body.get("status") != "success":
             raise UserError(f"Prometheus at {self.url}: {body.get('error', 'query failed')}")
         return {
-            item["metric"].get("team", "all"): float(item["value"][1])
+            item["metric"].get("team", ""): float(item["value"][1])
             for item in body["data"]["result"]
         }
 
@@ -131,19 +137,25 @@ def grown(end: str, start: str) -> str:
     return f"((({end} - {start}) >= 0) or ({end} * 1))"
 
 
-def week_counts(prometheus: Prometheus, start: float) -> dict[str, TeamWeek]:
-    """Every team's counts (and ``all``) in the week starting at ``start``."""
+def week_counts(
+    prometheus: Prometheus, start: float
+) -> tuple[dict[str, TeamWeek], TeamWeek | None]:
+    """Every team's counts, and all teams' together (None without data), in the week
+    starting at ``start``."""
     teams: dict[str, TeamWeek] = {}
+    total: TeamWeek | None = None
     for name, selector in QUERIES.items():
-        for grouping in ("sum by (team)", "sum"):
-            expr = f"{grouping} {grown(selector, f'{selector} offset 1w')}"
-            for team, value in prometheus.query(expr, start + WEEK).items():
-                teams.setdefault(team, TeamWeek()).counts[name] = value
-    return teams
+        expr = grown(selector, f"{selector} offset 1w")
+        for team, value in prometheus.query(f"sum by (team) {expr}", start + WEEK).items():
+            teams.setdefault(team, TeamWeek()).counts[name] = value
+        for value in prometheus.query(f"sum {expr}", start + WEEK).values():
+            total = total or TeamWeek()
+            total.counts[name] = value
+    return teams, total
 
 
 def weekly_report(prometheus: Prometheus, week: str) -> WeekReport:
     label, start = parse_week(week)
-    return WeekReport(
-        label, start, week_counts(prometheus, start), week_counts(prometheus, start - WEEK)
-    )
+    this, this_total = week_counts(prometheus, start)
+    before, before_total = week_counts(prometheus, start - WEEK)
+    return WeekReport(label, start, this, before, this_total, before_total)

@@ -72,9 +72,15 @@ def chart_svg(report: WeekReport, attribute: str, title: str, kind: str) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
+    # a team's name is text, never TeX: "$" in a label must not start mathtext
+    with matplotlib.rc_context({"text.parse_math": False}):
+        return _chart_svg(report, attribute, title, kind)
+
+
+def _chart_svg(report: WeekReport, attribute: str, title: str, kind: str) -> str:
     from matplotlib import pyplot as plt
 
-    teams = sorted(t for t in report.this if t != "all")
+    teams = sorted(report.this)
     before = [_figure(report.before.get(t), attribute) or 0.0 for t in teams]
     this = [_figure(report.this.get(t), attribute) or 0.0 for t in teams]
     scale = 100.0 if kind == "share" else 1.0
@@ -103,7 +109,7 @@ def chart_svg(report: WeekReport, attribute: str, title: str, kind: str) -> str:
 def render_html(report: WeekReport, source: str) -> str:
     start = datetime.fromtimestamp(report.start, UTC)
     end = datetime.fromtimestamp(report.start + WEEK - 1, UTC)
-    total_this, total_before = report.this.get("all"), report.before.get("all")
+    total_this, total_before = report.this_total, report.before_total
     tiles = []
     for title, attr, kind, better in FIGURES:
         now, then = _figure(total_this, attr), _figure(total_before, attr)
@@ -115,7 +121,7 @@ def render_html(report: WeekReport, source: str) -> str:
         )
     headline = "".join(tiles)
     rows = []
-    for team in sorted(t for t in report.this if t != "all"):
+    for team in sorted(report.this):
         this, before = report.this.get(team), report.before.get(team)
         cells = "".join(
             f"<td data-team='{html.escape(team)}' data-figure='{attr}'>"

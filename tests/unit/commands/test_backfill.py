@@ -36,3 +36,237 @@ def test_a_missing_history_file_is_one_line(tmp_path: Path) -> None:
     result = run([str(tmp_path / "absent.jsonl"), "--out", str(tmp_path / "b"), "--no-rules"])
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "cannot read" in result.stderr
+
+
+# ---- hostile histories: bounded reads, outliers, quiet stretches, the same counts as replay ----
+
+import resource  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from typing import Any  # noqa: E402
+
+import orjson  # noqa: E402
+import pytest  # noqa: E402
+
+from streams.commands import backfill  # noqa: E402
+from streams.commands.replay import run_file, settle  # noqa: E402
+from streams.core.engine import Engine  # noqa: E402
+from streams.core.policy import load_policies, parse_policy  # noqa: E402
+from streams.export.exporter import Exporter  # noqa: E402
+
+POLICY = {
+    "policies": [
+        {"name": "p", "calendar": "always", "targets": {"first_response": "1h", "resolution": "8h"}}
+    ]
+}
+DAY = 86400.0
+T0 = 1_794_182_400.0  # Monday 2026-11-09 00:00 UTC, a multiple of a day, an hour and 18 h
+
+
+def stamp(t: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(t, UTC).isoformat()
+
+
+def event(kind: str, ticket: str, t: float, n: int, **fields: Any) -> bytes:
+    data = {"event_id": f"{ticket}-{n}", "type": kind, "ticket_id": ticket, "ts": stamp(t)}
+    if kind == "ticket.created":
+        data |= {"team": "billing", "channel": "email", "priority": "normal", "customer_id": "c"}
+    return orjson.dumps({**data, **fields})
+
+
+def limited(memory: int) -> Any:
+    def preexec() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    return preexec
+
+
+def test_an_endless_line_is_one_line_error_in_bounded_memory(tmp_path: Path) -> None:
+    # 1 GiB of address space: the old whole-line read of /dev/zero died with a MemoryError
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "streams.cli",
+            "backfill",
+            "/dev/zero",
+            "--no-rules",
+            "--out",
+            str(tmp_path / "b"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limited(1 << 30),
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "longer than 16 MiB" in result.stderr
+
+
+def test_a_70_mb_line_is_one_line_error(tmp_path: Path) -> None:
+    history = tmp_path / "h.jsonl"
+    with open(history, "wb") as out:
+        out.write(event("ticket.created", "a", T0, 1) + b"\n")
+        out.write(b'{"x": "' + b"y" * (70 << 20) + b'"}\n')
+    result = run([str(history), "--out", str(tmp_path / "b"), "--no-rules"])
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "longer than 16 MiB" in result.stderr
+
+
+def busy_day(start: float, prefix: str) -> Iterator[bytes]:
+    """Four tickets, one every 2 h from ``start``: each answered after 30 min, solved."""
+    for i in range(4):
+        t = start + i * 7200
+        yield event("ticket.created", f"{prefix}{i}", t, 1)
+        yield event("message.agent", f"{prefix}{i}", t + 1800, 2, agent_id="ann")
+        yield event("ticket.resolved", f"{prefix}{i}", t + 3600, 3)
+
+
+def write_history(path: Path, lines: Iterator[bytes] | list[bytes]) -> Path:
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return path
+
+
+def blocks(directory: Path) -> int:
+    return sum(1 for p in directory.iterdir() if (p / "meta.json").exists())
+
+
+def test_a_stray_1970_line_costs_one_sample_not_decades(tmp_path: Path) -> None:
+    lines = [event("ticket.created", "stray", 0.0, 1), *busy_day(T0 + 9 * 3600, "t")]
+    history = write_history(tmp_path / "h.jsonl", lines)
+    result = run([str(history), "--out", str(tmp_path / "b"), "--no-rules", "--step", "1h"])
+    assert result.returncode == 0, result.stderr
+    # one block for 1970 (its one sample), one for the day: not 27,000
+    assert blocks(tmp_path / "b") == 2
+    # the clock crosses to 2026 when a second ticket confirms the time (docs/engine.md);
+    # sampling goes on from the first of the waiting events, t0's creation at 09:00
+    assert "no events from 1970-01-01 01:00 to 2026-11-09 09:00 UTC" in result.stderr
+    assert "not sampled" in result.stderr
+
+
+def test_two_lines_dated_2099_cost_one_sample_not_decades(tmp_path: Path) -> None:
+    lines = [
+        *busy_day(T0 + 9 * 3600, "t"),
+        event("ticket.created", "late1", 4_102_000_000.0, 1),  # 2099-12-26 20:26
+        event("ticket.created", "late2", 4_102_000_060.0, 1),  # a second ticket confirms it
+    ]
+    history = write_history(tmp_path / "h.jsonl", lines)
+    result = run([str(history), "--out", str(tmp_path / "b"), "--no-rules", "--step", "1h"])
+    assert result.returncode == 0, result.stderr
+    assert blocks(tmp_path / "b") == 2
+    assert "no events from 2026-11-09 17:00 to 2099-12-26 20:00 UTC" in result.stderr
+    assert "not sampled" in result.stderr
+
+
+class Recording(backfill.Sampler):
+    """A sampler that records, at every sample, how many tickets were created by then."""
+
+    def __init__(self, out: Path) -> None:
+        out.mkdir()
+        work = out.parent / "work"
+        work.mkdir()
+        super().__init__(parse_policy(POLICY), 3600.0, out, work)
+        self.seen: list[tuple[float, float]] = []
+
+    def _sample(self, t: float, advance: bool = True) -> None:
+        super()._sample(t, advance)
+        created = sum(self.exporter.counters["tickets_created"].values())
+        self.seen.append((t, created))
+
+
+def test_a_quiet_fortnight_is_sampled_through_and_each_sample_holds_only_the_past(
+    tmp_path: Path,
+) -> None:
+    sampler = Recording(tmp_path / "b")
+    later = T0 + 14 * DAY + 9 * 3600
+    # after the fortnight a second ticket at once confirms the time (the engine believes an
+    # event more than a day ahead only then): x, created with b0
+    second = [*busy_day(later, "b")]
+    second.insert(1, event("ticket.created", "x", later, 1))
+    for line in [*busy_day(T0 + 9 * 3600, "a"), *second]:
+        sampler.feed(line)
+    sampler.finish()
+    times = [t for t, _ in sampler.seen]
+    assert times == [T0 + 9 * 3600 + 3600 * i for i in range(len(times))]  # no hole
+    assert times[-1] == T0 + 14 * DAY + 9 * 3600 + 3 * 7200 + 3600  # the last resolution
+    for t, created in sampler.seen:  # 4 tickets the first day, 5 more a fortnight later
+        expected = sum(1 for i in range(4) for day in (0, 14) if T0 + day * DAY + 9 * 3600
+                       + i * 7200 <= t) + (t >= later)  # fmt: skip
+        assert created == expected, stamp(t)
+    assert sampler.seen[-1][1] == 9
+
+
+def reopened_after_a_quiet_week() -> list[bytes]:
+    """Ticket r solved on day 0, quiet 9 days, reopened, solved again, closed; tickets on
+    most days around it; one event for a ticket never created (held, then no_ticket)."""
+    lines = [
+        event("ticket.created", "r", T0 + 3600, 1),
+        event("message.agent", "r", T0 + 5400, 2, agent_id="ann"),
+        event("ticket.resolved", "r", T0 + 7200, 3),
+    ]
+    for day in range(1, 12):
+        lines += busy_day(T0 + day * DAY + 9 * 3600, f"d{day}-")
+        if day == 9:
+            lines.append(event("ticket.reopened", "r", T0 + 9 * DAY + 20 * 3600, 4))
+            lines.append(event("message.agent", "r", T0 + 9 * DAY + 21 * 3600, 5, agent_id="ann"))
+            lines.append(event("ticket.resolved", "r", T0 + 9 * DAY + 22 * 3600, 6))
+        if day == 10:
+            lines.append(event("ticket.closed", "r", T0 + 10 * DAY + 20 * 3600, 7))
+            lines.append(event("message.customer", "ghost", T0 + 10 * DAY + 21 * 3600, 1))
+    return lines
+
+
+def replay_counters(path: Path) -> dict[str, dict[tuple[str, ...], float]]:
+    exporter = Exporter()
+    engine = Engine(parse_policy(POLICY), exporter)
+    with open(path, "rb") as stream:
+        run_file(stream, engine)
+    settle(engine)
+    return {name: dict(series) for name, series in exporter.counters.items()}
+
+
+def test_a_ticket_reopened_after_a_quiet_week_counts_as_in_replay(tmp_path: Path) -> None:
+    history = write_history(tmp_path / "h.jsonl", reopened_after_a_quiet_week())
+    result = backfill.backfill_events(
+        backfill.history_lines(history), parse_policy(POLICY), tmp_path / "b", 3600.0, rules=None
+    )
+    expected = replay_counters(history)
+    assert result.counters == expected
+    # by hand: 1 + 44 tickets, r reopened once and solved twice, the ghost's event refused
+    assert sum(expected["tickets_created"].values()) == 45
+    assert sum(expected["tickets_reopened"].values()) == 1
+    assert sum(expected["tickets_resolved"].values()) == 46
+    assert result.reasons == {"no_ticket": 1} and result.rejected == 1
+    assert result.forgotten == 45  # every solved ticket, once its last line was in
+
+
+def test_the_summary_says_what_was_rejected(tmp_path: Path) -> None:
+    history = write_history(tmp_path / "h.jsonl", reopened_after_a_quiet_week())
+    policy = tmp_path / "p.yaml"
+    policy.write_text(orjson.dumps(POLICY).decode())  # JSON is YAML
+    result = run([str(history), "--policy", str(policy), "--out", str(tmp_path / "b"),
+                  "--no-rules", "--step", "1h"])  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = len(reopened_after_a_quiet_week())
+    assert f"{lines} events: {lines - 1} processed, 0 duplicates, 1 rejected (no_ticket=1)" in (
+        result.stderr
+    )
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_backfill_of_the_same_events_from_a_generator_counts_as_in_replay(
+    tmp_path: Path, keep: bool
+) -> None:
+    history = write_history(tmp_path / "h.jsonl", reopened_after_a_quiet_week())
+    events = iter(reopened_after_a_quiet_week()) if keep else backfill.history_lines(history)
+    result = backfill.backfill_events(
+        events, load_policies(None), tmp_path / "b", 3600.0, rules=None
+    )
+    exporter = Exporter()
+    engine = Engine(load_policies(None), exporter)
+    with open(history, "rb") as stream:
+        run_file(stream, engine)
+    settle(engine)
+    assert result.counters == {name: dict(s) for name, s in exporter.counters.items()}
+    assert result.forgotten == (0 if keep else 45)

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -73,3 +74,77 @@ def test_demo_serves_metrics_and_stops_on_ctrl_c() -> None:
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     assert "stopped:" in err
+
+
+def test_a_speed_beyond_the_documented_maximum_is_a_one_line_error() -> None:
+    from streams.commands.demo import MAX_SPEED
+
+    result = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "demo", "--no-board", "--speed", "1e9"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert f"at most {MAX_SPEED:g}" in result.stderr
+
+
+def test_a_step_that_cannot_keep_up_gives_the_engine_back_within_its_budget() -> None:
+    from streams.commands.demo import FEED_BUDGET, Demo
+    from streams.core.engine import Engine
+    from streams.core.policy import load_policies
+    from streams.export.exporter import Exporter
+    from streams.simulator import SimConfig
+
+    exporter = Exporter()
+    engine = Engine(load_policies(None), exporter)
+    start = 1_794_182_400.0  # Monday 2026-11-09 00:00 UTC
+    demo = Demo(SimConfig(seed=3), engine, 60.0, exporter, start=start)
+    demo.warm_up()
+    demo.sim0 += 365 * 86400.0  # the simulated clock a year ahead of what was fed
+    began = time.monotonic()
+    fed = demo.step()
+    held = time.monotonic() - began
+    # a year is about 3.5 million events: the step fed a slice of it and stopped
+    assert 0 < fed < 1_000_000
+    assert held < FEED_BUDGET + 2.0  # the budget, plus one slice, on a loaded machine
+    assert engine.now < demo.sim_now() - 300 * 86400.0  # behind, not lost: next step goes on
+    assert demo.lock.acquire(blocking=False)  # free between steps: /metrics answers
+    demo.lock.release()
+    assert demo.step() > 0
+
+
+def test_metrics_answer_while_the_demo_cannot_keep_up() -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "streams.cli", "demo", "--port", str(port), "--no-board"),
+            *("--speed", "3600", "--arrivals-per-hour", "200000", "--history", "0"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        seen: list[float] = []  # tickets created, as successive scrapes show them
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and len(seen) < 3:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+                    created = total(r.read().decode(), "servicepulse_tickets_created_total")
+            except urllib.error.URLError as exc:
+                if not isinstance(exc.reason, ConnectionRefusedError):
+                    raise  # a timeout: the engine was never given back
+                assert proc.poll() is None, proc.communicate()[1]
+                time.sleep(0.2)  # not listening yet: poll again
+                continue
+            if created > (seen[-1] if seen else 0):
+                seen.append(created)
+        # each scrape answered within 10 s while the engine was being fed, and saw it grow
+        assert len(seen) == 3, seen
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert "Traceback" not in err
