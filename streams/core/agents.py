@@ -18,13 +18,11 @@ distinct agents seen keep their id and later ones are counted as ``other``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from streams.core.facts import FactSink
 from streams.core.policy import PolicySet
 from streams.core.ticket import Ticket
-
-if TYPE_CHECKING:
-    from streams.core.engine import FactSink
 
 OTHER = "other"  # an agent beyond the roster or the cap
 NONE = "none"  # no agent known to credit
