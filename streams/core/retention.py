@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from streams.core.deadlines import DeadlineQueue
-from streams.core.events import Event
 from streams.core.policy import NO_POLICY, Policy, PolicySet
 from streams.core.teams import TeamBound
 from streams.core.ticket import INF, OPEN, ORPHAN, RESOLVED, Ticket
@@ -68,18 +67,6 @@ class Retention:
             gone.append(ticket_id)
         self._deadlines.compact()
         return gone
-
-    def forgotten(self, event: Event) -> bool:
-        """Whether ``event`` must be rejected ``no_ticket``: its ticket is not in memory and
-        it is older than the retention horizon of the last ``expire``.
-
-        Such an event may belong to a ticket already forgotten (a product's re-sent
-        history, a retry long after the close): taking it would create that ticket again,
-        counting it twice and breaching its long-passed deadlines. A ticket never seen
-        cannot be told apart from a forgotten one, so it is refused too; a ticket still in
-        memory takes its late events as usual.
-        """
-        return event.ts < self.retention_horizon and event.ticket_id not in self.tickets
 
     def settle(self) -> list[str]:
         """End of input (replay): reject every held event ``no_ticket``; returns the tickets."""

@@ -13,7 +13,7 @@ deadline but delivered up to ``grace`` seconds after it still counts met; the
 clock lines of the journal hold that engine time, so a restart repeats it.
 Tickets are forgotten against the engine's clock, not the wall clock, and an
 event older than the retention horizon for a ticket not in memory is rejected
-``no_ticket`` (``Engine.forgotten``) instead of creating the ticket again.
+``no_ticket`` by the engine instead of creating the ticket again.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from collections.abc import Callable
 from typing import Any
 
 from streams.core.engine import Engine
-from streams.core.events import Event, Rejected, decode, validate
 from streams.export.exporter import Exporter
 from streams.ingest_http.bodies import Record
 from streams.journal import Journal, clock_line, event_line, expire_line
@@ -67,7 +66,7 @@ class JournalStore:
         count = 0
         for tag, payload in self.journal.replay(first):
             if tag == b"E":
-                self._replayed(payload)
+                engine.ingest(payload)
                 count += 1
             elif tag == b"C":
                 engine.advance(float(payload))
@@ -76,15 +75,6 @@ class JournalStore:
         self.journal.open(first)
         self.replayed = count
         return count
-
-    def _replayed(self, payload: bytes) -> None:
-        """One journalled event, as ``_apply`` took it when it was received."""
-        try:
-            event = validate(decode(payload))
-        except Rejected as rejected:
-            self.engine.reject(payload, rejected.reason)
-            return
-        self._take(event, payload)
 
     def ready(self) -> bool:
         return self._ready
@@ -159,15 +149,8 @@ class JournalStore:
                     raw = record.data if isinstance(record.data, dict) else record.line
                     engine.reject(raw, record.reason or "invalid_json")
                 else:
-                    self._take(event, record.data)
+                    engine.apply(event, record.data)  # a forgotten ticket's: no_ticket
                     observe_lag(wall - event.ts)  # processing time minus event time
-
-    def _take(self, event: Event, raw: Any) -> None:
-        engine = self.engine
-        if engine.forgotten(event):  # a ticket forgotten (or never known) before the horizon
-            engine.reject(raw, "no_ticket")
-        else:
-            engine.apply(event, raw)
 
     async def _compact(self) -> None:
         state = capture(self.engine, self.exporter)

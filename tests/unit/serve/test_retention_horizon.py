@@ -12,7 +12,6 @@ from typing import Any
 import orjson
 
 from streams.core.engine import Engine
-from streams.core.events import validate
 from streams.core.policy import parse_policy
 from streams.export.exporter import Exporter
 from streams.journal import Journal, clock_line, event_line, expire_line
@@ -65,10 +64,10 @@ def test_only_events_of_unknown_tickets_older_than_the_horizon_are_forgotten() -
     _closed_ticket(engine, "gone")
     assert engine.ingest(created("open", "2026-11-20 09:00")).reason is None  # open: kept
     engine.expire(at("2026-11-24 10:01"), retention=DAY)  # horizon 2026-11-23 10:01
-    assert engine.forgotten(validate(created("gone", "2026-11-23 09:00")))  # re-sent
-    assert engine.forgotten(validate(created("never", "2026-11-23 10:00")))  # 1 min before
-    assert not engine.forgotten(validate(created("never", "2026-11-23 10:02")))  # after it
-    assert not engine.forgotten(validate(reply("open", "2026-11-20 09:10")))  # in memory
+    assert engine.ingest(created("gone", "2026-11-23 09:00")).reason == "no_ticket"  # re-sent
+    assert engine.ingest(created("never", "2026-11-23 10:00")).reason == "no_ticket"  # before
+    assert engine.ingest(created("later", "2026-11-23 10:02")).reason is None  # after it
+    assert engine.ingest(reply("open", "2026-11-20 09:10")).reason is None  # in memory
 
 
 def _write_journal(directory: Path, lines: list[bytes]) -> None:
