@@ -43,6 +43,17 @@ INC, OBSERVE, LABELLED = 0, 1, 2
 Fact = tuple[int, str, tuple[str, ...], Any]
 
 
+def report_facts(sink: Any, facts: list[Fact]) -> None:
+    """Hand buffered facts to ``sink`` one call each, in order (any ``FactSink``)."""
+    for kind, metric, labels, value in facts:
+        if kind == INC:
+            sink.inc(metric, labels, value)
+        elif kind == OBSERVE:
+            sink.observe(metric, labels, value)
+        else:
+            sink.labelled(labels, value)
+
+
 class FactBuffer:
     """A ``FactSink`` that keeps the facts of one event until it commits to ``sink``."""
 
@@ -71,14 +82,7 @@ class FactBuffer:
         if self._take is not None:
             self._take(facts)
         else:
-            sink = self.sink
-            for kind, metric, labels, value in facts:
-                if kind == INC:
-                    sink.inc(metric, labels, value)
-                elif kind == OBSERVE:
-                    sink.observe(metric, labels, value)
-                else:
-                    sink.labelled(labels, value)
+            report_facts(self.sink, facts)
         facts.clear()
 
 

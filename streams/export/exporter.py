@@ -29,7 +29,7 @@ from prometheus_client.utils import floatToGoString
 
 from streams.core.facts import REJECT_REASONS
 from streams.core.gauges import Gauges
-from streams.core.transaction import INC, OBSERVE, Fact
+from streams.core.transaction import INC, OBSERVE, Fact, report_facts
 from streams.core.vocabulary import OUTCOMES, TARGETS
 from streams.core.warnings import DeadlineFigures
 from streams.export.catalogue import BY_NAME, CATALOGUE, PREFIX, Metric
@@ -106,14 +106,8 @@ class Exporter(Collector):
 
         The engine's per-event path: one call per event, the additions inlined.
         """
-        if not self._plain:
-            for kind, metric, labels, value in facts:
-                if kind == INC:
-                    self.inc(metric, labels, value)
-                elif kind == OBSERVE:
-                    self.observe(metric, labels, value)
-                else:
-                    self.labelled(labels, value)
+        if not self._plain:  # a subclass (the worker's tally) sees each fact
+            report_facts(self, facts)
             return
         counters = self.counters
         for kind, metric, labels, value in facts:

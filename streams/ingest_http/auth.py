@@ -51,18 +51,22 @@ class Unauthorized(Exception):
     """401: the message says which check failed, never the expected value."""
 
 
+def _named(item: str, value_name: str, products: Iterable[str], refusal: str) -> tuple[str, str]:
+    """One ``NAME=VALUE`` option item -> (product, value); ValueError naming what is wrong."""
+    name, sep, value = item.partition("=")
+    name = name.strip().lower()
+    if not sep or not value:
+        raise ValueError(f"{item.split('=')[0]!r}: expected NAME={value_name}")
+    if name not in products:
+        raise ValueError(f"{name!r}: {refusal}")
+    return name, value
+
+
 def parse_secrets(items: Iterable[str]) -> dict[str, bytes]:
     """``NAME=SECRET`` items (``--webhook-secret``) -> {product: secret}; ValueError if bad."""
-    secrets: dict[str, bytes] = {}
-    for item in items:
-        name, sep, secret = item.partition("=")
-        name = name.strip().lower()
-        if not sep or not secret:
-            raise ValueError(f"{item.split('=')[0]!r}: expected NAME=SECRET")
-        if name not in SIGNING_PRODUCTS:
-            raise ValueError(f"{name!r}: only {', '.join(SIGNING_PRODUCTS)} sign their webhooks")
-        secrets[name] = secret.encode()
-    return secrets
+    refusal = f"only {', '.join(SIGNING_PRODUCTS)} sign their webhooks"
+    named = (_named(item, "SECRET", SIGNING_PRODUCTS, refusal) for item in items)
+    return {name: secret.encode() for name, secret in named}
 
 
 def webhook_scope(product: str) -> str:
@@ -85,12 +89,8 @@ def parse_webhook_tokens(items: Iterable[str]) -> dict[str, str]:
     """``NAME=TOKEN`` items (``--webhook-token``) -> {product: token}; ValueError if bad."""
     tokens: dict[str, str] = {}
     for item in items:
-        name, sep, token = item.partition("=")
-        name = name.strip().lower()
-        if not sep or not token:
-            raise ValueError(f"{item.split('=')[0]!r}: expected NAME=TOKEN")
-        if name not in WEBHOOK_PRODUCTS:
-            raise ValueError(f"{name!r}: one of {', '.join(WEBHOOK_PRODUCTS)}")
+        refusal = f"one of {', '.join(WEBHOOK_PRODUCTS)}"
+        name, token = _named(item, "TOKEN", WEBHOOK_PRODUCTS, refusal)
         check_token_strength(f"the {name} token", token)
         tokens[name] = token
     return tokens
