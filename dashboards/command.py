@@ -76,7 +76,14 @@ def push_command(args: argparse.Namespace) -> int:
         credential = (args.user, password)
     else:
         raise UserError("give --token (or GRAFANA_TOKEN) or --user with --password")
-    boards = load_boards(Path(args.dir)) if args.dir else load_boards()
+    if args.policy and args.dir:
+        raise UserError("give either --policy (boards built from it) or --dir, not both")
+    if args.policy:
+        from . import build_all
+
+        boards = build_all(_policies(args.policy))
+    else:
+        boards = load_boards(Path(args.dir)) if args.dir else load_boards()
     pusher = Pusher(args.url, credential, timeout=args.timeout)
     pusher.push(data_sources(args.prometheus_url, args.alertmanager_url), boards)
     print(f"pushed {len(boards)} boards to folder ServicePulse")
@@ -135,6 +142,12 @@ def register(sub: Any) -> None:
         help="Alertmanager URL as the Grafana server reaches it (default %(default)s)",
     )
     push.add_argument("--dir", metavar="DIR", help="board JSON to push (default: dashboards/json)")
+    push.add_argument(
+        "--policy",
+        metavar="P",
+        help="build the boards from this SLA policy YAML (target lines, thresholds, the policy "
+        "panel) instead of pushing the checked-in JSON",
+    )
     push.add_argument(
         "--timeout", type=float, default=10.0, help="seconds per HTTP request (default %(default)s)"
     )

@@ -42,6 +42,7 @@ GOOD = "green"
 WARN = "orange"
 BAD = "red"
 NEUTRAL = "blue"
+NOT_MEASURED = "#8e8e8e"  # grey: a target the loaded SLA policy does not measure
 CURRENT = "blue"  # this week
 PREVIOUS = "purple"  # the week before
 
@@ -53,6 +54,16 @@ PER_HOUR = "suffix: /h"
 EVENTS_PER_SECOND = "eps"
 
 Step = tuple[float | None, str]
+
+# A line bridges a gap in its data up to this long (a missed scrape or rule evaluation) and
+# breaks across a longer one: a closed night or a dead target is not drawn as a straight line.
+SPAN_GAPS_MS = 15 * 60 * 1000
+
+# What a live figure says when its query has no answer: the source is absent or stale (the
+# scrape-health tile beside it says which), never a 0.
+NO_DATA_LIVE = "no data"
+# What a figure of an SLA target says when the loaded policy does not measure that target.
+NOT_MEASURED_TEXT = "not measured"
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,17 @@ def neutral() -> tuple[Step, ...]:
     return ((None, NEUTRAL),)
 
 
+def unknown(text: str) -> dm.SpecialValueMap:
+    """Null and NaN read ``text`` in grey: an unknown figure is neither good nor bad (a red
+    "no data" reads as a breach, a green one as all clear)."""
+    return dm.SpecialValueMap(
+        options=dm.DashboardSpecialValueMapOptions(
+            match=dm.SpecialValueMatch.NULL_AND_NAN,
+            result=dm.ValueMappingResult(text=text, color=NOT_MEASURED),
+        )
+    )
+
+
 def _queries(targets: Sequence[Target]) -> list[prometheus.Dataquery]:
     out = []
     for i, t in enumerate(targets):
@@ -116,8 +138,10 @@ def stat_panel(
     decimals: int | None = None,
     graph: bool = False,
     no_value: str = "no data yet",
+    mappings: Sequence[Any] = (),
 ) -> stat.Panel:
-    """A big number (one per target), coloured by ``steps``."""
+    """A big number (one per target), coloured by ``steps``; no value reads ``no_value`` in
+    grey; ``mappings``: value mappings before that one."""
     p = (
         stat.Panel()
         .title(title)
@@ -135,6 +159,7 @@ def stat_panel(
         .orientation(cm.VizOrientation.AUTO)
         .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
         .no_value(no_value)
+        .mappings([*mappings, unknown(no_value)])
         .span(w)
         .height(h)
     )
@@ -181,7 +206,7 @@ def timeseries_panel(
         )
         .line_width(2)
         .fill_opacity(25 if stacked else 8)
-        .span_nulls(True)
+        .span_nulls(SPAN_GAPS_MS)
         .span(w)
         .height(h)
     )
@@ -214,6 +239,7 @@ def bars_panel(
     w: int = 8,
     h: int = 8,
     gradient: bool = False,
+    no_value: str = "no data yet",
 ) -> bargauge.Panel:
     """Horizontal bars, one per series (current values), coloured by ``steps``."""
     p = (
@@ -229,13 +255,25 @@ def bars_panel(
         .orientation(cm.VizOrientation.HORIZONTAL)
         .show_unfilled(True)
         .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
-        .no_value("no data yet")
+        .no_value(no_value)
+        .mappings([unknown("—")])
         .span(w)
         .height(h)
     )
     for q in _queries(targets):
         p = p.with_target(q)
     return p
+
+
+# A table header is never cut: each column is at least as wide as its header (Grafana 10's
+# header font is ~7 px a character; the rest is the cell padding and the sort arrow).
+HEADER_PX_PER_CHAR = 8
+HEADER_PADDING_PX = 24
+
+
+def header_width(header: str, min_width: int) -> int:
+    """Pixels a column needs to show ``header`` whole, and at least ``min_width``."""
+    return max(min_width, len(header) * HEADER_PX_PER_CHAR + HEADER_PADDING_PX)
 
 
 def table_panel(
@@ -248,13 +286,17 @@ def table_panel(
     h: int = 8,
     decimals: Mapping[str, int] | None = None,
     min_width: int | None = None,
+    sort_by: str | None = None,
+    descending: bool = False,
 ) -> table.Panel:
     """A table keyed by the label ``key``: one column per (header, query, unit, steps).
 
     Each query is an instant query in table format; Grafana joins them on
     ``key`` ("merge"), drops the time column and names each Value column.
     ``decimals``: header -> decimals shown, for the columns that need them; ``min_width``:
-    of every column in pixels (Grafana's default, 150, scrolls a table of many columns).
+    of every column in pixels, widened to fit its header (:func:`header_width`; Grafana's
+    default, 150, scrolls a table of many columns);
+    ``sort_by``: the header the rows are sorted by (default: the key), ``descending`` so.
     """
     p = (
         table.Panel()
@@ -267,7 +309,13 @@ def table_panel(
         .no_value("–")
         .span(w)
         .height(h)
-        .sort_by([common.TableSortByFieldState().display_name(key.capitalize())])
+        .sort_by(
+            [
+                common.TableSortByFieldState()
+                .display_name(sort_by or key.capitalize())
+                .desc(descending)
+            ]
+        )
     )
     if min_width is not None:
         p = p.override_by_regexp(
@@ -300,6 +348,15 @@ def table_panel(
             + (
                 [dm.DynamicConfigValue(id_val="decimals", value=decimals[header])]
                 if decimals and header in decimals
+                else []
+            )
+            + (
+                [
+                    dm.DynamicConfigValue(
+                        id_val="custom.minWidth", value=header_width(header, min_width)
+                    )
+                ]
+                if min_width is not None
                 else []
             ),
         )

@@ -22,9 +22,32 @@ PREVIOUS = " offset 7d"
 _RULE = re.compile(r"(?<![\w:])([a-z_]*:[\w:]+)(\{[^}]*\})?")
 
 
+# The ServicePulse processes Prometheus scrapes successfully now (worker, demo, serve jobs):
+# nothing at all when every one of them is down or when there is no such job (a history
+# backfilled into a Prometheus that scrapes nothing). A zero is only shown while one is up.
+SCRAPE_JOB = 'job=~"servicepulse.*"'
+SCRAPED = f"sum(up{{{SCRAPE_JOB}}} == 1)"
+
+
 def or_zero(expr: str) -> str:
-    """0 rather than nothing when no series matches (a team with no open ticket has 0)."""
-    return f"{expr} or on() vector(0)"  # on(): no extra 0 beside labelled series
+    """0 rather than nothing when no series matches — only while a ServicePulse target is up.
+
+    A team with no open ticket has no gauge series, so its backlog is a true 0; but when the
+    target is down (or never scraped) the same absence means "unknown", and the panel must
+    show "No data" rather than a confident 0 (issue 23). ``on()``: no extra 0 beside
+    labelled series.
+    """
+    return f"{expr} or on() (0 * {SCRAPED})"
+
+
+def live(expr: str) -> str:
+    """``expr`` only while a ServicePulse target is up: the live board's "now" figures.
+
+    A window over counters (abandoned in the last hour) still has samples minutes after the
+    target died; on a board about *now* that is a stale figure, so it gives way to "No data"
+    and the scrape-health tile says why.
+    """
+    return f"({expr}) and on() {SCRAPED}"
 
 
 def abandonment(selector: str, window: str) -> str:
@@ -65,7 +88,7 @@ def transfers(direction: str, window: str) -> str:
     """Hand-offs into (``to``) or out of (``from``) the team in ``window``; 0 when none."""
     return (
         f'sum(increase(servicepulse_transfers_total{{{direction}_team="$team"}}[{window}]))'
-        " or vector(0)"
+        f" or on() (0 * {SCRAPED})"
     )
 
 
@@ -82,7 +105,7 @@ def per_target_or_zero(rule: str) -> str:
     the last day (the exporter only has series for teams with open tickets)."""
     outcomes = f"team_target_outcome:servicepulse_sla_outcomes:increase1d{{{TEAM}}}"
     seen = f"sum by (team, target) ({outcomes})"
-    return f"{rule}{{{TEAM}}} or 0 * {seen}"
+    return f"{rule}{{{TEAM}}} or (0 * {seen} and on() {SCRAPED})"
 
 
 def team_rule(rule: str, extra: str = "") -> str:
@@ -159,10 +182,42 @@ def next_deadline(selector: str, by: str) -> str:
 
 
 def clocks_by_priority(kind: str, selector: str) -> str:
-    """Warning or breached running clocks by priority and tier; 0 when there is none."""
+    """Warning or breached running clocks by priority and tier, the pairs that have some;
+    one 0 when there is none while the target is up, nothing when it is down."""
     metric = (
         "servicepulse_sla_warning_clocks"
         if kind == "warning"
         else ("servicepulse_sla_breached_running_clocks")
     )
-    return f"sum by (priority, customer_tier) ({metric}{{{selector}}}) or on() vector(0)"
+    return or_zero(f"sum by (priority, customer_tier) ({metric}{{{selector}}}) > 0")
+
+
+# ---- many teams ----------------------------------------------------------------------------
+
+
+def top_teams(expr: str, rank: str, n: int) -> str:
+    """``expr`` (by team) for the ``n`` teams of the highest ``rank`` (by team) only.
+
+    ``rank`` is evaluated once, at the end of the range (``@ end()`` inside it), so a chart
+    keeps the same teams from left to right instead of topk's per-step winners (which draw
+    more than ``n`` lines).
+    """
+    return f"{expr} and on (team) topk({n}, {rank})"
+
+
+def other_teams(expr: str, rank: str, n: int) -> str:
+    """The sum of ``expr`` over every team outside :func:`top_teams`, as team "all others"."""
+    return (
+        f'label_replace(sum({expr} unless on (team) topk({n}, {rank})), "team", "all others", '
+        '"", "")'
+    )
+
+
+def peak(rule: str, selector: str) -> str:
+    """A per-team rule's highest value over the dashboard's range: what ranks teams on a chart."""
+    return f"max by (team) (max_over_time({rule}{{{selector}}}[$__range] @ end()))"
+
+
+def largest(expr: str, n: int) -> str:
+    """The ``n`` largest series of ``expr`` above 0, largest first (bar lists, stat rows)."""
+    return f"sort_desc(topk({n}, {expr} > 0))"

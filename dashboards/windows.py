@@ -164,8 +164,9 @@ def abandonment(w: Window) -> str:
     abandoned = count(f"servicepulse_contacts_abandoned_total{{{LIVE}}}", w)
     short = count(f"servicepulse_contacts_abandoned_short_total{{{LIVE}}}", w)
     created = count(f"servicepulse_tickets_created_total{{{LIVE}}}", w)
-    real = f"({abandoned} - ({short} or vector(0)))"
-    return ratio(real, f"({created} - ({short} or vector(0)))")
+    # no short-abandon series counts as none — beside real abandons, never as a figure alone
+    none = f"({short} or 0 * {abandoned})"
+    return ratio(f"({abandoned} - {none})", f"({created} - {none})")
 
 
 def average_backlog(w: Window) -> str:

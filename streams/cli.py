@@ -23,6 +23,8 @@ COMMANDS = (
     "streams.commands.import_",
     "streams.commands.backfill",
     "streams.commands.report",
+    "streams.commands.outcomes",
+    "streams.commands.whatif",
     "streams.worker.command",
     "streams.commands.simulate",
     "streams.commands.topics",

@@ -136,6 +136,17 @@ OPTIONS: tuple[Option, ...] = (
         "DIR",
     ),
     Option(
+        "ledger",
+        "--ledger",
+        "SERVICEPULSE_LEDGER",
+        str,
+        None,
+        "outcomes ledger: a postgresql:// URL (or an SQLite path for one worker) that gets "
+        "one row per SLA outcome, team stint, survey and QA review (docs/ledger.md); "
+        "prefer the variable for a URL with a password",
+        "URL",
+    ),
+    Option(
         "host",
         "--host",
         "SERVICEPULSE_METRICS_HOST",
@@ -335,6 +346,7 @@ class Settings:
     app_id: str = "servicepulse"
     store: str = "rocksdb"
     data_dir: str = "var/worker"
+    ledger: str | None = None
     host: str = "127.0.0.1"
     port: int = 9109
     policy: str | None = None
@@ -453,6 +465,7 @@ WORKER_OPTIONS = (
     *KAFKA_OPTIONS,
     "store",
     "data_dir",
+    "ledger",
     "host",
     "port",
     "policy",

@@ -4,6 +4,8 @@
   one is free too), so that tests never collide with each other or a running stack;
 - ``processes``: a ``tests.processes.Processes`` logging to the test's tmp_path, stopped after
   the test;
+- ``postgres_server``: one real PostgreSQL (deploy/postgres) for the session, on a free port;
+  ``postgres_url``: an empty database of it for one test; only tests marked ``postgres``;
 - ``kafka_broker``: one real Apache Kafka (deploy/kafka) for the session, on a free port, or
   the broker of $SERVICEPULSE_TEST_BROKER; only tests marked ``kafka`` should ask for it.
 
@@ -20,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.kafka_broker import KafkaBroker
+from tests.postgres import PostgresServer
 from tests.processes import Processes
 from tests.processes import free_port as _free_port
 
@@ -48,3 +51,17 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBrok
         yield broker
     finally:
         broker.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer.start(port=_free_port())
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    return postgres_server.new_database()

@@ -6,7 +6,8 @@
 #   bash tests/run.sh -m "not kafka and not prometheus and not grafana"   # everything service-free
 #   bash tests/run.sh                                             # all, Kafka/Prometheus/Grafana too
 #
-# Installs what is missing (Debian: Prometheus, promtool, Alertmanager, amtool, Java, Maven;
+# Installs what is missing (Debian: Prometheus, promtool, Alertmanager, amtool, Java, Maven,
+# PostgreSQL;
 # Python: the project with its test extras in .venv; Apache Kafka's jars from Maven Central),
 # checks style and types, then runs pytest. The tests start Kafka, Prometheus and
 # Alertmanager themselves on loopback and stop them again. Arguments go to pytest.
@@ -22,6 +23,7 @@ command -v prometheus >/dev/null || missing+=(prometheus)
 command -v prometheus-alertmanager >/dev/null || missing+=(prometheus-alertmanager)
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || missing+=(maven)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
 python3 -c "import venv, ensurepip" 2>/dev/null || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${missing[*]}"

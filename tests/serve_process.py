@@ -28,6 +28,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.processes import Processes, free_port, stop, wait_until_up
 
 TOKEN = "servicepulse-test-token"
+# targets no test reaches: every figure but the outcomes is the same on any clock
+LONG_TARGETS = """
+policies:
+  - name: default
+    match: {}
+    calendar: always
+    targets: {first_response: 30d, next_reply: 30d, resolution: 30d}
+"""
 # depend on the moment of the scrape (wall clock vs replay's event clock) or on delivery
 TIME_DEPENDENT = (
     "servicepulse_oldest_open_ticket_age_seconds",

@@ -4,13 +4,23 @@ Alertmanager alerts are not time series: a ticket id is a fine label here.
 ``startsAt`` is derived from the engine's state (when the warning or breach
 began), so a restarted process re-announces the same alert, which
 Alertmanager merges instead of notifying again.
+
+A ticket id is the helpdesk's text (printable, at most 256 characters by the
+contract, but ``%``, ``/``, ``?``, ``#``, spaces and quotes are all allowed): in the
+``ticket_url`` link (and ``generatorURL``, which Alertmanager parses as a URL and
+answers ``422`` for the whole push when it does not parse) it is percent-encoded as
+one path segment; in the alert text any control character that would reach it is
+escaped (``\\u000a``), so that an id can never end a line of a notification and
+write one of its own.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from streams.core.warnings import BREACH, ESCALATION, WARNING, ClockWarning
 
@@ -23,6 +33,17 @@ SEVERITY = {WARNING: "warning", BREACH: "critical", ESCALATION: "critical"}
 WHAT = {"first_response": "first response", "next_reply": "next reply", "resolution": "resolution"}
 
 Key = tuple[str, str, str]  # (ticket_id, target, kind)
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def shown(text: str) -> str:
+    """``text`` for alert text: every control (and line-separator) character escaped."""
+    return CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def ticket_link(template: str, ticket_id: str) -> str:
+    """``template`` with ``{ticket_id}`` replaced by the id percent-encoded (RFC 3986)."""
+    return template.replace("{ticket_id}", quote(ticket_id, safe=""))
 
 
 def rfc3339(posix: float) -> str:
@@ -57,6 +78,7 @@ def to_alert(
 ) -> dict[str, Any]:
     """One Alertmanager v2 alert; ``now`` in engine time, ``ends_at`` in wall time."""
     what = WHAT.get(warning.target, warning.target)
+    ticket = shown(warning.ticket_id)
     labels = {
         "alertname": ALERT_NAMES[warning.kind],
         "severity": SEVERITY[warning.kind],
@@ -72,15 +94,15 @@ def to_alert(
         labels["escalate"] = "manager"
     deadline_known = warning.deadline != float("inf")
     if warning.kind == WARNING:
-        summary = f"Ticket {warning.ticket_id}: {what} due in {human(warning.deadline - now)}"
+        summary = f"Ticket {ticket}: {what} due in {human(warning.deadline - now)}"
     else:
         late = f", {human(now - warning.deadline)} late" if deadline_known else ""
-        summary = f"Ticket {warning.ticket_id}: {what} target breached{late}"
+        summary = f"Ticket {ticket}: {what} target breached{late}"
     annotations = {
         "summary": summary,
         "description": (
             f"{warning.priority} {warning.customer_tier} {warning.channel} ticket of team "
-            f"{warning.team} under policy {warning.policy}."
+            f"{shown(warning.team)} under policy {shown(warning.policy)}."
         ),
         "time_left": human(warning.deadline - now) if deadline_known else "0s",
     }
@@ -94,7 +116,7 @@ def to_alert(
         "endsAt": rfc3339(ends_at),
     }
     if ticket_url:
-        link = ticket_url.replace("{ticket_id}", warning.ticket_id)
+        link = ticket_link(ticket_url, warning.ticket_id)
         annotations["ticket_url"] = link
         alert["generatorURL"] = link
     return alert

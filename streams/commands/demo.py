@@ -35,6 +35,7 @@ from streams.core.warnings import DeadlineFigures, clock_warnings, upcoming
 from streams.errors import UserError
 from streams.export.exporter import Exporter
 from streams.export.http import serve_metrics
+from streams.ledger.options import add_ledger_options, ledger_from_args
 from streams.settings import port_number, positive_number
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
 
@@ -224,6 +225,7 @@ def command(args: argparse.Namespace) -> int:
     exporter = Exporter()
     tally = Tally()
     engine = Engine(policies, Tee(exporter, tally))
+    engine.records = ledger = ledger_from_args(args, default=None)
     try:
         demo = Demo(config, engine, args.speed, exporter, start=start, history=history)
     except ValueError as exc:  # the simulator refuses its configuration
@@ -275,6 +277,9 @@ def command(args: argparse.Namespace) -> int:
         server.stop()
         if demo.pusher is not None:
             demo.pusher.close()
+        if ledger is not None:
+            with demo.lock:
+                ledger.close()
     console.print(f"stopped: {tally.processed:,} events processed, {tally.rejected:,} rejected")
     return 0
 
@@ -393,4 +398,5 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--no-board", action="store_true", help="no terminal board (for services)")
     add_alert_options(parser)
+    add_ledger_options(parser, default_note="default: none")
     parser.set_defaults(func=command)

@@ -8,7 +8,9 @@ day); here a temporary Prometheus, started on hard links of the new raw blocks (
 compactions never touch the originals) on a free port, evaluates each rule with
 ``query_range`` an 18 h span at a time, and the results become one block per span. Rules that
 read other recording rules are evaluated in a second pass, with the first pass's blocks
-loaded too (a range query cannot read what the same pass records).
+loaded too (a range query cannot read what the same pass records), and so on, as deep as
+the rules read each other. Besides the recording rules file, the error budgets'
+recording groups of the ``alerts.yml`` beside it are backfilled (issue 25).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ from streams.export.openmetrics import Chunk, series_text, timestamp_text
 
 SPAN = 18 * 3600.0  # the raw blocks' span (backfill.SPAN)
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "deploy/prometheus/rules/recording.yml"
+ALERT_RULES = "alerts.yml"  # beside the recording rules: the error budgets' groups too
+BACKFILLED_GROUPS = ("servicepulse.slo.",)  # the recording groups of alerts.yml backfilled
 READY_TIMEOUT = 60.0
 
 
@@ -58,14 +62,31 @@ def _blocks(directory: Path) -> set[str]:
     return {p.name for p in directory.iterdir() if p.is_dir() and (p / "meta.json").exists()}
 
 
+def recording_groups(rules: Path) -> list[dict[str, Any]]:
+    """The recording groups to backfill: every group of ``rules``, and the error budgets'
+    (``servicepulse.slo.*``) of the ``alerts.yml`` beside it, where they are generated.
+
+    The forecast's groups of alerts.yml (``servicepulse.forecast.*``: Erlang B is a chain of
+    one rule per agent, so as many passes) are evaluated live only (docs/forecast.md).
+    """
+    groups = list((yaml.safe_load(rules.read_text(encoding="utf-8")) or {}).get("groups", []))
+    alerts = rules.with_name(ALERT_RULES)
+    if alerts != rules and alerts.is_file():
+        doc = yaml.safe_load(alerts.read_text(encoding="utf-8")) or {}
+        groups += [
+            g for g in doc.get("groups", []) if str(g.get("name", "")).startswith(BACKFILLED_GROUPS)
+        ]
+    return groups
+
+
 def split_rules(rules: Path, work: Path) -> list[Path]:
-    """The rule file as passes: rules reading no recorded series first, then the rest."""
-    doc = yaml.safe_load(rules.read_text(encoding="utf-8")) or {}
+    """The recording rules as passes: rules reading no recorded series first, then those
+    reading only the first pass's, and so on (a range query cannot read what its own pass
+    records): the error budget reads the objective, which reads the attainment, which reads
+    the hourly counts: four passes."""
+    groups = recording_groups(rules)
     recorded = {
-        rule["record"]
-        for group in doc.get("groups", [])
-        for rule in group.get("rules", [])
-        if "record" in rule
+        rule["record"] for group in groups for rule in group.get("rules", []) if "record" in rule
     }
     pattern = (
         re.compile(
@@ -76,22 +97,39 @@ def split_rules(rules: Path, work: Path) -> list[Path]:
         if recorded
         else None
     )
-    passes: list[list[dict[str, object]]] = [[], []]
-    for group in doc.get("groups", []):
-        rules_of = [[], []]  # type: list[list[object]]
+    reads: dict[str, set[str]] = {}  # recorded name -> the recorded names its rules read
+    for group in groups:
         for rule in group.get("rules", []):
-            if "record" not in rule:
-                continue
-            chained = pattern is not None and pattern.search(str(rule.get("expr", ""))) is not None
-            rules_of[chained].append(rule)
-        for index in (0, 1):
-            if rules_of[index]:
-                passes[index].append({**group, "rules": rules_of[index]})
+            if "record" in rule:
+                found = set(pattern.findall(str(rule.get("expr", "")))) if pattern else set()
+                reads.setdefault(rule["record"], set()).update(found - {rule["record"]})
+    depth: dict[str, int] = {}
+
+    def depth_of(name: str, seen: frozenset[str] = frozenset()) -> int:
+        if name not in depth:
+            if name in seen:
+                raise UserError(f"the recording rules read each other in a circle: {name}")
+            inner = [depth_of(other, seen | {name}) for other in reads.get(name, ())]
+            depth[name] = 1 + max(inner) if inner else 0
+        return depth[name]
+
+    passes: list[list[dict[str, object]]] = []
+    for group in groups:
+        by_pass: dict[int, list[object]] = {}
+        for rule in group.get("rules", []):
+            if "record" in rule:
+                by_pass.setdefault(depth_of(rule["record"]), []).append(rule)
+        for index, members in by_pass.items():
+            while len(passes) <= index:
+                passes.append([])
+            passes[index].append({**group, "rules": members})
     files = []
-    for index, groups in enumerate(passes):
-        if groups:
+    for index, pass_groups in enumerate(passes):
+        if pass_groups:
             path = work / f"rules-pass{index + 1}.yml"
-            path.write_text(yaml.safe_dump({"groups": groups}, sort_keys=False), encoding="utf-8")
+            path.write_text(
+                yaml.safe_dump({"groups": pass_groups}, sort_keys=False), encoding="utf-8"
+            )
             files.append(path)
     return files
 

@@ -28,6 +28,8 @@ from streams.core.events import MAX_EVENT_BYTES
 from streams.core.policy import PolicySet, load_policies
 from streams.errors import UserError
 from streams.export.exporter import Exporter
+from streams.ledger.options import add_ledger_options, ledger_from_args
+from streams.ledger.sink import Ledger
 
 MAX_LINE_BYTES = 16 * 1024 * 1024
 
@@ -108,9 +110,16 @@ def tally(exporter: Exporter, engine: Engine, result: ReplayResult) -> None:
     result.held = int(engine.gauges(engine.now).orphan_events)
 
 
-def replay(path: str | Path, policies: PolicySet, show_progress: bool = False) -> ReplayResult:
+def replay(
+    path: str | Path,
+    policies: PolicySet,
+    show_progress: bool = False,
+    ledger: Ledger | None = None,
+) -> ReplayResult:
+    """Replay ``path``; with a ``ledger``, every record goes there too (closed at the end)."""
     exporter = Exporter()
     engine = Engine(policies, exporter)
+    engine.records = ledger
     exporter.watch(engine, now=lambda: engine.now)
     try:
         stream = open(path, "rb")  # noqa: SIM115 - closed below, progress needs the handle
@@ -125,12 +134,15 @@ def replay(path: str | Path, policies: PolicySet, show_progress: bool = False) -
         if progress is not None:
             progress.done(f"{result.events:,} events, {sum(result.rejected.values()):,} rejected")
     result.exposition = exporter.exposition()
+    if ledger is not None:
+        ledger.close()
     return result
 
 
 def command(args: argparse.Namespace) -> int:
     policies = load_policies(args.policy)
-    result = replay(args.file, policies, show_progress=sys.stderr.isatty())
+    ledger = ledger_from_args(args, default=None)
+    result = replay(args.file, policies, show_progress=sys.stderr.isatty(), ledger=ledger)
     if args.out in (None, "-"):
         sys.stdout.buffer.write(result.exposition)
         sys.stdout.flush()
@@ -154,4 +166,5 @@ def register(sub: Any) -> None:
     parser.add_argument("file", help="JSONL file, one event per line")
     parser.add_argument("--policy", metavar="P", help="SLA policy YAML (default: built-in)")
     parser.add_argument("--out", metavar="M", help="write the exposition here (default: stdout)")
+    add_ledger_options(parser, default_note="default: none")
     parser.set_defaults(func=command)

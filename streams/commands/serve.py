@@ -21,6 +21,7 @@ import logging
 import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -36,6 +37,10 @@ from streams.ingest_http.app import make_app
 from streams.ingest_http.options import add_http_options, ingestion_from_args
 from streams.ingest_http.server import run
 from streams.journal import Journal
+from streams.ledger.http import add_read_routes
+from streams.ledger.options import add_ledger_options, ledger_from_args, ledger_target
+from streams.ledger.sink import Ledger
+from streams.ledger.store import DEFAULT_FILE
 from streams.serve.store import JournalStore
 
 log = logging.getLogger("servicepulse.serve")
@@ -51,10 +56,20 @@ def build(args: argparse.Namespace) -> tuple[web.Application, JournalStore]:
     exporter.watch(engine, now=time.time)  # gauges: the real wall clock, not wall - grace
     try:
         journal = Journal(args.data_dir, segment_bytes=int(args.segment_mb * 1024 * 1024))
+        journal.lock()  # before anything else in --data-dir (the ledger) is opened
     except OSError as exc:
         raise UserError(f"cannot use --data-dir {args.data_dir}: {exc.strerror}") from None
     store = JournalStore(journal, engine, exporter, grace=args.grace)
     ingestion = ingestion_from_args(args, store)
+    ledger_default = Path(args.data_dir) / DEFAULT_FILE
+    try:
+        ledger = ledger_from_args(args, ledger_default)  # the journal's replay rewrites it
+    except UserError as exc:
+        if args.ledger is not None:
+            raise
+        ledger = None  # the default ledger must not stop ingestion (a full disk, ...)
+        log.warning("%s: serving without the outcomes ledger", exc)
+    engine.records = ledger
     started = time.monotonic()
     try:
         replayed = store.recover()
@@ -68,6 +83,8 @@ def build(args: argparse.Namespace) -> tuple[web.Application, JournalStore]:
         flush=True,
     )
     app = make_app(ingestion)
+    if ledger is not None:
+        add_read_routes(app, ledger, str(ledger_target(args, ledger_default)), engine)
 
     async def metrics(request: web.Request) -> web.StreamResponse:
         return web.Response(
@@ -79,6 +96,8 @@ def build(args: argparse.Namespace) -> tuple[web.Application, JournalStore]:
             asyncio.create_task(store.run()),
             asyncio.create_task(store.tick(args.tick)),
         ]
+        if ledger is not None:
+            tasks.append(asyncio.create_task(flush_ledger_forever(ledger)))
         yield
         for task in tasks:
             task.cancel()
@@ -86,6 +105,11 @@ def build(args: argparse.Namespace) -> tuple[web.Application, JournalStore]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         journal.close()
+        if ledger is not None:
+            try:
+                ledger.close()
+            except UserError as exc:
+                log.warning("%s", exc)
 
     pusher = pusher_from_args(args)
 
@@ -104,6 +128,13 @@ def build(args: argparse.Namespace) -> tuple[web.Application, JournalStore]:
     app.cleanup_ctx.append(background)
     app.cleanup_ctx.append(alerts)
     return app, store
+
+
+async def flush_ledger_forever(ledger: Ledger) -> None:
+    """Write the ledger's waiting records once a second even when no event comes."""
+    while True:
+        await asyncio.sleep(ledger.interval)
+        ledger.flush_due()
 
 
 def command(args: argparse.Namespace) -> int:
@@ -158,4 +189,5 @@ def register(sub: Any) -> None:
         "their deadline, while gauges and alerts use the wall clock (default %(default)s)",
     )
     add_alert_options(parser)
+    add_ledger_options(parser, default_note="default: DIR/ledger.sqlite3 of --data-dir")
     parser.set_defaults(func=command)

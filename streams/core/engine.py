@@ -23,7 +23,9 @@ from streams.core.facts import FactSink, Intake, RejectHook
 from streams.core.gauges import Gauges, derive_gauges
 from streams.core.policy import Policy, PolicySet
 from streams.core.presence import Presence
+from streams.core.records import Outcome, Record, RecordSink, Review, Stint, Survey
 from streams.core.retention import Retention
+from streams.core.staffing import with_planned
 from streams.core.teams import TeamBound
 from streams.core.ticket import (
     ABANDONED,
@@ -35,6 +37,7 @@ from streams.core.ticket import (
     ORPHAN,
     RESOLUTION,
     RESOLVED,
+    STINT,
     Clock,
     Ticket,
     held_text,
@@ -83,6 +86,9 @@ class Engine(Retention):
         self._by_name = {p.name: p for p in policies.policies}
         self.agents = AgentFigures(policies, sink)  # per-agent facts (agents.py)
         self.presence = Presence()  # agents' statuses (agent.status)
+        self.records: RecordSink | None = None  # ticket-level records (records.py), if wanted
+        self._records: list[Record] = []  # records of the event being applied
+        self._ola = policies.ola
         self._handlers: dict[str, Callable[[Ticket, Event], str | None]] = {
             "ticket.created": self._created,
             "ticket.assigned": self._assigned,
@@ -175,10 +181,14 @@ class Engine(Retention):
         try:
             ts = event.ts
             if ticket.state == OPEN:
-                for clock in ticket.clocks:  # any deadline before the event: _catch_up
-                    if clock is not None and clock.deadline < ts:
-                        self._catch_up(ticket, ts)
-                        break
+                stint = ticket.stint
+                if stint is not None and stint.deadline < ts:
+                    self._catch_up(ticket, ts)
+                else:
+                    for clock in ticket.clocks:  # any deadline before the event: _catch_up
+                        if clock is not None and clock.deadline < ts:
+                            self._catch_up(ticket, ts)
+                            break
             reason = self._handlers[event.type](ticket, event)
             if reason is None:  # accepted
                 if ts > ticket.last_ts:
@@ -190,13 +200,22 @@ class Engine(Retention):
         except Exception:  # one event must never leave a ticket half-changed
             log.exception("event %.64r of ticket %.64r failed", event.event_id, ticket.ticket_id)
             buffer.facts.clear()
+            self._records.clear()
             restore(ticket, saved)
             self._set_state(ticket, ticket.state)
             return "engine_error"
         finally:
             self.sink = self.agents.sink = sink
         buffer.commit()
+        if self._records:
+            self._hand_records()
         return reason
+
+    def _hand_records(self) -> None:
+        records, self._records = self._records, []
+        if self.records is not None:
+            for record in records:
+                self.records.record(record)
 
     def _release_held(self, ticket: Ticket) -> None:
         """Apply the events that arrived before ticket.created, in event-time order."""
@@ -236,16 +255,23 @@ class Engine(Retention):
                 continue  # stale entry: the clock stopped, paused or moved since
             _, ticket_id, target = entry
             ticket = self.open[ticket_id]
-            ticket.clocks[target].breached = True  # type: ignore[union-attr]
-            self._outcome(ticket, target, "breached")
+            if target == STINT:
+                self._ola_breached(ticket)
+            else:
+                ticket.clocks[target].breached = ticket.team  # type: ignore[union-attr]
+                self._outcome(ticket, target, "breached")
             breached.append(ticket_id)
+        if self._records:
+            self._hand_records()
         return breached
 
     def _live(self, entry: Entry) -> bool:
         """Whether a deadline-queue entry is still the deadline of a running clock."""
         deadline, ticket_id, target = entry
         ticket = self.open.get(ticket_id)
-        clock = None if ticket is None else ticket.clocks[target]
+        if ticket is None:
+            return False
+        clock = ticket.stint if target == STINT else ticket.clocks[target]
         return (
             clock is not None
             and clock.running
@@ -263,13 +289,18 @@ class Engine(Retention):
         """
         for target, clock in enumerate(ticket.clocks):
             if clock is not None and clock.running and not clock.breached and clock.deadline < ts:
-                clock.breached = True  # its deadline-queue entry is now stale
+                clock.breached = ticket.team  # its deadline-queue entry is now stale
                 self._outcome(ticket, target, "breached")
+        stint = ticket.stint
+        if stint is not None and stint.running and not stint.breached and stint.deadline < ts:
+            self._ola_breached(ticket)
 
     # ---- clocks ------------------------------------------------------------------------------
 
     def _start(self, ticket: Ticket, target: int, at: float, elapsed: float = 0.0) -> Clock:
         clock = Clock(ticket.policy.targets.get(TARGETS[target]), at, elapsed)
+        if target == NEXT_REPLY:
+            ticket.asked += 1
         ticket.clocks[target] = clock
         if not ticket.paused:
             self._resume(ticket, target, clock, at)
@@ -280,23 +311,94 @@ class Engine(Retention):
         if deadline != INF:
             self._deadlines.push(deadline, ticket.ticket_id, target)
 
-    def _stop(self, ticket: Ticket, target: int, at: float, count: bool = True) -> float | None:
-        """Stop a clock: returns its SLA-clock value, counts met/breached unless told not to."""
+    def _stop(self, ticket: Ticket, target: int, at: float, agent: str = "") -> float | None:
+        """Stop a clock: returns its SLA-clock value and counts it met or breached.
+
+        ``agent`` is whoever stopped it (the ledger's agent; the assignee when not given).
+        """
         clock = ticket.clocks[target]
         if clock is None:
             return None
         ticket.clocks[target] = None
         calendar = ticket.policy.calendar
         value = clock.value(at, calendar)
-        if count and clock.target is not None and not clock.breached:
-            # running: past the deadline; paused: more counted time than the target
-            late = at > clock.deadline if clock.running else value > clock.target
-            self._outcome(ticket, target, "breached" if late else "met")
+        if clock.target is not None:
+            if not clock.breached:
+                # running: past the deadline; paused: more counted time than the target
+                late = at > clock.deadline if clock.running else value > clock.target
+                self._outcome(ticket, target, "breached" if late else "met", clock, at, agent)
+            elif self.records is not None:  # counted when it passed; now how late it ended
+                self._record(ticket, target, "breached", clock, at, agent, value)
         return value
 
-    def _outcome(self, ticket: Ticket, target: int, outcome: str) -> None:
+    def _outcome(
+        self,
+        ticket: Ticket,
+        target: int,
+        outcome: str,
+        clock: Clock | None = None,
+        stopped: float | None = None,
+        agent: str = "",
+    ) -> None:
+        """Count an SLA outcome; the ledger also gets its row (the running clock unless given)."""
         labels = (*ticket.labels, ticket.policy.name, TARGETS[target], outcome)
         self.sink.inc("sla_outcomes", labels)
+        if self.records is not None:
+            clock = clock or ticket.clocks[target]
+            if clock is not None:
+                self._record(ticket, target, outcome, clock, stopped, agent)
+
+    @staticmethod
+    def _cycle(ticket: Ticket, target: int) -> int:
+        """The number of the target's active clock: always its latest cycle."""
+        if target == NEXT_REPLY:
+            return ticket.asked - 1
+        return ticket.reopens if target == RESOLUTION else 0
+
+    def _record(
+        self,
+        ticket: Ticket,
+        target: int,
+        outcome: str,
+        clock: Clock,
+        stopped: float | None,
+        agent: str,
+        value: float | None = None,
+    ) -> None:
+        """The ledger's row of one (ticket, target, cycle) outcome.
+
+        Lateness is SLA-clock time past the target: at the stop, or, for a breach counted
+        while the clock runs, at that moment (0 when its deadline just passed). A breach
+        keeps the team it was counted under, as its counter did, when it stops later.
+        """
+        limit = clock.target or 0.0
+        if value is None:
+            if stopped is not None:
+                value = clock.value(stopped, ticket.policy.calendar)
+            elif clock.running:
+                value = max(limit, clock.elapsed)  # breached as its deadline passed
+            else:
+                value = clock.elapsed
+        deadline = clock.deadline if clock.deadline != INF else None
+        self._records.append(
+            Outcome(
+                ticket.ticket_id,
+                TARGETS[target],
+                self._cycle(ticket, target),
+                clock.breached or ticket.team,  # a breach: the team it was counted under
+                agent or ticket.assignee,
+                ticket.channel,
+                ticket.priority,
+                ticket.customer_tier,
+                ticket.category,
+                ticket.policy.name,
+                clock.started,
+                deadline,
+                stopped,
+                outcome,
+                value - limit,
+            )
+        )
 
     def _labelled(self, ticket: Ticket) -> None:
         """Report the ticket's label set (the exporter exposes its outcome series at 0)."""
@@ -307,6 +409,8 @@ class Engine(Retention):
         for clock in ticket.clocks:
             if clock is not None:
                 clock.pause(max(at, clock.since), calendar)
+        if ticket.stint is not None:
+            ticket.stint.pause(max(at, ticket.stint.since), calendar)
         ticket.paused = True
 
     def _resume_all(self, ticket: Ticket, at: float) -> None:
@@ -314,6 +418,72 @@ class Engine(Retention):
         for target, clock in enumerate(ticket.clocks):
             if clock is not None:
                 self._resume(ticket, target, clock, at)
+        if ticket.stint is not None:
+            self._resume_stint(ticket, ticket.stint, at)
+
+    # ---- team stints: how long each team holds a ticket (the policy's ola) --------------------
+
+    def _start_stint(self, ticket: Ticket, at: float) -> None:
+        """The ticket's team (now) holds it from ``at``: creation, a hand-off or a reopen."""
+        target = None if self._ola is None else self._ola.of(ticket.team)
+        stint = ticket.stint = Clock(target, at, 0.0)
+        ticket.stints += 1
+        if not ticket.paused:
+            self._resume_stint(ticket, stint, at)
+
+    def _resume_stint(self, ticket: Ticket, stint: Clock, at: float) -> None:
+        deadline = stint.resume(max(at, stint.since), ticket.policy.calendar)
+        if deadline != INF:
+            self._deadlines.push(deadline, ticket.ticket_id, STINT)
+
+    def _end_stint(self, ticket: Ticket, at: float, by: str) -> None:
+        """The team hands the ticket on (``by``: transfer, resolved, closed, abandoned)."""
+        stint = ticket.stint
+        if stint is None:
+            return
+        ticket.stint = None
+        value = stint.value(at, ticket.policy.calendar)
+        self.sink.observe("team_stint_seconds", (ticket.team,), value)
+        outcome = ""
+        if stint.target is not None:
+            outcome = "breached" if stint.breached or value > stint.target else "met"
+            if not stint.breached:
+                self.sink.inc("ola_outcomes", (ticket.team, outcome))
+        if self.records is not None:
+            self._stint_record(ticket, stint, at, by, value, outcome)
+
+    def _ola_breached(self, ticket: Ticket) -> None:
+        """The team has held the ticket past its OLA: counted now, as SLA breaches are."""
+        stint = ticket.stint
+        assert stint is not None and stint.target is not None
+        stint.breached = ticket.team
+        self.sink.inc("ola_outcomes", (ticket.team, "breached"))
+        if self.records is not None:
+            self._stint_record(ticket, stint, None, "", stint.target, "breached")
+
+    def _stint_record(
+        self,
+        ticket: Ticket,
+        stint: Clock,
+        ended: float | None,
+        by: str,
+        value: float,
+        outcome: str,
+    ) -> None:
+        self._records.append(
+            Stint(
+                ticket.ticket_id,
+                ticket.stints - 1,  # the current stint is the latest
+                ticket.team,
+                stint.started,
+                ended,
+                by,
+                value,
+                stint.target,
+                outcome,
+                ticket.policy.name,
+            )
+        )
 
     # ---- event handlers: return a rejection reason or None -------------------------------------
 
@@ -340,6 +510,7 @@ class Engine(Retention):
         self.open[ticket.ticket_id] = ticket
         self._start(ticket, FIRST_RESPONSE, event.ts)
         self._start(ticket, RESOLUTION, event.ts)
+        self._start_stint(ticket, event.ts)
         self.sink.inc("tickets_created", ticket.labels)
         if ticket.category == "complaint":
             self.sink.inc("complaints", (ticket.team, ticket.channel))
@@ -349,7 +520,7 @@ class Engine(Retention):
     def _assigned(self, ticket: Ticket, event: Event) -> str | None:
         team = event.data.get("team")
         if team and self._teams.label(team) != ticket.team:
-            ticket.team = self._team(team)
+            self._hand_over(ticket, team, event.ts)
             self._labelled(ticket)
         self.agents.assigned(ticket, event.data["agent_id"])
         return None
@@ -366,13 +537,14 @@ class Engine(Retention):
             ticket.note_since_resolved(event.ts, False)
         ticket.public_replies += 1
         labels = ticket.labels
+        agent = data["agent_id"]
         if not ticket.answered:
             ticket.answered = True
-            value = self._stop(ticket, FIRST_RESPONSE, event.ts)
+            value = self._stop(ticket, FIRST_RESPONSE, event.ts, agent)
             if value is not None:
                 self.sink.observe("first_response_seconds", labels, value)
-                self.agents.first_response(ticket, data["agent_id"], value)
-        value = self._stop(ticket, NEXT_REPLY, event.ts)
+                self.agents.first_response(ticket, agent, value)
+        value = self._stop(ticket, NEXT_REPLY, event.ts, agent)
         if value is not None:
             self.sink.observe("next_reply_seconds", labels, value)
         return None
@@ -399,13 +571,22 @@ class Engine(Retention):
             return "invalid_state"  # not a hand-off
         if self._teams.label(data["to_team"]) == ticket.team:
             return None
-        to_team = self._team(data["to_team"])
-        self.sink.inc("transfers", (ticket.team, to_team))
-        ticket.team = to_team
+        from_team = ticket.team
+        self._hand_over(ticket, data["to_team"], event.ts)
+        self.sink.inc("transfers", (from_team, ticket.team))
         ticket.transferred = True
         self.agents.transferred(ticket)
         self._labelled(ticket)
         return None
+
+    def _hand_over(self, ticket: Ticket, team: str, at: float) -> None:
+        """The ticket changes teams: the old team's stint ends, the new team's begins."""
+        open_ = ticket.state == OPEN
+        if open_:
+            self._end_stint(ticket, at, "transfer")
+        ticket.team = self._team(team)
+        if open_:
+            self._start_stint(ticket, at)
 
     def _status(self, ticket: Ticket, event: Event) -> str | None:
         if ticket.state != OPEN:
@@ -430,10 +611,12 @@ class Engine(Retention):
         if work:
             self.sink.inc("agent_work_seconds", (ticket.team, ticket.channel), work)
         self.agents.resolution(ticket, event.data.get("agent_id"), work or 0.0, fcr)
-        self._stop(ticket, FIRST_RESPONSE, at)
-        self._stop(ticket, NEXT_REPLY, at)
+        resolver = ticket.resolver
+        self._stop(ticket, FIRST_RESPONSE, at, resolver)
+        self._stop(ticket, NEXT_REPLY, at, resolver)
+        self._end_stint(ticket, at, "resolved")
         resolution = ticket.clocks[RESOLUTION]
-        value = self._stop(ticket, RESOLUTION, at)
+        value = self._stop(ticket, RESOLUTION, at, resolver)
         if resolution is not None and value is not None:
             self.sink.observe("resolution_seconds", labels, value)
             if ticket.category == "complaint":
@@ -450,16 +633,17 @@ class Engine(Retention):
         if ticket.state != RESOLVED:
             return "invalid_state"
         self.sink.inc("tickets_reopened", ticket.labels)
-        ticket.reopened = True
         ticket.paused = False
         self._set_state(ticket, OPEN)
         previous = ticket.clocks[RESOLUTION]
         ticket.clocks[RESOLUTION] = None
+        ticket.reopens += 1
         elapsed = previous.elapsed if previous is not None else 0.0
         clock = self._start(ticket, RESOLUTION, event.ts, elapsed)  # a new cycle, time kept
         if clock.target is not None and elapsed > clock.target:
-            clock.breached = True  # this cycle starts already past its target
+            clock.breached = ticket.team  # this cycle starts already past its target
             self._outcome(ticket, RESOLUTION, "breached")
+        self._start_stint(ticket, event.ts)  # the team holds it again
         self._messages_since_resolved(ticket)
         return None
 
@@ -511,13 +695,18 @@ class Engine(Retention):
         previous, ticket.policy = ticket.policy, policy
         if ticket.state != OPEN:
             return
+        stint = ticket.stint
+        if stint is not None and previous.calendar is not policy.calendar:
+            stint.pause(max(at, stint.since), previous.calendar)  # counted on the new calendar
+            if not ticket.paused:
+                self._resume_stint(ticket, stint, at)
         for target, clock in enumerate(ticket.clocks):
             if clock is None:
                 continue
             clock.pause(max(at, clock.since), previous.calendar)
             clock.target = policy.targets.get(TARGETS[target])
             if clock.target is not None and not clock.breached and clock.elapsed > clock.target:
-                clock.breached = True
+                clock.breached = ticket.team
                 self._outcome(ticket, target, "breached")
             if not ticket.paused:
                 self._resume(ticket, target, clock, at)
@@ -526,6 +715,7 @@ class Engine(Retention):
         if ticket.state == OPEN:
             for target in (FIRST_RESPONSE, NEXT_REPLY, RESOLUTION):
                 self._stop(ticket, target, event.ts)
+            self._end_stint(ticket, event.ts, "closed")
         ticket.clocks = [None, None, None]
         ticket.since_resolved = None
         self._set_state(ticket, CLOSED)
@@ -538,7 +728,16 @@ class Engine(Retention):
         if event.ts - ticket.created_ts < self.policies.short_abandon:  # also counted above
             self.sink.inc("contacts_abandoned_short", (ticket.team, ticket.channel))
         # stopped with no outcome; a breach already counted stays counted
+        if self.records is not None:  # the ledger: how late each breached clock ended
+            for target, clock in enumerate(ticket.clocks):
+                if clock is not None and clock.breached and clock.target is not None:
+                    self._record(ticket, target, "breached", clock, event.ts, "")
         ticket.clocks = [None, None, None]
+        stint, ticket.stint = ticket.stint, None
+        if stint is not None and self.records is not None:
+            held = stint.value(event.ts, ticket.policy.calendar)
+            outcome = "breached" if stint.breached else ""
+            self._stint_record(ticket, stint, event.ts, "abandoned", held, outcome)
         self._set_state(ticket, ABANDONED)
         return None
 
@@ -547,11 +746,38 @@ class Engine(Retention):
         kind, score = data["kind"], str(data["score"])
         self.sink.inc("survey_responses", (ticket.team, ticket.channel, kind, score))
         self.agents.survey(ticket, kind, score)
+        if self.records is not None:
+            agent = ticket.resolver or ticket.assignee  # credited as agents.py credits it
+            self._records.append(
+                Survey(
+                    event.event_id,
+                    ticket.ticket_id,
+                    event.ts,
+                    ticket.team,
+                    agent,
+                    ticket.channel,
+                    kind,
+                    int(data["score"]),
+                )
+            )
         return None
 
     def _qa_review(self, ticket: Ticket, event: Event) -> str | None:
-        self.sink.observe("qa_review_score", (ticket.team,), float(event.data["score"]))
-        self.agents.qa_review(ticket, event.data)
+        data = event.data
+        self.sink.observe("qa_review_score", (ticket.team,), float(data["score"]))
+        self.agents.qa_review(ticket, data)
+        if self.records is not None:
+            self._records.append(
+                Review(
+                    event.event_id,
+                    ticket.ticket_id,
+                    event.ts,
+                    ticket.team,
+                    data["agent_id"],
+                    data.get("reviewer_id") or "",
+                    float(data["score"]),
+                )
+            )
         return None
 
     def _team(self, name: str) -> str:
@@ -578,7 +804,7 @@ class Engine(Retention):
     def gauges(self, now: float) -> Gauges:
         """Backlog figures at ``now``, derived from the open tickets (see gauges.py)."""
         result = derive_gauges(self.open.values(), now, self.policies.at_risk, self._held)
-        result.agents = self.presence.counts()
+        result.agents = with_planned(self.presence.counts(), self.policies.staffing, now)
         return result
 
     def deadline_figures(self, now: float) -> DeadlineFigures:
@@ -590,7 +816,7 @@ class Engine(Retention):
         gauges, figures = backlog_figures(
             self.open.values(), now, self.policies.at_risk, self._held
         )
-        gauges.agents = self.presence.counts()
+        gauges.agents = with_planned(self.presence.counts(), self.policies.staffing, now)
         return gauges, figures
 
     def _agent_status(self, event: Event, raw: Any) -> str | None:

@@ -30,6 +30,8 @@ Decisions (write-up for docs):
   ``3650d`` is refused at load, not at the first ticket).
 * ``teams: [..]`` lists the teams (others are counted as ``other``); without it, the first
   ``max_teams`` (default 100) distinct teams are kept (see teams.py).
+* ``staffing`` (planned agents per team and hour) is read by policy_keys.py into
+  :class:`streams.core.staffing.Staffing`; it is shown only for teams without agent.status.
 * ``objectives`` (service-level objectives, error budgets) is read by policy_keys.py into
   :class:`Objectives`; it changes no SLA clock, only the generated rules.
 """
@@ -50,6 +52,7 @@ import yaml
 from streams.core import vocabulary
 from streams.core.calendar import ALWAYS, Calendar, CalendarError
 from streams.core.policy_yaml import load_yaml
+from streams.core.staffing import Staffing
 from streams.core.teams import DEFAULT_MAX_TEAMS, TeamBound
 from streams.core.vocabulary import TARGETS
 from streams.errors import UserError
@@ -104,6 +107,8 @@ _TOP_KEYS = (
     "teams",
     "max_teams",
     "objectives",
+    "ola",
+    "staffing",
 )
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ERROR_CHARS = 300
@@ -228,6 +233,25 @@ class Objectives:
         return tuple(t for t in TARGETS if t in named)
 
 
+@dataclass(frozen=True)
+class Ola:
+    """Hand-off targets: how long one team may hold a ticket (SLA-clock seconds).
+
+    Counted on the ticket's policy calendar with pauses excluded, from the moment the team
+    gets the ticket (creation or a hand-off) to the moment it hands it on or solves it.
+    """
+
+    default: float | None = None  # None: teams without their own target are not measured
+    teams: Mapping[str, float] = field(default_factory=dict, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "teams", MappingProxyType(dict(self.teams)))
+
+    def of(self, team: str) -> float | None:
+        """The OLA target of ``team`` in seconds, or None when it is not measured."""
+        return self.teams.get(team, self.default)
+
+
 def _no_key(fields: Mapping[str, Any]) -> tuple[()]:
     return ()
 
@@ -249,6 +273,8 @@ class PolicySet:
     teams: tuple[str, ...] | None = None
     max_teams: int = DEFAULT_MAX_TEAMS
     objectives: Objectives | None = None  # None: the file sets no objectives
+    ola: Ola | None = None  # None: the file sets no hand-off targets
+    staffing: Staffing | None = None  # planned agents per team and hour (staffing.py)
     _keys: tuple[str, ...] = field(init=False, repr=False, compare=False, hash=False)
     _key_of: Callable[[Mapping[str, Any]], Any] = field(
         init=False, repr=False, compare=False, hash=False
@@ -338,7 +364,12 @@ def parse_policy(doc: Any) -> PolicySet:
             )
         first_seen[policy.name] = i
         policies.append(policy)
-    from streams.core.policy_keys import parse_figure_keys, parse_objectives, parse_teams
+    from streams.core.policy_keys import (
+        parse_figure_keys,
+        parse_objectives,
+        parse_ola,
+        parse_teams,
+    )
 
     teams, max_teams = parse_teams(doc.get("teams")), doc.get("max_teams", DEFAULT_MAX_TEAMS)
     if isinstance(max_teams, bool) or not isinstance(max_teams, int) or not 1 <= max_teams <= 10000:
@@ -346,6 +377,10 @@ def parse_policy(doc: Any) -> PolicySet:
 
     short_abandon, agents, max_agents = parse_figure_keys(doc)
     objectives = parse_objectives(doc.get("objectives"), teams) if "objectives" in doc else None
+    ola = parse_ola(doc.get("ola")) if "ola" in doc else None
+    from streams.core.policy_keys import parse_staffing
+
+    staffing = parse_staffing(doc["staffing"], policies, teams) if "staffing" in doc else None
     return PolicySet(
         tuple(policies),
         at_risk,
@@ -356,6 +391,8 @@ def parse_policy(doc: Any) -> PolicySet:
         teams=teams,
         max_teams=max_teams,
         objectives=objectives,
+        ola=ola,
+        staffing=staffing,
     )
 
 

@@ -100,7 +100,7 @@ class Retention:
         if ticket.state == OPEN:
             self.open[ticket.ticket_id] = ticket
         self._held += len(ticket.held or ())
-        for target, clock in enumerate(ticket.clocks):
+        for target, clock in enumerate((*ticket.clocks, ticket.stint)):  # the stint: STINT
             if clock and clock.running and clock.deadline != INF and ticket.state == OPEN:
                 self._deadlines.push(clock.deadline, ticket.ticket_id, target)
         if ticket.state in (OPEN, RESOLVED):  # outcomes may still come: their series at 0,

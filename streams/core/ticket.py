@@ -18,6 +18,7 @@ from streams.core.policy import NO_POLICY, Policy
 # ticket states
 OPEN, RESOLVED, ABANDONED, CLOSED, ORPHAN = "open", "resolved", "abandoned", "closed", "orphan"
 FIRST_RESPONSE, NEXT_REPLY, RESOLUTION = 0, 1, 2
+STINT = 3  # the deadline queue's index of a team stint's OLA clock (Ticket.stint)
 INF = float("inf")
 MAX_SEEN_IDS = 4096  # event ids a ticket remembers to recognise a repeat (its latest ones)
 DIGEST_SIZE = 8  # bytes of an event id's digest (Engine.apply)
@@ -42,14 +43,26 @@ class Clock:
     the target is not measured).
     """
 
-    __slots__ = ("breached", "deadline", "elapsed", "risk_at", "running", "since", "target")
+    __slots__ = (
+        "breached",
+        "deadline",
+        "elapsed",
+        "risk_at",
+        "running",
+        "since",
+        "started",
+        "target",
+    )
 
     def __init__(self, target: float | None, since: float, elapsed: float = 0.0) -> None:
         self.target = target
+        self.started = since  # when this cycle started (the ledger's "started")
         self.elapsed = elapsed
         self.since = since
         self.running = False
-        self.breached = False
+        # "" until its deadline passes unmet; then the team the breach was counted under
+        # (the ledger's row keeps it when the clock stops later, under another team)
+        self.breached = ""
         self.deadline = INF
         self.risk_at: float | None = None  # lazily computed at-risk instant, see Engine.gauges
 
@@ -81,13 +94,23 @@ class Clock:
 
     def to_state(self) -> list[Any]:
         deadline = None if self.deadline == INF else self.deadline  # JSON has no infinity
-        return [self.target, self.elapsed, self.since, self.running, self.breached, deadline]
+        return [
+            self.target,
+            self.elapsed,
+            self.since,
+            self.running,
+            self.breached,
+            deadline,
+            self.started,
+        ]
 
     @classmethod
     def from_state(cls, state: list[Any]) -> Clock:
         clock = cls(state[0], state[2], state[1])
-        clock.running, clock.breached = state[3], state[4]
+        clock.running, clock.breached = state[3], state[4] or ""
         clock.deadline = INF if state[5] is None else state[5]
+        if len(state) > 6:  # absent from snapshots taken before the ledger
+            clock.started = state[6]
         return clock
 
 
@@ -96,6 +119,7 @@ class Ticket:
 
     __slots__ = (
         "answered",
+        "asked",
         "assignee",
         "category",
         "channel",
@@ -108,13 +132,15 @@ class Ticket:
         "policy",
         "priority",
         "public_replies",
-        "reopened",
+        "reopens",
         "replier",
         "resolved_ts",
         "resolver",
         "seen",
         "since_resolved",
         "state",
+        "stint",
+        "stints",
         "team",
         "ticket_id",
         "transferred",
@@ -132,10 +158,13 @@ class Ticket:
         self.answered = False  # a public agent response was given
         self.public_replies = 0
         self.transferred = False
-        self.reopened = False
         self.paused = False
         # the active clock of each target, indexed like TARGETS; None when not active
         self.clocks: list[Clock | None] = [None, None, None]
+        # clock cycles so far, which number the ledger's rows: next-reply clocks started,
+        # reopens (a resolution cycle each) and team stints (first response: one cycle, 0)
+        self.asked = self.reopens = self.stints = 0
+        self.stint: Clock | None = None  # the current team's hold on the ticket (OLA clock)
         # 8-byte digests of the latest accepted event_ids, oldest first, end to end: one
         # small bytes object (a dict of bytes keys cost ~300 bytes more per open ticket)
         self.seen = b""
@@ -151,6 +180,11 @@ class Ticket:
     def labels(self) -> tuple[str, str, str, str]:
         """The contract's label set L: team, channel, priority, customer_tier."""
         return (self.team, self.channel, self.priority, self.customer_tier)
+
+    @property
+    def reopened(self) -> bool:
+        """Whether the customer has ever reopened it (no first-contact resolution then)."""
+        return self.reopens > 0
 
     @property
     def fields(self) -> dict[str, str]:
@@ -209,6 +243,8 @@ class Ticket:
             "e": self.seen.hex(),
             "h": self.held,
             "g": [self.assignee, self.replier, self.resolver],
+            "y": [self.asked, self.reopens, self.stints],
+            "n": None if self.stint is None else self.stint.to_state(),
         }
 
     @classmethod
@@ -225,10 +261,13 @@ class Ticket:
             ticket.answered,
             ticket.public_replies,
             ticket.transferred,
-            ticket.reopened,
+            reopened,
             ticket.paused,
         ) = state["a"]
         ticket.clocks = [None if c is None else Clock.from_state(c) for c in state["c"]]
+        for clock in ticket.clocks:
+            if clock is not None and clock.breached is True:  # older snapshots: a bool
+                clock.breached = ticket.team
         seen = bytes.fromhex(state["e"])
         digests = (
             seen[i : i + DIGEST_SIZE] for i in range(0, len(seen) - DIGEST_SIZE + 1, DIGEST_SIZE)
@@ -237,6 +276,11 @@ class Ticket:
         ticket.held = [held_text(raw) for raw in state["h"]] if state["h"] else None
         if "g" in state:  # absent from snapshots taken before per-agent figures
             ticket.assignee, ticket.replier, ticket.resolver = state["g"]
+        if "y" in state:  # absent from snapshots taken before the ledger
+            ticket.asked, ticket.reopens, ticket.stints = state["y"]
+            ticket.stint = None if state["n"] is None else Clock.from_state(state["n"])
+        elif reopened:
+            ticket.reopens = 1
         if "r" in state:  # resolved tickets only
             ticket.resolved_ts = state["r"][0]
             kept = [(ts, customer) for ts, customer in state["r"][1]]

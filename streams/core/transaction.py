@@ -34,7 +34,16 @@ def _reader(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
 
 
 _FIELDS = _reader(Ticket.__slots__)
-_CLOCK_FIELDS = ("target", "elapsed", "since", "running", "breached", "deadline", "risk_at")
+_CLOCK_FIELDS = (
+    "target",
+    "elapsed",
+    "since",
+    "running",
+    "breached",
+    "deadline",
+    "risk_at",
+    "started",
+)
 assert sorted(_CLOCK_FIELDS) == sorted(Clock.__slots__), "a Clock field the snapshot misses"
 _CLOCK = _reader(_CLOCK_FIELDS)
 
@@ -92,13 +101,15 @@ Snapshot = tuple[Any, ...]
 def snapshot(ticket: Ticket) -> Snapshot:
     """The ticket's fields, its clock objects and their fields (``seen``/``held`` untouched)."""
     c0, c1, c2 = clocks = ticket.clocks
+    c3 = ticket.stint
     return (
         _FIELDS(ticket),
         clocks,
-        (c0, c1, c2),
+        (c0, c1, c2, c3),
         c0 and _CLOCK(c0),
         c1 and _CLOCK(c1),
         c2 and _CLOCK(c2),
+        c3 and _CLOCK(c3),
     )
 
 
@@ -110,5 +121,5 @@ def restore(ticket: Ticket, saved: Snapshot) -> None:
         if clock is not None and values:
             for name, value in zip(_CLOCK_FIELDS, values, strict=True):
                 setattr(clock, name, value)
-    clocks[:] = objects  # the list itself may have been changed in place
+    clocks[:] = objects[:3]  # the list itself may have been changed in place
     ticket.clocks = clocks

@@ -12,7 +12,7 @@ from streams.core.vocabulary import L
 
 PREFIX = "servicepulse_"
 
-# Seconds to days, with the common SLA thresholds (15m, 30m, 1h, 2h, 4h, 8h, 1d, 3d) and the
+# Seconds to 90 days, with the common SLA thresholds (15m, 30m, 1h, 2h, 4h, 8h, 1d, 3d) and the
 # contact centres' 20 s service level ("80/20") as edges, so that `le` buckets answer "share
 # answered within T" exactly (`le` is inclusive: a contact answered at exactly T is within T).
 DURATION_BUCKETS = (
@@ -35,6 +35,14 @@ DURATION_BUCKETS = (
     259200.0,
     432000.0,
     604800.0,
+    # beyond a week, so that a resolution p90 of 11 days is not read as the 7-day edge
+    # (issue 23): 10, 14, 21, 30, 60 and 90 days
+    864000.0,
+    1209600.0,
+    1814400.0,
+    2592000.0,
+    5184000.0,
+    7776000.0,
 )
 QA_BUCKETS = (50.0, 60.0, 70.0, 75.0, 80.0, 85.0, 90.0, 95.0, 100.0)
 LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0)
@@ -196,6 +204,12 @@ CATALOGUE: tuple[Metric, ...] = (
         "events_duplicate", "counter", (), "Events ignored because their event_id was seen before."
     ),
     Metric(
+        "journal_damaged_records",
+        "counter",
+        (),
+        "serve: damaged journal or snapshot records found at start, skipped and quarantined.",
+    ),
+    Metric(
         "open_tickets_by_channel",
         "gauge",
         ("team", "channel"),
@@ -205,13 +219,27 @@ CATALOGUE: tuple[Metric, ...] = (
         "agents",
         "gauge",
         ("team", "status"),
-        "Agents by their latest agent.status (available, busy, away, offline).",
+        "Agents by their latest agent.status (available, busy, away, offline), or planned "
+        "(the policy's staffing) for a team without agent.status.",
     ),
     Metric(
         "orphan_events",
         "gauge",
         (),
         "Events held back because their ticket's ticket.created has not arrived yet.",
+    ),
+    Metric(
+        "team_stint_seconds",
+        "histogram",
+        ("team",),
+        "How long each team held a ticket before handing it on or solving it, SLA-clock time.",
+        DURATION_BUCKETS,
+    ),
+    Metric(
+        "ola_outcomes",
+        "counter",
+        ("team", "outcome"),
+        "Team stints against the policy's ola target (met / breached, breached when it passes).",
     ),
     # contact-centre figures (METRICS.md, issue 15)
     Metric(

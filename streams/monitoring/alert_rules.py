@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from streams.core.policy import PolicySet
-from streams.monitoring import slo
+from streams.monitoring import forecast_rules, slo
 from streams.monitoring.alerts import Alert, duration_text, pct, unanswered_targets
 from streams.monitoring.config import LIVE_CHANNELS, MonitoringConfig
 
@@ -155,6 +155,30 @@ The oldest unanswered contact of team {{{{ $labels.team }}}} has waited {{{{ $va
             )
         )
     return rules
+
+
+def ola(config: MonitoringConfig) -> list[Alert]:
+    """A team holds tickets past its OLA (the policy's ``ola``: the journey across teams)."""
+    t = config.thresholds
+    w = t.ola_breach_window
+    return [
+        Alert(
+            "ServicePulseOLABreach",
+            "sla",
+            f"""\
+sum by (team) (
+  increase(servicepulse_ola_outcomes_total{{outcome="breached"}}[{w}])
+) >= {t.ola_breach_count}""",
+            "warning",
+            "Team {{ $labels.team }} holds tickets past its OLA",
+            f"""\
+{{{{ $value | printf "%.0f" }}}} ticket(s) held by team {{{{ $labels.team }}}} passed the team's OLA
+(the policy's hand-off target) in the last {minutes(w)} (threshold: {t.ola_breach_count}).""",
+            f">= {t.ola_breach_count} stints of a team past its OLA in {w}",
+            comment="Counted the moment a stint passes the team's OLA, not when the ticket\n"
+            "finally moves on: the team still holds those tickets.",
+        )
+    ]
 
 
 def backlog(config: MonitoringConfig) -> list[Alert]:
@@ -338,8 +362,10 @@ def build(config: MonitoringConfig, policies: PolicySet) -> list[Alert]:
     return [
         *sla(config),
         *oldest_unanswered(config, policies),
+        *ola(config),
         *backlog(config),
         *satisfaction(config),
         *pipeline(config),
         *slo.alerts(config, policies.objectives),
+        *forecast_rules.alerts(config),
     ]

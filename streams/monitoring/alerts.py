@@ -35,7 +35,7 @@ class Alert:
         return CATEGORIES.get(self.group, self.group)
 
 
-CATEGORIES = {"slo": "sla"}
+CATEGORIES = {"slo": "sla", "forecast": "backlog"}
 
 
 def duration_text(seconds: float) -> str:
@@ -79,7 +79,7 @@ def alerts(
 
 # ---- rendering ------------------------------------------------------------------------------
 
-GROUPS = ("sla", "backlog", "satisfaction", "pipeline", "slo")
+GROUPS = ("sla", "backlog", "satisfaction", "pipeline", "slo", "forecast")
 
 HEADER = """\
 # ServicePulse alert rules.
@@ -133,11 +133,16 @@ def recording_group(name: str, interval: str | None, rules: list[dict[str, str]]
         out.append(f"      - record: {r['record']}")
         out.append("        expr: |")
         out += [f"          {line}" for line in r["expr"].splitlines()]
+        if r.get("labels"):  # "name=value,..." (the forecast's Erlang B steps: agents=k)
+            out.append("        labels:")
+            out += [
+                f'          {k}: "{v}"' for k, v in (kv.split("=") for kv in r["labels"].split(","))
+            ]
     return out
 
 
 def render(config: MonitoringConfig = CONFIG, policies: PolicySet = DEFAULT_POLICY_SET) -> str:
-    from streams.monitoring import slo
+    from streams.monitoring import forecast_rules, slo
 
     rules = alerts(config, policies)
     out = HEADER.splitlines()
@@ -148,6 +153,9 @@ def render(config: MonitoringConfig = CONFIG, policies: PolicySet = DEFAULT_POLI
     for group in GROUPS:
         if group == "slo":  # the error budgets' recording rules, then their alerts
             for name, interval, records in slo.recording_groups(config, policies.objectives):
+                out += [*recording_group(name, interval, records), ""]
+        if group == "forecast":  # the forecast's recording rules (forecast_rules.py), then alerts
+            for name, interval, records in forecast_rules.recording_groups(config):
                 out += [*recording_group(name, interval, records), ""]
         members = [a for a in rules if a.group == group]
         if not members:

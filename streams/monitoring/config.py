@@ -131,6 +131,9 @@ class Thresholds:
     reject_for: str = "10m"
     # ServicePulseWorkerDown: a worker target unscrapable for this long
     worker_down_for: str = "2m"
+    # ServicePulseOLABreach: stints of a team past its OLA (the policy's `ola`) in the window, from
+    ola_breach_window: str = "1h"
+    ola_breach_count: int = 3
     # Error budgets of the policy file's `objectives` (Google SRE workbook, multiwindow,
     # multi-burn-rate; docs/monitoring.md). Burn rate = share breached / (1 - objective); the
     # share can never pass 100 %, so each threshold is capped there (90 %: 14.4x would be 144 %).
@@ -145,6 +148,26 @@ class Thresholds:
     slo_slow_for: str = "15m"
     slo_long_interval: str = "1m"  # evaluation of the burn windows and counts longer than 1h
     slo_budget_interval: str = "5m"  # evaluation of the budget over the objectives' window (28d)
+    # Next-hour service-level forecast, Erlang C (docs/forecast.md; streams/monitoring/
+    # forecast_rules.py). Arrivals: the last hour blended with the next hour of past weeks.
+    forecast_weeks: int = 4  # past weeks of the hour-of-week baselines (forecast and volume)
+    forecast_history_weight: float = 0.5  # share of the past weeks' next hour in the arrival rate
+    forecast_aht_window: str = "1d"  # phone/chat handle time (AHT): mean over this window
+    forecast_max_agents: int = 60  # Erlang C worked out for 1..this many agents (beyond: bound)
+    forecast_interval: str = "1m"  # evaluation of the forecast and volume groups
+    # ServicePulseServiceLevelForecastLow: next hour's service level below service_level_min ...
+    forecast_min_contacts: int = 10  # ... with at least this many phone/chat contacts forecast
+    forecast_for: str = "10m"
+    # ServicePulseContactSurge: contacts in the last hour at least this multiple of the same
+    # hour of the past forecast_weeks weeks (their mean) ...
+    surge_ratio: float = 1.5
+    surge_min_contacts: int = 20  # ... and at least this many contacts in the hour
+    surge_for: str = "10m"
+    # ServicePulseBacklogNotClearing: at the last hour's pace (resolved + abandoned - created)
+    # the team's backlog clears in more than this (seconds), or never ...
+    backlog_eta_max_seconds: int = 28800
+    backlog_eta_min_open: int = 20  # ... with at least this many tickets open, while someone works
+    backlog_eta_for: str = "30m"
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,11 @@
 """Recording rules for the figures contact-centre leaders steer by (issue 15).
 
-Service level (share of first responses within the channel's threshold, from the
-``le`` bucket of that edge), ASA (answered contacts' mean wait, phone and chat),
-AHT (work seconds per resolution), SLA attainment by policy and by channel, the
-oldest unanswered contact, and per-agent figures. Thresholds come from
-streams/monitoring/config.py; metric names from /work/wt/METRICS.md (the
-exporter's additions).
+Service level (first responses within the channel's threshold, from the ``le``
+bucket of that edge, / (answered + abandoned - short abandons)), ASA (answered
+contacts' mean wait, phone and chat), AHT (work seconds per resolution), SLA
+attainment by policy and by channel, the oldest unanswered contact, and
+per-agent figures. Thresholds come from streams/monitoring/config.py; metric
+names from /work/wt/METRICS.md (the exporter's additions).
 """
 
 from __future__ import annotations
@@ -31,7 +31,10 @@ def le_matcher(seconds: float) -> str:
 
 
 def service_level(config: MonitoringConfig, labels: tuple[str, ...], w: str) -> str:
-    """Answered within the channel's threshold / answered, per ``labels`` (they hold channel)."""
+    """Answered within the channel's threshold / (answered + abandoned − short abandons), per
+    ``labels`` (they hold channel): the contract's service level, as Genesys and Talkdesk count
+    it — a contact that gave up waiting counts against the queue, one that hung up within the
+    short-abandon time does not. A (team, channel) with abandons but no answer reads 0."""
     edges: dict[float, list[str]] = defaultdict(list)
     for channel, seconds in config.service_level_seconds.items():
         edges[seconds].append(channel)
@@ -42,7 +45,18 @@ def service_level(config: MonitoringConfig, labels: tuple[str, ...], w: str) -> 
     )
     channels = "|".join(config.service_level_seconds)
     answered = summed_rate(labels, f'{hist}_count{{channel=~"{channels}"}}', w)
-    return f"(\n  {within}\n  or\n  0 * {answered}\n)\n/\n({answered} > 0)"
+    abandoned = summed_rate(
+        labels, f'servicepulse_contacts_abandoned_total{{channel=~"{channels}"}}', w
+    )
+    short = summed_rate(
+        labels, f'servicepulse_contacts_abandoned_short_total{{channel=~"{channels}"}}', w
+    )
+    # a missing series of one kind counts as 0 beside a series of another
+    offered = (
+        f"(\n  ({answered} or 0 * {abandoned})\n  + ({abandoned} or 0 * {answered})\n"
+        f"  - ({short} or 0 * {answered} or 0 * {abandoned})\n)"
+    )
+    return f"(\n  {within}\n  or\n  0 * {answered}\n  or\n  0 * {abandoned}\n)\n/\n({offered} > 0)"
 
 
 def rules_for_window(w: str, config: MonitoringConfig) -> list[Rule]:

@@ -194,6 +194,42 @@ def rules_for_window(w: str) -> list[dict[str, str]]:
                 f":servicepulse_event_lag_seconds:{op}_rate{w}",
                 quantile(q, "servicepulse_event_lag_seconds", (), w),
             )
+    # --- the journey across teams: stints and OLA outcomes per team --------
+    if w in OLA_WINDOWS:
+        rules += ola_rules(w)
+    return rules
+
+
+# Windows of the stint and OLA rules (the team-lead board's day and week; the OLA alert reads
+# the raw counter).
+OLA_WINDOWS = ("1d", "7d")
+
+
+def ola_rules(w: str) -> list[dict[str, str]]:
+    """Per team: OLA attainment (stints met / judged), OLA outcomes, stint p50 and p90."""
+    labels = TEAM[1]
+    ola = "servicepulse_ola_outcomes_total"
+    rules = [
+        {
+            "record": f"team:servicepulse_ola_attainment:ratio_rate{w}",
+            "expr": ratio(
+                summed_rate(labels, f'{ola}{{outcome="met"}}', w),
+                summed_rate(labels, ola, w),
+                labels,
+            ),
+        },
+        {
+            "record": f"team_outcome:servicepulse_ola_outcomes:increase{w}",
+            "expr": f"{by(labels, ('outcome',))} (increase({ola}[{w}]))",
+        },
+    ]
+    for q, op in ((0.5, "p50"), (0.9, "p90")):
+        rules.append(
+            {
+                "record": f"team:servicepulse_team_stint_seconds:{op}_rate{w}",
+                "expr": quantile(q, "servicepulse_team_stint_seconds", labels, w),
+            }
+        )
     return rules
 
 

@@ -1,30 +1,285 @@
-"""The weekly report as one self-contained HTML page (charts inline as SVG, via matplotlib)."""
+"""The weekly report as email-safe HTML (tables and inline styles only, charts as PNG images
+given by ``src``: ``cid:`` in the mail, ``data:`` in the file) and as a plain-text summary.
+
+What a reader sees, in order: a one-line summary, the partial-week warnings, the headline
+figures of every team together, the five worst teams, the 12-week trend, and one row per
+team sorted by volume (the top :data:`TOP_N`, then "all others"). Each figure is coloured
+against its objective (green met, amber short of it, red beyond its floor; the policy's
+``objectives`` for SLA attainment of a target, the boards' objectives otherwise), never by
+its change alone; below :data:`MIN_SAMPLE` it is grey and has no arrow. A figure without
+data is "—", never 0.
+"""
 
 from __future__ import annotations
 
 import html
-import io
+import math
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from streams.report.figures import WEEK, TeamWeek, WeekReport
+from streams.core.policy import Objectives as PolicyObjectives
+from streams.monitoring.config import CONFIG, SERVICE_LEVEL_SECONDS
+from streams.monitoring.config import Objectives as BoardObjectives
+from streams.report.figures import TARGETS, WEEK, Quantile, TeamWeek, WeekReport, total_of
 
-# (title, attribute, kind, better): kind "share" prints a percentage, "count" a whole number;
-# better is the direction of an improvement ("higher", "lower"), "" when neither is (volume)
-FIGURES = (
-    ("Volume (tickets created)", "volume", "count", ""),
-    ("CSAT (share of 4-5)", "csat", "share", "higher"),
-    ("SLA attainment", "sla", "share", "higher"),
-    ("First-contact resolution", "fcr", "share", "higher"),
-)
+MIN_SAMPLE = 20  # a ratio, mean or quantile of fewer contacts has no colour and no arrow
+TOP_N = 15  # team rows before "all others"
+WORST_N = 5  # the worst teams listed at the top
 UP, DOWN, SAME = "\u25b2", "\u25bc", "="  # ▲ ▼ =
+MISSING = "\u2014"  # — : no data (never 0)
+OTHERS = "all others"
+
+GREEN, AMBER, RED, GREY, INK = "#1a7f37", "#9a6700", "#c0392b", "#6e7781", "#1d2330"
+TONE_COLOUR = {"good": GREEN, "warn": AMBER, "bad": RED, "few": GREY, "none": INK}
+CHANGE_COLOUR = {"better": GREEN, "worse": RED, "neutral": GREY}
+TARGET_TITLE = {
+    "first_response": "First response",
+    "next_reply": "Next reply",
+    "resolution": "Resolution",
+}
+
+Value = float | Quantile | None
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str  # data-figure
+    title: str
+    kind: str  # "count", "share", "seconds"
+    better: str  # "higher", "lower", "" (neither)
+    value: Callable[[TeamWeek], Value]
+    sample: Callable[[TeamWeek], float] | None = None  # its sample; None: a count, no sample
+    objective: str = ""  # the objective it is judged against (see Judge.goal)
+
+
+def _figures(targets: tuple[str, ...]) -> tuple[Figure, ...]:
+    """Every figure of a team row; per-target attainment for the targets that were judged."""
+    per_target = tuple(
+        Figure(
+            f"met:{t}",
+            f"{TARGET_TITLE[t]} met",
+            "share",
+            "higher",
+            lambda w, t=t: w.attainment(t),  # type: ignore[misc]
+            lambda w, t=t: w.clocks_of(t),  # type: ignore[misc]
+            f"target:{t}",
+        )
+        for t in targets
+    )
+    return (
+        Figure("volume", "Contacts", "count", "", lambda w: w.volume),
+        Figure(
+            "abandonment",
+            "Abandoned",
+            "share",
+            "lower",
+            lambda w: w.abandonment,
+            lambda w: w.live,
+            "abandonment",
+        ),
+        Figure(
+            "service_level",
+            "Service level",
+            "share",
+            "higher",
+            lambda w: w.service_level,
+            lambda w: w.offered,
+            "service_level",
+        ),
+        Figure(
+            "asa", "ASA", "seconds", "lower", lambda w: w.asa, lambda w: w.count("asa_count"), "asa"
+        ),
+        Figure(
+            "fr_p50",
+            "First response median",
+            "seconds",
+            "lower",
+            lambda w: w.quantile("first_response", 0.5),
+            lambda w: w.responses,
+        ),
+        Figure(
+            "fr_p90",
+            "First response p90",
+            "seconds",
+            "lower",
+            lambda w: w.quantile("first_response", 0.9),
+            lambda w: w.responses,
+        ),
+        Figure(
+            "res_p50",
+            "Resolution median",
+            "seconds",
+            "lower",
+            lambda w: w.quantile("resolution", 0.5),
+            _resolutions,
+        ),
+        Figure(
+            "res_p90",
+            "Resolution p90",
+            "seconds",
+            "lower",
+            lambda w: w.quantile("resolution", 0.9),
+            _resolutions,
+        ),
+        Figure(
+            "sla", "SLA attainment", "share", "higher", lambda w: w.sla, lambda w: w.clocks, "sla"
+        ),
+        *per_target,
+        Figure("breaches", "Breaches", "count", "lower", lambda w: w.breaches),
+        Figure("backlog", "Backlog at week end", "count", "lower", lambda w: w.backlog),
+        Figure("handoffs", "Hand-offs", "count", "", lambda w: w.handoffs),
+        Figure(
+            "reopen_rate",
+            "Reopen rate",
+            "share",
+            "lower",
+            lambda w: w.reopen_rate,
+            lambda w: w.count("resolved"),
+            "reopen",
+        ),
+        Figure("csat", "CSAT", "share", "higher", lambda w: w.csat, lambda w: w.surveys, "csat"),
+        Figure(
+            "fcr",
+            "First-contact resolution",
+            "share",
+            "higher",
+            lambda w: w.fcr,
+            lambda w: w.count("resolved"),
+            "fcr",
+        ),
+    )
+
+
+def _resolutions(week: TeamWeek) -> float:
+    buckets = week.buckets.get("resolution", {})
+    return max(buckets.values()) if buckets else 0.0
+
+
+HEADLINE = ("volume", "abandonment", "service_level", "asa", "fr_p90", "res_p90", "sla",
+            "breaches", "backlog", "csat")  # fmt: skip
+
+
+def judged_targets(report: WeekReport) -> tuple[str, ...]:
+    """The targets with SLA clocks judged this week or the week before, in contract order."""
+    weeks = [w for w in (report.this_total, report.before_total) if w is not None]
+    return tuple(t for t in TARGETS if any(w.clocks_of(t) > 0 for w in weeks))
+
+
+def figure_map(report: WeekReport) -> dict[str, Figure]:
+    """The report's figures by key."""
+    return {f.key: f for f in _figures(judged_targets(report))}
+
+
+# ---- objectives -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Judge:
+    """The objectives a figure is coloured against: the SLA policy's ``objectives`` (share
+    met per target, per team) and the boards' objectives (streams/monitoring/config.py)."""
+
+    policy: PolicyObjectives | None = None
+    board: BoardObjectives = CONFIG.objectives
+
+    def goal(self, objective: str, team: str | None) -> tuple[float, float] | None:
+        """(goal, floor) — for a lower-is-better figure (good up to, bad above) — or None."""
+        b = self.board
+        if objective.startswith("target:"):
+            target = objective[7:]
+            share = self._policy_share(team).get(target)
+            return (share, share) if share is not None else None
+        if objective == "sla":
+            shares = self._policy_share(team)
+            if shares:  # every target judged against its objective: the strictest is the bar
+                return (max(shares.values()), max(shares.values()))
+            return (b.attainment_objective, b.attainment_floor)
+        return {
+            "abandonment": (b.abandon_warn, b.abandon_bad),
+            "service_level": (b.service_level_goal, b.service_level_floor),
+            "asa": (b.asa_warn, b.asa_bad),
+            "reopen": (b.reopen_warn, b.reopen_bad),
+            "csat": (b.csat_goal, b.csat_floor),
+            "fcr": (b.fcr_goal, b.fcr_floor),
+        }.get(objective)
+
+    def _policy_share(self, team: str | None) -> dict[str, float]:
+        if self.policy is None:
+            return {}
+        return self.policy.of(team) if team is not None else dict(self.policy.targets)
+
+    def tone(self, figure: Figure, week: TeamWeek | None, team: str | None) -> str:
+        """good / warn / bad against the objective; few below MIN_SAMPLE; none without one."""
+        value = number_of(_value(figure, week))
+        if value is None or week is None:
+            return "none"
+        if figure.sample is not None and figure.sample(week) < MIN_SAMPLE:
+            return "few"
+        goal = self.goal(figure.objective, team) if figure.objective else None
+        if goal is None:
+            return "none"
+        good, floor = goal
+        if figure.better == "higher":
+            return "good" if value >= good - 1e-12 else "warn" if value >= floor - 1e-12 else "bad"
+        return "good" if value <= good + 1e-12 else "warn" if value <= floor + 1e-12 else "bad"
+
+    def goal_text(self, figure: Figure, team: str | None) -> str:
+        goal = self.goal(figure.objective, team) if figure.objective else None
+        if goal is None:
+            return ""
+        sign = "\u2265" if figure.better == "higher" else "\u2264"  # ≥ ≤
+        return f"objective {sign} {plain(goal[0], figure.kind)}"
+
+
+# ---- values and changes ---------------------------------------------------------------------
+
+
+def _value(figure: Figure, week: TeamWeek | None) -> Value:
+    return None if week is None else figure.value(week)
+
+
+def _raw(value: Value) -> str:
+    """The figure in ``data-value`` (10 significant digits), "" without one."""
+    number = number_of(value)
+    return "" if number is None else f"{float(number):.10g}"
+
+
+def number_of(value: Value) -> float | None:
+    if isinstance(value, Quantile):
+        return value.value
+    return value
+
+
+def duration(seconds: float) -> str:
+    """12 s, 4.2 min, 3.5 h, 2.1 d."""
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} s"
+
+
+def plain(value: float, kind: str) -> str:
+    if kind == "share":
+        return f"{100 * value:.1f}%"
+    if kind == "seconds":
+        return duration(value)
+    return f"{value:,.0f}"
+
+
+def value_text(value: Value, kind: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    if isinstance(value, Quantile):
+        return (">" if value.beyond else "") + plain(value.value, kind)
+    return plain(value, kind)
 
 
 @dataclass(frozen=True)
 class Change:
     """The change from the week before as shown: text, arrow, and whether it is good news."""
 
-    text: str  # "+2.3 pt", "-12", "0.0 pt", "–" (either week without a figure)
+    text: str  # "+2.3 pt", "-12", "0.0 pt", "—" (either week without a figure or sample)
     arrow: str  # UP, DOWN, SAME, "" without a figure
     tone: str  # "better", "worse", "neutral" (no change, no direction, or no figure)
 
@@ -33,157 +288,503 @@ class Change:
         return f"{self.arrow} {self.text}" if self.arrow else self.text
 
 
-def value_text(value: float | None, kind: str) -> str:
-    if value is None:
-        return "–"
-    return f"{100 * value:.1f}%" if kind == "share" else f"{value:,.0f}"
+NO_CHANGE = Change(MISSING, "", "neutral")
 
 
-def change_of(this: float | None, before: float | None, kind: str, better: str) -> Change:
+def change_of(this: Value, before: Value, kind: str, better: str) -> Change:
     """The difference as printed (points for a share); its direction judged on the printed
-    figure, so a change that rounds to zero is no change."""
-    if this is None or before is None:
-        return Change("–", "", "neutral")
-    delta = round(100 * (this - before), 1) if kind == "share" else float(round(this - before))
+    figure, so a change that rounds to zero is no change. A quantile beyond the top bucket
+    edge has no difference."""
+    if any(isinstance(v, Quantile) and v.beyond for v in (this, before)):
+        return NO_CHANGE
+    now, then = number_of(this), number_of(before)
+    if now is None or then is None:
+        return NO_CHANGE
+    if kind == "seconds":
+        return _time_change(now, then, better)
+    delta = round(100 * (now - then), 1) if kind == "share" else float(round(now - then))
     unit = " pt" if kind == "share" else ""
     if delta == 0:
         return Change(("0.0" if kind == "share" else "0") + unit, SAME, "neutral")
     text = f"{delta:+.1f}{unit}" if kind == "share" else f"{delta:+,.0f}"
+    return _directed(text, delta, better)
+
+
+def _time_change(now: float, then: float, better: str) -> Change:
+    """A time's change in its own unit, judged as printed (4.2 min to 4.2 min is no change)."""
+    if duration(now) == duration(then):
+        return Change("0", SAME, "neutral")
+    delta = now - then
+    return _directed(("+" if delta > 0 else "-") + duration(abs(delta)), delta, better)
+
+
+def _directed(text: str, delta: float, better: str) -> Change:
     arrow = UP if delta > 0 else DOWN
     if not better:
         return Change(text, arrow, "neutral")
     return Change(text, arrow, "better" if (delta > 0) == (better == "higher") else "worse")
 
 
-def change_html(tag: str, css: str, team: str, attr: str, change: Change, after: str = "") -> str:
-    """The change as an element whose class and ``data-tone`` say better / worse / neutral."""
-    who = f" data-team='{html.escape(team)}'" if team else ""
-    return (
-        f"<{tag} class='{css} {change.tone}'{who} data-change='{attr}' data-tone='{change.tone}'>"
-        f"{change.label}{after}</{tag}>"
+def figure_change(figure: Figure, this: TeamWeek | None, before: TeamWeek | None) -> Change:
+    """The change, or none when either week's sample is below MIN_SAMPLE."""
+    if figure.sample is not None:
+        for week in (this, before):
+            if week is None or figure.sample(week) < MIN_SAMPLE:
+                return NO_CHANGE
+    return change_of(_value(figure, this), _value(figure, before), figure.kind, figure.better)
+
+
+# ---- rows -----------------------------------------------------------------------------------
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """g2 before g19: digits compare as numbers, the rest case-insensitively."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part.casefold())
+        for part in re.split(r"(\d+)", name)
+        if part
     )
 
 
-def _figure(team: TeamWeek | None, attribute: str) -> float | None:
-    return None if team is None else getattr(team, attribute)
+@dataclass(frozen=True)
+class Row:
+    name: str  # the team, or "all others (N teams)"
+    team: str | None  # None for the "all others" row
+    this: TeamWeek | None
+    before: TeamWeek | None
+    members: tuple[str, ...] = ()  # the teams folded into "all others"
 
 
-def chart_svg(report: WeekReport, attribute: str, title: str, kind: str) -> str:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    # a team's name is text, never TeX: "$" in a label must not start mathtext
-    with matplotlib.rc_context({"text.parse_math": False}):
-        return _chart_svg(report, attribute, title, kind)
+@dataclass(frozen=True)
+class Table:
+    rows: tuple[Row, ...]
+    idle: tuple[str, ...]  # teams with nothing counted and nothing open: folded
+    folded: tuple[str, ...]  # active teams beyond TOP_N: folded
 
 
-def _chart_svg(report: WeekReport, attribute: str, title: str, kind: str) -> str:
-    from matplotlib import pyplot as plt
-
-    teams = sorted(report.this)
-    before = [_figure(report.before.get(t), attribute) or 0.0 for t in teams]
-    this = [_figure(report.this.get(t), attribute) or 0.0 for t in teams]
-    scale = 100.0 if kind == "share" else 1.0
-    figure, axes = plt.subplots(figsize=(6.0, 2.6), dpi=96)
-    positions = range(len(teams))
-    axes.bar([p - 0.2 for p in positions], [v * scale for v in before], 0.4, label="week before",
-             color="#b0b7c3")  # fmt: skip
-    axes.bar([p + 0.2 for p in positions], [v * scale for v in this], 0.4, label=report.week,
-             color="#2f6fb0")  # fmt: skip
-    axes.set_xticks(list(positions), teams)
-    axes.set_title(title, fontsize=10)
-    if kind == "share":
-        axes.set_ylim(0, 100)
-        axes.set_ylabel("%")
-    # beside the bars, not over them (shares reach the top of the 0-100 scale)
-    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
-    buffer = io.StringIO()
-    figure.savefig(buffer, format="svg")
-    plt.close(figure)
-    svg = buffer.getvalue()
-    return svg[svg.index("<svg") :]
+def team_rows(report: WeekReport, top: int = TOP_N) -> Table:
+    """Teams by this week's volume (then name, naturally); idle teams and those beyond
+    ``top`` folded into one "all others" row (counts summed, ratios of the sums)."""
+    names = sorted(report.this, key=natural_key)
+    idle = tuple(n for n in names if report.this[n].idle)
+    active = sorted((n for n in names if n not in idle), key=lambda n: -report.this[n].volume)
+    shown, folded = active[:top], tuple(sorted(active[top:], key=natural_key))
+    rows = [Row(n, n, report.this[n], report.before.get(n)) for n in shown]
+    members = (*folded, *idle)
+    if members:
+        before = [report.before[n] for n in members if n in report.before]
+        count = len(members)
+        rows.append(
+            Row(
+                f"{OTHERS} ({count} team{'s' if count != 1 else ''})",
+                None,
+                total_of(report.this[n] for n in members),
+                total_of(before) if before else None,
+                members,
+            )
+        )
+    return Table(tuple(rows), idle, folded)
 
 
-def render_html(report: WeekReport, source: str) -> str:
+def worst_teams(report: WeekReport, n: int = WORST_N) -> list[str]:
+    """The teams with the lowest SLA attainment among those with MIN_SAMPLE judged clocks;
+    ties by more breaches, then by name."""
+    judged = [t for t, w in report.this.items() if w.clocks >= MIN_SAMPLE and w.sla is not None]
+    judged.sort(key=lambda t: (report.this[t].sla, -report.this[t].breaches, natural_key(t)))
+    return judged[:n]
+
+
+# ---- summary --------------------------------------------------------------------------------
+
+
+def partial_notes(report: WeekReport) -> list[str]:
+    notes = []
+    for which, cover in (
+        ("This week", report.coverage),
+        ("The week before", report.before_coverage),
+    ):
+        if cover is not None and cover.partial:
+            notes.append(
+                f"{which} is partial: {cover.describe()}; its figures are not a full week's."
+            )
+    return notes
+
+
+def summary_line(report: WeekReport, judge: Judge) -> str:
+    """One line: the week, its volume and change, attainment against its objective,
+    abandonment, service level, backlog, breaches and the worst team."""
+    figures = {f.key: f for f in _figures(())}
+    total, before = report.this_total, report.before_total
+    if total is None:
+        return f"Week {report.week}: no ServicePulse data."
+    parts = [f"{total.volume:,.0f} contacts"]
+    volume = figure_change(figures["volume"], total, before)
+    partial_before = report.before_coverage is not None and report.before_coverage.partial
+    of_before = "the week before, a partial week" if partial_before else "the week before"
+    if volume.arrow == SAME:
+        parts[0] += f" (as many as {of_before})"
+    elif volume.arrow:
+        parts[0] += f" ({volume.text} on {of_before})"
+    sla = figures["sla"]
+    if total.sla is not None:
+        goal = judge.goal_text(sla, None)
+        parts.append(
+            f"SLA attainment {value_text(total.sla, 'share')}" + (f" ({goal})" if goal else "")
+        )
+    for key, words in (("abandonment", "abandoned"), ("service_level", "service level")):
+        value = _value(figures[key], total)
+        if value is not None:
+            text = value_text(value, "share")
+            parts.append(f"{text} {words}" if key == "abandonment" else f"{words} {text}")
+    if total.backlog is not None:
+        parts.append(f"backlog {total.backlog:,.0f} at week end")
+    parts.append(f"{total.breaches:,.0f} breaches")
+    worst = worst_teams(report, 1)
+    if worst:
+        sla_of = report.this[worst[0]].sla
+        parts.append(f"lowest attainment: {worst[0]} {value_text(sla_of, 'share')}")
+    partial = " (partial week)" if report.coverage is not None and report.coverage.partial else ""
+    return f"Week {report.week}{partial}: " + ", ".join(parts) + "."
+
+
+# ---- HTML -----------------------------------------------------------------------------------
+
+FONT = "font-family:Arial,Helvetica,sans-serif;"
+# the look of every cell is in the page's <style> (every current mail client reads it); only
+# what carries meaning — a figure's colour — is inline on the cell, where no client drops it
+SMALL = "font-size:11px;color:#6e7781;"
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _change_span(team: str | None, figure: Figure, change: Change) -> str:
+    who = f" data-team='{_e(team)}'" if team is not None else ""
+    colour = CHANGE_COLOUR[change.tone]
+    return (
+        f"<span style='color:{colour}'{who} "
+        f"data-change='{figure.key}' data-tone='{change.tone}'>{change.label}</span>"
+    )
+
+
+def _cell(judge: Judge, figure: Figure, row: Row) -> str:
+    return _pair_cell(judge, (figure,), row)
+
+
+def _pair_cell(judge: Judge, figures: tuple[Figure, ...], row: Row) -> str:
+    """One cell: each figure's value (a median and its p90 side by side: ``4.2 min / 1.5 h``)
+    in its objective's colour, then in small grey the sample and the last one's change."""
+    who = f"data-team='{_e(row.team)}'" if row.team is not None else "data-group='others'"
+    values = []
+    for figure in figures:
+        this = _value(figure, row.this)
+        tone = judge.tone(figure, row.this, row.team)
+        weight = "font-weight:bold;" if tone in ("good", "warn", "bad") else ""
+        style = f"style='color:{TONE_COLOUR[tone]};{weight}' " if tone != "none" else ""
+        values.append(
+            (
+                f"{style}class='{tone}' data-value='{_raw(this)}' {who} data-figure='{figure.key}'",
+                value_text(this, figure.kind),
+            )
+        )
+    last = figures[-1]
+    notes = []
+    if last.sample is not None and row.this is not None and _value(last, row.this) is not None:
+        notes.append(f"n={last.sample(row.this):,.0f}")
+    change = figure_change(last, row.this, row.before)
+    if change.arrow:
+        notes.append(_change_span(row.team, last, change))
+    small = "<br>".join(notes)  # one per line: narrow columns
+    tail = f"<br><small>{small}</small>" if small else ""
+    if len(values) == 1:
+        ((attributes, text),) = values
+        return f"<td {attributes}>{text}{tail}</td>"
+    inner = " / ".join(f"<span {attributes}>{text}</span>" for attributes, text in values)
+    return f"<td>{inner}{tail}</td>"
+
+
+# the team table shows a median and its p90 in one column
+PAIRS = {"fr_p50": ("fr_p50", "fr_p90"), "res_p50": ("res_p50", "res_p90")}
+PAIR_TITLES = {"fr_p50": "First response median / p90", "res_p50": "Resolution median / p90"}
+
+
+def _columns(figures: Mapping[str, Figure]) -> list[tuple[str, tuple[Figure, ...]]]:
+    paired = {k for pair in PAIRS.values() for k in pair}
+    out: list[tuple[str, tuple[Figure, ...]]] = []
+    for key, figure in figures.items():
+        if key in PAIRS:
+            out.append((PAIR_TITLES[key], tuple(figures[k] for k in PAIRS[key])))
+        elif key not in paired:
+            out.append((figure.title, (figure,)))
+    return out
+
+
+def _tiles(report: WeekReport, judge: Judge, figures: Mapping[str, Figure]) -> str:
+    cells = []
+    for key in HEADLINE:
+        figure = figures[key]
+        this, before = report.this_total, report.before_total
+        value = _value(figure, this)
+        tone = judge.tone(figure, this, None)
+        change = figure_change(figure, this, before)
+        lines = [judge.goal_text(figure, None)]
+        if figure.sample is not None and this is not None and value is not None:
+            lines.append(f"n={figure.sample(this):,.0f}")
+        sub = " · ".join(x for x in lines if x)
+        change_html = (
+            f"<div style='{SMALL}'>{_change_span(None, figure, change)} vs week before</div>"
+            if change.arrow
+            else f"<div style='{SMALL}'>{MISSING} vs week before</div>"
+        )
+        cells.append(
+            "<td style='padding:8px 10px;border:1px solid #d5dae3;vertical-align:top;"
+            f"text-align:left;width:20%;{FONT}'><div style='{SMALL}'>{_e(figure.title)}</div>"
+            f"<div style='font-size:22px;font-weight:bold;color:{TONE_COLOUR[tone]}' "
+            f"class='value {tone}' data-figure='{key}'>{value_text(value, figure.kind)}</div>"
+            f"<div style='{SMALL}'>{_e(sub) or '&nbsp;'}</div>{change_html}</td>"
+        )
+    rows = [cells[i : i + 5] for i in range(0, len(cells), 5)]
+    body = "".join(f"<tr>{''.join(r)}</tr>" for r in rows)
+    return (
+        "<table role='presentation' cellspacing='6' cellpadding='0' "
+        f"style='border-collapse:separate;width:100%;max-width:1100px'>{body}</table>"
+    )
+
+
+def _worst(report: WeekReport, judge: Judge, figures: Mapping[str, Figure]) -> str:
+    names = worst_teams(report)
+    if not names:
+        return (
+            f"<p style='{SMALL}'>No team had {MIN_SAMPLE} judged SLA clocks this week: "
+            "no ranking.</p>"
+        )
+    keys = ("sla", "breaches", "volume", "abandonment", "fr_p90", "backlog")
+    head = "".join(f"<th>{_e(figures[k].title)}</th>" for k in keys)
+    body = "".join(
+        f"<tr><th class='t'>{_e(n)}</th>"
+        + "".join(
+            _cell(judge, figures[k], Row(n, n, report.this[n], report.before.get(n))) for k in keys
+        )
+        + "</tr>"
+        for n in names
+    )
+    return (
+        f"<table cellspacing='0' style='border-collapse:collapse;{FONT}font-size:12px' "
+        f"data-table='worst'><thead><tr><th class='t'>team</th>{head}"
+        f"</tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+TREND_FIGURES = ("volume", "sla", "abandonment", "service_level", "fr_p90", "res_p90",
+                 "breaches", "backlog", "csat")  # fmt: skip
+
+
+def _trend_table(report: WeekReport, judge: Judge, figures: Mapping[str, Figure]) -> str:
+    weeks = report.trend
+    head = "".join(f"<th>{_e(label[5:])}</th>" for label, _ in weeks)
+    rows = []
+    for key in TREND_FIGURES:
+        figure = figures[key]
+        cells = "".join(
+            f"<td style='color:{TONE_COLOUR[judge.tone(figure, week, None)]}' "
+            f"data-week='{label}' data-figure='{key}' data-value='{_raw(_value(figure, week))}'>"
+            f"{value_text(_value(figure, week), figure.kind)}</td>"
+            for label, week in weeks
+        )
+        rows.append(f"<tr><th class='t'>{_e(figure.title)}</th>{cells}</tr>")
+    return (
+        f"<table cellspacing='0' style='border-collapse:collapse;{FONT}font-size:11px' "
+        f"data-table='trend'><thead><tr><th class='t'>week</th>{head}"
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def render_html(
+    report: WeekReport,
+    source: str,
+    objectives: PolicyObjectives | None = None,
+    images: Mapping[str, str] | None = None,
+    top: int = TOP_N,
+) -> str:
+    """The report page. ``images``: chart name (``trend``) -> its ``src`` (a ``cid:`` or a
+    ``data:`` URI); a chart not given is left out."""
+    judge = Judge(objectives)
+    figures = figure_map(report)
+    columns = _columns(figures)
     start = datetime.fromtimestamp(report.start, UTC)
     end = datetime.fromtimestamp(report.start + WEEK - 1, UTC)
-    total_this, total_before = report.this_total, report.before_total
-    tiles = []
-    for title, attr, kind, better in FIGURES:
-        now, then = _figure(total_this, attr), _figure(total_before, attr)
-        change = change_of(now, then, kind, better)
-        tiles.append(
-            f"<div class='tile'><div class='name'>{html.escape(title)}</div>"
-            f"<div class='value' data-figure='{attr}'>{value_text(now, kind)}</div>"
-            f"{change_html('div', 'change', '', attr, change, ' vs week before')}</div>"
-        )
-    headline = "".join(tiles)
-    rows = []
-    for team in sorted(report.this):
-        this, before = report.this.get(team), report.before.get(team)
-        cells = "".join(
-            f"<td data-team='{html.escape(team)}' data-figure='{attr}'>"
-            f"{value_text(_figure(this, attr), kind)}</td>"
-            f"<td class='before'>{value_text(_figure(before, attr), kind)}</td>"
-            + change_html(
-                "td",
-                "delta",
-                team,
-                attr,
-                change_of(_figure(this, attr), _figure(before, attr), kind, better),
-            )
-            for _, attr, kind, better in FIGURES
-        )
-        surveys = f"{this.surveys:,.0f}" if this is not None else "–"
-        rows.append(f"<tr><th>{html.escape(team)}</th>{cells}<td>{surveys}</td></tr>")
-    heads = "".join(
-        f"<th colspan='3'>{html.escape(title)}<br><small>week · before · change</small></th>"
-        for title, *_ in FIGURES
+    table = team_rows(report, top)
+    notes = "".join(
+        f"<p style='background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px;"
+        f"{FONT}font-size:13px' class='partial'>&#9888; {_e(n)}</p>"
+        for n in partial_notes(report)
     )
-    charts = "".join(
-        f"<figure>{chart_svg(report, attr, title, kind)}</figure>"
-        for title, attr, kind, _ in FIGURES
+    heads = "".join(f"<th>{_e(title)}</th>" for title, _ in columns)
+    rows = "".join(
+        f"<tr><th class='t'>{_e(row.name)}</th>"
+        + "".join(_pair_cell(judge, group, row) for _, group in columns)
+        + "</tr>"
+        for row in table.rows
     )
+    folded = ""
+    if table.folded:
+        folded += (
+            f"<p style='{SMALL}'>In &ldquo;{OTHERS}&rdquo; beyond the top {top}: "
+            + _e(", ".join(table.folded))
+            + ".</p>"
+        )
+    if table.idle:
+        folded += (
+            f"<p style='{SMALL}'>No contacts and nothing open this week (in &ldquo;{OTHERS}"
+            f"&rdquo;): " + _e(", ".join(table.idle)) + ".</p>"
+        )
+    images = images or {}
+    chart = (
+        f"<img src='{_e(images['trend'])}' width='760' alt='12-week trend: contacts, SLA "
+        "attainment, abandonment and first response p90 per week' style='display:block;"
+        "max-width:100%;height:auto;border:0'>"
+        if "trend" in images
+        else ""
+    )
+    thresholds = ", ".join(f"{c} {duration(s)}" for c, s in SERVICE_LEVEL_SECONDS.items())
+    summary = summary_line(report, judge)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ServicePulse weekly report {report.week}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; color: #1d2330; }}
-.tiles {{ display: flex; gap: 1em; flex-wrap: wrap; }}
-.tile {{ border: 1px solid #d5dae3; border-radius: 6px; padding: .8em 1.2em; min-width: 12em; }}
-.tile .value {{ font-size: 2em; font-weight: 600; }}
-.tile .name, .change, small {{ color: #5b6475; }}
-table {{ border-collapse: collapse; margin: 1.5em 0; }}
-td, th {{ border-bottom: 1px solid #e3e7ee; padding: .3em .6em; text-align: right; }}
-td.before {{ color: #8a93a5; }}
-.better {{ color: #1a7f37; }}
-.worse {{ color: #c0392b; }}
-td.neutral, .tile .neutral {{ color: #5b6475; }}
-.charts {{ display: flex; flex-wrap: wrap; }}
-figure {{ margin: 0 1em 1em 0; }}
-td.delta, .tile .change {{ white-space: nowrap; }}
-@page {{ size: A4 landscape; margin: 12mm; }}
-@media print {{
-  body {{ margin: 0; font-size: 11px; }}
-  figure {{ width: 48%; margin: 0 1% .5em 0; }}
-  figure svg {{ width: 100%; height: auto; }}
-}}
-</style></head><body>
-<h1>Service report — week {report.week}</h1>
-<p>{start:%a %d %b %Y} to {end:%a %d %b %Y} (UTC), compared with the week before.
-Source: {html.escape(source)}.</p>
-<div class="tiles">{headline}</div>
-<h2>Per team</h2>
-<table><tr><th>team</th>{heads}<th>CSAT answers</th></tr>{"".join(rows)}</table>
-<h2>Charts</h2>
-<div class="charts">{charts}</div>
-<p><small>Changes: {UP} up, {DOWN} down, in green when better (higher CSAT, SLA attainment
-and first-contact resolution), red when worse, grey for volume, which is neither.
-CSAT = share of CSAT answers scoring 4 or 5; SLA attainment = met / (met + breached)
-over every target; first-contact resolution = resolutions with at most one public reply, no
-transfer and no reopen / resolutions. Counts are the week's increase of the Prometheus
-counters.</small></p>
+@page {{ size: A4 landscape; margin: 10mm; }}
+thead {{ display: table-header-group; }}
+td, th {{ padding: 3px 5px; border-bottom: 1px solid #e3e7ee; text-align: right;
+  white-space: nowrap; font-size: 12px; }}
+table[data-table=teams] td, table[data-table=teams] th {{ font-size: 11px; }}
+thead th {{ background: #f3f5f8; vertical-align: bottom; white-space: normal;
+  min-width: 4.5em; }}
+th.t {{ text-align: left; }}
+small {{ font-size: 10px; color: #6e7781; font-weight: normal; }}
+tr, img {{ page-break-inside: avoid; break-inside: avoid; }}
+@media print {{ body {{ margin: 0; }} table {{ font-size: 9px !important; }} }}
+</style></head>
+<body style="margin:16px;{FONT}color:{INK};background:#ffffff">
+<h1 style="font-size:22px;margin:0 0 4px 0">Service report &mdash; week {report.week}</h1>
+<p style="font-size:16px;font-weight:bold;margin:4px 0 6px 0" class="summary">{_e(summary)}</p>
+<p style="{SMALL}margin:0 0 8px 0">{start:%a %d %b %Y} to {end:%a %d %b %Y} (UTC), compared
+with the week before. Source: {_e(source)}.</p>
+{notes}
+<h2 style="font-size:16px;margin:14px 0 4px 0">All teams</h2>
+{_tiles(report, judge, figures)}
+<h2 style="font-size:16px;margin:14px 0 4px 0">Five worst teams (lowest SLA attainment,
+at least {MIN_SAMPLE} judged clocks)</h2>
+{_worst(report, judge, figures)}
+<h2 style="font-size:16px;margin:14px 0 4px 0">The last {len(report.trend)} weeks</h2>
+{chart}
+{_trend_table(report, judge, figures)}
+<h2 style="font-size:16px;margin:14px 0 4px 0">Per team, by volume</h2>
+<table cellspacing="0" style="border-collapse:collapse;{FONT}font-size:12px" data-table="teams">
+<thead><tr><th class='t'>team</th>{heads}</tr></thead>
+<tbody>{rows}</tbody></table>
+{folded}
+<p style="{SMALL}max-width:1000px">Colours judge each figure against its objective: green
+meets it, amber falls short, red is past its floor (SLA attainment of a target against the
+policy's <code>objectives</code>, overall attainment against the strictest of them; the other
+figures against the boards' objectives); black has no objective; grey has fewer than
+{MIN_SAMPLE} in its sample (n) and no arrow. {MISSING} means no data, never zero. Arrows
+({UP} {DOWN} =) compare with the week before, green when better, red when worse, grey for
+counts that are neither. Abandoned = abandoned / created, phone and chat. Service level =
+answered within the channel's threshold ({_e(thresholds)}) / (answered + abandoned &minus;
+short abandons). ASA = mean first response of phone and chat. Medians and p90s are
+interpolated within histogram buckets; "&gt;" marks one beyond the top bucket. CSAT = share
+of answers scoring 4 or 5; SLA attainment = met / (met + breached); first-contact resolution
+and reopen rate are per resolution. Counts are the week's increase of the Prometheus
+counters; the backlog is the open tickets at the week's end.</p>
 </body></html>
 """
+
+
+# ---- plain text -----------------------------------------------------------------------------
+
+
+def render_text(
+    report: WeekReport, objectives: PolicyObjectives | None = None, top: int = TOP_N
+) -> str:
+    """The mail's text part: the summary, the headline figures, the worst teams, the trend
+    and the team table, in fixed-width columns."""
+    judge = Judge(objectives)
+    figures = figure_map(report)
+    mark = {"good": "", "warn": " (!)", "bad": " (!!)", "few": " (few)", "none": ""}
+    lines = [f"ServicePulse service report, week {report.week}", "", summary_line(report, judge)]
+    lines += [f"! {n}" for n in partial_notes(report)]
+    lines += ["", "All teams:"]
+    for key in HEADLINE:
+        figure = figures[key]
+        this = report.this_total
+        value = value_text(_value(figure, this), figure.kind)
+        change = figure_change(figure, this, report.before_total)
+        goal = judge.goal_text(figure, None)
+        sample = (
+            f", n={figure.sample(this):,.0f}"
+            if figure.sample is not None and this is not None and _value(figure, this) is not None
+            else ""
+        )
+        extra = ", ".join(
+            x for x in (goal, f"{change.label} vs week before" if change.arrow else "") if x
+        )
+        tone = mark[judge.tone(figure, this, None)]
+        lines.append(
+            f"  {figure.title:<22} {value + tone:>14}{sample}" + (f"  ({extra})" if extra else "")
+        )
+    worst = worst_teams(report)
+    if worst:
+        lines += ["", f"Five worst teams (lowest SLA attainment, n >= {MIN_SAMPLE}):"]
+        for name in worst:
+            w = report.this[name]
+            lines.append(
+                f"  {name:<24} {value_text(w.sla, 'share'):>7}  "
+                f"{w.breaches:,.0f} breaches, {w.volume:,.0f} contacts"
+            )
+    lines += ["", "Trend (every team):"]
+    lines.append("  " + f"{'week':<22}" + "".join(f"{lbl[5:]:>9}" for lbl, _ in report.trend))
+    for key in ("volume", "sla", "abandonment", "service_level", "fr_p90", "backlog"):
+        figure = figures[key]
+        lines.append(
+            "  "
+            + f"{figure.title:<22}"
+            + "".join(f"{value_text(_value(figure, w), figure.kind):>9}" for _, w in report.trend)
+        )
+    table = team_rows(report, top)
+    keys = (
+        "volume",
+        "abandonment",
+        "service_level",
+        "fr_p90",
+        "sla",
+        "breaches",
+        "backlog",
+        "csat",
+    )
+    lines += ["", "Per team, by volume:"]
+    lines.append("  " + f"{'team':<26}" + "".join(f" {_short(figures[k].title):>13}" for k in keys))
+    for row in table.rows:
+        cells = "".join(f" {_text_cell(figures[k], row, judge, mark):>13}" for k in keys)
+        lines.append(f"  {row.name[:26]:<26}{cells}")
+    lines += [
+        "",
+        f"(!) short of its objective, (!!) past its floor, (few) fewer than {MIN_SAMPLE} "
+        f"in its sample; {MISSING} no data. The HTML part has every figure and the trend chart.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _text_cell(figure: Figure, row: Row, judge: Judge, mark: Mapping[str, str]) -> str:
+    text = value_text(_value(figure, row.this), figure.kind)
+    return text + mark[judge.tone(figure, row.this, row.team)]
+
+
+def _short(title: str) -> str:
+    return {
+        "Service level": "Serv. level",
+        "First response p90": "1st resp p90",
+        "SLA attainment": "SLA att.",
+        "Backlog at week end": "Backlog",
+    }.get(title, title)[:12]

@@ -27,11 +27,16 @@ from typing import Any
 from streams.core.engine import Engine
 from streams.export.exporter import Exporter
 from streams.ingest_http.bodies import Record
-from streams.journal import Journal, clock_line, event_line, expire_line
-from streams.serve.state import capture, restore
+from streams.journal import SNAPSHOT, Journal, clock_line, event_line, expire_line
+from streams.ledger.sink import Ledger
+from streams.serve.state import capture, restore_records
 
 log = logging.getLogger("servicepulse.serve")
 EXPIRE_EVERY = 3600.0  # wall seconds between sweeps of long-finished tickets
+# a clock line beyond the wall clock of the restart by more than this is damage (a clock
+# written by an earlier run is at most that run's wall clock; a day allows for a stepped clock)
+PLAUSIBLE_AHEAD = 86400.0
+COMPACT_RETRY = 60.0  # seconds after a failed compaction (a full disk) before the next try
 
 
 class JournalStore:
@@ -53,18 +58,31 @@ class JournalStore:
         self._ready = False
         self._last_expire = wall()
         self._expire_due = False
+        self._compact_after = 0.0  # monotonic time before which no compaction is tried
         self.replayed = 0
 
     # ---- start: snapshot + journal -----------------------------------------------------------
 
     def recover(self) -> int:
-        """Load the snapshot, replay the journal after it; returns the events replayed."""
-        first, state = self.journal.read_snapshot()
-        if state is not None:
-            restore(state, self.engine, self.exporter)
+        """Lock the data directory, load the snapshot, replay the journal after it; returns
+        the events replayed.
+
+        Damaged records (docs/deployment.md, "The data directory") are skipped, never move
+        the clock, and are counted in ``servicepulse_journal_damaged_records_total``; the
+        damaged files are copied into ``quarantine/`` and the recovered state compacted at
+        once, so the damage is reported once and a later restart starts clean.
+        """
+        journal = self.journal
+        journal.lock()
         engine = self.engine
+        ceiling = self.wall() + PLAUSIBLE_AHEAD  # no clock of the journal lies beyond it
+        first, wrong = restore_records(journal.snapshot_records(), engine, self.exporter, ceiling)
+        if wrong:
+            journal.damage[SNAPSHOT] = journal.damage.get(SNAPSHOT, 0) + wrong
+        if first == 0:  # no snapshot, or its header is damaged: every segment there is
+            first = journal.first_segment()
         count = 0
-        for tag, payload in self.journal.replay(first):
+        for tag, payload in journal.replay(first, engine.now, ceiling):
             if tag == b"E":
                 engine.ingest(payload)
                 count += 1
@@ -72,8 +90,26 @@ class JournalStore:
                 engine.advance(float(payload))
             elif tag == b"X":
                 engine.expire(float(payload))
-        self.journal.open(first)
+        journal.open(first)
         self.replayed = count
+        damaged = sum(journal.damage.values())
+        if damaged:
+            self.exporter.inc("journal_damaged_records", (), float(damaged))
+            where = ", ".join(f"{name}: {n}" for name, n in sorted(journal.damage.items()))
+            try:
+                kept = f"the damaged files are kept in {journal.quarantine()}"
+                journal.compact(*capture(engine, self.exporter))
+            except OSError as exc:  # still start: the next start finds (and counts) it again
+                kept = f"quarantine and compaction failed ({exc.strerror or exc}), files left"
+            log.warning(
+                "journal damage in %s: %d damaged records skipped (%s), %d intact events "
+                "recovered; %s",
+                journal.directory,
+                damaged,
+                where,
+                count,
+                kept,
+            )
         return count
 
     def ready(self) -> bool:
@@ -134,7 +170,7 @@ class JournalStore:
         for _, future in batch:
             if not future.done():
                 future.set_result(None)
-        if self.journal.due():
+        if self.journal.due() and time.monotonic() >= self._compact_after:
             await self._compact()
 
     def _apply(self, now: float, wall: float, batch: list[tuple[list[Record], Any]]) -> None:
@@ -153,12 +189,19 @@ class JournalStore:
                     observe_lag(wall - event.ts)  # processing time minus event time
 
     async def _compact(self) -> None:
-        state = capture(self.engine, self.exporter)
+        ledger = self.engine.records
+        if isinstance(ledger, Ledger):  # its rows first: the compaction drops their events
+            ledger.flush()
+            if ledger.pending:  # the ledger cannot be written: keep the events to replay
+                self._compact_after = time.monotonic() + COMPACT_RETRY
+                return
+        header, lines = capture(self.engine, self.exporter)
         started = time.monotonic()
         try:
-            await asyncio.to_thread(self.journal.compact, state)
-        except OSError as exc:  # the journal keeps growing; the next batch tries again
-            log.warning("journal compaction failed: %s", exc)
+            await asyncio.to_thread(self.journal.compact, header, lines)
+        except OSError as exc:  # the journal keeps growing; tried again a while later
+            self._compact_after = time.monotonic() + COMPACT_RETRY
+            log.warning("journal compaction failed, tried again in %.0fs: %s", COMPACT_RETRY, exc)
             return
         log.info("journal compacted in %.2fs", time.monotonic() - started)
 

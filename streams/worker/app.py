@@ -23,10 +23,15 @@ Design (docs/worker.md has the long version):
   ``--tick``; ``--clock event`` to the watermark of the owned partitions.
 * ``/metrics`` (built off the loop) and ``/health``: ``pages.py``; health figures:
   ``health.py``.
+* Outcomes ledger (``--ledger``, streams/ledger): the engines' records are written before
+  the changelog that holds the state they came from; while the ledger cannot be written
+  the state waits (no changelog write, no commit), so a crash or a rebalance re-applies
+  the events and writes the same rows again (upserts by key): each row exactly once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -68,6 +73,7 @@ TABLE = "tickets"
 
 
 EXPIRE_EVERY = 60.0  # seconds between passes of Engine.expire
+LEDGER_RETRY = 1.0  # seconds between writes of the outcomes ledger while its store fails
 
 
 class Worker:
@@ -79,6 +85,8 @@ class Worker:
         self.settings = settings
         self.partitions = partitions
         self.state = State(settings, policies)
+        self.outcomes = self._open_ledger(settings)
+        self.state.outcomes = self.outcomes
         self.ready = False
         self.rebalances = 0
         self.recovery_seconds = 0.0
@@ -226,6 +234,7 @@ class Worker:
     async def _apply(self, messages: Iterable[Any]) -> None:
         if not self.loader.done.is_set():
             await self.loader.done.wait()
+        await self._ledger_written()
         state = self.state
         state.process(messages, time.time())
         if state.rewinds:
@@ -312,8 +321,37 @@ class Worker:
         self.pusher.update(warnings, now, time.time(), known=state.holds)
 
     async def _flush(self) -> None:
-        """Send rejected messages and touched tickets (``changelog.py``); acks come later."""
+        """Send rejected messages and touched tickets (``changelog.py``); acks come later.
+
+        The ledger's rows go first: the state that produced them is committed only after.
+        """
+        outcomes = self.outcomes
+        if outcomes is not None:
+            outcomes.flush()
+            if outcomes.pending:  # the ledger is failing: hold the state back (retried)
+                return
         await self.writer.flush()
+
+    @staticmethod
+    def _open_ledger(settings: Settings) -> Any:
+        if not settings.ledger:
+            return None
+        from streams.ledger.sink import Ledger
+        from streams.ledger.store import open_store
+
+        return Ledger(open_store(settings.ledger))
+
+    async def _ledger_written(self) -> None:
+        """Wait until the ledger has taken every row so far (input waits: bounded memory).
+
+        Rows never wait in memory for more than a batch: while the store fails, no new
+        event is applied, and no state past the rows is committed (Kafka keeps the events).
+        """
+        outcomes = self.outcomes
+        while outcomes is not None and outcomes.pending:
+            outcomes.flush()
+            if outcomes.pending:
+                await asyncio.sleep(LEDGER_RETRY)
 
     # ---- partitions ----------------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ import orjson
 from streams.core.engine import Engine
 from streams.core.gauges import Gauges
 from streams.core.policy import PolicySet
+from streams.core.records import RecordSink
+from streams.core.staffing import with_planned
 from streams.core.ticket import INF, Ticket
 from streams.core.warnings import DeadlineFigures, backlog_figures
 from streams.export.exporter import Exporter
@@ -55,7 +57,8 @@ class State:
         self.exporter = Exporter()
         self.teams = policies.team_bound()
         self.partitions: dict[int, Partition] = {}
-        self.ledger = Ledger()
+        self.ledger = Ledger()  # input offsets (ledger.py), not the outcomes ledger
+        self.outcomes: RecordSink | None = None  # the outcomes ledger (Worker sets it)
         self.expired = 0
         self.latest_ts: dict[int, float] = {}  # per partition: latest event time seen
         self.idle_since: dict[int, float] = {}  # per partition: read to its end since (monotonic)
@@ -119,7 +122,8 @@ class State:
         agents: Counter[tuple[str, str]] = Counter()
         for part in parts:  # an agent's statuses share its key, so one partition
             agents.update(part.engine.presence.counts())
-        gauges.agents = agents
+        # the plan (policy ``staffing``) only for teams no partition has agent.status for
+        gauges.agents = with_planned(agents, self.policies.staffing, now)
         return gauges, figures
 
     # ---- processing --------------------------------------------------------------------------
@@ -305,6 +309,7 @@ class State:
     def _partition(self, number: int) -> Partition:
         tally = PartitionTally(self.exporter)
         engine = Engine(self.policies, tally, on_reject=self._rejected, teams=self.teams)
+        engine.records = self.outcomes
         engine.now = self.now  # deadlines already past are counted at the next advance
         return Partition(number, engine, tally)
 

@@ -219,7 +219,7 @@ def test_pipeline_alerts_inhibit_sla_alerts() -> None:
 
 def test_every_alert_has_severity_team_and_annotations() -> None:
     rules = alert_rules()
-    assert len({r["alert"] for r in rules}) == 18
+    assert len({r["alert"] for r in rules}) == 22  # the forecast's 3 (issue 25), OLABreach
     for rule in rules:
         name = rule["alert"]
         labels = rule.get("labels", {})
@@ -312,6 +312,14 @@ def test_every_alert_is_tested_firing_and_not_firing() -> None:
         # the error budget against the attainment instead of the allowed misses
         ("alerts.yml", "  (1 - team_target:servicepulse_slo_objective:ratio)\n",
          "  (team_target:servicepulse_slo_objective:ratio)\n", "slo_budget_test.yml"),
+        # the forecast alert without its minimum volume: the quiet night warns
+        ("alerts.yml", "team:servicepulse_forecast_arrivals:rate1h * 3600 >= 10",
+         "team:servicepulse_forecast_arrivals:rate1h * 3600 >= 1", "forecast_test.yml"),
+        # Erlang B's recursion off by one agent
+        ("alerts.yml", "(2 + team:servicepulse_forecast_traffic:erlangs",
+         "(3 + team:servicepulse_forecast_traffic:erlangs", "forecast_test.yml"),
+        # the forecast's past weeks at the same hour instead of the next one
+        ("alerts.yml", "offset 167h", "offset 168h", "forecast_history_test.yml"),
     ],
 )  # fmt: skip
 def test_unit_tests_catch_a_broken_rule(

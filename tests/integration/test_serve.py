@@ -20,19 +20,13 @@ from streams.connectors import chatwoot, zammad, zendesk
 from streams.connectors.common import rfc3339
 from streams.ingest_http.auth import zammad_signature, zendesk_signature
 from tests.processes import Processes
-from tests.serve_process import ServeProcess, replay, value
+from tests.serve_process import LONG_TARGETS, ServeProcess, replay, value
 
 FIXTURES = Path(__file__).parents[1] / "unit" / "connectors" / "fixtures"
 TOKEN = "s3cret-token-for-serve"
 ZAMMAD_SECRET = "zammad-shared"
 ZENDESK_SECRET = "zendesk-shared"
-POLICY = """
-policies:
-  - name: default
-    match: {}
-    calendar: always
-    targets: {first_response: 30d, next_reply: 30d, resolution: 30d}
-"""
+POLICY = LONG_TARGETS
 
 CHATWOOT = [
     "chatwoot_conversation_created",

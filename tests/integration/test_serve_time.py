@@ -43,6 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from streams.journal import Journal
 from tests.processes import Processes
 from tests.serve_process import Samples, ServeProcess, replay, value
 
@@ -136,11 +137,7 @@ def _outcomes(metrics: Samples) -> Counter[str]:
 
 def _journal_in_event_time(data_dir: Path) -> list[dict[str, Any]]:
     """The events of serve's own journal (retries included), sorted by event time."""
-    events = []
-    for segment in sorted(data_dir.glob("journal-*.log")):
-        for line in segment.read_bytes().splitlines():
-            if line.startswith(b"E "):
-                events.append(json.loads(line[2:]))
+    events = [json.loads(payload) for tag, payload in Journal(data_dir).replay(0) if tag == b"E"]
     return sorted(events, key=lambda e: datetime.fromisoformat(e["ts"]).timestamp())
 
 

@@ -42,7 +42,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
         ).max(1)
     )
     for target, label in (("first_response", "First response"), ("resolution", "Resolution")):
-        seconds = sla.default.get(target)
+        seconds = sla.target_seconds(target)
         goal = (
             f" Orange from {sla.at_risk:.0%} of the default target ({human(seconds)}),"
             " red from the target."

@@ -21,6 +21,8 @@ from dashboards.targets import (
 )
 
 TEAM = ("team",)
+# rows of ~10 teams visible before the table scrolls (it opens on the largest teams)
+TEAM_TABLE_HEIGHT = 12
 Column = tuple[str, Target, str, Sequence[lib.Step]]
 
 
@@ -83,12 +85,15 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             "One row per support team: contacts, CSAT, first-contact resolution (FCR), SLA "
             "attainment and median first response of this week, the week before and the "
             "change (shares in percentage points). Figures coloured by the goals of the tiles "
-            "above, changes green when better, red when worse (contacts: blue).",
+            "above, changes green when better, red when worse (contacts: blue). Sorted by "
+            "contacts, largest team first; the table scrolls.",
             columns,
             key="team",
-            h=7,
+            h=TEAM_TABLE_HEIGHT,
             decimals=decimals,
             min_width=70,
+            sort_by="Contacts",
+            descending=True,
         )
     )
     day = win.DAY

@@ -38,7 +38,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             lib.neutral(),
         )
     )
-    res = sla.default.get("resolution")
+    res = sla.target_seconds("resolution")
     d = d.with_panel(
         tile(
             "Complaint resolution",

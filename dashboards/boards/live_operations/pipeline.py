@@ -6,7 +6,8 @@ from grafana_foundation_sdk.builders import dashboard as dash
 from grafana_foundation_sdk.models import dashboard as dm
 
 from dashboards import lib
-from dashboards.lib import COUNT, RATIO, SECONDS, Target
+from dashboards import queries as q
+from dashboards.lib import RATIO, SECONDS, Target
 from dashboards.targets import LAG_BAD, LAG_WARN, REJECT_BAD, REJECT_WARN, SlaTargets
 
 
@@ -21,7 +22,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
                 Target(
                     "sum by (job) (job:servicepulse_events_processed:rate5m)", "accepted · {{job}}"
                 ),
-                Target("sum(reason:servicepulse_events_rejected:rate5m) or vector(0)", "rejected"),
+                Target(q.or_zero("sum(reason:servicepulse_events_rejected:rate5m)"), "rejected"),
             ],
             unit=lib.EVENTS_PER_SECOND,
             w=8,
@@ -61,16 +62,6 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             unit=RATIO,
             steps=lib.lower_is_better(REJECT_WARN, REJECT_BAD),
             decimals=2,
-        )
-    )
-    d = d.with_panel(
-        lib.stat_panel(
-            "ServicePulse targets up",
-            "ServicePulse processes (worker or demo) that Prometheus scrapes successfully. "
-            "Red at 0.",
-            [Target('sum(up{job=~"servicepulse.*"})', "up", instant=True)],
-            unit=COUNT,
-            steps=((None, lib.BAD), (1, lib.GOOD)),
         )
     )
     return d

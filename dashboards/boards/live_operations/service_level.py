@@ -29,7 +29,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             f"orange below, red below {SERVICE_LEVEL_FLOOR:.0%}.",
             [
                 Target(
-                    q.per_channel("service_level:ratio_rate", "5m", q.T),
+                    q.live(q.per_channel("service_level:ratio_rate", "5m", q.T)),
                     "{{channel}}",
                     instant=True,
                 )
@@ -38,6 +38,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             steps=lib.higher_is_better(SERVICE_LEVEL_GOAL, SERVICE_LEVEL_FLOOR),
             decimals=1,
             w=6,
+            no_value=lib.NO_DATA_LIVE,
         )
     )
     d = d.with_panel(
@@ -47,16 +48,19 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             f"last 5 minutes. Orange from {ASA_WARN:g} s, red from {ASA_BAD:g} s.",
             [
                 Target(
-                    q.per_channel("asa_seconds:mean_rate", "5m", q.T), "{{channel}}", instant=True
+                    q.live(q.per_channel("asa_seconds:mean_rate", "5m", q.T)),
+                    "{{channel}}",
+                    instant=True,
                 )
             ],
             unit=SECONDS,
             steps=lib.lower_is_better(ASA_WARN, ASA_BAD),
             decimals=1,
             w=6,
+            no_value=lib.NO_DATA_LIVE,
         )
     )
-    first = sla.default.get("first_response")
+    first = sla.target_seconds("first_response")
     d = d.with_panel(
         lib.stat_panel(
             "Oldest unanswered",
@@ -73,6 +77,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             unit=SECONDS,
             steps=sla.time_steps("first_response"),
             w=4,
+            no_value=lib.NO_DATA_LIVE,
         )
     )
     d = d.with_panel(

@@ -8,13 +8,17 @@ from grafana_foundation_sdk.models import dashboard as dm
 from dashboards import lib
 from dashboards import queries as q
 from dashboards.lib import PER_HOUR, RATIO, SECONDS, Target
-from dashboards.targets import ABANDON_BAD, ABANDON_WARN, SlaTargets, human
+from dashboards.targets import ABANDON_BAD, ABANDON_WARN, TOP_TEAMS, SlaTargets, human
 
 
 def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
     d = d.with_row(lib.row("Speed and flow"))
+    # teams ranked by tickets created over the range, counted at its end
+    volume = (
+        f"sum by (team) (increase(servicepulse_tickets_created_total{{{q.T}}}[$__range] @ end()))"
+    )
     for target, label in (("first_response", "First response"), ("resolution", "Resolution")):
-        seconds = sla.default.get(target)
+        seconds = sla.target_seconds(target)
         limit = (
             " The dashed lines are the at-risk point and the target of the default policy"
             f" ({human(seconds)})."
@@ -25,14 +29,18 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             lib.timeseries_panel(
                 f"{label} time p50 / p90 (last hour)",
                 f"{label} time in SLA-clock time (business hours, pauses excluded), median "
-                f"and 90th percentile of the last hour, per team.{limit}",
+                f"and 90th percentile of the last hour, per team: the {TOP_TEAMS} teams with "
+                f"the most tickets created in the range.{limit}",
                 [
                     Target(
-                        f"team:servicepulse_{target}_seconds:p50_rate1h{{{q.T}}}", "{{team}} p50"
-                    ),
-                    Target(
-                        f"team:servicepulse_{target}_seconds:p90_rate1h{{{q.T}}}", "{{team}} p90"
-                    ),
+                        q.top_teams(
+                            f"team:servicepulse_{target}_seconds:{p}_rate1h{{{q.T}}}",
+                            volume,
+                            TOP_TEAMS,
+                        ),
+                        f"{{{{team}}}} {p}",
+                    )
+                    for p in ("p50", "p90")
                 ],
                 unit=SECONDS,
                 steps=sla.time_steps(target),

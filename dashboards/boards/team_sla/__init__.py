@@ -14,6 +14,8 @@ from dashboards.boards.team_sla import (
     breaches,
     contact_centre,
     hand_offs_reopens_and_quality,
+    journey,
+    ledger_tables,
     sla_attainment_against_policy,
     tickets,
 )
@@ -28,7 +30,9 @@ ROWS = (
     before_the_breach,
     tickets,
     hand_offs_reopens_and_quality,
+    journey,
     agents,
+    ledger_tables,
     alerts,
 )
 

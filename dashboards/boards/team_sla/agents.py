@@ -30,8 +30,8 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             "Agents, last 7 days",
             "Per agent of the team over the last 7 days: first responses and their mean "
             "time, resolutions, first-contact resolution, CSAT and its number of answers, QA "
-            "score and handle time per resolution. Agents beyond the policy file's roster or "
-            "cap are counted as `other`.",
+            "score and handle time per resolution, busiest agent first. Agents beyond the "
+            "policy file's roster or cap are counted as `other`.",
             [
                 column("First responses", "first_responses:increase7d", COUNT, lib.neutral()),
                 column(
@@ -56,6 +56,10 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             ],
             key="agent",
             h=9,
+            # increase() extrapolates to the window's edges: counts are whole numbers
+            decimals={"First responses": 0, "Resolutions": 0, "CSAT answers": 0},
+            sort_by="First responses",
+            descending=True,
         )
     )
     return d

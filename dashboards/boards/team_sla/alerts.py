@@ -18,7 +18,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             "Alerts of this team firing now in Prometheus (critical and warning). Green at 0.",
             [
                 Target(
-                    f'count(ALERTS{{alertstate="firing",{q.TEAM}}}) or vector(0)',
+                    q.or_zero(f'count(ALERTS{{alertstate="firing",{q.TEAM}}})'),
                     "firing",
                     instant=True,
                 )

@@ -32,7 +32,9 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
     d = d.with_panel(
         lib.stat_panel(
             "Breached, still open, by target",
-            "Running clocks already past their deadline. Red from 1.",
+            "Clocks of the team's open tickets already past their deadline, paused ones "
+            "(pending, on hold) included — so it can read more than the running breached "
+            "clocks of *Warning and breached clocks*. Red from 1.",
             [
                 Target(
                     q.per_target_or_zero("team_target:servicepulse_sla_breached_open_tickets:sum"),
@@ -66,12 +68,11 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             w=5,
         )
     )
-    res = sla.default.get("resolution", 3 * 86400.0)
+    oldest_steps, oldest_words = sla.oldest_steps()
     d = d.with_panel(
         lib.stat_panel(
             "Oldest ticket",
-            f"Age of the team's oldest open ticket. Orange from the default resolution "
-            f"target ({res / 86400:g} d), red from 7 d (the alert).",
+            f"Age of the team's oldest open ticket (calendar time). {oldest_words}",
             [
                 Target(
                     q.or_zero(f"team:servicepulse_oldest_open_ticket_age_seconds:max{{{q.TEAM}}}"),
@@ -80,7 +81,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
                 )
             ],
             unit=SECONDS,
-            steps=lib.lower_is_better(res, 7 * 86400.0),
+            steps=oldest_steps,
             w=3,
         )
     )

@@ -30,7 +30,8 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             "Warning and breached clocks, by priority and tier",
             "Running clocks in their warning window (at-risk share or the policy's "
             "warn_before) and past their deadline, by priority and customer tier: the ticket "
-            "alerts, counted.",
+            "alerts, counted. Running clocks only: a breached clock paused (pending, on hold) "
+            "counts in *Breached, still open* but not here. Pairs at 0 are left out.",
             [
                 Target(
                     q.clocks_by_priority("warning", q.TEAM),

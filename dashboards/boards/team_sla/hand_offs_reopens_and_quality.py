@@ -10,6 +10,10 @@ from dashboards.lib import COUNT, RATIO, Target
 from dashboards.targets import QA_FLOOR, QA_GOAL, REOPEN_BAD, REOPEN_WARN, SlaTargets
 
 
+def resolved(w: str) -> str:
+    return f"sum(increase(servicepulse_tickets_resolved_total{{{q.TEAM}}}[{w}]))"
+
+
 def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
     d = d.with_row(lib.row("Hand-offs, reopens and quality"))
     d = d.with_panel(
@@ -60,9 +64,8 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             f"{REOPEN_WARN:.0%}, red from {REOPEN_BAD:.0%}.",
             [
                 Target(
-                    "(sum(increase("
-                    f"servicepulse_tickets_reopened_total{{{q.TEAM}}}[{w}])) or vector(0))"
-                    f" / sum(increase(servicepulse_tickets_resolved_total{{{q.TEAM}}}[{w}]))",
+                    f"(sum(increase(servicepulse_tickets_reopened_total{{{q.TEAM}}}[{w}]))"
+                    f" or 0 * {resolved(w)}) / {resolved(w)}",
                     label,
                     instant=True,
                 )

@@ -14,12 +14,24 @@ from dashboards.targets import ATTAINMENT_FLOOR, ATTAINMENT_OBJECTIVE, TARGET_NA
 def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
     d = d.with_row(lib.row("SLA attainment against policy"))
     for target, name in TARGET_NAMES.items():
+        if sla.measured(target):
+            goal, floor = sla.objective(target)
+            about = (
+                f"Share of {name.lower()} clocks met (met / (met + breached)) in the last "
+                f"24 hours and the last 7 days. Objective {goal:.0%}: orange below, red below "
+                f"{floor:.0%}."
+            )
+            no_value = "no clock yet"
+        else:
+            about = (
+                f"The loaded SLA policy sets no {name.lower()} target: it is not measured "
+                "(grey), which is not the same as no data."
+            )
+            no_value = lib.NOT_MEASURED_TEXT
         d = d.with_panel(
             lib.stat_panel(
                 f"{name} SLA attainment",
-                f"Share of {name.lower()} clocks met (met / (met + breached)) in the last "
-                f"24 hours and the last 7 days. Objective {ATTAINMENT_OBJECTIVE:.0%}: "
-                f"orange below, red below {ATTAINMENT_FLOOR:.0%}.",
+                about,
                 [
                     Target(
                         f'team_target:servicepulse_sla_attainment:ratio_rate1d{{{q.TEAM},target="{target}"}}',
@@ -33,10 +45,11 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
                     ),
                 ],
                 unit=RATIO,
-                steps=ATTAIN,
+                steps=sla.attainment_steps(target),
                 decimals=1,
                 w=8,
                 h=6,
+                no_value=no_value,
             )
         )
     d = d.with_panel(
@@ -72,13 +85,13 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             "Attainment by priority and tier (24 h)",
             "Attainment (all targets) per priority and customer tier over the last 24 hours: "
             "each combination falls under one policy of the table above. Colours as the "
-            "objective.",
+            "objective. A combination with no clock in the day is left out, not shown as NaN.",
             [
                 Target(
                     "sum by (priority, customer_tier) "
                     f'(increase({q.OUTCOMES}{{{q.TEAM},outcome="met"}}[1d]))'
-                    " / sum by (priority, customer_tier) "
-                    f"(increase({q.OUTCOMES}{{{q.TEAM}}}[1d]))",
+                    " / (sum by (priority, customer_tier) "
+                    f"(increase({q.OUTCOMES}{{{q.TEAM}}}[1d])) > 0)",
                     "{{priority}} · {{customer_tier}}",
                     instant=True,
                 )

@@ -59,12 +59,15 @@ def test_in_order_facts_are_the_hand_computed_ones() -> None:
     technical = ("technical", "chat", "urgent", "vip")
     # first response 4 min (billing); next reply 09:10 -> 09:12 (2 min) + 09:20 -> 09:50
     # (30 min) = 1,920 s, observed under technical, which answered; resolution 55 min less
-    # the 8 min pause = 2,820 s
+    # the 8 min pause = 2,820 s; billing held it 09:00 -> 09:49 less the pause (2,460 s),
+    # technical 09:49 -> 09:55 (360 s)
     assert observations == sorted(
         [
             ("first_response_seconds", billing, 240.0),
             ("next_reply_seconds", technical, 1920.0),
             ("resolution_seconds", technical, 2820.0),
+            ("team_stint_seconds", ("billing",), 2460.0),
+            ("team_stint_seconds", ("technical",), 360.0),
         ]
     )
     sla = ("chat", "urgent", "vip", "vip-urgent")  # the built-in default's vip-urgent policy

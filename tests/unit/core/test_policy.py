@@ -349,7 +349,7 @@ ERRORS = [
         "polices",
         [],
         "unknown top-level key 'polices' (allowed: calendars, at_risk, policies, "
-        "short_abandon, agents, max_agents, teams, max_teams, objectives)",
+        "short_abandon, agents, max_agents, teams, max_teams, objectives, ola, staffing)",
     ),
     ("policies", ..., "missing 'policies'"),
     ("policies", {"name": "x"}, "'policies' must be a list of policies"),
@@ -555,7 +555,7 @@ def test_yaml_merge_keys_still_work(tmp_path: Path) -> None:
     assert _file_error(path) == (
         f"{path}: unknown top-level key 'x-targets' "
         "(allowed: calendars, at_risk, policies, short_abandon, agents, max_agents, teams, "
-        "max_teams, objectives)"
+        "max_teams, objectives, ola, staffing)"
     )
     path.write_text(
         "policies:\n"

@@ -15,7 +15,7 @@ from streams.core.engine import Engine
 from streams.core.policy import parse_policy
 from streams.export.exporter import Exporter
 from streams.journal import Journal, clock_line, event_line, expire_line
-from streams.serve.state import capture, restore
+from streams.serve.state import capture, restore_records
 from streams.serve.store import JournalStore
 from tests.support import RecordingSink, at, created, event, reply
 
@@ -112,10 +112,13 @@ def test_serve_rejects_a_resent_forgotten_ticket_no_ticket_instead_of_counting_i
     assert engine.retention_horizon == at("2026-11-30 12:00") - 7 * DAY
 
 
-def test_the_horizon_survives_a_snapshot() -> None:
+def test_the_horizon_survives_a_snapshot(tmp_path: Path) -> None:
     engine = Engine(parse_policy(POLICY), exporter := Exporter())
     engine.expire(at("2026-11-30 12:00"))  # default retention 7 days
-    state = capture(engine, exporter)
+    journal = Journal(tmp_path)
+    journal.open(0)
+    journal.compact(*capture(engine, exporter))
+    journal.close()
     fresh = Engine(parse_policy(POLICY), fresh_exporter := Exporter())
-    restore(state, fresh, fresh_exporter)
+    restore_records(Journal(tmp_path).snapshot_records(), fresh, fresh_exporter)
     assert fresh.retention_horizon == at("2026-11-23 12:00")  # 30 Nov 12:00 - 7 days

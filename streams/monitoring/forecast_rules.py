@@ -1,0 +1,292 @@
+"""Warn before having to react (issue 25): the next hour's service level by Erlang C, contact
+volume against the same hour of past weeks, and when the backlog clears (docs/forecast.md).
+
+Generated into deploy/prometheus/rules/alerts.yml (the ``servicepulse.forecast.*`` recording
+groups, then the ``servicepulse.forecast`` alerts), reading only the exporter's raw series, so
+``promtool test rules`` can load that file alone. Recording rules, ``level:metric:operations``:
+
+    team:servicepulse_live_contacts:rate1h                 phone+chat contacts per second
+    team:servicepulse_live_contacts_next_hour:rate1h_weeks the next hour of the past weeks
+    team:servicepulse_forecast_arrivals:rate1h             blended arrivals of the next hour
+    team:servicepulse_forecast_handle_seconds:mean{W}      AHT of phone+chat (W: 1d)
+    team:servicepulse_forecast_agents:count                agents on duty (or planned)
+    team:servicepulse_forecast_traffic:erlangs             offered traffic A = arrivals x AHT
+    agents:servicepulse_forecast_agents:count              the table k = 1..max (label agents)
+    team_agents:servicepulse_forecast_erlang_b:ratio       Erlang B of k agents (recursion)
+    team_agents:servicepulse_forecast_{agents:count,traffic:erlangs,handle_seconds:mean{W}}
+                                                           k, A and AHT beside each
+    team_agents:servicepulse_forecast_{wait_probability,service_level}:ratio, ..._asa_seconds:mean
+    team:servicepulse_forecast_{wait_probability,service_level}:ratio, ..._asa_seconds:mean
+                                                           the same with the agents on duty
+    team:servicepulse_forecast_agents_{needed,short}:count agents for the goal, and to add
+    team:servicepulse_contacts:increase1h, ..._contacts_baseline:increase1h, ..._vs_baseline:ratio1h
+    team:servicepulse_backlog_{inflow,outflow,drain}:rate1h, team:servicepulse_backlog:sum
+    team:servicepulse_backlog_clears_in_seconds:rate1h
+
+PromQL has no loop, so Erlang B's recursion ``B(k) = A B(k-1) / (k + A B(k-1))`` is one rule
+per k, each reading the one before in the same group (rules of a group run in order, at one
+timestamp). Every other figure is one rule over the whole family, the ``agents`` label
+carrying k; the agents on duty pick their member with ``count_values``.
+"""
+
+from __future__ import annotations
+
+from streams.monitoring.alerts import Alert
+from streams.monitoring.config import LIVE_CHANNELS, MonitoringConfig
+
+CREATED = "servicepulse_tickets_created_total"
+RESOLVED = "servicepulse_tickets_resolved_total"
+ABANDONED = "servicepulse_contacts_abandoned_total"
+WORK = "servicepulse_agent_work_seconds_total"
+AGENTS = "servicepulse_agents"
+OPEN = "servicepulse_open_tickets"
+LIVE = '{channel=~"' + "|".join(LIVE_CHANNELS) + '"}'
+
+LIVE_RATE = "team:servicepulse_live_contacts:rate1h"
+LIVE_NEXT = "team:servicepulse_live_contacts_next_hour:rate1h_weeks"
+ARRIVALS = "team:servicepulse_forecast_arrivals:rate1h"
+AHT = "team:servicepulse_forecast_handle_seconds:mean{w}"
+STAFF = "team:servicepulse_forecast_agents:count"
+TRAFFIC = "team:servicepulse_forecast_traffic:erlangs"
+STEPS = "agents:servicepulse_forecast_agents:count"
+ERLANG_B = "team_agents:servicepulse_forecast_erlang_b:ratio"
+K_ALL = "team_agents:servicepulse_forecast_agents:count"
+A_ALL = "team_agents:servicepulse_forecast_traffic:erlangs"
+H_ALL = "team_agents:servicepulse_forecast_handle_seconds:mean{w}"
+WAIT_ALL = "team_agents:servicepulse_forecast_wait_probability:ratio"
+SL_ALL = "team_agents:servicepulse_forecast_service_level:ratio"
+ASA_ALL = "team_agents:servicepulse_forecast_asa_seconds:mean"
+WAIT = "team:servicepulse_forecast_wait_probability:ratio"
+SL = "team:servicepulse_forecast_service_level:ratio"
+ASA = "team:servicepulse_forecast_asa_seconds:mean"
+NEEDED = "team:servicepulse_forecast_agents_needed:count"
+SHORT = "team:servicepulse_forecast_agents_short:count"
+CONTACTS = "team:servicepulse_contacts:increase1h"
+BASELINE = "team:servicepulse_contacts_baseline:increase1h"
+VS_BASELINE = "team:servicepulse_contacts_vs_baseline:ratio1h"
+INFLOW = "team:servicepulse_backlog_inflow:rate1h"
+OUTFLOW = "team:servicepulse_backlog_outflow:rate1h"
+DRAIN = "team:servicepulse_backlog_drain:rate1h"
+BACKLOG = "team:servicepulse_backlog:sum"
+CLEARS_IN = "team:servicepulse_backlog_clears_in_seconds:rate1h"
+
+FORECAST_LOW = "ServicePulseServiceLevelForecastLow"
+SURGE = "ServicePulseContactSurge"
+NOT_CLEARING = "ServicePulseBacklogNotClearing"
+
+Rule = dict[str, str]
+
+
+def threshold_seconds(config: MonitoringConfig) -> float:
+    """The service-level threshold of the live channels (the 20 of 80/20): the strictest."""
+    return min(config.service_level_seconds[c] for c in LIVE_CHANNELS)
+
+
+def _weeks(config: MonitoringConfig, expr: str, hours_back: int) -> str:
+    """The mean over the past weeks of ``expr`` (a range ``[1h] offset OFFSET``), OFFSET whole
+    weeks minus ``hours_back`` hours: 0 is the same hour, 1 the hour after it."""
+    n = config.thresholds.forecast_weeks
+    terms = [expr.replace("OFFSET", f"{168 * week - hours_back}h") for week in range(1, n + 1)]
+    return "(\n  " + "\n  + ".join(terms) + f"\n) / {n}"
+
+
+def input_rules(config: MonitoringConfig) -> list[Rule]:
+    t = config.thresholds
+    w = t.forecast_history_weight
+    aht = AHT.format(w=t.forecast_aht_window)
+    live = f"sum by (team) (rate({CREATED}{LIVE}[1h]))"
+    return [
+        {"record": LIVE_RATE, "expr": live},
+        {
+            "record": LIVE_NEXT,
+            "expr": _weeks(config, f"sum by (team) (rate({CREATED}{LIVE}[1h] offset OFFSET))", 1),
+        },
+        {
+            # without the past weeks (a new team, a short history): the last hour alone
+            "record": ARRIVALS,
+            "expr": f"{w:g} * {LIVE_NEXT} + {1 - w:g} * {LIVE_RATE}\nor\n{LIVE_RATE}",
+        },
+        {
+            "record": aht,
+            "expr": f"sum by (team) (increase({WORK}{LIVE}[{t.forecast_aht_window}]))\n/\n"
+            f"(sum by (team) (increase({RESOLVED}{LIVE}[{t.forecast_aht_window}])) > 0)",
+        },
+        {
+            # agent.status first (available + busy; 0 when all are away or offline), the
+            # policy's staffing only for a team without any
+            "record": STAFF,
+            "expr": f'sum by (team) ({AGENTS}{{status=~"available|busy"}})\n'
+            f'or\nsum by (team) (0 * {AGENTS}{{status!="planned"}})\n'
+            f'or\nmax by (team) ({AGENTS}{{status="planned"}})',
+        },
+        {"record": TRAFFIC, "expr": f"{ARRIVALS} * on (team) {aht}"},
+    ]
+
+
+def erlang_rules(config: MonitoringConfig) -> list[Rule]:
+    """The table of k, then Erlang B for k = 1..max, one rule each (the recursion)."""
+    most = config.thresholds.forecast_max_agents
+    table = "\nor ".join(
+        f'label_replace(vector({k}), "agents", "{k}", "", "")' for k in range(1, most + 1)
+    )
+    rules = [{"record": STEPS, "expr": table}]
+    for k in range(1, most + 1):
+        if k == 1:
+            step = f"{TRAFFIC} / (1 + {TRAFFIC})"  # B(0) = 1
+        else:
+            prev = f'{TRAFFIC} * on (team) {ERLANG_B}{{agents="{k - 1}"}}'
+            step = f"{prev}\n/\n({k} + {prev})"
+        rules.append({"record": ERLANG_B, "expr": step, "labels": f"agents={k}"})
+    return rules
+
+
+def service_level_rules(config: MonitoringConfig) -> list[Rule]:
+    t = config.thresholds
+    aht = AHT.format(w=t.forecast_aht_window)
+    goal = t.service_level_min
+    on_duty = f'count_values by (team) ("agents", {STAFF})'
+    none_on_duty = f"on (team) ({STAFF} < 1)"
+    k, a, h, b = K_ALL, A_ALL, H_ALL.format(w=t.forecast_aht_window), ERLANG_B
+    most = t.forecast_max_agents
+    return [
+        # k, A and AHT beside every Erlang B, so each figure below is one expression
+        {"record": k, "expr": f"0 * {b} + on (agents) group_left () {STEPS}"},
+        {"record": a, "expr": f"0 * {b} + on (team) group_left () {TRAFFIC}"},
+        {"record": h, "expr": f"0 * {b} + on (team) group_left () {aht}"},
+        {
+            # Erlang C; k <= A: the queue grows without bound, every contact waits
+            "record": WAIT_ALL,
+            "expr": f"{k} * {b} / ({k} - {a} * (1 - {b}))\nand {k} > {a}\nor\n0 * {b} + 1",
+        },
+        {
+            "record": SL_ALL,
+            "expr": f"clamp_min(\n  1 - {WAIT_ALL}\n  * exp(-({k} - {a}) * "
+            f"{threshold_seconds(config):g} / {h}),\n  0\n)\nand {k} > {a}\nor\n0 * {b}",
+        },
+        {"record": ASA_ALL, "expr": f"{WAIT_ALL} * {h} / ({k} - {a})\nand {k} > {a}"},
+        {
+            "record": WAIT,
+            "expr": f"max by (team) ({WAIT_ALL} and on (team, agents) {on_duty})\n"
+            f"or\n(0 * {TRAFFIC} + 1) and {none_on_duty}",
+        },
+        {
+            # beyond the table's max agents: the service level of the max (a lower bound)
+            "record": SL,
+            "expr": f"max by (team) ({SL_ALL} and on (team, agents) {on_duty})\n"
+            f"or\n0 * {TRAFFIC} and {none_on_duty}\n"
+            f"or\nmax by (team) ({SL_ALL}) and on (team) ({STAFF} > {most})",
+        },
+        {
+            "record": ASA,
+            "expr": f"max by (team) ({ASA_ALL} and on (team, agents) {on_duty})",
+        },
+        {
+            # the service level grows with k: the k below the goal, plus one (max + 1: more)
+            "record": NEEDED,
+            "expr": f"count by (team) ({SL_ALL} < {goal:g}) + 1\nor\n0 * {TRAFFIC} + 1",
+        },
+        {"record": SHORT, "expr": f"clamp_min({NEEDED} - on (team) {STAFF}, 0)"},
+    ]
+
+
+def volume_rules(config: MonitoringConfig) -> list[Rule]:
+    return [
+        {"record": CONTACTS, "expr": f"sum by (team) (increase({CREATED}[1h]))"},
+        {
+            "record": BASELINE,
+            "expr": _weeks(config, f"sum by (team) (increase({CREATED}[1h] offset OFFSET))", 0),
+        },
+        {"record": VS_BASELINE, "expr": f"{CONTACTS} / on (team) ({BASELINE} > 0)"},
+    ]
+
+
+def backlog_rules() -> list[Rule]:
+    resolved = f"sum by (team) (rate({RESOLVED}[1h]))"
+    return [
+        {"record": INFLOW, "expr": f"sum by (team) (rate({CREATED}[1h]))"},
+        {
+            # resolutions and abandoned contacts leave the backlog (no abandon series: 0)
+            "record": OUTFLOW,
+            "expr": f"{resolved}\n+ on (team)\n"
+            f"(sum by (team) (rate({ABANDONED}[1h])) or 0 * {resolved})",
+        },
+        {"record": DRAIN, "expr": f"{OUTFLOW} - on (team) {INFLOW}"},
+        {"record": BACKLOG, "expr": f"sum by (team) ({OPEN})"},
+        {
+            # none while the backlog grows or holds; 0 when it is empty
+            "record": CLEARS_IN,
+            "expr": f"{BACKLOG} / on (team) ({DRAIN} > 0)\nor\n{BACKLOG} == 0",
+        },
+    ]
+
+
+def recording_groups(config: MonitoringConfig) -> list[tuple[str, str | None, list[Rule]]]:
+    """(group name, interval, rules), in evaluation order."""
+    every = config.thresholds.forecast_interval
+    return [
+        ("servicepulse.forecast.inputs", every, input_rules(config)),
+        ("servicepulse.forecast.erlang", every, erlang_rules(config)),
+        ("servicepulse.forecast.service_level", every, service_level_rules(config)),
+        ("servicepulse.forecast.volume", every, volume_rules(config) + backlog_rules()),
+    ]
+
+
+def alerts(config: MonitoringConfig) -> list[Alert]:
+    t = config.thresholds
+    goal = t.service_level_min
+    threshold = threshold_seconds(config)
+    eta_hours = t.backlog_eta_max_seconds / 3600
+    return [
+        Alert(
+            FORECAST_LOW,
+            "forecast",
+            f"{SL} < {goal:g}\nand on (team)\n{ARRIVALS} * 3600 >= {t.forecast_min_contacts}",
+            "warning",
+            "Team {{ $labels.team }} is forecast below its service level in the next hour",
+            f"""\
+Erlang C forecasts {{{{ $value | humanizePercentage }}}} of the phone and chat contacts of
+team {{{{ $labels.team }}}} answered within {threshold:g} s in the next hour
+(goal {goal * 100:g} %), with the agents on duty now, the last hour's arrivals blended with
+the same hour of past weeks and the day's handle time. Agents to add:
+{SHORT}.""",
+            f"forecast service level (Erlang C) < {goal * 100:g}% with >= "
+            f"{t.forecast_min_contacts} phone/chat contacts forecast for the hour",
+            for_=t.forecast_for,
+            comment="The next hour by Erlang C (docs/forecast.md); a quiet hour never fires.",
+        ),
+        Alert(
+            SURGE,
+            "forecast",
+            f"{VS_BASELINE} >= {t.surge_ratio:g}\nand on (team)\n"
+            f"{CONTACTS} >= {t.surge_min_contacts}",
+            "warning",
+            "Contacts of team {{ $labels.team }} surge above the usual for this hour",
+            f"""\
+Team {{{{ $labels.team }}}} received {{{{ $value | humanize }}}} times the contacts of the same
+hour of the week over the past {t.forecast_weeks} weeks (at least {t.surge_min_contacts}
+contacts in the last hour): the queue will grow before the SLA alerts say so.""",
+            f"contacts in 1h >= {t.surge_ratio:g} x the same hour of the past "
+            f"{t.forecast_weeks} weeks, >= {t.surge_min_contacts} contacts",
+            for_=t.surge_for,
+            comment="Against the hour-of-week baseline; no baseline (under 4 weeks): quiet.",
+        ),
+        Alert(
+            NOT_CLEARING,
+            "forecast",
+            f"{BACKLOG} >= {t.backlog_eta_min_open}\n"
+            f"and on (team) {OUTFLOW} > 0\n"
+            f"and on (team) (\n  {DRAIN} <= 0\n  or\n"
+            f"  {CLEARS_IN} > {t.backlog_eta_max_seconds}\n)",
+            "warning",
+            "The backlog of team {{ $labels.team }} does not clear within "
+            f"{eta_hours:g} hours at this pace",
+            f"""\
+Team {{{{ $labels.team }}}} has {{{{ $value }}}} open tickets and, at the last hour's pace (resolved
+and abandoned against created), they clear in more than {eta_hours:g} hours or never.
+{CLEARS_IN} gives the time.""",
+            f"open tickets >= {t.backlog_eta_min_open}, someone resolving, and at the last "
+            f"hour's pace cleared in > {eta_hours:g}h or never",
+            for_=t.backlog_eta_for,
+            comment="Only while the team works (outflow > 0): a quiet night's backlog waits.",
+        ),
+    ]

@@ -1,0 +1,72 @@
+"""What streams/monitoring/forecast_rules.py generates into alerts.yml for which config.
+
+The rules' arithmetic is tested by promtool (tests/promtool/forecast_*_test.yml) against
+hand-worked Erlang C; here: the shape of what is generated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import yaml
+
+from streams.monitoring import alerts, forecast_rules
+from streams.monitoring.config import CONFIG, MonitoringConfig
+
+
+def forecast_groups(config: MonitoringConfig = CONFIG) -> dict[str, list[dict]]:
+    groups = yaml.safe_load(alerts.render(config))["groups"]
+    return {g["name"]: g["rules"] for g in groups if g["name"].startswith("servicepulse.forecast")}
+
+
+def test_erlang_b_is_one_rule_per_agent_count_up_to_the_configured_most() -> None:
+    small = replace(CONFIG, thresholds=replace(CONFIG.thresholds, forecast_max_agents=3))
+    erlang = forecast_groups(small)["servicepulse.forecast.erlang"]
+    steps = [r for r in erlang if r["record"] == forecast_rules.ERLANG_B]
+    assert [r["labels"] for r in steps] == [{"agents": "1"}, {"agents": "2"}, {"agents": "3"}]
+    # B(1) = A / (1 + A); B(3) reads B(2)
+    assert steps[0]["expr"].strip() == f"{forecast_rules.TRAFFIC} / (1 + {forecast_rules.TRAFFIC})"
+    assert f'{forecast_rules.ERLANG_B}{{agents="2"}}' in steps[2]["expr"]
+    assert "(3 + " in steps[2]["expr"]
+
+
+def test_the_groups_run_in_order_inputs_erlang_service_level_then_the_alerts() -> None:
+    names = [g["name"] for g in yaml.safe_load(alerts.render())["groups"]]
+    order = [
+        "servicepulse.forecast.inputs",
+        "servicepulse.forecast.erlang",
+        "servicepulse.forecast.service_level",
+        "servicepulse.forecast.volume",
+        "servicepulse.forecast",
+    ]
+    assert [n for n in names if n.startswith("servicepulse.forecast")] == order
+
+
+def test_the_thresholds_come_from_the_config() -> None:
+    t = replace(
+        CONFIG.thresholds,
+        surge_ratio=2.0,
+        surge_min_contacts=50,
+        forecast_min_contacts=30,
+        backlog_eta_max_seconds=14400,
+        forecast_weeks=2,
+    )
+    text = alerts.render(replace(CONFIG, thresholds=t))
+    assert "team:servicepulse_contacts_vs_baseline:ratio1h >= 2\n" in text
+    assert "team:servicepulse_contacts:increase1h >= 50\n" in text
+    assert "team:servicepulse_forecast_arrivals:rate1h * 3600 >= 30\n" in text
+    assert "team:servicepulse_backlog_clears_in_seconds:rate1h > 14400\n" in text
+    assert "offset 335h))\n" in text and "offset 503h" not in text  # two weeks back, no more
+
+
+def test_every_forecast_alert_warns_the_team_and_is_inhibited_with_the_backlog_alerts() -> None:
+    rules = forecast_groups()["servicepulse.forecast"]
+    assert {r["alert"] for r in rules} == {
+        "ServicePulseServiceLevelForecastLow",
+        "ServicePulseContactSurge",
+        "ServicePulseBacklogNotClearing",
+    }
+    for rule in rules:
+        assert rule["labels"] == {"severity": "warning", "category": "backlog"}
+        assert rule["for"]
+        assert rule["annotations"]["runbook_url"] == CONFIG.runbook(rule["alert"])
