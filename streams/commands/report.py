@@ -13,10 +13,13 @@ from typing import Any
 
 from streams.core.policy import load_policies
 from streams.errors import UserError
+from streams.ledger.output import check_ticket_url
+from streams.ledger.store import DEFAULT_FILE, open_store
 from streams.report.charts import trend_png
-from streams.report.figures import Prometheus, last_complete_week, weekly_report
+from streams.report.figures import Prometheus, last_complete_week, parse_week, weekly_report
 from streams.report.mail import build_message, content_id, send
 from streams.report.render import TOP_N, Judge, render_html, render_text, summary_line
+from streams.report.tickets import LedgerWeek, read_week
 
 
 def html_to_pdf(html_path: Path, pdf_path: Path) -> bool:
@@ -48,17 +51,48 @@ def html_to_pdf(html_path: Path, pdf_path: Path) -> bool:
     return result.returncode == 0 and pdf_path.exists()
 
 
+def ledger_of(args: argparse.Namespace) -> str | None:
+    """The ledger to read: ``--ledger``, else ``<--data-dir>/ledger.sqlite3``; None: neither."""
+    if args.ledger:
+        return str(args.ledger)
+    if args.data_dir:
+        return str(Path(args.data_dir) / DEFAULT_FILE)
+    return None
+
+
+def read_tickets(target: str, week: str) -> LedgerWeek:
+    """The week's breaches and detractors per team; a missing ledger is a UserError."""
+    _, start = parse_week(week)
+    store = open_store(target, create=False)
+    try:
+        return read_week(store, start)
+    finally:
+        store.close()
+
+
 def command(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise UserError(f"--top {args.top}: must be at least 1")
+    target = ledger_of(args)
+    template = args.ticket_url
+    if template is not None:
+        if target is None:
+            raise UserError("--ticket-url needs a ledger: --ledger PATH|URL or --data-dir DIR")
+        try:
+            check_ticket_url(template)
+        except ValueError as exc:
+            raise UserError(f"--ticket-url {template!r}: {exc}") from None
     objectives = load_policies(args.policy).objectives
     week = args.week or last_complete_week(time.time())
+    tickets = None if target is None else read_tickets(target, week)
     report = weekly_report(Prometheus(args.prometheus), week)
     if not report.this:
         raise UserError(f"Prometheus at {args.prometheus} has no ServicePulse data for {week}")
     trend = trend_png(report, Judge(objectives))
     data_uri = "data:image/png;base64," + base64.b64encode(trend).decode("ascii")
-    html_text = render_html(report, args.prometheus, objectives, {"trend": data_uri}, args.top)
+    html_text = render_html(
+        report, args.prometheus, objectives, {"trend": data_uri}, args.top, tickets, template
+    )
     out = Path(args.out or f"servicepulse-{report.week}.html")
     try:
         out.write_text(html_text, encoding="utf-8")
@@ -80,13 +114,19 @@ def command(args: argparse.Namespace) -> int:
         if not recipients:
             raise UserError(f"--mail-to {args.mail_to!r}: no address")
         mail_html = render_html(
-            report, args.prometheus, objectives, {"trend": f"cid:{content_id('trend')}"}, args.top
+            report,
+            args.prometheus,
+            objectives,
+            {"trend": f"cid:{content_id('trend')}"},
+            args.top,
+            tickets,
+            template,
         )
         message = build_message(
             f"ServicePulse service report {report.week}: {summary_line(report, Judge(objectives))}"[
                 :200
             ],
-            render_text(report, objectives, args.top),
+            render_text(report, objectives, args.top, tickets, template),
             mail_html,
             {"trend": trend},
             attachments,
@@ -111,7 +151,9 @@ def register(sub: Any) -> None:
         "change from the week before and a 12-week trend, each coloured against its objective, "
         "and write an HTML report (and a PDF where a renderer is installed); --mail-to sends it "
         "over SMTP (SERVICEPULSE_SMTP_HOST, _PORT, _USER, _PASSWORD, _FROM, _STARTTLS, _SSL) as "
-        "a text summary, an email-safe HTML part with its chart, and the PDF.",
+        "a text summary, an email-safe HTML part with its chart, and the PDF. With a ledger "
+        "(--ledger, --data-dir) each team's worst breaches and detractors of the week are "
+        "listed too.",
     )
     parser.add_argument("--prometheus", default="http://localhost:9090", metavar="URL")
     parser.add_argument("--week", help="ISO week, e.g. 2026-W47 (default: the last complete one)")
@@ -131,4 +173,24 @@ def register(sub: Any) -> None:
     parser.add_argument("--out", metavar="FILE", help="HTML file (default servicepulse-WEEK.html)")
     parser.add_argument("--pdf", action="store_true", help="also render a PDF beside the HTML")
     parser.add_argument("--mail-to", metavar="ADDRESSES", help="comma-separated recipients")
+    group = parser.add_argument_group(
+        "tickets from the outcomes ledger (docs/ledger.md)",
+        "per team, the week's worst breaches (the most late first) and detractors (NPS 0-6, CSAT "
+        "1-2); without a ledger the report has no ticket ids",
+    )
+    where = group.add_mutually_exclusive_group()
+    where.add_argument(
+        "--ledger", metavar="PATH|URL", help="an SQLite ledger file or a postgresql:// URL"
+    )
+    where.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help=f"serve's data directory: read DIR/{DEFAULT_FILE}",
+    )
+    group.add_argument(
+        "--ticket-url",
+        metavar="TEMPLATE",
+        help="link each ticket id: TEMPLATE with {ticket_id} replaced by the URL-quoted id, "
+        "e.g. 'https://helpdesk.example.com/tickets/{ticket_id}'",
+    )
     parser.set_defaults(func=command)

@@ -87,4 +87,7 @@ class PostgresStore(SqlStore):
     def upsert(self, cursor: Any, table: Table, rows: list[tuple[object, ...]]) -> None:
         """The whole batch in one statement: a row per statement costs a round trip each."""
         columns = [list(column) for column in zip(*rows, strict=True)]
+        for values, name in zip(columns, table.columns, strict=True):
+            if table.types[name] == "real":  # one array type: 600 and 600.5 both as floats
+                values[:] = [None if v is None else float(v) for v in values]
         cursor.execute(unnest_upsert_statement(table), columns)

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from streams.core.policy import Objectives as PolicyObjectives
+from streams.ledger.output import ticket_url
 from streams.monitoring.config import CONFIG, SERVICE_LEVEL_SECONDS
 from streams.monitoring.config import Objectives as BoardObjectives
 from streams.report.figures import TARGETS, WEEK, Quantile, TeamWeek, WeekReport, total_of
+from streams.report.tickets import DETRACTOR_MAX, LedgerWeek, TeamTickets
 
 MIN_SAMPLE = 20  # a ratio, mean or quantile of fewer contacts has no colour and no arrow
 TOP_N = 15  # team rows before "all others"
@@ -600,15 +602,209 @@ def _trend_table(report: WeekReport, judge: Judge, figures: Mapping[str, Figure]
     )
 
 
+# ---- tickets from the ledger ----------------------------------------------------------------
+
+
+def ticket_sections(
+    tickets: LedgerWeek, report: WeekReport, top: int = TOP_N
+) -> tuple[list[TeamTickets], list[TeamTickets]]:
+    """(the teams given a section, the rest): the teams with a breach or a detractor in the
+    week, in the team table's order (by volume), then the teams the table does not name
+    (folded into "all others", or unknown to Prometheus) by most breaches, most detractors,
+    then name; at most ``top`` sections."""
+    order = [row.team for row in team_rows(report, top).rows if row.team is not None]
+    named = [tickets.teams[team] for team in order if team in tickets.teams]
+    seen = set(order)
+    rest = sorted(
+        (entry for team, entry in tickets.teams.items() if team not in seen),
+        key=lambda e: (-e.breach_count, -e.detractor_count, natural_key(e.team)),
+    )
+    everyone = named + rest
+    return everyone[:top], everyone[top:]
+
+
+def _when(ts: float | None) -> str:
+    return MISSING if ts is None else f"{datetime.fromtimestamp(ts, UTC):%Y-%m-%d %H:%M}"
+
+
+def _late(late: float, running: bool, word: str = "") -> str:
+    """How late, in SLA-clock time: "3.5 h", "3.5 h late (still running)"."""
+    return duration(max(late, 0.0)) + word + (" (still running)" if running else "")
+
+
+def _answer(kind: str, score: int) -> str:
+    return f"{kind.upper()} {score}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 'es' if word.endswith('ch') else 's'}"
+
+
+def _counts(entry: TeamTickets) -> str:
+    return f"{_plural(entry.breach_count, 'breach')}, {_plural(entry.detractor_count, 'detractor')}"
+
+
+LEFT = "text-align:left;"
+
+
+def _ticket_cell(ticket_id: str, template: str | None) -> str:
+    if template is None:
+        return f"<td style='{LEFT}' data-ticket='{_e(ticket_id)}'>{_e(ticket_id)}</td>"
+    url = ticket_url(template, ticket_id)
+    return (
+        f"<td style='{LEFT}' data-ticket='{_e(ticket_id)}'><a href='{_e(url)}' "
+        f"style='color:#0b57d0'>{_e(ticket_id)}</a></td>"
+    )
+
+
+def _breach_table(entry: TeamTickets, template: str | None) -> str:
+    if not entry.breaches:
+        return f"<p style='{SMALL}'>No breach this week.</p>"
+    rows = "".join(
+        f"<tr>{_ticket_cell(b.ticket_id, template)}"
+        f"<td style='{LEFT}'>{_e(TARGET_TITLE.get(b.target, b.target))}</td>"
+        f"<td data-late='{b.late:.10g}'>{_late(b.late, b.stopped is None)}</td>"
+        f"<td style='{LEFT}'>{_e(b.agent) or MISSING}</td>"
+        f"<td style='{LEFT}'>{_e(b.priority)}</td><td>{_when(b.deadline)}</td></tr>"
+        for b in entry.breaches
+    )
+    shown = len(entry.breaches)
+    title = (
+        f"Worst breaches ({shown} of {entry.breach_count:,})"
+        if entry.breach_count > shown
+        else "Breaches"
+    )
+    return (
+        f"<p style='font-size:13px;font-weight:bold;margin:6px 0 2px 0'>{title}</p>"
+        f"<table cellspacing='0' style='border-collapse:collapse;{FONT}font-size:12px' "
+        f"data-table='breaches' data-team='{_e(entry.team)}'><thead><tr>"
+        "<th class='t'>ticket</th><th class='t'>target</th><th>late</th><th class='t'>agent</th>"
+        "<th class='t'>priority</th><th>deadline (UTC)</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _detractor_table(entry: TeamTickets, template: str | None) -> str:
+    if not entry.detractors:
+        return f"<p style='{SMALL}'>No detractor this week.</p>"
+    rows = "".join(
+        f"<tr>{_ticket_cell(d.ticket_id, template)}"
+        f"<td style='{LEFT}'>{_answer(_e(d.kind), d.score)}</td><td>{_when(d.ts)}</td>"
+        f"<td style='{LEFT}'>{_e(d.agent) or MISSING}</td>"
+        f"<td style='{LEFT}'>{_e(d.channel)}</td></tr>"
+        for d in entry.detractors
+    )
+    shown = len(entry.detractors)
+    title = (
+        f"Detractors ({shown} of {entry.detractor_count:,}, oldest first)"
+        if entry.detractor_count > shown
+        else "Detractors"
+    )
+    return (
+        f"<p style='font-size:13px;font-weight:bold;margin:6px 0 2px 0'>{title}</p>"
+        f"<table cellspacing='0' style='border-collapse:collapse;{FONT}font-size:12px' "
+        f"data-table='detractors' data-team='{_e(entry.team)}'><thead><tr>"
+        "<th class='t'>ticket</th><th class='t'>answer</th><th>answered (UTC)</th>"
+        "<th class='t'>agent</th><th class='t'>channel</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _detractor_rule() -> str:
+    return " or ".join(f"{kind.upper()} {limit} or below" for kind, limit in DETRACTOR_MAX.items())
+
+
+def _tickets_html(tickets: LedgerWeek, report: WeekReport, top: int, template: str | None) -> str:
+    shown, rest = ticket_sections(tickets, report, top)
+    parts = [
+        "<h2 style='font-size:16px;margin:18px 0 4px 0'>Worst breaches and detractors per team</h2>"
+    ]
+    for entry in shown:
+        parts.append(
+            f"<h3 style='font-size:14px;margin:12px 0 2px 0' data-tickets='{_e(entry.team)}'>"
+            f"{_e(entry.team)} <small>{_counts(entry)}</small></h3>"
+            + _breach_table(entry, template)
+            + _detractor_table(entry, template)
+        )
+    if not shown:
+        parts.append(f"<p style='{SMALL}'>No breach and no detractor this week.</p>")
+    if rest:
+        parts.append(
+            f"<p style='{SMALL}'>Also with breaches or detractors: "
+            + _e(", ".join(f"{e.team} ({_counts(e)})" for e in rest))
+            + ".</p>"
+        )
+    parts.append(
+        f"<p style='{SMALL}max-width:1000px'>From the outcomes ledger ({_e(tickets.source)}): "
+        "the breaches whose deadline passed this week, the most late first (late: SLA-clock time "
+        "past the target when the clock stopped, or so far when it still runs); the survey "
+        f"answers of the week from detractors ({_e(_detractor_rule())}; CES not judged), "
+        f"oldest first, whether or not an agent has answered them since. At most "
+        f"{tickets.per_team} of each per team; teams without either are left out.</p>"
+    )
+    return "\n".join(parts)
+
+
+def _tickets_text(
+    tickets: LedgerWeek, report: WeekReport, top: int, template: str | None
+) -> list[str]:
+    shown, rest = ticket_sections(tickets, report, top)
+    lines = ["", "Worst breaches and detractors per team (ledger):"]
+    for entry in shown:
+        lines.append(f"  {entry.team}: {_counts(entry)}")
+        if entry.breaches:
+            more = len(entry.breaches) < entry.breach_count
+            lines.append(
+                "    worst breaches"
+                + (f" ({len(entry.breaches)} of {entry.breach_count:,})" if more else "")
+                + ":"
+            )
+            for b in entry.breaches:
+                link = f"  {ticket_url(template, b.ticket_id)}" if template is not None else ""
+                lines.append(
+                    f"      {b.ticket_id:<12} {b.target:<14} "
+                    f"{_late(b.late, b.stopped is None, ' late'):>14}  "
+                    f"agent {b.agent or MISSING}{link}"
+                )
+        if entry.detractors:
+            more = len(entry.detractors) < entry.detractor_count
+            lines.append(
+                "    detractors"
+                + (f" ({len(entry.detractors)} of {entry.detractor_count:,})" if more else "")
+                + ":"
+            )
+            for d in entry.detractors:
+                link = f"  {ticket_url(template, d.ticket_id)}" if template is not None else ""
+                lines.append(
+                    f"      {d.ticket_id:<12} {_answer(d.kind, d.score):<8} {_when(d.ts)}  "
+                    f"agent {d.agent or MISSING}{link}"
+                )
+    if not shown:
+        lines.append("  No breach and no detractor this week.")
+    if rest:
+        lines.append(
+            "  Also with breaches or detractors: "
+            + ", ".join(f"{e.team} ({_counts(e)})" for e in rest)
+        )
+    lines.append(
+        f"  (breaches the most late first, in SLA-clock time; detractors {_detractor_rule()},"
+        f" oldest first; at most {tickets.per_team} of each per team)"
+    )
+    return lines
+
+
 def render_html(
     report: WeekReport,
     source: str,
     objectives: PolicyObjectives | None = None,
     images: Mapping[str, str] | None = None,
     top: int = TOP_N,
+    tickets: LedgerWeek | None = None,
+    template: str | None = None,
 ) -> str:
     """The report page. ``images``: chart name (``trend``) -> its ``src`` (a ``cid:`` or a
-    ``data:`` URI); a chart not given is left out."""
+    ``data:`` URI); a chart not given is left out. ``tickets``: the week's rows of the
+    ledger, listed last; ``template``: the ticket URL template that links each ticket id."""
     judge = Judge(objectives)
     figures = figure_map(report)
     columns = _columns(figures)
@@ -649,6 +845,7 @@ def render_html(
     )
     thresholds = ", ".join(f"{c} {duration(s)}" for c, s in SERVICE_LEVEL_SECONDS.items())
     summary = summary_line(report, judge)
+    ledger = "" if tickets is None else _tickets_html(tickets, report, top, template) + "\n"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -698,7 +895,7 @@ interpolated within histogram buckets; "&gt;" marks one beyond the top bucket. C
 of answers scoring 4 or 5; SLA attainment = met / (met + breached); first-contact resolution
 and reopen rate are per resolution. Counts are the week's increase of the Prometheus
 counters; the backlog is the open tickets at the week's end.</p>
-</body></html>
+{ledger}</body></html>
 """
 
 
@@ -706,10 +903,15 @@ counters; the backlog is the open tickets at the week's end.</p>
 
 
 def render_text(
-    report: WeekReport, objectives: PolicyObjectives | None = None, top: int = TOP_N
+    report: WeekReport,
+    objectives: PolicyObjectives | None = None,
+    top: int = TOP_N,
+    tickets: LedgerWeek | None = None,
+    template: str | None = None,
 ) -> str:
     """The mail's text part: the summary, the headline figures, the worst teams, the trend
-    and the team table, in fixed-width columns."""
+    and the team table, in fixed-width columns; with ``tickets``, each team's worst breaches
+    and detractors (and their links with ``template``)."""
     judge = Judge(objectives)
     figures = figure_map(report)
     mark = {"good": "", "warn": " (!)", "bad": " (!!)", "few": " (few)", "none": ""}
@@ -768,6 +970,8 @@ def render_text(
     for row in table.rows:
         cells = "".join(f" {_text_cell(figures[k], row, judge, mark):>13}" for k in keys)
         lines.append(f"  {row.name[:26]:<26}{cells}")
+    if tickets is not None:
+        lines += _tickets_text(tickets, report, top, template)
     lines += [
         "",
         f"(!) short of its objective, (!!) past its floor, (few) fewer than {MIN_SAMPLE} "

@@ -8,7 +8,7 @@ Design (docs/worker.md has the long version):
   ``Engine.ingest`` as ``replay``; ``--drain faust`` keeps Faust's per-message agent.
 * State: after each batch the ``Ticket.to_state()`` of every touched ticket is written to
   the compacted changelog (``records.py``) partition = its input partition, with a
-  per-partition clock record holding the last input offset applied (``ledger.py``:
+  per-partition clock record holding the last input offset applied (``offsets.py``:
   each offset once, in order, holes sought back). Writes are checked (``changelog.py``:
   the next batch is applied while they are in flight); the offset Faust commits is the
   one the changelog acknowledged (:meth:`Worker.position`).
@@ -24,7 +24,7 @@ Design (docs/worker.md has the long version):
 * ``/metrics`` (built off the loop) and ``/health``: ``pages.py``; health figures:
   ``health.py``.
 * Outcomes ledger (``--ledger``, streams/ledger): the engines' records are written before
-  the changelog that holds the state they came from; while the ledger cannot be written
+  the changelog that holds the state they came from; while the outcomes ledger cannot be written
   the state waits (no changelog write, no commit), so a crash or a rebalance re-applies
   the events and writes the same rows again (upserts by key): each row exactly once.
 """
@@ -52,8 +52,8 @@ from streams.worker.changelog import (
     ChangelogWriter,
 )
 from streams.worker.health import HealthCollector
-from streams.worker.ledger import Rewind
 from streams.worker.loading import Loader
+from streams.worker.offsets import Rewind
 from streams.worker.pages import Pages
 from streams.worker.recovery import Stored, read_changelog
 from streams.worker.state import State
@@ -213,7 +213,7 @@ class Worker:
         """Offset to commit: past the last one whose state the changelog acknowledged."""
         if partition not in self.state.partitions:
             return None
-        durable = self.state.ledger.durable.get(partition)
+        durable = self.state.offsets.durable.get(partition)
         return None if durable is None or durable < 0 else durable + 1
 
     @property
@@ -278,7 +278,7 @@ class Worker:
                 rewind.first_seek = time.monotonic()
             else:
                 continue  # logged once
-            self.state.ledger.rewound += 1
+            self.state.offsets.rewound += 1
             log.warning(
                 "partition %d: offsets %d-%d were not delivered; reading again from %d",
                 partition,

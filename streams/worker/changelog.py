@@ -98,10 +98,10 @@ class ChangelogWriter:
                 self._again = True
                 return
             records = list(state.take_touched())
-            written = dict(state.ledger.written_offset)
+            written = dict(state.offsets.written_offset)
             letters, state.dead_letters = state.dead_letters, []
             if not records and not letters:
-                state.ledger.durable.update(written)  # nothing in flight: durable now
+                state.offsets.durable.update(written)  # nothing in flight: durable now
                 return
             try:
                 client = self.client()
@@ -126,8 +126,8 @@ class ChangelogWriter:
         state = self.state
         state.state_writes += records
         self.dlq_sent += letters
-        owned = state.ledger.last_offset  # not a partition dropped meanwhile
-        state.ledger.durable.update((p, o) for p, o in written.items() if p in owned)
+        owned = state.offsets.last_offset  # not a partition dropped meanwhile
+        state.offsets.durable.update((p, o) for p, o in written.items() if p in owned)
         self._in_flight = None
         if self._again:  # what was touched meanwhile, in one flush
             self._again = False

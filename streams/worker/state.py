@@ -1,4 +1,4 @@
-"""The worker's state, free of Faust: one engine per partition + offset ledger + changelog.
+"""The worker's state, free of Faust: one engine per partition + input offsets + changelog.
 
 Each owned input partition has its own :class:`Partition`: an engine holding its tickets
 and deadlines, and its tally (``tally.py``), the partition's counters since its first
@@ -28,7 +28,7 @@ from streams.core.warnings import DeadlineFigures, backlog_figures
 from streams.export.exporter import Exporter
 from streams.settings import Settings
 from streams.worker import records
-from streams.worker.ledger import Ledger, Rewind
+from streams.worker.offsets import Offsets, Rewind
 from streams.worker.tally import PartitionTally, series_from_key
 
 IDLE_SECONDS = 2.0  # --clock event: a partition at its end this long holds the clock no more
@@ -49,7 +49,7 @@ class Partition:
 
 
 class State:
-    """Partitions + offset ledger (unit-testable without Kafka)."""
+    """Partitions + input offsets (unit-testable without Kafka)."""
 
     def __init__(self, settings: Settings, policies: PolicySet) -> None:
         self.settings = settings
@@ -57,7 +57,7 @@ class State:
         self.exporter = Exporter()
         self.teams = policies.team_bound()
         self.partitions: dict[int, Partition] = {}
-        self.ledger = Ledger()  # input offsets (ledger.py), not the outcomes ledger
+        self.offsets = Offsets()  # the input offsets applied (offsets.py)
         self.outcomes: RecordSink | None = None  # the outcomes ledger (Worker sets it)
         self.expired = 0
         self.latest_ts: dict[int, float] = {}  # per partition: latest event time seen
@@ -69,26 +69,26 @@ class State:
         self.events = 0
         self.state_writes = 0
 
-    # the ledger's figures, under the names the health page and tests use
+    # the offsets' figures, under the names the health page and tests use
     @property
     def last_offset(self) -> dict[int, int]:
-        return self.ledger.last_offset
+        return self.offsets.last_offset
 
     @property
     def written_offset(self) -> dict[int, int]:
-        return self.ledger.written_offset
+        return self.offsets.written_offset
 
     @property
     def rewinds(self) -> dict[int, Rewind]:
-        return self.ledger.rewinds
+        return self.offsets.rewinds
 
     @property
     def skipped(self) -> int:
-        return self.ledger.skipped
+        return self.offsets.skipped
 
     @property
     def rewound(self) -> int:
-        return self.ledger.rewound
+        return self.offsets.rewound
 
     # ---- the partitions' tickets, as one ---------------------------------------------------
 
@@ -144,13 +144,13 @@ class State:
     def process(self, messages: Iterable[Any], wall: float) -> None:
         """Apply a batch of Kafka messages (``.value``, ``.key``, ``.partition``, ``.offset``).
 
-        Offsets are applied in order, each once (:class:`~streams.worker.ledger.Ledger`):
+        Offsets are applied in order, each once (:class:`~streams.worker.offsets.Offsets`):
         re-deliveries are skipped, a message past a hole is not applied and the partition
         gets a rewind the worker acts on. Each goes to its partition's engine.
         """
         partitions = self.partitions
         latest_ts = self.latest_ts
-        admit = self.ledger.admit
+        admit = self.offsets.admit
         observe_lag = self.exporter.observe_lag
         count = 0
         number, part = -1, None
@@ -178,7 +178,7 @@ class State:
         self.events += count
 
     def expect(self, partition: int, offset: int = 0) -> None:
-        self.ledger.expect(partition, offset)
+        self.offsets.expect(partition, offset)
 
     def watermark(self, highwater: dict[int, int | None], now: float | None = None) -> float | None:
         """Event clock: the least latest-event-time over the owned partitions still being read.
@@ -241,7 +241,7 @@ class State:
         record is in the changelog (``recovery.py``).
         """
         encode = records.encode
-        moved = dict(self.ledger.moved())
+        moved = dict(self.offsets.moved())
         for number, part in self.partitions.items():
             written = bool(part.repairs or part.tombstones or part.touched or part.tally.dirty)
             for key, value in part.repairs:
@@ -259,7 +259,7 @@ class State:
             for key, body in part.tally.take_dirty(number):
                 yield number, key, encode(number, body)
             if written or number in moved:
-                offset = self.ledger.last_offset[number]
+                offset = self.offsets.last_offset[number]
                 key, value = records.encode_clock(number, self.latest_ts.get(number), offset)
                 yield number, key, value
 
@@ -294,7 +294,7 @@ class State:
                 partition = record.partition
                 if ts is not None:
                     self.latest_ts[partition] = max(ts, self.latest_ts.get(partition, -INF))
-                self.ledger.adopt(partition, offset)
+                self.offsets.adopt(partition, offset)
             elif records.is_series(key):
                 part.tally.restore(series_from_key(key[len(records.SERIES_KEY) :]), record.body)
             else:
@@ -322,5 +322,5 @@ class State:
                 dropped += len(part.engine.tickets)
             self.latest_ts.pop(partition, None)
             self.idle_since.pop(partition, None)
-        self.ledger.forget(partitions)
+        self.offsets.forget(partitions)
         return dropped

@@ -14,7 +14,7 @@ import pytest
 from streams.ledger.query import parse_filter
 from streams.ledger.store import SqlStore, open_store
 from tests.support import created, reply
-from tests.unit.ledger.rows import ALL, T1, T2
+from tests.unit.ledger.rows import ALL, T1, T2, outcome
 from tests.unit.ledger.test_store import (  # noqa: F401 - collected here against PostgreSQL
     test_a_later_record_of_the_same_key_replaces_the_row,
     test_another_cycle_or_target_is_another_row,
@@ -101,3 +101,11 @@ def test_a_lost_connection_is_made_again_and_nothing_is_lost(postgres_url: str) 
     ledger.record(T2)  # the next flush connects again and writes both
     assert not ledger.failing and store.count("outcome") == 2
     ledger.close()
+
+
+def test_a_batch_mixing_whole_and_fractional_seconds_is_written(store: SqlStore) -> None:
+    """One array per column: 600 (an int) beside 600.5 must not fail the batch."""
+    whole, fraction = outcome("w1", late=600), outcome("w2", late=600.5)
+    assert store.write([whole, fraction]) == 2
+    rows = store.select(parse_filter(kind="outcome"))
+    assert sorted(row[-1] for row in rows) == [600.0, 600.5]

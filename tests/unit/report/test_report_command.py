@@ -200,3 +200,120 @@ def test_the_mail_of_80_teams_is_small_email_safe_and_has_a_real_text_part(
     assert re.search(r"\n  team-80 +100 ", body)
     assert "all others (65 teams)" in body
     assert "team-9 " not in body.split("Per team")[1]
+
+
+# ---- the tickets of the ledger (--ledger, --data-dir, --ticket-url) ---------------------------
+
+W46 = 1_794_182_400.0  # Monday 2026-11-09 00:00 UTC
+
+
+def write_ledger(path: Path, teams: list[str], per_team: int) -> None:
+    """``per_team`` breaches (1..n minutes late) and NPS detractors per team, in 2026-W46."""
+    from streams.core.records import Outcome, Survey
+    from streams.ledger.store import open_store
+
+    records: list[Outcome | Survey] = []
+    for team in teams:
+        for i in range(1, per_team + 1):
+            ticket = f"{team}/T-{i}"
+            deadline = W46 + 3600.0 * i
+            records.append(
+                Outcome(
+                    ticket,
+                    "first_response",
+                    0,
+                    team,
+                    f"agent-{i}",
+                    "chat",
+                    "high",
+                    "standard",
+                    "inquiry",
+                    "default",
+                    deadline - 900.0,
+                    deadline,
+                    deadline + 60.0 * i,
+                    "breached",
+                    60.0 * i,
+                )
+            )
+            records.append(Survey(f"{ticket}:s", ticket, deadline, team, "", "chat", "nps", 3))
+    store = open_store(str(path))
+    store.write(records)
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--ledger", "/nonexistent/ledger.sqlite3"), "no ledger at /nonexistent/ledger.sqlite3"),
+        (("--data-dir", "/nonexistent"), "no ledger at /nonexistent/ledger.sqlite3"),
+        (("--ticket-url", "https://hd/{ticket_id}"), "--ticket-url needs a ledger"),
+        (("--data-dir", ".", "--ticket-url", "https://hd/x"), "must contain {ticket_id}"),
+    ],
+)
+def test_a_ledger_mistake_is_one_line_without_a_traceback(
+    prometheus: str, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    STATE["mode"] = "two"
+    done = report(prometheus, tmp_path, *args)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert message in done.stderr
+    assert not list(tmp_path.glob("*.html"))
+
+
+def test_the_data_dirs_ledger_lists_each_teams_tickets_with_links(
+    prometheus: str, tmp_path: Path
+) -> None:
+    STATE["mode"] = "two"
+    write_ledger(tmp_path / "ledger.sqlite3", ["all", TEX_TEAM], 7)
+    done = report(prometheus, tmp_path, "--out", "week.html", "--data-dir", str(tmp_path),
+                  "--ticket-url", "https://hd.example.com/t/{ticket_id}")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    page = (tmp_path / "week.html").read_text(encoding="utf-8")
+    # "all" (5 contacts) before TEX_TEAM (3); the 5 most late of 7, 7 min down to 3 min
+    assert re.findall(r"data-tickets='([^']*)'", page) == ["all", TEX_TEAM]
+    section = page.split("data-table='breaches' data-team='all'>")[1].split("</table>")[0]
+    assert re.findall(r"data-ticket='([^']*)'", section) == [f"all/T-{i}" for i in (7, 6, 5, 4, 3)]
+    assert "<a href='https://hd.example.com/t/all%2FT-7' style='color:#0b57d0'>all/T-7</a>" in page
+    assert "Worst breaches (5 of 7)" in page and ">7.0 min<" in page
+    # without the ledger options, no ticket at all
+    done = report(prometheus, tmp_path, "--out", "plain.html")
+    assert done.returncode == 0, done.stderr
+    assert "data-ticket=" not in (tmp_path / "plain.html").read_text(encoding="utf-8")
+
+
+def test_the_mail_of_80_teams_with_their_tickets_stays_small(
+    prometheus: str, tmp_path: Path
+) -> None:
+    from streams.ledger.store import open_store
+    from streams.report.charts import trend_png
+    from streams.report.figures import Prometheus, weekly_report
+    from streams.report.mail import MAX_MAIL_BYTES, build_message
+    from streams.report.render import render_html, render_text
+    from streams.report.tickets import read_week
+
+    STATE["mode"] = "team-"
+    path = tmp_path / "ledger.sqlite3"
+    write_ledger(path, MANY, 20)
+    store = open_store(str(path), create=False)
+    tickets = read_week(store, W46)
+    store.close()
+    week = weekly_report(Prometheus(prometheus), "2026-W46", now=1_800_000_000.0)
+    template = "https://helpdesk.example.com/agent/tickets/{ticket_id}"
+    html_text = render_html(week, prometheus, None, {"trend": "cid:trend@servicepulse"},
+                            tickets=tickets, template=template)  # fmt: skip
+    text = render_text(week, tickets=tickets, template=template)
+    pdf = b"%PDF-1.4 " + bytes(70_000)
+    message = build_message("report", text, html_text, {"trend": trend_png(week)},
+                            {"report.pdf": pdf}, ["lead@example.com"])  # fmt: skip
+    assert len(message.as_bytes()) < MAX_MAIL_BYTES
+    # the 15 busiest teams get a section; links go to the helpdesk only, nothing is fetched
+    assert len(re.findall(r"data-tickets='", html_text)) == 15
+    assert not re.search(r"src\s*=\s*['\"]?\s*(https?:)?//", html_text, re.I)
+    hrefs = re.findall(r"href='([^']*)'", html_text)
+    assert len(hrefs) == 15 * 10
+    assert all(h.startswith("https://helpdesk.example.com/agent/tickets/team-") for h in hrefs)
+    assert "<svg" not in html_text and "flex" not in html_text
+    assert "Also with breaches or detractors: " in html_text

@@ -103,19 +103,19 @@ def test_the_next_batch_is_applied_while_the_previous_is_unacknowledged_and_comm
         await writer.flush()  # not sent yet: batch 1 is in flight
         assert "D" in state.tickets and "E" in state.tickets
         assert len(producer.sent) == 2
-        assert state.ledger.durable == {}  # nothing acknowledged: nothing to commit
+        assert state.offsets.durable == {}  # nothing acknowledged: nothing to commit
         first[0].set_result(None)
         await settle()
-        assert state.ledger.durable == {} and len(producer.sent) == 2  # one is not enough
+        assert state.offsets.durable == {} and len(producer.sent) == 2  # one is not enough
         first[1].set_result(None)
         await settle()
-        assert state.ledger.durable == {0: 1, 1: 0}  # batch 1's positions only
+        assert state.offsets.durable == {0: 1, 1: 0}  # batch 1's positions only
         second = [delivery for *_, delivery in producer.sent[2:]]
         assert len(second) == 2  # batch 2 went out once batch 1 was in the changelog
         for delivery in second:
             delivery.set_result(None)
         await writer.drained()
-        assert state.ledger.durable == {0: 2, 1: 1}
+        assert state.offsets.durable == {0: 2, 1: 1}
         assert failures == []
         # per flush and changelog partition: the touched tickets, then the clock record
         tickets = [(p, tuple(sorted(ticket_keys(keys)))) for _, p, keys, _ in producer.sent]
@@ -140,10 +140,10 @@ def test_what_is_touched_while_a_flush_is_in_flight_goes_out_together_after_it()
         await settle()
         assert len(producer.sent) == 2 and writer.flushes == 2  # the three, in one flush
         assert sorted(ticket_keys(producer.sent[1][2])) == [b"B", b"C", b"D"]
-        assert state.ledger.durable == {0: 0, 1: -1}
+        assert state.offsets.durable == {0: 0, 1: -1}
         producer.sent[1][3].set_result(None)
         await writer.drained()
-        assert state.ledger.durable == {0: 3, 1: -1}
+        assert state.offsets.durable == {0: 3, 1: -1}
 
     asyncio.run(run())
 
@@ -162,7 +162,7 @@ def test_a_refused_write_stops_the_writer_before_anything_after_it_is_sent() -> 
         # B's state and its clock record never reach the changelog: a clock record past
         # state that is not there would lose that state at the next load
         assert len(producer.sent) == 1
-        assert state.ledger.durable == {}  # neither position may be committed
+        assert state.offsets.durable == {}  # neither position may be committed
         assert len(failures) == 1 and "MessageSizeTooLarge" in str(failures[0])
         with pytest.raises(ChangelogError):
             await writer.flush()  # the worker stops: nothing more is written
@@ -178,10 +178,10 @@ def test_a_flush_with_nothing_new_becomes_durable_only_after_the_flush_in_flight
         await writer.flush()
         await writer.flush()  # e.g. a clock tick with nothing touched
         await settle()
-        assert state.ledger.durable == {}
+        assert state.offsets.durable == {}
         producer.sent[0][3].set_result(None)
         await writer.drained()
-        assert state.ledger.durable == {0: 0, 1: -1}
+        assert state.offsets.durable == {0: 0, 1: -1}
         assert len(producer.sent) == 1
 
     asyncio.run(run())

@@ -78,7 +78,7 @@ def test_a_tombstone_in_the_changelog_loads_as_no_ticket() -> None:
     clock_key, clock_value = records.encode_clock(0, T0, 41)
     assert state.load([(b"T1", None), (clock_key, clock_value)], {0}) == 0
     assert state.tickets == {} and state.last_offset[0] == 41
-    assert state.ledger.durable[0] == 41
+    assert state.offsets.durable[0] == 41
 
 
 def test_a_partition_that_just_caught_up_holds_the_event_clock_until_it_is_idle() -> None:

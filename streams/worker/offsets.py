@@ -1,6 +1,6 @@
-"""The offset ledger: which input offsets are in the engine, and holes to read again.
+"""The input offsets: which input offsets are in the engine, and holes to read again.
 
-Per partition the ledger keeps the last offset applied. Every offset up to it is in the
+Per partition it keeps the last offset applied. Every offset up to it is in the
 engine (and, once flushed, in the changelog with the clock record), so it is where the
 partition's state resumes. A message at or below it is a re-delivery (after a restart, a
 rebalance or a seek) and is skipped; a message beyond it + 1 means the consumer did not
@@ -36,7 +36,7 @@ class Rewind:
         self.first_seek = 0.0  # time.monotonic() of the first seek
 
 
-class Ledger:
+class Offsets:
     """Per-partition applied offsets, written offsets and pending rewinds."""
 
     def __init__(self) -> None:
