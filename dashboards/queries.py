@@ -221,3 +221,40 @@ def peak(rule: str, selector: str) -> str:
 def largest(expr: str, n: int) -> str:
     """The ``n`` largest series of ``expr`` above 0, largest first (bar lists, stat rows)."""
     return f"sort_desc(topk({n}, {expr} > 0))"
+
+
+# ---- issue 25: next-hour forecast, volume, backlog ETA, error budgets ----------------------
+# The recording rules of streams/monitoring/forecast_rules.py and slo.py (deploy/prometheus/
+# rules/alerts.yml; docs/forecast.md, docs/monitoring.md).
+
+FORECAST = "team:servicepulse_forecast_"
+SLO = "team_target:servicepulse_slo_"
+
+
+def forecast(figure: str, how: str, selector: str) -> str:
+    """``how`` (min / max / sum) of a per-team forecast rule ``figure`` over the selected teams.
+
+    ``figure`` is the rule name after ``team:servicepulse_forecast_``, e.g.
+    ``service_level:ratio``. Nothing when no team has the figure (no AHT, no agents known).
+    """
+    return f"{how}({FORECAST}{figure}{{{selector}}})"
+
+
+def per_hour(expr: str) -> str:
+    """A per-second rate rule as a count per hour."""
+    return f"{expr} * 3600"
+
+
+def clears_at_ms(selector: str) -> str:
+    """When each selected team's backlog clears at the last hour's net drain, as a Unix time in
+    milliseconds (Grafana's date units); none for a team whose backlog grows or holds."""
+    return f"(time() + team:servicepulse_backlog_clears_in_seconds:rate1h{{{selector}}}) * 1000"
+
+
+def burn_rate(window: str) -> str:
+    """The board's team's error-budget burn rate over ``window`` per target: share breached /
+    (1 - objective). 1 spends the budget exactly over the objectives' window."""
+    return (
+        f"{SLO}breached:ratio_rate{window}{{{TEAM}}}"
+        f" / on (team, target) (1 - {SLO}objective:ratio{{{TEAM}}})"
+    )

@@ -63,6 +63,8 @@ class SlaTargets:
         tuple[str, str, str, Mapping[str, float]], ...
     ]  # name, match, calendar, targets
     objectives: Mapping[str, float] = field(default_factory=dict)  # target -> share (policy)
+    # the objectives' rolling window in seconds (error budgets); None: the policy sets none
+    slo_window: float | None = None
 
     def measured(self, target: str) -> bool:
         """Whether any policy of the set measures ``target`` (a missing target is not)."""
@@ -166,5 +168,9 @@ def sla_targets(policies: PolicySet | None = None) -> SlaTargets:
     )
     objectives = dict(ps.objectives.targets) if ps.objectives else {}
     return SlaTargets(
-        at_risk=ps.at_risk, default=dict(default.targets), policies=rows, objectives=objectives
+        at_risk=ps.at_risk,
+        default=dict(default.targets),
+        policies=rows,
+        objectives=objectives,
+        slo_window=ps.objectives.window if ps.objectives else None,
     )

@@ -383,11 +383,27 @@ EMPTY_BY_DESIGN = {
         for title in ("OLA attainment of the team", "OLA breaches of the team")
         for ref in "AB"
     ],
+    # issue 25, next-hour forecast: the demo sends no agent.status and the built-in policy
+    # has no `staffing`, so no team has agents on duty (team:servicepulse_forecast_agents:count
+    # has no series) and Erlang C has no N: no service level, ASA or agents to add (no agents
+    # known is no forecast, docs/forecast.md). Agents needed and the contacts forecast do show.
+    ("Forecast service level, next hour", "A"),
+    ("Agents to add", "A"),
+    ("Forecast ASA, next hour", "A"),
+    *[("On duty and needed, next hour", ref) for ref in "AC"],
+    # issue 25, volume: the usual is the same hour of the past four weeks; the demo's
+    # Prometheus is a minute old (a backfilled history gives it at once)
+    ("Contacts this hour against the usual", "B"),
+    # issue 25, backlog ETA: no date while the team's backlog grows or holds (it does not clear
+    # at this pace); a minute into the demo that depends on the moment (seen both ways)
+    ("Backlog clears at", "B"),
+    # three teams leave no "all others"
+    ("Net drain per hour", "B"),
 }
 
 
 @pytest.mark.prometheus
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(1200)  # a cap, not a wait: ~300 queries, slow on a loaded machine
 def test_every_panel_returns_data(stack: dict[str, Any]) -> None:
     prom, am = stack["prometheus"], stack["alertmanager"]
     # The team: the one with the most firing alerts, so that the alert panels are checked with
@@ -430,7 +446,10 @@ def test_every_panel_returns_data(stack: dict[str, Any]) -> None:
             for t in p["targets"]:
                 if "expr" not in t:
                     continue  # not PromQL: the ledger's SQL panels are not checked here
-                for _ in range(3):  # a scrape or rule evaluation may be in flight: ask again
+                # a scrape or rule evaluation may be in flight: ask again (not what is empty
+                # by design: those retries cost minutes on a loaded machine)
+                tries = 1 if (title, t["refId"]) in EMPTY_BY_DESIGN else 3
+                for _ in range(tries):
                     expr = concrete(t["expr"], team)  # the executive board's weeks move on
                     if t.get("instant") or t.get("format") == "table":
                         found = with_values(slow_query(prom, expr))

@@ -9,10 +9,12 @@ from dashboards import lib
 from dashboards.boards.live_operations import (
     backlog,
     next_deadlines,
+    next_hour,
     pipeline,
     right_now,
     service_level,
     speed_and_flow,
+    volume_and_backlog,
 )
 from dashboards.boards.live_operations.common import UID
 from dashboards.targets import SlaTargets
@@ -21,7 +23,9 @@ ROWS = (
     right_now,
     next_deadlines,
     service_level,
+    next_hour,
     backlog,
+    volume_and_backlog,
     speed_and_flow,
     pipeline,
 )

@@ -13,6 +13,7 @@ from dashboards.boards.team_sla import (
     before_the_breach,
     breaches,
     contact_centre,
+    error_budget,
     hand_offs_reopens_and_quality,
     journey,
     ledger_tables,
@@ -24,6 +25,7 @@ from dashboards.targets import SlaTargets
 
 ROWS = (
     sla_attainment_against_policy,
+    error_budget,
     contact_centre,
     breaches,
     at_risk_now,
