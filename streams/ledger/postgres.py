@@ -17,7 +17,7 @@ from typing import Any
 
 from streams.errors import UserError
 from streams.ledger.schema import SCHEMA_VERSION, VERSION_TABLE, Table, unnest_upsert_statement
-from streams.ledger.store import SqlStore
+from streams.ledger.sql import SqlStore
 
 SCHEMA_LOCK = 0x5E1C_1ED9  # pg_advisory_xact_lock key while creating the tables
 CONNECT_TIMEOUT = 10  # seconds

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 from streams.core.records import Record, key
 from streams.errors import UserError
-from streams.ledger.store import SqlStore
+from streams.ledger.sql import SqlStore
 
 log = logging.getLogger("servicepulse.ledger")
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from streams.errors import UserError
-from streams.ledger.store import SqlStore
+from streams.ledger.sql import SqlStore
 
 BUSY_TIMEOUT = 10.0  # seconds a statement waits for another connection's write lock
 
