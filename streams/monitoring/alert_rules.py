@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from streams.core.policy import PolicySet
 from streams.monitoring import forecast_rules, slo
-from streams.monitoring.alerts import Alert, duration_text, pct, unanswered_targets
+from streams.monitoring.alert import Alert, duration_text, pct, unanswered_targets
 from streams.monitoring.config import LIVE_CHANNELS, MonitoringConfig
 
 OUTCOMES = "servicepulse_sla_outcomes_total"

@@ -9,71 +9,15 @@ deploy/prometheus/README.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from streams.core.policy import DEFAULT_POLICY_SET, PolicySet
+from streams.monitoring import alert_rules, forecast_rules, slo
+from streams.monitoring.alert import Alert
 from streams.monitoring.config import CONFIG, LIVE_CHANNELS, MonitoringConfig
-
-
-@dataclass(frozen=True)
-class Alert:
-    name: str
-    group: str  # rule group: sla, backlog, satisfaction, pipeline
-    expr: str
-    severity: str
-    summary: str
-    description: str  # folded by YAML; keep lines < 100 characters
-    threshold: str  # the table's "fires when"
-    for_: str | None = None
-    labels: dict[str, str] = field(default_factory=dict)  # besides severity and category
-    comment: str = ""  # YAML comment above expr
-    row: str = ""  # the table's row name when one alert has several rules
-
-    @property
-    def category(self) -> str:
-        """The ``category`` label; the error-budget alerts are SLA alerts (inhibitions)."""
-        return CATEGORIES.get(self.group, self.group)
-
-
-CATEGORIES = {"slo": "sla", "forecast": "backlog"}
-
-
-def duration_text(seconds: float) -> str:
-    """604800 -> "7 days", 14400 -> "4 hours", 1800 -> "30 minutes"."""
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size and seconds % size == 0:
-            n = int(seconds // size)
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{seconds:g} s"
-
-
-def pct(x: float) -> str:
-    return f"{x * 100:g}%"
-
-
-def unanswered_targets(policies: PolicySet) -> tuple[dict[str, float], float]:
-    """(team -> first-response target of a policy matching on the team alone, catch-all's)."""
-    teams: dict[str, float] = {}
-    default = None
-    for p in policies.policies:
-        target = p.targets.get("first_response")
-        if target is None:
-            continue
-        if not p.match:
-            default = target
-            break
-        if set(p.match) == {"team"} and p.match["team"] not in teams:
-            teams[str(p.match["team"])] = target
-    return teams, default if default is not None else float(
-        CONFIG.thresholds.oldest_unanswered_default_seconds
-    )
 
 
 def alerts(
     config: MonitoringConfig = CONFIG, policies: PolicySet = DEFAULT_POLICY_SET
 ) -> list[Alert]:
-    from streams.monitoring import alert_rules
-
     return alert_rules.build(config, policies)
 
 
@@ -142,8 +86,6 @@ def recording_group(name: str, interval: str | None, rules: list[dict[str, str]]
 
 
 def render(config: MonitoringConfig = CONFIG, policies: PolicySet = DEFAULT_POLICY_SET) -> str:
-    from streams.monitoring import forecast_rules, slo
-
     rules = alerts(config, policies)
     out = HEADER.splitlines()
     out.append("# THRESHOLDS (streams/monitoring/config.py):")

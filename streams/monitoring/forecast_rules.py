@@ -31,7 +31,7 @@ carrying k; the agents on duty pick their member with ``count_values``.
 
 from __future__ import annotations
 
-from streams.monitoring.alerts import Alert
+from streams.monitoring.alert import Alert
 from streams.monitoring.config import LIVE_CHANNELS, MonitoringConfig
 
 CREATED = "servicepulse_tickets_created_total"

@@ -26,7 +26,7 @@ config.py.
 from __future__ import annotations
 
 from streams.core.policy import Objectives
-from streams.monitoring.alerts import Alert
+from streams.monitoring.alert import Alert
 from streams.monitoring.config import MonitoringConfig
 from streams.monitoring.recording import ratio
 
