@@ -17,6 +17,11 @@ definition. A second forecast uses the hour's own arrivals, AHT and agents (perf
 separating the model's error from the inputs'. Prints a table and the mean absolute errors;
 ``--svg FILE`` draws the week.
 
+Calibration (``--fit``): the agents on duty are multiplied by a share (rounded) before the
+forecast, the share that gives the smallest mean absolute error over the weeks BEFORE the week
+shown (1 to 21 August: an honest out-of-sample check), then the week is forecast with it.
+``--agent-share S`` forecasts with a given share.
+
     .venv/bin/python bench/forecast_bank.py \
         ../shared/datasets/technion-anonymousbank-aug1999/anonymousbank_1999-08_calls.csv \
         --svg docs/forecast-bank-week.svg
@@ -27,6 +32,7 @@ from __future__ import annotations
 import argparse
 import csv
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -84,29 +90,25 @@ def hour_of(t: datetime) -> datetime:
     return t.replace(minute=0, second=0, microsecond=0)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("calls", type=Path)
-    parser.add_argument("--week", default="1999-08-22", help="first day (a Sunday)")
-    parser.add_argument("--min-calls", type=int, default=20)
-    parser.add_argument("--svg", type=Path)
-    args = parser.parse_args()
-    calls = read_calls(args.calls)
-    by_hour: dict[datetime, list[Call]] = defaultdict(list)
-    for call in calls:
-        by_hour[hour_of(call.queued)].append(call)
+Row = tuple[datetime, int, float, float, int, int, float, float, float]
 
-    def served_in(start: datetime, end: datetime) -> list[Call]:
+
+def hourly(
+    by_hour: dict[datetime, list[Call]], start: datetime, days: int, min_calls: int, share: float
+) -> list[Row]:
+    """One row per hour with at least ``min_calls`` queued calls: the inputs, the actual
+    service level, the forecast an hour ahead and Erlang C on the hour's own inputs."""
+
+    def served_in(begin: datetime, end: datetime) -> list[Call]:
         return [
-            c for h, cs in by_hour.items() if start <= h < end for c in cs if c.outcome == "AGENT"
+            c for h, cs in by_hour.items() if begin <= h < end for c in cs if c.outcome == "AGENT"
         ]
 
-    start = datetime.fromisoformat(args.week)
-    rows = []
-    for n in range(7 * 24):
+    rows: list[Row] = []
+    for n in range(days * 24):
         hour = start + timedelta(hours=n)
         now = by_hour.get(hour, [])
-        if len(now) < args.min_calls:
+        if len(now) < min_calls:
             continue
         answered = [c for c in now if c.outcome == "AGENT"]
         counted = [c for c in now if c.outcome == "AGENT" or c.wait >= SHORT_ABANDON]
@@ -120,15 +122,56 @@ def main() -> None:
         arrivals = WEIGHT * sum(past) / len(past) + (1 - WEIGHT) * last if past else last
         # the day's AHT; after the weekend close (Fri 14:00 to Sat ~20:00), the week's
         day = served_in(hour - timedelta(hours=24), hour) or served_in(hour - timedelta(7), hour)
+        if not day:
+            continue  # the month's first hours: no handle time known yet
         aht = sum(c.service for c in day) / len(day)
         on_duty = {
             c.server for c in by_hour.get(hour - timedelta(hours=1), []) if c.outcome == "AGENT"
         }
-        forecast = Forecast(arrivals / 3600, aht, len(on_duty), THRESHOLD).service_level
+        agents_forecast = round(len(on_duty) * share)
+        forecast = Forecast(arrivals / 3600, aht, agents_forecast, THRESHOLD).service_level
         own_aht = sum(c.service for c in answered) / len(answered) if answered else aht
         agents = len({c.server for c in answered})
         ideal = Forecast(len(now) / 3600, own_aht, agents, THRESHOLD).service_level
         rows.append((hour, len(now), arrivals, aht, len(on_duty), agents, actual, forecast, ideal))
+    return rows
+
+
+def errors(rows: list[Row]) -> tuple[float, float, float]:
+    """Mean absolute error and bias of the forecast, MAE of Erlang C on perfect inputs."""
+    mae = sum(abs(r[7] - r[6]) for r in rows) / len(rows)
+    bias = sum(r[7] - r[6] for r in rows) / len(rows)
+    ideal_mae = sum(abs(r[8] - r[6]) for r in rows) / len(rows)
+    return mae, bias, ideal_mae
+
+
+def fitted_share(rows_for: Callable[[float], list[Row]]) -> float:
+    """The agent share in 0.30 ... 1.00 (steps of 0.01) with the smallest MAE on ``rows_for``."""
+    return min((errors(rows_for(s / 100))[0], s / 100) for s in range(30, 101))[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("calls", type=Path)
+    parser.add_argument("--week", default="1999-08-22", help="first day (a Sunday)")
+    parser.add_argument("--min-calls", type=int, default=20)
+    parser.add_argument("--agent-share", type=float, default=1.0)
+    parser.add_argument("--fit", action="store_true", help="fit the agent share before the week")
+    parser.add_argument("--svg", type=Path)
+    args = parser.parse_args()
+    by_hour: dict[datetime, list[Call]] = defaultdict(list)
+    for call in read_calls(args.calls):
+        by_hour[hour_of(call.queued)].append(call)
+    start = datetime.fromisoformat(args.week)
+    share = args.agent_share
+    if args.fit:
+        first = datetime(1999, 8, 2)  # the month's first Monday: a day of AHT known before
+        days = (start - first).days
+        share = fitted_share(lambda s: hourly(by_hour, first, days, args.min_calls, s))
+        fit_mae = errors(hourly(by_hour, first, days, args.min_calls, share))[0]
+        print(f"agent share fitted on {first:%d %b} to {start - timedelta(1):%d %b}: "
+              f"{share:.2f} (MAE there {fit_mae:.1%})")  # fmt: skip
+    rows = hourly(by_hour, start, 7, args.min_calls, share)
 
     print(
         "hour              calls  fcst-calls  AHT  agents(before/in)  actual  forecast"
@@ -139,16 +182,14 @@ def main() -> None:
             f"{hour:%a %d %H:00}   {n:5d}  {arrivals:10.1f}  {aht:4.0f}  {before:6d}/{agents:<9d}"
             f"  {actual:6.1%}  {forecast:8.1%}  {ideal:8.1%}"
         )
-    mae = sum(abs(r[7] - r[6]) for r in rows) / len(rows)
-    ideal_mae = sum(abs(r[8] - r[6]) for r in rows) / len(rows)
-    bias = sum(r[7] - r[6] for r in rows) / len(rows)
-    print(f"\n{len(rows)} hours; forecast MAE {mae:.1%} (bias {bias:+.1%}); "
-          f"with the hour's own inputs MAE {ideal_mae:.1%}")  # fmt: skip
+    mae, bias, ideal_mae = errors(rows)
+    print(f"\n{len(rows)} hours, agent share {share:.2f}; forecast MAE {mae:.1%} "
+          f"(bias {bias:+.1%}); with the hour's own inputs MAE {ideal_mae:.1%}")  # fmt: skip
     if args.svg:
         args.svg.write_text(svg(rows, mae, ideal_mae), encoding="utf-8")
 
 
-def svg(rows: list[tuple], mae: float, ideal_mae: float) -> str:
+def svg(rows: list[Row], mae: float, ideal_mae: float) -> str:
     width, height, left, top, bottom = 900, 320, 40, 44, 40
     n = len(rows)
     x = [left + i * (width - left - 10) / max(1, n - 1) for i in range(n)]
