@@ -24,6 +24,7 @@ from rich.text import Text
 
 from streams.alerting.options import add_alert_options, pusher_from_args
 from streams.alerting.pusher import AlertPusher
+from streams.argtypes import non_negative_duration, port_number, positive_number, signed_duration
 from streams.commands.backfill import parse_step
 from streams.commands.warm_start import BUSY_HOUR, busy_start, parse_start
 from streams.console.board import Tally, Tee, duration, render
@@ -36,7 +37,6 @@ from streams.errors import UserError
 from streams.export.exporter import Exporter
 from streams.export.http import serve_metrics
 from streams.ledger.options import add_ledger_options, ledger_from_args
-from streams.settings import port_number, positive_number
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
 
 TICK = 0.25  # wall seconds between engine steps
@@ -161,18 +161,6 @@ SCENARIO_NOTES = {
 }
 
 
-def signed_duration(text: str) -> float:
-    """Seconds, or a number with unit s/m/h/d (``-3h``, ``14d``); a sign is allowed."""
-    text = text.strip()
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    try:
-        if text and text[-1] in units:
-            return float(text[:-1]) * units[text[-1]]
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (e.g. 90s, 3h, 14d)") from None
-
-
 def demo_speed(text: str) -> float:
     """Simulated seconds per wall second: finite, above 0, at most ``MAX_SPEED``."""
     speed = positive_number(text)
@@ -182,13 +170,6 @@ def demo_speed(text: str) -> float:
             "the past at full speed"
         )
     return speed
-
-
-def history_span(text: str) -> float:
-    seconds = signed_duration(text)
-    if seconds < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return seconds
 
 
 def note(args: argparse.Namespace, url: str) -> str:
@@ -367,7 +348,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--history",
-        type=history_span,
+        type=non_negative_duration,
         default=DEFAULT_HISTORY,
         metavar="SPAN",
         help="simulate this much of the past at full speed before going live, "
