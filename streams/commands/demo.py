@@ -4,9 +4,10 @@ The simulator feeds the engine in-process on an accelerated simulated clock
 (``--speed`` x wall time); ``/metrics`` is served for Prometheus and a live
 board is drawn in the terminal. Ctrl-C stops it cleanly.
 
-Warm start: the simulated clock starts at a busy weekday hour (``warm_start``) after
-``--history`` of the preceding time has gone through the engine at full speed, so the
-first scrape and the first board already carry every team's figures.
+Warm start: the simulated clock starts at a busy weekday hour
+(``streams.simulator.warm_start``) after ``--history`` of the preceding time has gone
+through the engine at full speed, so the first scrape and the first board already carry
+every team's figures.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from streams.alerting.options import add_alert_options, pusher_from_args
 from streams.alerting.pusher import AlertPusher
 from streams.argtypes import non_negative_duration, port_number, positive_number, signed_duration
 from streams.commands.backfill import parse_step
-from streams.commands.warm_start import BUSY_HOUR, busy_start, parse_start
 from streams.console.board import Tally, Tee, duration, render
 from streams.console.next_breaches import render_next
 from streams.core.engine import Engine, Gauges
@@ -38,6 +38,7 @@ from streams.export.exporter import Exporter
 from streams.export.http import serve_metrics
 from streams.ledger.options import add_ledger_options, ledger_from_args
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
+from streams.simulator.warm_start import BUSY_HOUR, busy_start
 
 TICK = 0.25  # wall seconds between engine steps
 FEED_BUDGET = 0.1  # wall seconds a step may hold the engine; the rest waits for the next step
@@ -177,6 +178,19 @@ def note(args: argparse.Namespace, url: str) -> str:
     ago = duration(-args.outage_start) + " ago" if args.outage_start < 0 else "at the start"
     what = SCENARIO_NOTES[args.scenario].format(team=args.outage_team, ago=ago)
     return f"metrics: {url}  ·  {what}"
+
+
+def parse_start(text: str) -> float:
+    """An RFC 3339 / ISO 8601 instant (a date alone is midnight UTC; no offset means UTC)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(
+            f"--start {text!r}: expected an ISO 8601 instant such as 2026-11-24T14:00:00+01:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 def demo_start(args: argparse.Namespace, policies: Any) -> float:
