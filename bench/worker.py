@@ -7,7 +7,7 @@
 1. throughput: N simulated events are put on a fresh 4-partition topic; then, each pinned
    to one core (``--core``), (a) a bare aiokafka consume-and-decode loop (orjson) reads
    them, (b) the same loop also running the engine (no Faust), (c) ``servicepulse worker``
-   (memory store) consumes them; events/s of each and the worker / bare-loop ratio.
+   consumes them; events/s of each and the worker / bare-loop ratio.
 2. latency: events produced at a steady ``--rate`` (time-stamped when sent) to a wall-clock
    worker; for every event, the time from its send to the *response* of the first
    /metrics scrape (one every ``--scrape`` s, start to start) whose processed + rejected
@@ -246,8 +246,6 @@ def worker_rate(args: argparse.Namespace, topic: str, tmp: Path, total: int, *ex
         f"bench-{uuid.uuid4().hex[:6]}",
         tmp / "tp",
         args.core,
-        "--store",
-        "memory",
         "--clock",
         "event",
         *args.worker_option,
@@ -368,8 +366,6 @@ def latency(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
         f"bench-{uuid.uuid4().hex[:6]}",
         tmp / "lat",
         args.core,
-        "--store",
-        "memory",
         "--clock",
         "wall",
         *args.worker_option,
@@ -462,7 +458,7 @@ def recovery(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
     app = f"bench-{uuid.uuid4().hex[:6]}"
     produce(args.broker, topic, open_tickets(args.open))
     results: dict[str, float] = {}
-    options = ("--store", "memory", "--clock", "wall", *args.worker_option)
+    options = ("--clock", "wall", *args.worker_option)
     try:
         data = tmp / "rec"
         first = Worker(args.broker, topic, app, data, args.core, *options)
@@ -494,7 +490,7 @@ def takeover(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
     app = f"bench-{uuid.uuid4().hex[:6]}"
     count = args.takeover_open
     produce(args.broker, topic, open_tickets(count, "K"))
-    options = ("--store", "memory", "--clock", "wall", *args.worker_option)
+    options = ("--clock", "wall", *args.worker_option)
     results: dict[str, float] = {}
     a = Worker(args.broker, topic, app, tmp / "tko-a", None, *options)
     b = Worker(args.broker, topic, app, tmp / "tko-b", None, *options)

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 from typing import Any
 
 from streams.alerting.pusher import AlertPusher
+from streams.argtypes import duration
 from streams.core.engine import Engine
-from streams.core.policy import PolicyError, parse_duration
 from streams.core.warnings import clock_warnings
 from streams.errors import UserError
+from streams.settings import env_list
 
 ENV = "SERVICEPULSE_ALERTMANAGER"  # comma-separated Alertmanager URLs
 DEFAULT_ESCALATE_AFTER = "30m"
-
-
-def _duration(text: str) -> float:
-    try:
-        return parse_duration(text)
-    except PolicyError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_alert_options(parser: argparse.ArgumentParser) -> None:
@@ -41,18 +34,18 @@ def add_alert_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--escalate-after",
-        type=_duration,
-        default=_duration(DEFAULT_ESCALATE_AFTER),
+        type=duration,
+        default=duration(DEFAULT_ESCALATE_AFTER),
         metavar="D",
-        help=f"a breach still open this long escalates to the manager "
+        help=f"a breach still open this long escalates to the manager, seconds or 30m/2h "
         f"(default {DEFAULT_ESCALATE_AFTER})",
     )
 
 
 def pusher_from_args(args: Any) -> AlertPusher | None:
     urls = list(args.alertmanager or [])
-    if not urls and os.environ.get(ENV):
-        urls = [url.strip() for url in os.environ[ENV].split(",") if url.strip()]
+    if not urls:
+        urls = env_list(ENV)
     for url in urls:
         if not url.startswith(("http://", "https://")):
             raise UserError(f"--alertmanager {url!r} must be an http:// or https:// URL")

@@ -4,9 +4,10 @@ The simulator feeds the engine in-process on an accelerated simulated clock
 (``--speed`` x wall time); ``/metrics`` is served for Prometheus and a live
 board is drawn in the terminal. Ctrl-C stops it cleanly.
 
-Warm start: the simulated clock starts at a busy weekday hour (``warm_start``) after
-``--history`` of the preceding time has gone through the engine at full speed, so the
-first scrape and the first board already carry every team's figures.
+Warm start: the simulated clock starts at a busy weekday hour
+(``streams.simulator.warm_start``) after ``--history`` of the preceding time has gone
+through the engine at full speed, so the first scrape and the first board already carry
+every team's figures.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from rich.text import Text
 
 from streams.alerting.options import add_alert_options, pusher_from_args
 from streams.alerting.pusher import AlertPusher
+from streams.argtypes import non_negative_duration, port_number, positive_number, signed_duration
 from streams.commands.backfill import parse_step
-from streams.commands.warm_start import BUSY_HOUR, busy_start, parse_start
 from streams.console.board import Tally, Tee, duration, render
 from streams.console.next_breaches import render_next
 from streams.core.engine import Engine, Gauges
@@ -36,8 +37,8 @@ from streams.errors import UserError
 from streams.export.exporter import Exporter
 from streams.export.http import serve_metrics
 from streams.ledger.options import add_ledger_options, ledger_from_args
-from streams.settings import port_number, positive_number
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
+from streams.simulator.warm_start import BUSY_HOUR, busy_start
 
 TICK = 0.25  # wall seconds between engine steps
 FEED_BUDGET = 0.1  # wall seconds a step may hold the engine; the rest waits for the next step
@@ -161,18 +162,6 @@ SCENARIO_NOTES = {
 }
 
 
-def signed_duration(text: str) -> float:
-    """Seconds, or a number with unit s/m/h/d (``-3h``, ``14d``); a sign is allowed."""
-    text = text.strip()
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    try:
-        if text and text[-1] in units:
-            return float(text[:-1]) * units[text[-1]]
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (e.g. 90s, 3h, 14d)") from None
-
-
 def demo_speed(text: str) -> float:
     """Simulated seconds per wall second: finite, above 0, at most ``MAX_SPEED``."""
     speed = positive_number(text)
@@ -184,18 +173,24 @@ def demo_speed(text: str) -> float:
     return speed
 
 
-def history_span(text: str) -> float:
-    seconds = signed_duration(text)
-    if seconds < 0:
-        raise argparse.ArgumentTypeError("must not be negative")
-    return seconds
-
-
 def note(args: argparse.Namespace, url: str) -> str:
     """The board's one line: where /metrics is and what the scenario shows."""
     ago = duration(-args.outage_start) + " ago" if args.outage_start < 0 else "at the start"
     what = SCENARIO_NOTES[args.scenario].format(team=args.outage_team, ago=ago)
     return f"metrics: {url}  ·  {what}"
+
+
+def parse_start(text: str) -> float:
+    """An RFC 3339 / ISO 8601 instant (a date alone is midnight UTC; no offset means UTC)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise UserError(
+            f"--start {text!r}: expected an ISO 8601 instant such as 2026-11-24T14:00:00+01:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 def demo_start(args: argparse.Namespace, policies: Any) -> float:
@@ -367,7 +362,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--history",
-        type=history_span,
+        type=non_negative_duration,
         default=DEFAULT_HISTORY,
         metavar="SPAN",
         help="simulate this much of the past at full speed before going live, "

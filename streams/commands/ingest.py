@@ -20,12 +20,13 @@ from typing import Any
 
 from aiohttp import web
 
+from streams.argtypes import positive_number
 from streams.ingest_http.app import make_app
 from streams.ingest_http.bodies import Record
 from streams.ingest_http.options import add_http_options, ingestion_from_args
 from streams.ingest_http.server import run
-from streams.kafka_security import aiokafka_options
-from streams.settings import KAFKA_OPTIONS, Settings, add_options, positive_number, resolve
+from streams.kafka.security import aiokafka_options
+from streams.kafka.settings import KAFKA_OPTIONS, Settings, add_options, resolve
 
 log = logging.getLogger("servicepulse.ingest")
 

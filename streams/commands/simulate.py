@@ -27,8 +27,8 @@ import orjson
 from streams.console.progress import Progress
 from streams.core.events import parse_ts
 from streams.errors import UserError
-from streams.kafka_security import kafka_python_options
-from streams.settings import KAFKA_OPTIONS, Settings, add_options, resolve
+from streams.kafka.security import kafka_python_options
+from streams.kafka.settings import KAFKA_OPTIONS, Settings, add_options, resolve
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
 
 EVENTS_PER_TICKET = 7.9  # mean events per contact in the simulator's model (measured)

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from streams.errors import UserError
-from streams.kafka_security import kafka_python_options
-from streams.settings import KAFKA_OPTIONS, Settings, add_options, resolve
+from streams.kafka.security import kafka_python_options
+from streams.kafka.settings import KAFKA_OPTIONS, Settings, add_options, resolve
 
 
 @dataclass

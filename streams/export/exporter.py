@@ -83,7 +83,7 @@ class Exporter(Collector):
         )
         self.registry.register(self)
         self._others: list[Collector] = []  # the collectors added with add_collector
-        self._text = ExpositionText(self)
+        self._text = ExpositionText(self.counters, self.histograms)
 
     # ---- FactSink ------------------------------------------------------------------------
 

@@ -11,15 +11,27 @@ compares them); gauges and other collectors still go through ``generate_latest``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Protocol
 
 from prometheus_client.utils import floatToGoString
 
 from streams.export.catalogue import BY_NAME, PREFIX
 
-if TYPE_CHECKING:
-    from streams.export.exporter import Exporter, _Histogram
+Series = Mapping[tuple[str, ...], float]
+
+
+class HistogramCounts(Protocol):
+    """One label set's histogram: bucket counts (non-cumulative, +Inf last) and sum."""
+
+    @property
+    def buckets(self) -> Sequence[int]: ...
+
+    @property
+    def sum(self) -> float: ...
+
+
+HistogramSeries = Mapping[tuple[str, ...], HistogramCounts]
 
 
 def escape(value: str) -> str:
@@ -39,10 +51,14 @@ def header(name: str, kind: str, help_: str) -> str:
 
 
 class ExpositionText:
-    """Renders an :class:`Exporter`'s counters and histograms, caching every series' prefix."""
+    """Renders counters and histograms kept by name and label values (the exporter's, which
+    it keeps filling: they are read at each render), caching every series' prefix."""
 
-    def __init__(self, exporter: Exporter) -> None:
-        self.exporter = exporter
+    def __init__(
+        self, counters: Mapping[str, Series], histograms: Mapping[str, HistogramSeries]
+    ) -> None:
+        self.counters = counters
+        self.histograms = histograms
         self._counter_prefixes: dict[str, dict[tuple[str, ...], str]] = {}
         # per histogram label set: the prefixes of each bucket, then _count and _sum
         self._histogram_prefixes: dict[str, dict[tuple[str, ...], tuple[str, ...]]] = {}
@@ -51,10 +67,10 @@ class ExpositionText:
 
     def render(self) -> str:
         out: list[str] = []
-        for name, series in self.exporter.counters.items():
+        for name, series in self.counters.items():
             out.append(self._header(name, "counter"))
             self._counters(name, series, out)
-        for name, hseries in self.exporter.histograms.items():
+        for name, hseries in self.histograms.items():
             out.append(self._header(name, "histogram"))
             self._histograms(name, hseries, out)
         return "".join(out)
@@ -66,7 +82,7 @@ class ExpositionText:
             text = self._headers[name] = header(full, kind, BY_NAME[name].help)
         return text
 
-    def _counters(self, name: str, series: Mapping[tuple[str, ...], float], out: list[str]) -> None:
+    def _counters(self, name: str, series: Series, out: list[str]) -> None:
         prefixes = self._counter_prefixes.setdefault(name, {})
         label_names = BY_NAME[name].labels
         fmt = floatToGoString
@@ -78,9 +94,7 @@ class ExpositionText:
                 prefix = prefixes[labels] = series_prefix(f"{PREFIX}{name}_total", pairs)
             out.append(prefix + fmt(value) + "\n")
 
-    def _histograms(
-        self, name: str, hseries: Mapping[tuple[str, ...], _Histogram], out: list[str]
-    ) -> None:
+    def _histograms(self, name: str, hseries: HistogramSeries, out: list[str]) -> None:
         prefixes = self._histogram_prefixes.setdefault(name, {})
         fmt = floatToGoString
         for labels, histogram in list(hseries.items()):

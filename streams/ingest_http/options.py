@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Mapping
 from typing import Any
 
-from streams.argtypes import positive_number
+from streams.argtypes import port_number, positive_number
 from streams.connectors.common import ConnectorConfig
 from streams.errors import UserError
 from streams.ingest_http.app import (
@@ -18,7 +17,7 @@ from streams.ingest_http.app import (
     Store,
 )
 from streams.ingest_http.auth import Tokens, parse_secrets, parse_webhook_tokens
-from streams.settings import port_number
+from streams.settings import env_list, env_value
 
 MAX_TOKEN_FILE = 4096  # bytes read of a token file
 
@@ -125,7 +124,7 @@ def read_token_file(option: str, path: str) -> str:
 
 
 def _one_token(
-    args: argparse.Namespace, name: str, env: str, environ: Mapping[str, str]
+    args: argparse.Namespace, name: str, env: str, environ: Mapping[str, str] | None
 ) -> str | None:
     """``--NAME``, ``--NAME-file`` or ``$env`` (in that order; the options exclude each other)."""
     value = getattr(args, name.replace("-", "_"), None)
@@ -134,21 +133,19 @@ def _one_token(
         raise UserError(f"--{name} and --{name}-file: give one of them")
     if path:
         return read_token_file(f"--{name}-file", path)
-    return value or environ.get(env) or None
+    return value or env_value(env, environ)
 
 
 def tokens_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Tokens:
     """The tokens of the options and environment, checked (length, distinct); UserError
     (one line, never showing a token) otherwise."""
-    environ = os.environ if environ is None else environ
     write = _one_token(args, "token", "SERVICEPULSE_TOKEN", environ)
     if not write:
         raise UserError("a token is required: --token-file, --token or SERVICEPULSE_TOKEN")
     read = _one_token(args, "read-token", "SERVICEPULSE_READ_TOKEN", environ)
     items: list[str] = list(getattr(args, "webhook_token", []) or [])
-    env_items = environ.get("SERVICEPULSE_WEBHOOK_TOKENS")
-    if env_items and not items:
-        items = [item for item in env_items.split(",") if item.strip()]
+    if not items:
+        items = env_list("SERVICEPULSE_WEBHOOK_TOKENS", environ)
     try:
         webhooks = parse_webhook_tokens(items)
         tokens = Tokens(write=write, read=read, webhooks=webhooks)
@@ -161,9 +158,8 @@ def tokens_from_args(args: argparse.Namespace, environ: Mapping[str, str] | None
 def ingestion_from_args(args: argparse.Namespace, store: Store) -> Ingestion:
     tokens = tokens_from_args(args)
     items: list[str] = list(args.webhook_secret)
-    env = os.environ.get("SERVICEPULSE_WEBHOOK_SECRETS")
-    if env and not items:
-        items = [item for item in env.split(",") if item.strip()]
+    if not items:
+        items = env_list("SERVICEPULSE_WEBHOOK_SECRETS")
     try:
         secrets = parse_secrets(items)
     except ValueError as exc:

@@ -30,7 +30,3 @@ Modules, one concern each:
 - ``services``: starting each service; ``orchestrate``: ``up`` in order;
 - ``command``: the CLI.
 """
-
-from streams.stack.command import register
-
-__all__ = ["register"]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from streams.argtypes import duration, retired_option
 from streams.errors import UserError
 from streams.stack import orchestrate
 from streams.stack.alertmanager import compose_alertmanager_text
@@ -26,7 +26,6 @@ def up_command(args: argparse.Namespace) -> int:
         seed=args.seed,
         partitions=args.partitions,
         policy=str(Path(args.policy).resolve()) if args.policy else None,
-        store=args.store,
         simulator=not args.no_simulator,
         default_ports=args.default_ports,
         scrape_interval=args.scrape_interval,
@@ -126,10 +125,13 @@ def compose_config_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _duration(text: str) -> str:
-    if not re.fullmatch(r"(\d+(ms|s|m|h))+", text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a Prometheus duration such as 5s or 1m")
-    return text
+def prometheus_interval(text: str) -> str:
+    """A command-line duration (``streams.argtypes.duration``) as Prometheus writes one."""
+    seconds = duration(text)
+    millis = round(seconds * 1000)
+    if millis < 1:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r}: at least 1 ms")
+    return f"{millis // 1000}s" if millis % 1000 == 0 else f"{millis}ms"
 
 
 def register(sub: Any) -> None:
@@ -198,11 +200,7 @@ def register(sub: Any) -> None:
         help="no simulator (produce your own events to the broker)",
     )
     start.add_argument("--policy", metavar="P", help="SLA policy YAML for the workers")
-    start.add_argument(
-        "--store",
-        choices=("rocksdb", "memory"),
-        help="the workers' table store (default: the worker's, rocksdb)",
-    )
+    retired_option(start, "--store", "the workers keep their state in memory and its changelog")
     start.add_argument(
         "--default-ports",
         action="store_true",
@@ -212,14 +210,14 @@ def register(sub: Any) -> None:
     start.add_argument(
         "--scrape-interval",
         metavar="D",
-        type=_duration,
+        type=prometheus_interval,
         default="5s",
-        help="Prometheus scrape interval (default %(default)s)",
+        help="Prometheus scrape interval, seconds or 30s/1m (default %(default)s)",
     )
     start.add_argument(
         "--evaluation-interval",
         metavar="D",
-        type=_duration,
+        type=prometheus_interval,
         default="5s",
         help="Prometheus rule evaluation interval (default %(default)s)",
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streams.errors import UserError
+from streams.settings import env_value
 from streams.stack.layout import ALERTMANAGER_RENDER, KAFKA_SH, PROMETHEUS_BASE, TEAM_LEAD
 
 
@@ -19,7 +20,6 @@ class Options:
     seed: int = 1
     partitions: int = 4
     policy: str | None = None
-    store: str | None = None
     simulator: bool = True
     default_ports: bool = False
     scrape_interval: str = "5s"
@@ -33,7 +33,7 @@ class Options:
 
 def find_binary(given: str | None, env: str, names: tuple[str, ...], package: str) -> str:
     """The option's binary, else ``$env``'s, else the first of ``names`` on PATH."""
-    candidate = given or os.environ.get(env)
+    candidate = given or env_value(env)
     if candidate:
         path = shutil.which(candidate)
         if not path:

@@ -170,8 +170,6 @@ def start_workers(
         )
         if opts.policy:
             cmd += ["--policy", opts.policy]
-        if opts.store:
-            cmd += ["--store", opts.store]
         procs.append(
             stack.spawn(name, "worker", cmd, port=port, url=f"http://127.0.0.1:{port}/metrics")
         )

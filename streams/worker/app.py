@@ -43,8 +43,8 @@ from streams.alerting.pusher import AlertPusher
 from streams.core.policy import PolicySet
 from streams.core.warnings import clock_warnings
 from streams.errors import UserError
-from streams.kafka_security import aiokafka_options, faust_credentials
-from streams.settings import Settings
+from streams.kafka.security import aiokafka_options, faust_credentials
+from streams.kafka.settings import Settings
 from streams.worker.changelog import (
     REASON_HEADER,
     SOURCE_HEADER,
@@ -68,9 +68,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("servicepulse.worker")
-
-TABLE = "tickets"
-
 
 EXPIRE_EVERY = 60.0  # seconds between passes of Engine.expire
 LEDGER_RETRY = 1.0  # seconds between writes of the outcomes ledger while its store fails

@@ -5,14 +5,19 @@ from __future__ import annotations
 import argparse
 import logging
 import socket
+import sys
 from typing import Any
 
 from streams.alerting.options import add_alert_options, pusher_from_args
+from streams.argtypes import retired_option
 from streams.core.policy import load_policies
 from streams.errors import UserError
-from streams.settings import WORKER_OPTIONS, add_options, resolve
+from streams.kafka.settings import WORKER_OPTIONS, add_options, resolve
+from streams.settings import env_value
 
 log = logging.getLogger("servicepulse.worker")
+
+STORE_NOTICE = "the ticket state lives in memory and in its changelog topic (docs/worker.md)"
 
 
 def _check_port(host: str, port: int) -> None:
@@ -39,6 +44,10 @@ def _check_broker(bootstrap: str, timeout: float = 5.0) -> None:
 
 def command(args: argparse.Namespace) -> int:
     settings = resolve(args, WORKER_OPTIONS)
+    if env_value("SERVICEPULSE_STORE"):
+        print(
+            f"servicepulse worker: SERVICEPULSE_STORE is ignored: {STORE_NOTICE}", file=sys.stderr
+        )
     policies = load_policies(settings.policy)
     if not 1 <= settings.port <= 65535:
         raise UserError(f"--port {settings.port}: the worker needs a port from 1 to 65535")
@@ -107,6 +116,7 @@ def register(sub: Any) -> None:
         "also be set by the SERVICEPULSE_* variable shown.",
     )
     add_options(parser, WORKER_OPTIONS)
+    retired_option(parser, "--store", STORE_NOTICE)
     parser.add_argument(
         "--create-topics",
         action=argparse.BooleanOptionalAction,

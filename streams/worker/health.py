@@ -3,21 +3,51 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from streams.core.ticket import INF
+from streams.kafka.settings import Settings
+from streams.worker.state import State
 
-if TYPE_CHECKING:
-    from streams.worker.app import Worker
+
+class RunningWorker(Protocol):
+    """What the health figures and the web pages read of a running worker
+    (``streams.worker.app.Worker``), so that they need not import it."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def state(self) -> State: ...
+
+    @property
+    def app(self) -> Any: ...  # the faust.App
+
+    @property
+    def ready(self) -> bool: ...
+
+    @property
+    def started(self) -> float: ...
+
+    @property
+    def rebalances(self) -> int: ...
+
+    @property
+    def recovery_seconds(self) -> float: ...
+
+    @property
+    def dlq_sent(self) -> int: ...
+
+    def highwaters(self) -> dict[int, int | None]: ...
 
 
 class HealthCollector(Collector):
-    """Collects the figures of a running :class:`~streams.worker.app.Worker`."""
+    """Collects the figures of a running worker."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: RunningWorker) -> None:
         self.worker = worker
 
     def collect(self) -> Iterator[Any]:

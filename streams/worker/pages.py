@@ -6,22 +6,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from streams.core.ticket import INF
-
-if TYPE_CHECKING:
-    from streams.worker.app import Worker
+from streams.worker.health import RunningWorker
 
 log = logging.getLogger("servicepulse.worker")
 
 
 class Pages:
-    """Faust web views of a :class:`~streams.worker.app.Worker`."""
+    """Faust web views of a running worker."""
 
-    def __init__(self, worker: Worker) -> None:
+    def __init__(self, worker: RunningWorker) -> None:
         self.worker = worker
         self._exposition: asyncio.Future[bytes] | None = None  # a scrape being built
 

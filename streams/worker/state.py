@@ -26,7 +26,7 @@ from streams.core.staffing import with_planned
 from streams.core.ticket import INF, Ticket
 from streams.core.warnings import DeadlineFigures, backlog_figures
 from streams.export.exporter import Exporter
-from streams.settings import Settings
+from streams.kafka.settings import Settings
 from streams.worker import records
 from streams.worker.offsets import Offsets, Rewind
 from streams.worker.tally import PartitionTally, series_from_key

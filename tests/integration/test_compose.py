@@ -35,8 +35,9 @@ import pytest
 import yaml
 
 from streams.cli import build_parser
+from streams.kafka.settings import Settings
 from streams.monitoring.alertmanager import COMPOSE_RECEIVER
-from streams.settings import OPTIONS
+from streams.settings import declared as declared_settings
 from streams.stack.alertmanager import compose_alertmanager_text
 from streams.stack.layout import COMPOSE_ALERTMANAGER, TEAM_LEAD, WORKER_JOB
 from tests.compose_files import interpolate
@@ -130,7 +131,7 @@ def workers(services: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 def metrics_port(service: dict[str, Any]) -> int:
-    default = next(o.default for o in OPTIONS if o.name == "port")
+    _, default = declared_settings(Settings)["port"]
     return int(env_of(service).get("SERVICEPULSE_METRICS_PORT", default))
 
 
@@ -1078,8 +1079,9 @@ def test_image_dependencies_cover_every_import() -> None:
 
 def test_deployment_doc_lists_every_setting() -> None:
     doc = DEPLOYMENT_DOC.read_text()
-    missing = [o.env for o in OPTIONS if o.env not in doc]
-    missing += [o.flag for o in OPTIONS if o.flag not in doc]
+    options = [option for option, _ in declared_settings(Settings).values()]
+    missing = [o.env for o in options if o.env not in doc]
+    missing += [o.flag for o in options if o.flag not in doc]
     assert not missing, f"{DEPLOYMENT_DOC} lacks {missing}"
     for flag in ("--workers", "--rate", "--scenario", "--dir", "--default-ports", "--fresh"):
         assert flag in doc, f"`stack up {flag}` not documented"
@@ -1087,8 +1089,8 @@ def test_deployment_doc_lists_every_setting() -> None:
 
 
 def test_env_var_in_compose_is_a_known_setting(services: dict[str, dict[str, Any]]) -> None:
-    known = {o.env for o in OPTIONS}
+    known = {option.env for option, _ in declared_settings(Settings).values()}
     for name, svc in app_services(services).items():
         for key in env_of(svc):
             if key.startswith("SERVICEPULSE_"):
-                assert key in known, f"{name}: {key} is not a setting of streams/settings.py"
+                assert key in known, f"{name}: {key} is not a setting of streams/kafka/settings.py"

@@ -431,7 +431,7 @@ def test_worker_metrics_equal_replay(
     lines = simulated(seed=11, hours=10)
     path = write(tmp_path / "events.jsonl", lines)
     kafka.produce(lines)
-    worker = workers("w", "--clock", "event", "--store", "memory")
+    worker = workers("w", "--clock", "event")
     worker.wait_ready()
     wait_for(lambda: worker.messages() >= len(lines), 90, f"not all consumed:\n{worker.tail()}")
     got, want = worker.scrape(), replay(path)
@@ -548,7 +548,7 @@ def test_poison_messages_go_to_the_dead_letter_topic(
         ),
     ]
     kafka.produce(good + [raw for raw, _ in poison] + after)
-    worker = workers("w", "--clock", "wall", "--store", "memory")
+    worker = workers("w", "--clock", "wall")
     worker.wait_ready()
     total_messages = len(good) + len(poison) + len(after)
     wait_for(lambda: worker.messages() >= total_messages, 60, worker.tail())
@@ -591,8 +591,6 @@ def test_breach_detected_by_the_timer_without_further_events(
         "0.5",
         "--tick",
         "0.2",
-        "--store",
-        "memory",
         "--policy",
         str(policy),
         "--event-loop",
@@ -664,7 +662,7 @@ def test_sigkill_and_restart_recovers_state_without_double_counting(
     all_path = write(tmp_path / "all.jsonl", lines)
     first_path = write(tmp_path / "first.jsonl", first)
     kafka.produce(first)
-    options = ("--clock", "event", "--store", "rocksdb")
+    options = ("--clock", "event")
     worker = workers("w1", *options)
     worker.wait_ready()
     wait_for(lambda: worker.messages() >= len(first), 90, worker.tail())
@@ -679,7 +677,7 @@ def test_sigkill_and_restart_recovers_state_without_double_counting(
     finally:
         producing.join()
     late_path = write(tmp_path / "late.jsonl", rest[unsent:])
-    again = workers("w1-again", *options)  # same group; rocksdb dir of its own
+    again = workers("w1-again", *options)  # same group; a data dir of its own
     again.wait_ready()
     want_all = replay(all_path)
     want_first = replay(first_path)
@@ -710,7 +708,7 @@ def test_two_workers_split_the_partitions_and_take_over(
 ) -> None:
     lines = simulated(seed=31, hours=8)
     path = write(tmp_path / "events.jsonl", lines)
-    options = ("--clock", "event", "--store", "memory")
+    options = ("--clock", "event")
     a = workers("a", *options)
     b = workers("b", *options)
     a.wait_ready()
@@ -753,7 +751,7 @@ def test_messages_the_consumer_skipped_are_read_again(
     cut = len(lines) // 2
     first, middle, tail = lines[:cut], lines[cut:-PARTITIONS], lines[-PARTITIONS:]
     kafka.produce(first)
-    options = ("--clock", "event", "--store", "memory")
+    options = ("--clock", "event")
     w1 = workers("w1", *options)
     w1.wait_ready()
     wait_for(lambda: w1.messages() >= len(first), 90, w1.tail())
@@ -798,7 +796,7 @@ def test_state_applies_each_offset_once_and_stops_at_a_hole() -> None:
     import argparse
 
     from streams.core.policy import DEFAULT_POLICY_SET
-    from streams.settings import WORKER_OPTIONS, resolve
+    from streams.kafka.settings import WORKER_OPTIONS, resolve
     from streams.worker.app import Rewind, State
 
     state = State(resolve(argparse.Namespace(), WORKER_OPTIONS), DEFAULT_POLICY_SET)

@@ -8,8 +8,8 @@ import ssl
 import pytest
 
 from streams.errors import UserError
-from streams.kafka_security import faust_credentials, kafka_python_options
-from streams.settings import KAFKA_OPTIONS, WORKER_OPTIONS, add_options, resolve
+from streams.kafka.security import faust_credentials, kafka_python_options
+from streams.kafka.settings import KAFKA_OPTIONS, WORKER_OPTIONS, add_options, resolve
 
 
 def test_the_sasl_password_is_not_an_option_only_an_environment_variable() -> None:

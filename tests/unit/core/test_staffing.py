@@ -200,7 +200,7 @@ def test_a_policy_without_staffing_shows_no_planned_agents() -> None:
 def test_a_worker_shows_the_plan_of_a_team_none_of_its_partitions_has_agent_status() -> None:
     import argparse
 
-    from streams.settings import WORKER_OPTIONS, resolve
+    from streams.kafka.settings import WORKER_OPTIONS, resolve
     from streams.worker.state import State
 
     state = State(resolve(argparse.Namespace(), WORKER_OPTIONS), policies())

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from streams.cli import build_parser
 from streams.errors import UserError
 from streams.stack.alertmanager import alertmanager_config, compose_alertmanager_text
 from streams.stack.layout import COMPOSE_ALERTMANAGER, TEAM_LEAD, WORKER_JOB
@@ -299,3 +300,12 @@ def test_status_and_down_without_a_stack(tmp_path: Path) -> None:
     assert status.returncode == 1 and "no stack in" in status.stdout
     down = run_stack("down", "--dir", str(tmp_path / "none"))
     assert down.returncode == 0 and "no stack in" in down.stderr
+
+
+def test_an_old_store_option_of_stack_up_is_a_notice_not_an_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = build_parser().parse_args(["stack", "up", "--store", "rocksdb", "--workers", "3"])
+    assert args.workers == 3 and not hasattr(args, "store")
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("servicepulse stack up: --store is ignored")

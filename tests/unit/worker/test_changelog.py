@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from streams.core.policy import DEFAULT_POLICY_SET
-from streams.settings import WORKER_OPTIONS, resolve
+from streams.kafka.settings import WORKER_OPTIONS, resolve
 from streams.worker.changelog import ChangelogError, ChangelogWriter
 from streams.worker.records import is_clock, is_series
 from streams.worker.state import State

@@ -35,3 +35,16 @@ def test_a_worker_started_wrongly_prints_one_line_and_exits_2(
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], done.stderr
+
+
+def test_an_old_store_option_is_a_one_line_notice_and_the_worker_goes_on() -> None:
+    dead = free_port()
+    done = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "worker", "--broker", f"127.0.0.1:{dead}",
+         "--port", str(free_port()), "--no-create-topics", "--store", "rocksdb"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    notice, error = done.stderr.strip().splitlines()
+    assert notice.startswith("servicepulse worker: --store is ignored: "), done.stderr
+    # past the option, the worker went on to its next check: the (dead) broker
+    assert "cannot reach Kafka" in error and done.returncode == 2, done.stderr

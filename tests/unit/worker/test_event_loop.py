@@ -11,7 +11,7 @@ import pytest
 import uvloop
 
 from streams.errors import UserError
-from streams.settings import WORKER_OPTIONS, resolve
+from streams.kafka.settings import WORKER_OPTIONS, resolve
 from streams.worker.command import use_event_loop
 
 

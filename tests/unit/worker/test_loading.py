@@ -13,7 +13,7 @@ import orjson
 
 from streams.core.policy import DEFAULT_POLICY_SET
 from streams.core.ticket import OPEN
-from streams.settings import WORKER_OPTIONS, resolve
+from streams.kafka.settings import WORKER_OPTIONS, resolve
 from streams.worker.loading import Loader
 from streams.worker.recovery import Stored
 from streams.worker.state import State

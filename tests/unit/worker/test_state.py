@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import orjson
 
 from streams.core.policy import DEFAULT_POLICY_SET
-from streams.settings import WORKER_OPTIONS, resolve
+from streams.kafka.settings import WORKER_OPTIONS, resolve
 from streams.worker import records
 from streams.worker.state import State
 

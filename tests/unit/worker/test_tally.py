@@ -20,7 +20,7 @@ from streams.core.engine import Engine
 from streams.core.events import parse_ts
 from streams.core.policy import DEFAULT_POLICY_SET
 from streams.export.exporter import Exporter
-from streams.settings import WORKER_OPTIONS, resolve
+from streams.kafka.settings import WORKER_OPTIONS, resolve
 from streams.simulator.contact_centre import ContactCentre
 from streams.simulator.scenarios import SimConfig
 from streams.worker.records import is_clock

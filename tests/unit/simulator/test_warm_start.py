@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from streams.commands.warm_start import busy_start, parse_start
+from streams.commands.demo import parse_start
 from streams.core.policy import load_policies, parse_policy
 from streams.errors import UserError
+from streams.simulator.warm_start import busy_start
 
 
 def utc(text: str) -> float:

@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 from streams.core.calendar import ALWAYS, Calendar
 from streams.core.policy import PolicySet
-from streams.errors import UserError
 
 BUSY_HOUR = 14  # local hour of the warm start: the weekday peak of the simulated profile
 
@@ -45,16 +44,3 @@ def _open_day(calendar: Calendar | None, t: float) -> bool:
     if calendar is None:
         return datetime.fromtimestamp(t, UTC).weekday() < 5
     return calendar.is_open(t)
-
-
-def parse_start(text: str) -> float:
-    """An RFC 3339 / ISO 8601 instant (a date alone is midnight UTC; no offset means UTC)."""
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise UserError(
-            f"--start {text!r}: expected an ISO 8601 instant such as 2026-11-24T14:00:00+01:00"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()

@@ -1,6 +1,6 @@
 """Kafka security (``security.protocol``, SASL, TLS) for every client, from one Settings.
 
-The options are declared with the others in ``streams/settings.py`` (``KAFKA_OPTIONS``);
+The options are declared with the others in ``streams/kafka/settings.py`` (``KAFKA_OPTIONS``);
 these functions turn them into keyword arguments for kafka-python (``topics``,
 ``simulate``), aiokafka (the worker's recovery) and Faust's ``broker_credentials``. The
 SASL password comes from the environment only and is never printed.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from streams.errors import UserError
-from streams.settings import Settings
+from streams.kafka.settings import Settings
 
 
 def _ssl_context(settings: Settings) -> Any:

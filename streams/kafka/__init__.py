@@ -1,0 +1,1 @@
+"""The Kafka adapters' shared pieces: their settings and their clients' security options."""
