@@ -10,8 +10,8 @@ from typing import Any
 
 from streams.alerting.pusher import AlertPusher
 from streams.core.engine import Engine
+from streams.core.forewarnings import clock_warnings
 from streams.core.policy import PolicyError, parse_duration
-from streams.core.warnings import clock_warnings
 from streams.errors import UserError
 
 ENV = "SERVICEPULSE_ALERTMANAGER"  # comma-separated Alertmanager URLs
