@@ -1,11 +1,15 @@
 """The SLA policy file (YAML, contract section 2) and the policy set it describes.
 
-One module a job, importing one way only (model <- parse <- load; safe_yaml <- load):
+One module a job, importing one way only (model <- durations <- team_targets, staffing_plan
+<- parse <- load; safe_yaml <- load):
 
 * :mod:`~streams.core.policy.model`: the values (``Policy``, ``PolicySet``, ``Objectives``,
   ``Ola``, ``NO_POLICY``) and ``PolicyError``; which policy a ticket gets.
-* :mod:`~streams.core.policy.parse`: the loaded document -> ``PolicySet``, one parser a key,
-  and ``parse_duration`` (the policy file's durations: ``15m``, ``3d``).
+* :mod:`~streams.core.policy.durations`: ``parse_duration``, the file's durations (``15m``).
+* :mod:`~streams.core.policy.parse`: the loaded document -> ``PolicySet``: calendars,
+  policies, targets and their lead times, teams, the contact-centre keys.
+* :mod:`~streams.core.policy.team_targets`: ``objectives`` and ``ola``.
+* :mod:`~streams.core.policy.staffing_plan`: ``staffing``.
 * :mod:`~streams.core.policy.safe_yaml`: reading YAML safely (YAML 1.2 scalars, no duplicate
   keys, bounded depth and alias expansion).
 * :mod:`~streams.core.policy.load`: the file on disk (size limit, one-line errors naming the
@@ -17,6 +21,7 @@ re-exported here (``from streams.core.policy import parse_policy``).
 
 from __future__ import annotations
 
+from streams.core.policy.durations import MAX_DURATION, parse_duration
 from streams.core.policy.load import (
     DEFAULT_POLICY_SET,
     DEFAULT_POLICY_YAML,
@@ -40,7 +45,7 @@ from streams.core.policy.model import (
     PolicyError,
     PolicySet,
 )
-from streams.core.policy.parse import MAX_DURATION, parse_duration, parse_policy
+from streams.core.policy.parse import parse_policy
 from streams.core.policy.safe_yaml import load_yaml
 from streams.core.vocabulary import TARGETS
 

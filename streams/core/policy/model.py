@@ -36,11 +36,17 @@ DEFAULT_AT_RISK = 0.8
 DEFAULT_SHORT_ABANDON = 10.0  # seconds: a contact abandoned sooner is a "short abandon"
 DEFAULT_MAX_AGENTS = 200  # distinct `agent` label values kept without a roster
 DEFAULT_SLO_WINDOW = 28 * 86400.0  # the objectives' rolling window (contract: default 28d)
+MAX_NAME = 64  # characters of a team name or an agent id, as the contract bounds agent_id
 _SELECT_CACHE_SIZE = 4096
 
 
 class PolicyError(UserError, ValueError):
     """An invalid policy file or document; the message is one user-facing line."""
+
+
+def is_team_name(team: Any) -> bool:
+    """A team name: a non-empty string of at most ``MAX_NAME`` printable characters."""
+    return isinstance(team, str) and 0 < len(team) <= MAX_NAME and team.isprintable()
 
 
 def choices(names: Any) -> str:
