@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from streams.alerting.pusher import AlertPusher
 from streams.core.engine import Engine
+from streams.core.forewarnings import clock_warnings
 from streams.core.policy import parse_policy
-from streams.core.warnings import clock_warnings
 from streams.simulator import iso
 
 POLICY = {

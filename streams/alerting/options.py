@@ -10,7 +10,7 @@ from typing import Any
 from streams.alerting.pusher import AlertPusher
 from streams.argtypes import duration
 from streams.core.engine import Engine
-from streams.core.warnings import clock_warnings
+from streams.core.forewarnings import clock_warnings
 from streams.errors import UserError
 from streams.settings import env_list
 

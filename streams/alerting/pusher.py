@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from streams.alerting.tickets import Key, key_of, to_alert
-from streams.core.warnings import ClockWarning
+from streams.core.forewarnings import ClockWarning
 
 log = logging.getLogger("servicepulse.alerting")
 

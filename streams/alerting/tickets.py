@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from streams.core.warnings import BREACH, ESCALATION, WARNING, ClockWarning
+from streams.core.forewarnings import BREACH, ESCALATION, WARNING, ClockWarning
 
 ALERT_NAMES = {
     WARNING: "ServicePulseTicketSLAAtRisk",

@@ -29,10 +29,11 @@ from streams.argtypes import non_negative_duration, port_number, positive_number
 from streams.commands.backfill import parse_step
 from streams.console.board import Tally, Tee, duration, render
 from streams.console.next_breaches import render_next
+from streams.core.backlog import DeadlineFigures
 from streams.core.engine import Engine, Gauges
 from streams.core.events import parse_ts
+from streams.core.forewarnings import clock_warnings, upcoming
 from streams.core.policy import load_policies
-from streams.core.warnings import DeadlineFigures, clock_warnings, upcoming
 from streams.errors import UserError
 from streams.export.exporter import Exporter
 from streams.export.http import serve_metrics

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from streams.console.board import duration
-from streams.core.warnings import ClockWarning
+from streams.core.forewarnings import ClockWarning
 
 
 def render_next(upcoming: Sequence[ClockWarning], now: float) -> Table:

@@ -17,10 +17,16 @@ from hashlib import blake2b
 from typing import Any
 
 from streams.core.agents import AgentFigures
+from streams.core.backlog import (
+    DeadlineFigures,
+    Gauges,
+    backlog_figures,
+    deadline_figures,
+    derive_gauges,
+)
 from streams.core.deadlines import DeadlineQueue, Entry, EventClock
 from streams.core.events import EVENT_TYPES, UPDATABLE, Event, Rejected, decode, validate
 from streams.core.facts import FactSink, Intake, RejectHook
-from streams.core.gauges import Gauges, derive_gauges
 from streams.core.policy import Policy, PolicySet
 from streams.core.presence import Presence
 from streams.core.records import Outcome, Record, RecordSink, Review, Stint, Survey
@@ -44,7 +50,6 @@ from streams.core.ticket import (
 )
 from streams.core.transaction import INC, FactBuffer, restore, snapshot
 from streams.core.vocabulary import TARGETS
-from streams.core.warnings import DeadlineFigures, backlog_figures, deadline_figures
 
 log = logging.getLogger(__name__)
 MAX_HELD_EVENTS = 1000  # per ticket waiting for its ticket.created; more -> no_ticket

@@ -27,11 +27,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
+from streams.core.backlog import DeadlineFigures, Gauges
 from streams.core.facts import REJECT_REASONS
-from streams.core.gauges import Gauges
 from streams.core.transaction import INC, OBSERVE, Fact, report_facts
 from streams.core.vocabulary import OUTCOMES, TARGETS
-from streams.core.warnings import DeadlineFigures
 from streams.export.catalogue import BY_NAME, CATALOGUE, PREFIX, Metric
 from streams.export.text import ExpositionText
 

@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any, cast
 
 from streams.alerting.pusher import AlertPusher
+from streams.core.forewarnings import clock_warnings
 from streams.core.policy import PolicySet
-from streams.core.warnings import clock_warnings
 from streams.errors import UserError
 from streams.kafka.security import aiokafka_options, faust_credentials
 from streams.kafka.settings import Settings

@@ -18,13 +18,12 @@ from typing import Any
 
 import orjson
 
+from streams.core.backlog import DeadlineFigures, Gauges, backlog_figures
 from streams.core.engine import Engine
-from streams.core.gauges import Gauges
 from streams.core.policy import PolicySet
 from streams.core.records import RecordSink
 from streams.core.staffing import with_planned
 from streams.core.ticket import INF, Ticket
-from streams.core.warnings import DeadlineFigures, backlog_figures
 from streams.export.exporter import Exporter
 from streams.kafka.settings import Settings
 from streams.worker import records

@@ -27,8 +27,8 @@ import yaml
 
 from streams.alerting.pusher import AlertPusher
 from streams.core.engine import Engine
+from streams.core.forewarnings import clock_warnings
 from streams.core.policy import parse_policy
-from streams.core.warnings import clock_warnings
 from streams.monitoring.alertmanager import render_config, with_receiver
 from streams.monitoring.config import CONFIG
 from tests.support import RecordingSink, created, event, reply

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from streams.alerting.pusher import AlertPusher
-from streams.core.warnings import BREACH, WARNING, ClockWarning
+from streams.core.forewarnings import BREACH, WARNING, ClockWarning
 
 
 def clock(ticket: str, kind: str = WARNING) -> ClockWarning:

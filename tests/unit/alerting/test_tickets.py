@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from streams.alerting.tickets import human, shown, to_alert
-from streams.core.warnings import BREACH, ESCALATION, WARNING, ClockWarning
+from streams.core.forewarnings import BREACH, ESCALATION, WARNING, ClockWarning
 from tests.support import at
 
 

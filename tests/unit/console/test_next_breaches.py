@@ -6,8 +6,8 @@ from rich.console import Console
 
 from streams.console.next_breaches import render_next
 from streams.core.engine import Engine
+from streams.core.forewarnings import upcoming
 from streams.core.policy import parse_policy
-from streams.core.warnings import upcoming
 from tests.support import RecordingSink, at, created, event, reply
 
 POLICY = {"policies": [{"name": "p", "targets": {"first_response": "1h", "resolution": "8h"}}]}

@@ -111,5 +111,5 @@ def _expanded_size(root: yaml.Node) -> int:
 
 
 def load_yaml(text: str) -> Any:
-    """Parse policy YAML the way :func:`load_policy_file` does (raises yaml.YAMLError)."""
+    """Parse policy YAML as the policy file is read (raises yaml.YAMLError)."""
     return yaml.load(text, Loader=_PolicyLoader)  # a SafeLoader subclass

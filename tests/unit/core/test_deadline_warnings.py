@@ -1,4 +1,4 @@
-"""Ticket-level warnings against hand-computed instants.
+"""Deadline warnings, breaches and escalations of running clocks against hand-computed instants.
 
 Policy: vip-urgent 24x7 first_response 15m, warn 5m before (at_risk 0.8 would be 12m, so the
 lead time's 10m comes first); default office Mon-Fri 09:00-18:00 UTC, first_response 4h,
@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from streams.core.engine import Engine
+from streams.core.forewarnings import BREACH, ESCALATION, WARNING, clock_warnings
 from streams.core.policy import PolicyError, parse_policy
-from streams.core.warnings import BREACH, ESCALATION, WARNING, clock_warnings, next_deadlines
 from tests.support import RecordingSink, at, created, event, reply
 
 POLICY: dict[str, Any] = {
@@ -118,19 +118,6 @@ def test_a_breach_escalates_after_the_configured_time() -> None:
         (BREACH, "t", "first_response", at("2026-11-23 10:15")),
         (ESCALATION, "t", "first_response", at("2026-11-23 10:45")),
     ]
-
-
-def test_next_deadlines_give_the_nearest_future_deadline_per_team_and_target() -> None:
-    engine = engine_with(
-        created("a", "2026-11-23 10:00", **VIP),
-        created("b", "2026-11-23 10:05", **VIP),
-        created("c", "2026-11-23 10:00", team="sales", **VIP),
-    )
-    nearest = next_deadlines(engine.open.values(), at("2026-11-23 10:16"))
-    # a is past its 10:15 deadline; b's is 10:20 -> 4m; resolution 14:00 / 14:05
-    assert nearest[("billing", "first_response")] == 240.0
-    assert nearest[("billing", "resolution")] == at("2026-11-23 14:00") - at("2026-11-23 10:16")
-    assert ("sales", "first_response") not in nearest  # c breached too
 
 
 def test_a_lead_time_not_shorter_than_its_target_is_a_policy_error() -> None:

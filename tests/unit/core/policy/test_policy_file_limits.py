@@ -1,4 +1,5 @@
-"""Issue 10, items 9 and 11: policy files that are hostile or can never be satisfied."""
+"""Policy files that are hostile (huge, deeply nested, aliases that explode) or can never
+be satisfied are refused at load, in one line."""
 
 from __future__ import annotations
 
