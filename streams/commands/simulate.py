@@ -166,7 +166,7 @@ def command(args: argparse.Namespace) -> int:
     if args.events is not None and args.events < 0:
         raise UserError("--events must be >= 0")
     if args.create_topics:
-        from streams.commands.topics import ensure_topics
+        from streams.kafka.topics import ensure_topics
 
         ensure_topics(settings)
     wall0 = time.time()

@@ -55,7 +55,7 @@ def command(args: argparse.Namespace) -> int:
     _check_broker(settings.broker)
     partitions = settings.partitions
     if args.create_topics:
-        from streams.commands.topics import ensure_topics
+        from streams.kafka.topics import ensure_topics
 
         topics = ensure_topics(settings)
         actual = topics[settings.topic].partitions

@@ -22,10 +22,6 @@ ALLOWED_CIRCLES: frozenset[frozenset[str]] = frozenset(
     {
         # being removed
         frozenset({"streams.monitoring.contact_centre", "streams.monitoring.recording"}),
-        # being removed
-        frozenset({"streams.export.exporter", "streams.export.text"}),
-        # being removed
-        frozenset({"streams.worker.app", "streams.worker.health", "streams.worker.pages"}),
     }
 )
 
@@ -66,7 +62,6 @@ LAYERS = (
 # the worker creates its topics and the local stack backfills history with commands' code.
 ALLOWED_BREACHES: frozenset[tuple[str, str]] = frozenset(
     {
-        ("streams.worker.command", "streams.commands.topics"),
         ("streams.stack.orchestrate", "streams.commands.backfill"),
     }
 )
@@ -213,7 +208,7 @@ def test_the_graph_sees_every_module_and_function_level_imports() -> None:
     assert len(edges) > 100 and "streams.core.policy" in edges  # a package is a module
     assert "streams.core.policy.model" in edges["streams.core.policy"]
     assert "streams.core.vocabulary" in edges["streams.core.events"]  # from streams.core import
-    assert "streams.commands.topics" in edges["streams.worker.command"]  # inside a function
+    assert "streams.kafka.topics" in edges["streams.worker.command"]  # inside a function
 
 
 def test_relative_imports_resolve_against_the_module_or_package() -> None:
