@@ -34,10 +34,10 @@ team_lead = load()
 
 @pytest.fixture
 def receiver(processes: Processes) -> Iterator[tuple[str, int]]:
-    """The receiver as a process, with a 1 s request deadline and 4 connections at most."""
+    """The receiver as a process, with a 2 s request deadline and 4 connections at most."""
     port = free_port()
     command = [sys.executable, str(SCRIPT), "--port", str(port)]
-    proc = processes.start("team-lead", [*command, "--timeout", "1", "--max-connections", "4"])
+    proc = processes.start("team-lead", [*command, "--timeout", "2", "--max-connections", "4"])
     wait_until_up(f"http://127.0.0.1:{port}/health", proc, "team-lead")
     yield ("127.0.0.1", port)
 
@@ -82,8 +82,8 @@ def test_clients_trickling_a_byte_at_a_time_are_cut_at_the_deadline_and_do_not_b
 ) -> None:
     """4 connections (the cap) send a byte every 0.3 s, two in their headers, two in their
     body: each read arrives well within any per-read timeout, but the whole request has
-    1 s, so each is closed about 1 s after it opened (at most 6 s here: a loaded machine),
-    long before the 10 s the trickle lasts; meanwhile a fifth client is refused at once."""
+    2 s, so each is closed about 2 s after it opened (at most 8 s here: a loaded machine),
+    long before the 12 s the trickle lasts; meanwhile a fifth client is refused at once."""
     head = b"POST /billing HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n"
     slow = [socket.create_connection(receiver, timeout=5) for _ in range(4)]
     started = time.monotonic()
@@ -93,7 +93,7 @@ def test_clients_trickling_a_byte_at_a_time_are_cut_at_the_deadline_and_do_not_b
                for i, sock in enumerate(slow)}  # fmt: skip
     closed: dict[socket.socket, float] = {}
     refused = None
-    while pending and time.monotonic() - started < 10:
+    while pending and time.monotonic() - started < 12:
         if refused is None and time.monotonic() - started > 0.2:
             refused = raw_request(receiver, b"")  # a 503 needs no request: it comes at once
         readable, _, _ = select.select(list(pending), [], [], 0.3)
@@ -110,11 +110,10 @@ def test_clients_trickling_a_byte_at_a_time_are_cut_at_the_deadline_and_do_not_b
             pending[sock] = rest[1:] or b"x"
     for sock in slow:
         sock.close()
-    assert len(closed) == 4 and max(closed.values()) < 6, closed
+    assert len(closed) == 4 and max(closed.values()) < 8, closed
     assert refused is not None and status(refused) == 503
-    assert (
-        raw_request(receiver, b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")[-3:] == b"ok\n"
-    )
+    health = b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    assert raw_request(receiver, health).endswith(b"\r\n\r\nok\n")
 
 
 def test_a_newline_in_a_label_cannot_forge_a_log_line() -> None:
