@@ -12,36 +12,45 @@ and kept in memory (the latest 500), so that
     GET /           -> {"notifications": [...]}   newest first, as received
     GET /health     -> ok
 
-Standard library only: it runs in the app image (docker-compose.yml, service
-``team-lead``) and in the local stack (``servicepulse stack up``).
+It runs in the app image (docker-compose.yml, service ``team-lead``) and in the
+local stack (``servicepulse stack up``), on the HTTP server of ``serve`` and
+``ingest`` (``streams/ingest_http/server.py``) and its limits:
 
-Defensive: a body is at most 1 MiB (413 beyond, 400 for a bad Content-Length),
-a connection idle for 10 s is closed, at most 16 connections are served at
-once (503 beyond), and every logged value is escaped and cut (a newline in a
-label cannot forge a log line).
+* each request has 10 s *as a whole* to arrive (request line, headers, body),
+  from the connection opening or its previous answer; else the connection is
+  closed. A per-read timeout let 16 clients sending a byte every 7 s hold every
+  connection for ever;
+* at most 64 connections open (asyncio: no thread each); beyond, ``503`` at once;
+* a body is at most 1 MiB (413 beyond, 400 for a bad Content-Length);
+* every logged value is escaped and cut (a newline in a label cannot forge a
+  log line).
 
     python3 deploy/stack/team_lead.py [--host 127.0.0.1] [--port 9095] [--out alerts.jsonl]
+                                      [--timeout 10] [--max-connections 64]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
-import signal
 import sys
-import threading
 import time
 from collections import deque
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from streams.export.http import BoundedHTTPServer  # the image and the stack install it
+from aiohttp import web
+
+# the image and the stack install the package
+from streams.errors import UserError
+from streams.ingest_http.guard import DEADLINE, GUARDS, LIMITS, Limits, deadline_middleware
+from streams.ingest_http.server import run
 
 KEEP = 500
 MAX_BODY = 1024 * 1024
-TIMEOUT = 10.0
-MAX_CLIENTS = 16
+TIMEOUT = 10.0  # seconds to receive a whole request
+MAX_CLIENTS = 64
 MAX_FIELD = 200  # characters of one logged value
 
 
@@ -54,24 +63,21 @@ def clean(value: Any, limit: int = MAX_FIELD) -> str:
 
 class Store:
     def __init__(self, out: Path | None) -> None:
-        self.lock = threading.Lock()
         self.items: deque[dict[str, Any]] = deque(maxlen=KEEP)
         self.out = out
 
     def add(self, path: str, payload: Any) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         record = {"received": stamp, "path": path, "payload": payload}
-        with self.lock:
-            self.items.appendleft(record)
-            if self.out is not None:
-                with self.out.open("a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(record, sort_keys=True) + "\n")
+        self.items.appendleft(record)
+        if self.out is not None:
+            with self.out.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(record, sort_keys=True) + "\n")
         for line in describe(stamp, path, payload):
             print(line, flush=True)
 
     def latest(self) -> list[dict[str, Any]]:
-        with self.lock:
-            return list(self.items)
+        return list(self.items)
 
 
 def describe(stamp: str, path: str, payload: Any) -> list[str]:
@@ -100,58 +106,53 @@ def describe(stamp: str, path: str, payload: Any) -> list[str]:
     return lines or [f"{stamp} {who} (no alerts)"]
 
 
-def make_handler(store: Store) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        server_version = "servicepulse-team-lead/1"
-        timeout = TIMEOUT  # socket timeout of every read and write: slow clients are dropped
-
-        def _reply(self, code: int, body: bytes, kind: str = "application/json") -> None:
-            self.send_response(code)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_GET(self) -> None:
-            if self.path in ("/health", "/-/healthy", "/-/ready"):
-                self._reply(200, b"ok\n", "text/plain")
-            elif self.path in ("/", "/notifications"):
-                body = json.dumps({"notifications": store.latest()}, indent=1).encode()
-                self._reply(200, body)
-            else:
-                self._reply(404, b'{"error": "not found"}')
-
-        def do_POST(self) -> None:
-            text = self.headers.get("Content-Length") or "0"
-            if not text.isdigit():  # also refuses negative numbers
-                self.close_connection = True
-                self._reply(400, b'{"error": "bad Content-Length"}')
-                return
-            length = int(text)
-            if length > MAX_BODY:
-                self.close_connection = True
-                self._reply(413, b'{"error": "body larger than 1 MiB"}')
-                return
-            raw = self.rfile.read(length) if length > 0 else b""
-            try:
-                payload = json.loads(raw or b"null")
-            except (ValueError, RecursionError):
-                self._reply(400, b'{"error": "body is not JSON"}')
-                return
-            store.add(self.path, payload)
-            self._reply(200, b'{"status": "ok"}')
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # one line per alert is printed by Store.add; no access log
-
-    return Handler
+def _json(status: int, body: Any) -> web.Response:
+    response = web.json_response(body, status=status, dumps=lambda v: json.dumps(v, indent=1))
+    if status >= 400:
+        response.force_close()  # a body left unread is not read
+    return response
 
 
-class BoundedServer(BoundedHTTPServer):
-    """At most ``MAX_CLIENTS`` connections at once; beyond that a 503 at once, no thread."""
+def make_app(
+    store: Store, timeout: float = TIMEOUT, max_clients: int = MAX_CLIENTS
+) -> web.Application:
+    """The receiver's application, for ``streams.ingest_http.server.run``."""
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[deadline_middleware])
+    app[LIMITS] = Limits(max_clients, timeout)
+    app[GUARDS] = []
 
-    def __init__(self, address: tuple[str, int], handler: Any) -> None:
-        super().__init__(address, handler, MAX_CLIENTS)
+    async def health(request: web.Request) -> web.StreamResponse:
+        return web.Response(text="ok\n")
+
+    async def notifications(request: web.Request) -> web.StreamResponse:
+        return _json(200, {"notifications": store.latest()})
+
+    async def receive(request: web.Request) -> web.StreamResponse:
+        if (request.content_length or 0) > MAX_BODY:
+            return _json(413, {"error": "body larger than 1 MiB"})
+        due = request.get(DEADLINE) or asyncio.get_running_loop().time() + timeout
+        try:
+            async with asyncio.timeout_at(due):
+                raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _json(413, {"error": "body larger than 1 MiB"})
+        except web.RequestPayloadError:
+            return _json(400, {"error": "cannot read the body"})
+        except TimeoutError:
+            return _json(408, {"error": f"request not received within {timeout:g} s"})
+        try:
+            payload = json.loads(raw or b"null")
+        except (ValueError, RecursionError):
+            return _json(400, {"error": "body is not JSON"})
+        store.add(request.path, payload)
+        return _json(200, {"status": "ok"})
+
+    for path in ("/health", "/-/healthy", "/-/ready"):
+        app.router.add_get(path, health)
+    for path in ("/", "/notifications"):
+        app.router.add_get(path, notifications)
+    app.router.add_post("/{team:.*}", receive)
+    return app
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,25 +160,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1", help="address (default %(default)s)")
     parser.add_argument("--port", type=int, default=9095, help="port (default %(default)s)")
     parser.add_argument("--out", type=Path, help="also append every notification to this JSONL")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=TIMEOUT,
+        help="seconds to receive a whole request (default %(default)s)",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=MAX_CLIENTS,
+        help="open connections at most; beyond, 503 (default %(default)s)",
+    )
     args = parser.parse_args(argv)
+    if not (0 < args.timeout < float("inf")) or args.max_connections < 1:
+        parser.error("--timeout and --max-connections must be positive")
+    banner = f"team-lead receiver on http://{args.host}:{args.port}/ (POST /<team>)"
     try:
-        server = BoundedServer((args.host, args.port), make_handler(Store(args.out)))
-    except OSError as exc:
-        print(
-            f"team_lead.py: error: cannot listen on {args.host}:{args.port}: {exc.strerror}",
-            file=sys.stderr,
-        )
+        app = make_app(Store(args.out), args.timeout, args.max_connections)
+        return run(app, args.host, args.port, banner)
+    except UserError as exc:
+        print(f"team_lead.py: error: {exc}", file=sys.stderr)
         return 2
-
-    def stop(signum: int, frame: object) -> None:
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    print(f"team-lead receiver on http://{args.host}:{args.port}/ (POST /<team>)", flush=True)
-    server.serve_forever()
-    server.server_close()
-    return 0
 
 
 if __name__ == "__main__":

@@ -7,6 +7,13 @@ never blocks event processing. New and changed alerts go at once, every
 active alert again each ``resend`` seconds (its ``endsAt`` pushed forward),
 and an alert whose clock stopped or paused goes once more with ``endsAt`` =
 now, which resolves it.
+
+Failures: a connection error, a timeout, a ``5xx`` (or ``408``/``429``) leaves the
+alerts to be sent again, with a backoff of up to 30 s. A ``400``, ``413`` or ``422``
+is Alertmanager refusing the content, which no retry changes: the chunk is split in
+halves and each half sent again, down to the single alerts refused, which are
+dropped (``dropped`` counts them, one log line each); the other alerts of the chunk
+and the later chunks still go. One bad alert must not silence every other ticket.
 """
 
 from __future__ import annotations
@@ -20,13 +27,15 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from streams.alerting.tickets import Key, key_of, to_alert
+from streams.alerting.tickets import Key, key_of, shown, to_alert
 from streams.core.forewarnings import ClockWarning
 
 log = logging.getLogger("servicepulse.alerting")
 
 RESEND = 60.0  # seconds between re-sends of active alerts (Alertmanager's resolve_timeout is 5m)
 CHUNK = 500  # alerts per POST: Alertmanager validates and stores each request as a whole
+
+REFUSED = frozenset({400, 413, 422})  # the content is refused: sending it again cannot help
 
 # an alert to send, built in the sender thread: (warning, engine now, wall_of, endsAt)
 Pending = tuple[ClockWarning, float, Callable[[float], float], float]
@@ -53,6 +62,7 @@ class AlertPusher:
         self._stop = threading.Event()
         self.sent = 0  # alerts delivered (counted once per Alertmanager)
         self.errors = 0  # failed POSTs
+        self.dropped = 0  # alerts an Alertmanager refused (400/413/422), never sent again
         self._thread = threading.Thread(target=self._run, name="alert-pusher", daemon=True)
         self._thread.start()
 
@@ -109,34 +119,89 @@ class AlertPusher:
                 self._busy = bool(batch)
             if not batch:
                 continue
-            alerts = [
-                to_alert(w, now, wall, ends, self.ticket_url)
-                for w, now, wall, ends in batch.values()
+            keyed = [
+                (key, to_alert(w, now, wall, ends, self.ticket_url))
+                for key, (w, now, wall, ends) in batch.items()
             ]
-            ok = all(self._post(alerts[i : i + CHUNK]) for i in range(0, len(alerts), CHUNK))
+            failed = self._deliver(keyed)
             self._busy = False
-            if ok:
+            if not failed:
                 backoff = 0.5
                 continue
             with self._lock:  # keep what failed unless a newer state replaced it
-                for key, alert in batch.items():
-                    self._pending.setdefault(key, alert)
+                for key in failed:
+                    self._pending.setdefault(key, batch[key])
             self._stop.wait(backoff)
             backoff = min(backoff * 2, 30.0)
 
-    def _post(self, alerts: list[dict[str, Any]]) -> bool:
-        body = json.dumps(alerts).encode()
-        ok = True
+    def _deliver(self, keyed: list[tuple[Key, dict[str, Any]]]) -> set[Key]:
+        """Send ``keyed`` alerts to every Alertmanager in chunks; the keys to send again.
+        An Alertmanager that fails (unreachable, ``5xx``) is not tried again this round:
+        its remaining chunks wait for the next, after the backoff."""
+        failed: set[Key] = set()
         for url in self.urls:
-            request = urllib.request.Request(
-                url, data=body, method="POST", headers={"Content-Type": "application/json"}
-            )
-            try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    response.read()
-                self.sent += len(alerts)
-            except (urllib.error.URLError, OSError) as exc:
-                self.errors += 1
-                ok = False
-                log.warning("cannot push %d alerts to %s: %s", len(alerts), url, exc)
-        return ok
+            for start in range(0, len(keyed), CHUNK):
+                chunk = keyed[start : start + CHUNK]
+                retry = self._send(url, chunk)
+                failed.update(key for key, _ in retry)
+                if retry and len(retry) == len(chunk):
+                    failed.update(key for key, _ in keyed[start + CHUNK :])
+                    break
+        return failed
+
+    def _send(
+        self, url: str, chunk: list[tuple[Key, dict[str, Any]]]
+    ) -> list[tuple[Key, dict[str, Any]]]:
+        """POST ``chunk`` to ``url``; what is to be sent again. A refused chunk is split
+        until the refused alerts are alone, and those are dropped."""
+        status, reason = self._post(url, [alert for _, alert in chunk])
+        if 200 <= status < 300:
+            self.sent += len(chunk)
+            return []
+        if status not in REFUSED:
+            return chunk
+        if len(chunk) > 1:
+            half = len(chunk) // 2
+            return self._send(url, chunk[:half]) + self._send(url, chunk[half:])
+        self.dropped += 1
+        log.warning(
+            "%s refused the alert %s of ticket %s (%d: %s): dropped",
+            url,
+            chunk[0][1]["labels"].get("alertname", "?"),
+            shown(chunk[0][0][0])[:100],
+            status,
+            reason,
+        )
+        return []
+
+    def _post(self, url: str, alerts: list[dict[str, Any]]) -> tuple[int, str]:
+        """(the HTTP status, or 0 when there was no answer; the reason of a failure, one
+        line). A failure other than a refusal is counted in ``errors`` and logged."""
+        request = urllib.request.Request(
+            url,
+            data=json.dumps(alerts).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                response.read()
+                return int(response.status), ""
+        except urllib.error.HTTPError as exc:
+            status, reason = exc.code, _first_line(exc)
+        except (urllib.error.URLError, OSError) as exc:
+            status, reason = 0, str(exc)
+        if status not in REFUSED:
+            self.errors += 1
+            log.warning("cannot push %d alerts to %s: %s", len(alerts), url, reason)
+        return status, reason
+
+
+def _first_line(error: urllib.error.HTTPError) -> str:
+    """The answer's body, one line of at most 200 characters (Alertmanager says why)."""
+    try:
+        text = error.read(4096).decode("utf-8", "replace")
+    except OSError:
+        text = ""
+    text = " ".join(text.split()) or str(error.reason)
+    return shown(text)[:200]

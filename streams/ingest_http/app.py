@@ -49,6 +49,7 @@ from streams.ingest_http.bodies import (
     parse_webhook,
     records_of,
 )
+from streams.ingest_http.guard import DEADLINE, GUARDS, LIMITS, Limits, deadline_middleware
 
 log = logging.getLogger("servicepulse.ingest_http")
 
@@ -84,9 +85,6 @@ class Ingestion:
 
 
 INGESTION = web.AppKey("ingestion", Ingestion)
-# the ConnectionGuard of the running server, once server.run made it (the app is frozen then)
-GUARDS: web.AppKey[list[Any]] = web.AppKey("connection_guards", list)
-DEADLINE = "servicepulse.deadline"  # request key: loop time by which the request is received
 
 
 def _line(status: int, reason: str) -> web.Response:
@@ -144,9 +142,6 @@ def _translate(product: str, payload: Any, headers: Mapping[str, str], config: C
     return zendesk.translate(payload, config)
 
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
 class BodyBudget:
     """At most ``capacity`` bytes of request bodies in memory at once: a request reserves its
     ``Content-Length`` (``max_body`` when it has none) before its body is read, and waits
@@ -173,8 +168,9 @@ class Busy(Exception):
 
 
 def make_app(ingestion: Ingestion) -> web.Application:
-    app = web.Application(client_max_size=ingestion.max_body, middlewares=[_deadline_middleware])
+    app = web.Application(client_max_size=ingestion.max_body, middlewares=[deadline_middleware])
     app[INGESTION] = ingestion
+    app[LIMITS] = Limits(ingestion.max_connections, ingestion.request_timeout)
     app[GUARDS] = []
     budget: BodyBudget | None = None
 
@@ -278,18 +274,3 @@ def make_app(ingestion: Ingestion) -> web.Application:
     app.router.add_post("/v1/webhooks/{product}", webhook)
     app.router.add_get("/health", health)
     return app
-
-
-@web.middleware
-async def _deadline_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The request's deadline: set when its connection opened or answered the previous
-    request (``ConnectionGuard``), else from now; the body must be read by then."""
-    guards = request.app.get(GUARDS)
-    if not guards:
-        return await handler(request)
-    guard = guards[0]
-    request[DEADLINE] = guard.enter(request.protocol)
-    try:
-        return await handler(request)
-    finally:
-        guard.leave(request.protocol)

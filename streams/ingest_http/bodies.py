@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from streams.core.events import MAX_EVENT_BYTES, Event, Rejected, decode, validate
+from streams.core.events import MAX_DEPTH, MAX_EVENT_BYTES, Event, Rejected, decode, validate
 
 JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
 
@@ -62,9 +62,26 @@ def _encode(value: Any) -> bytes:
     return bytes(memoryview(orjson.dumps(value)))
 
 
+def _cut(value: Any, levels: int) -> Any:
+    """``value`` with what is nested below ``levels`` levels replaced by null."""
+    if isinstance(value, dict | list) and levels <= 0:
+        return None
+    if isinstance(value, dict):
+        return {key: _cut(item, levels - 1) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cut(item, levels - 1) for item in value]
+    return value
+
+
 def _element(value: Any, index: int, line: bytes | None = None) -> Record:
     if line is None:
-        line = _encode(value)
+        try:
+            line = _encode(value)
+        except orjson.JSONEncodeError:
+            # nested deeper than orjson writes (254 levels; it reads 1,024): kept as its
+            # first levels, whose line the journal's replay rejects for the same reason
+            value = _cut(value, MAX_DEPTH + 1)
+            line = _encode(value)
     if not isinstance(value, dict):
         return Record(None, line, value, None, "not_an_object", index)
     # the Kafka key: the ticket's id, or the agent's for agent.status (contract section 1)

@@ -5,6 +5,7 @@ import json
 import orjson
 import pytest
 
+from streams.core.events import Rejected, decode
 from streams.ingest_http.bodies import (
     MAX_EVENTS,
     MAX_VALUES,
@@ -167,3 +168,21 @@ def test_an_agent_status_is_keyed_by_its_agent() -> None:
               "status": "available", "ts": "2026-11-23T09:00:00Z"}  # fmt: skip
     (record,) = parse_events(orjson.dumps(status), "application/json")
     assert (record.key, record.reason) == ("a7", None)
+
+
+@pytest.mark.parametrize("levels", [300, 1000])
+def test_an_element_nested_deeper_than_orjson_writes_is_too_deep_and_replays_so(
+    levels: int,
+) -> None:
+    """orjson reads 1,024 levels but writes 254: such an element was a 500 with a traceback.
+    Its journal line must give the same verdict when the journal is replayed."""
+    nested = b'{"a":' * levels + b'{"type":"ticket.created"}' + b"}" * levels
+    for body in (b"[" + nested + b"]", nested):
+        (record,) = parse_events(body, "application/json")
+        assert (record.event, record.reason) == (None, "too_deep")
+        with pytest.raises(Rejected) as replayed:
+            decode(record.line)
+        assert replayed.value.reason == "too_deep"
+    deep_list = b"[" * levels + b"]" * levels
+    (record,) = parse_events(b"[" + deep_list + b"]", "application/json")
+    assert record.reason == "not_an_object"
