@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from streams.core.engine import Engine
-from streams.core.policy import parse_policy
+from streams.core.policy import PolicySet, parse_policy
 
 
 class RecordingSink:
@@ -91,3 +91,19 @@ def run_events(
     if until is not None:
         engine.advance(at(until))
     return engine, sink
+
+
+def one_policy(
+    *, document: dict[str, Any] | None = None, calendar: str = "always", **targets: str
+) -> PolicySet:
+    """A parsed policy set: ``document`` whole, or one policy matching every ticket on
+    ``calendar`` with ``targets`` (``first_response="15m"``; none given: first response 1h)."""
+    if document is None:
+        policy = {
+            "name": "default",
+            "match": {},
+            "calendar": calendar,
+            "targets": targets or {"first_response": "1h"},
+        }
+        document = {"policies": [policy]}
+    return parse_policy(document)
