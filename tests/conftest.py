@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
 
@@ -36,19 +36,7 @@ from tests.kafka_broker import KafkaBroker
 from tests.postgres import PostgresServer
 from tests.processes import Processes
 from tests.processes import free_port as _free_port
-from tests.support import one_policy
-
-
-class PolicyFactory(Protocol):
-    def __call__(
-        self, *, document: dict[str, Any] | None = None, calendar: str = "always", **targets: str
-    ) -> PolicySet: ...
-
-
-class EngineFactory(Protocol):
-    def __call__(
-        self, *, policies: PolicySet | None = None, sink: Any = None, **targets: str
-    ) -> tuple[Engine, Exporter]: ...
+from tests.support import EngineFactory, PolicyFactory, one_policy
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +49,7 @@ def policy_factory() -> PolicyFactory:
     def make(
         *, document: dict[str, Any] | None = None, calendar: str = "always", **targets: str
     ) -> PolicySet:
-        return one_policy(document=document, calendar=calendar, **targets)
+        return one_policy(targets, document=document, calendar=calendar)
 
     return make
 
@@ -72,7 +60,7 @@ def engine_factory() -> EngineFactory:
         *, policies: PolicySet | None = None, sink: Any = None, **targets: str
     ) -> tuple[Engine, Exporter]:
         exporter = Exporter()
-        engine = Engine(policies or one_policy(**targets), exporter if sink is None else sink)
+        engine = Engine(policies or one_policy(targets), exporter if sink is None else sink)
         return engine, exporter
 
     return make

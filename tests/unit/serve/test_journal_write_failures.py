@@ -20,8 +20,7 @@ import pytest
 from streams.ingest_http.bodies import records_of
 from streams.journal import Journal, event_line
 from streams.serve.store import JournalStore
-from tests.conftest import EngineFactory
-from tests.support import at, created
+from tests.support import EngineFactory, at, created
 
 WALL = at("2026-11-23 09:00") + 2
 

@@ -14,10 +14,8 @@ from streams.core.engine import Engine
 from streams.export.exporter import Exporter
 from streams.journal import Journal
 from streams.serve.state import capture, restore_records
-from tests.conftest import EngineFactory
-from tests.support import at, created, reply
+from tests.support import EngineFactory, at, created, reply
 
-TARGETS = {"first_response": "15m", "resolution": "4h"}
 # DURATION_BUCKETS begin 10, 20, 30, 60, 120, 300: 300 s falls in the sixth (le="300")
 LE_300 = 5
 
@@ -33,13 +31,13 @@ def _before(engine: Engine) -> None:
 
 
 def _round_trip(directory: Path, engine_factory: EngineFactory) -> tuple[Engine, Exporter]:
-    engine, exporter = engine_factory(**TARGETS)
+    engine, exporter = engine_factory(first_response="15m", resolution="4h")
     _before(engine)
     journal = Journal(directory)
     journal.open(1)
     journal.compact(*capture(engine, exporter))
     journal.close()
-    again, again_exporter = engine_factory(**TARGETS)
+    again, again_exporter = engine_factory(first_response="15m", resolution="4h")
     first, wrong = restore_records(Journal(directory).snapshot_records(), again, again_exporter)
     assert (first, wrong) == (2, 0)  # the snapshot covers segment 1; the journal goes on at 2
     return again, again_exporter
