@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import time
@@ -11,7 +10,7 @@ import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.processes import free_port
+from tests.processes import Processes, default_sigint, free_port, get, interrupt, wait_for
 from tests.unit.export.contract_metrics import CONTRACT_METRICS, DEVIATIONS, family_name
 
 
@@ -24,56 +23,47 @@ def total(text: str, name: str) -> float:
     )
 
 
-def test_demo_serves_metrics_and_stops_on_ctrl_c() -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streams.cli",
-            "demo",
-            "--port",
-            str(port),
-            "--no-board",
-            "--speed",
-            "600",
-            "--seed",
-            "5",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def scrape(port: int, timeout: float = 5) -> str | None:
+    """The demo's /metrics, or None while it is not listening yet."""
     try:
-        created = processed = 0.0
-        deadline = time.monotonic() + 45
-        while time.monotonic() < deadline and created < 5:
-            time.sleep(1)
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
-                    text = r.read().decode()
-            except OSError:
-                continue
-            created = total(text, "servicepulse_tickets_created_total")
-            processed = total(text, "servicepulse_events_processed_total")
-        assert created >= 5, "the demo produced no tickets"
-        assert processed >= created
-        assert total(text, "servicepulse_events_rejected_total") == 0
-        # every metric family of the contract is exposed, with its kind and its labels
-        families = {f.name: f for f in text_string_to_metric_families(text)}
-        for exposed, (kind, labels) in CONTRACT_METRICS.items():
-            if exposed in DEVIATIONS:
-                continue  # listed, and checked as strict xfails in test_contract_metrics.py
-            family = families.get(family_name(exposed))
-            assert family is not None and family.type == kind, exposed
-            for sample in family.samples:
-                assert set(sample.labels) - {"le"} == set(labels), (exposed, sample)
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, err
-    assert "Traceback" not in err
-    assert "stopped:" in err
+        return get(f"http://127.0.0.1:{port}/metrics", timeout).decode()
+    except OSError:
+        return None
+
+
+def test_demo_serves_metrics_and_stops_on_ctrl_c(processes: Processes) -> None:
+    port = free_port()
+    proc = processes.start(
+        "demo",
+        [
+            *(sys.executable, "-m", "streams.cli", "demo", "--port", str(port), "--no-board"),
+            *("--speed", "600", "--seed", "5"),
+        ],
+        preexec_fn=default_sigint,
+    )
+
+    def five_tickets() -> str | None:
+        assert proc.poll() is None, processes.tail()
+        text = scrape(port)
+        return text if text and total(text, "servicepulse_tickets_created_total") >= 5 else None
+
+    text = wait_for("the demo's first five tickets on /metrics", five_tickets, 120, every=0.5)
+    created = total(text, "servicepulse_tickets_created_total")
+    assert total(text, "servicepulse_events_processed_total") >= created
+    assert total(text, "servicepulse_events_rejected_total") == 0
+    # every metric family of the contract is exposed, with its kind and its labels
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    for exposed, (kind, labels) in CONTRACT_METRICS.items():
+        if exposed in DEVIATIONS:
+            continue  # listed, and checked as strict xfails in test_contract_metrics.py
+        family = families.get(family_name(exposed))
+        assert family is not None and family.type == kind, exposed
+        for sample in family.samples:
+            assert set(sample.labels) - {"le"} == set(labels), (exposed, sample)
+    assert interrupt(proc) == 0, processes.tail()
+    log = (processes.logs / "demo.log").read_text()
+    assert "Traceback" not in log
+    assert "stopped:" in log
 
 
 def test_a_speed_beyond_the_documented_maximum_is_a_one_line_error() -> None:
@@ -116,35 +106,32 @@ def test_a_step_that_cannot_keep_up_gives_the_engine_back_within_its_budget() ->
     assert demo.step() > 0
 
 
-def test_metrics_answer_while_the_demo_cannot_keep_up() -> None:
+def test_metrics_answer_while_the_demo_cannot_keep_up(processes: Processes) -> None:
     port = free_port()
-    proc = subprocess.Popen(
+    proc = processes.start(
+        "demo",
         [
             *(sys.executable, "-m", "streams.cli", "demo", "--port", str(port), "--no-board"),
             *("--speed", "3600", "--arrivals-per-hour", "200000", "--history", "0"),
         ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        preexec_fn=default_sigint,
     )
-    try:
-        seen: list[float] = []  # tickets created, as successive scrapes show them
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and len(seen) < 3:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
-                    created = total(r.read().decode(), "servicepulse_tickets_created_total")
-            except urllib.error.URLError as exc:
-                if not isinstance(exc.reason, ConnectionRefusedError):
-                    raise  # a timeout: the engine was never given back
-                assert proc.poll() is None, proc.communicate()[1]
-                time.sleep(0.2)  # not listening yet: poll again
-                continue
-            if created > (seen[-1] if seen else 0):
-                seen.append(created)
-        # each scrape answered within 10 s while the engine was being fed, and saw it grow
-        assert len(seen) == 3, seen
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-    assert "Traceback" not in err
+    seen: list[float] = []  # tickets created, as successive scrapes show them
+
+    def grown_three_times() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as r:
+                created = total(r.read().decode(), "servicepulse_tickets_created_total")
+        except urllib.error.URLError as exc:
+            if not isinstance(exc.reason, ConnectionRefusedError):
+                raise  # a timeout: the engine was never given back
+            assert proc.poll() is None, processes.tail()
+            return False  # not listening yet: poll again
+        if created > (seen[-1] if seen else 0):
+            seen.append(created)
+        return len(seen) == 3
+
+    # each scrape answered within 10 s while the engine was being fed, and saw it grow
+    wait_for("three scrapes, each seeing more tickets", grown_three_times, 120, 0.2)
+    interrupt(proc)
+    assert "Traceback" not in (processes.logs / "demo.log").read_text()
