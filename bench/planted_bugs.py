@@ -22,6 +22,7 @@ import argparse
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +123,10 @@ BUGS = [
         "streams/commands/backfill.py",
         "self._sample(end, advance=False)",
         "self._sample(end)",
-        ("tests/unit/commands/test_backfill.py", "tests/unit/commands/test_backfill_last_sample.py"),
+        (
+            "tests/unit/commands/test_backfill.py",
+            "tests/unit/commands/test_backfill_last_sample.py",
+        ),
     ),
     Bug(
         "the report's default week is the week not yet complete",
@@ -149,15 +153,22 @@ BUGS = [
 
 
 def pytest(paths: list[str], *, stop_at_first: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    # this checkout's streams/, whatever the venv has installed
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "PYTHONPATH": path}
     first = ["-x"] if stop_at_first else []
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", *first, "-rf", "-p", "no:cacheprovider", *paths],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    # its own tmp dir: pytest's shared default is deleted under a concurrent run
+    with tempfile.TemporaryDirectory(prefix="planted-bugs-") as tmp:
+        return subprocess.run(
+            [
+                *(sys.executable, "-m", "pytest", "-q", *first, "-rf", "-p", "no:cacheprovider"),
+                *(f"--basetemp={tmp}/pytest", *paths),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
 
 
 def plant(bug: Bug, paths: list[str]) -> str:
