@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from streams.core.engine import Engine
 from streams.core.policy import DEFAULT_POLICY_SET
 from streams.export.exporter import Exporter
 from streams.simulator import ContactCentre, SimConfig
+from tests.processes import free_port
 
 TOKEN = "bench-token-0123456789"  # at least 16 characters (auth.py)
 
@@ -67,12 +67,6 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start(args: list[str], port: int) -> subprocess.Popen[bytes]:

@@ -41,7 +41,9 @@ mkdir -p "$SCRATCH"
 cp -r streams "$SCRATCH/streams"
 mkdir -p "$SCRATCH/tests"
 # only the fast tests and their helpers: the rest need Kafka, Prometheus or the worker's deps
-cp tests/__init__.py tests/support.py "$SCRATCH/tests/"
+# tests/*.py: conftest.py (its fixtures: free_port, policy_factory, engine_factory) and the
+# helper modules it and the tests import (support, processes, ...); all import only the stdlib
+cp tests/*.py "$SCRATCH/tests/"
 present=()
 for path in $FAST_TESTS; do
   if [ ! -e "$path" ]; then

@@ -33,7 +33,6 @@ import itertools
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -54,14 +53,9 @@ from streams.core.engine import Engine  # noqa: E402
 from streams.core.policy import DEFAULT_POLICY_SET  # noqa: E402
 from streams.export.exporter import Exporter  # noqa: E402
 from streams.simulator import ContactCentre, SimConfig, iso  # noqa: E402
+from tests.processes import free_port  # noqa: E402
 
 PARTITIONS = 4
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def create_topics(bootstrap: str, *names: str) -> None:

@@ -6,16 +6,21 @@
     wait_until_up(f"http://127.0.0.1:{port}/metrics", proc, "the demo")
     procs.stop()                             # SIGTERM in reverse order, SIGKILL after 10 s
 
+A process that is to be stopped with Ctrl-C is started with ``preexec_fn=default_sigint``
+and stopped with ``interrupt(proc)``: a suite started with SIGINT ignored (a background job,
+``trap "" INT``) passes the ignored SIGINT on to every child, which would never stop on it.
 The ``free_port`` and ``processes`` fixtures of tests/conftest.py hand these out.
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +39,40 @@ def free_port(pair: bool = False) -> int:
             except OSError:
                 continue
         return port
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` of a child stopped with Ctrl-C: SIGINT back to its default action,
+    which Python turns into KeyboardInterrupt, however the test run treats SIGINT."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def interrupt(proc: subprocess.Popen[bytes], timeout: float = 30) -> int:
+    """Ctrl-C to ``proc`` and its exit status; killed, and AssertionError, if it is still
+    running after ``timeout`` seconds (a child left running would outlive the test)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError(f"still running {timeout:g} s after Ctrl-C: killed") from None
+
+
+def wait_for(
+    what: str, condition: Callable[[], Any], timeout: float = 30, every: float = 0.1
+) -> Any:
+    """Call ``condition`` until it returns something true, and return that; AssertionError
+    naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what}: not within {timeout:g} s")
+        time.sleep(every)
 
 
 def get(url: str, timeout: float = 5) -> bytes:

@@ -2,9 +2,10 @@
 # The whole ServicePulse test suite, on a fresh Debian machine or this one.
 #
 # Tiers (docs/testing.md):
-#   bash tests/run.sh tests/unit                                  # unit tests: pure, no services
-#   bash tests/run.sh -m "not kafka and not prometheus and not grafana"   # everything service-free
-#   bash tests/run.sh                                             # all, Kafka/Prometheus/Grafana too
+#   bash tests/run.sh tests/unit                                  # unit tests: in-process, no services
+#   bash tests/run.sh tests/cli                                   # the CLI run as a user runs it (subprocesses)
+#   bash tests/run.sh -m "not kafka and not prometheus and not grafana and not postgres"  # service-free
+#   bash tests/run.sh                                             # all tiers (unit, cli, integration)
 #
 # Installs what is missing (Debian: Prometheus, promtool, Alertmanager, amtool, Java, Maven,
 # PostgreSQL;

@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from streams.core.engine import Engine
-from streams.core.policy import parse_policy
+from streams.core.policy import PolicySet, parse_policy
+from streams.export.exporter import Exporter
 
 
 class RecordingSink:
@@ -91,3 +92,38 @@ def run_events(
     if until is not None:
         engine.advance(at(until))
     return engine, sink
+
+
+def one_policy(
+    targets: dict[str, str] | None = None,
+    *,
+    document: dict[str, Any] | None = None,
+    calendar: str = "always",
+) -> PolicySet:
+    """A parsed policy set: ``document`` whole, or one policy matching every ticket on
+    ``calendar`` with ``targets`` (``first_response="15m"``; none given: first response 1h)."""
+    if document is None:
+        policy = {
+            "name": "default",
+            "match": {},
+            "calendar": calendar,
+            "targets": targets or {"first_response": "1h"},
+        }
+        document = {"policies": [policy]}
+    return parse_policy(document)
+
+
+class PolicyFactory(Protocol):
+    """The ``policy_factory`` fixture: :func:`one_policy`."""
+
+    def __call__(
+        self, *, document: dict[str, Any] | None = None, calendar: str = "always", **targets: str
+    ) -> PolicySet: ...
+
+
+class EngineFactory(Protocol):
+    """The ``engine_factory`` fixture: an engine on :func:`one_policy` and its exporter."""
+
+    def __call__(
+        self, *, policies: PolicySet | None = None, sink: Any = None, **targets: str
+    ) -> tuple[Engine, Exporter]: ...

@@ -29,7 +29,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from streams.monitoring.prometheus import demo_config, fast_rule_files  # noqa: E402
+from tests.processes import free_port  # noqa: E402
 
 # window heights that show every row of each board (the boards grow with their rows)
 HEIGHTS = {"live-operations": 2600, "team-lead-sla": 3600, "executive-weekly": 3000}
@@ -51,12 +51,6 @@ BOARDS = {
     "team-lead-sla": "servicepulse-team-sla",
     "executive-weekly": "servicepulse-executive-weekly",
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_for(url: str, seconds: float) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -31,6 +30,7 @@ from streams.core.forewarnings import clock_warnings
 from streams.core.policy import parse_policy
 from streams.monitoring.alertmanager import render_config, with_receiver
 from streams.monitoring.config import CONFIG
+from tests.processes import free_port
 from tests.support import RecordingSink, created, event, reply
 
 pytestmark = pytest.mark.prometheus
@@ -51,12 +51,6 @@ POLICY = {
     ],
 }
 ESCALATE_AFTER = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Hooks:

@@ -5,18 +5,14 @@ from __future__ import annotations
 from rich.console import Console
 
 from streams.console.next_breaches import render_next
-from streams.core.engine import Engine
 from streams.core.forewarnings import upcoming
-from streams.core.policy import parse_policy
-from tests.support import RecordingSink, at, created, event, reply
-
-POLICY = {"policies": [{"name": "p", "targets": {"first_response": "1h", "resolution": "8h"}}]}
+from tests.support import EngineFactory, at, created, event, reply
 
 
-def test_the_panel_lists_the_next_deadlines_soonest_first_without_stopped_or_paused_clocks() -> (
-    None
-):
-    engine = Engine(parse_policy(POLICY), RecordingSink())
+def test_the_panel_lists_the_next_deadlines_soonest_first_without_stopped_or_paused_clocks(
+    engine_factory: EngineFactory,
+) -> None:
+    engine, _ = engine_factory(first_response="1h", resolution="8h")
     for raw in (
         created("a", "2026-11-23 09:00"),  # first response due 10:00
         created("b", "2026-11-23 09:20"),  # due 10:20
