@@ -38,35 +38,28 @@ LIVE_CHANNELS: tuple[str, ...] = ("phone", "chat")
 
 
 @dataclass(frozen=True)
-class Objectives:
-    """What the boards colour against (goal: green from; floor: red below / bad: red above)."""
+class BoardLines:
+    """The boards' own colour lines, where no alert fires (goal: green from; floor: red below;
+    warn/bad: orange/red above). The lines an alert also draws are its threshold, declared once
+    in Thresholds and read through Objectives."""
 
-    attainment_objective: float = 0.95  # SLA attainment goal (also the attainment alert's line)
-    attainment_floor: float = 0.90  # red below: a tenth of the clocks missed
-    service_level_goal: float = 0.80  # the "80" of 80/20: share answered within the threshold
-    service_level_floor: float = 0.70  # red below
-    abandon_warn: float = 0.05  # abandonment: the usual contact-centre goal
-    abandon_bad: float = 0.10  # abandonment: red above (the abandonment alert's line)
-    csat_goal: float = 0.80  # the usual CSAT goal
-    csat_floor: float = 0.70  # red below (the CSAT alert's absolute line)
-    nps_goal: float = 30.0  # NPS -100..100
-    nps_floor: float = 0.0  # red below
-    ces_goal: float = 5.0  # CES 1-7, 7 = very easy
-    ces_floor: float = 4.0  # red below
-    fcr_goal: float = 0.70  # first-contact resolution goal
-    fcr_floor: float = 0.60  # red below
+    attainment_floor: float = 0.90  # SLA attainment: red below (a tenth of the clocks missed)
+    service_level_floor: float = 0.70  # service level: red below
+    abandon_warn: float = 0.05  # abandonment: orange above (the usual contact-centre goal)
+    csat_goal: float = 0.80  # CSAT: green from (the usual goal)
+    nps_goal: float = 30.0  # NPS -100..100: green from
+    nps_floor: float = 0.0  # NPS: red below
+    ces_goal: float = 5.0  # CES 1-7 (7 = very easy): green from
+    ces_floor: float = 4.0  # CES: red below
+    fcr_goal: float = 0.70  # first-contact resolution: green from
+    fcr_floor: float = 0.60  # first-contact resolution: red below
     reopen_warn: float = 0.05  # reopen rate: orange above
     reopen_bad: float = 0.10  # reopen rate: red above
-    qa_goal: float = 85.0  # QA scorecard 0-100 goal
-    qa_floor: float = 75.0  # red below
-    asa_warn: float = 15.0  # ASA (phone/chat, seconds): orange above
-    asa_bad: float = 20.0  # ASA: red above (the service-level threshold)
-    lag_warn: float = 30.0  # p99 event lag (s): orange above
-    lag_bad: float = 120.0  # red above (the lag alert's line)
+    qa_goal: float = 85.0  # QA scorecard 0-100: green from
+    qa_floor: float = 75.0  # QA scorecard: red below
+    asa_warn: float = 15.0  # ASA of phone/chat (seconds): orange above
+    lag_warn: float = 30.0  # p99 event lag (seconds): orange above
     reject_warn: float = 0.01  # rejected share: orange above
-    reject_bad: float = 0.05  # red above (the dead-letter alert's line)
-    at_risk_bad: float = 5.0  # at-risk clocks of a team and target: red from (the alert's line)
-    oldest_bad: float = 7 * 86400.0  # oldest open ticket (s): red from (the alert's line)
 
 
 @dataclass(frozen=True)
@@ -171,6 +164,62 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Objectives(BoardLines):
+    """What the boards colour against: their own lines (BoardLines) and, where an alert fires
+    at the same line, that alert's threshold, read from Thresholds so it is declared once."""
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    service_level_seconds: Mapping[str, float] = field(
+        default_factory=lambda: dict(SERVICE_LEVEL_SECONDS)
+    )
+
+    @property
+    def attainment_objective(self) -> float:
+        """SLA attainment: green from (ServicePulseSLAAttainmentLow's line)."""
+        return self.thresholds.attainment_min
+
+    @property
+    def service_level_goal(self) -> float:
+        """The "80" of 80/20 (ServicePulseServiceLevelLow's line)."""
+        return self.thresholds.service_level_min
+
+    @property
+    def abandon_bad(self) -> float:
+        """Abandonment: red above (ServicePulseAbandonmentRateHigh's line)."""
+        return self.thresholds.abandonment_max
+
+    @property
+    def csat_floor(self) -> float:
+        """CSAT: red below (ServicePulseCSATDrop's absolute line)."""
+        return self.thresholds.csat_min
+
+    @property
+    def asa_bad(self) -> float:
+        """ASA: red above the live channels' service-level threshold (the "20" of 80/20)."""
+        return min(self.service_level_seconds[c] for c in LIVE_CHANNELS)
+
+    @property
+    def lag_bad(self) -> float:
+        """p99 event lag: red above (ServicePulseEventLagHigh's line)."""
+        return float(self.thresholds.lag_p99_seconds)
+
+    @property
+    def reject_bad(self) -> float:
+        """Rejected share: red above (ServicePulseDeadLetterRateHigh's line)."""
+        return self.thresholds.reject_ratio
+
+    @property
+    def at_risk_bad(self) -> float:
+        """At-risk clocks of a team and target: red from (ServicePulseSLAAtRiskPilingUp's)."""
+        return float(self.thresholds.at_risk_count)
+
+    @property
+    def oldest_bad(self) -> float:
+        """Oldest open ticket (s): red from (ServicePulseOldestOpenTicketTooOld's line)."""
+        return float(self.thresholds.oldest_open_seconds)
+
+
+@dataclass(frozen=True)
 class Routing:
     """Alertmanager's routing tree."""
 
@@ -205,11 +254,20 @@ class MonitoringConfig:
     runbook_url: str = DEFAULT_RUNBOOK_URL  # base URL of docs/runbooks.md (anchor appended)
     thresholds: Thresholds = field(default_factory=Thresholds)  # the alerts'
     routing: Routing = field(default_factory=Routing)  # Alertmanager's
-    objectives: Objectives = field(default_factory=Objectives)  # the boards'
+    board: BoardLines = field(default_factory=BoardLines)  # the boards' own lines
     # per channel: answered within this many seconds counts for the service level
     service_level_seconds: Mapping[str, float] = field(
         default_factory=lambda: dict(SERVICE_LEVEL_SECONDS)
     )
+
+    @property
+    def objectives(self) -> Objectives:
+        """The boards' lines with the alerts' thresholds they share (one declaration each)."""
+        return Objectives(
+            **vars(self.board),
+            thresholds=self.thresholds,
+            service_level_seconds=self.service_level_seconds,
+        )
 
     def runbook(self, alert: str) -> str:
         """The runbook link of an alert: base URL + GitHub's anchor of its section."""
