@@ -43,7 +43,6 @@ from typing import Any
 from streams.monitoring import config as monitoring_config
 from streams.monitoring.config import CONFIG, MonitoringConfig
 
-DEFAULT_TEAMS = CONFIG.routing.teams
 PIPELINE_TEAM = CONFIG.routing.pipeline_team
 PLACEHOLDER = "http://127.0.0.1:9095/{team}"
 COMPOSE_RECEIVER = "http://team-lead:9095"
