@@ -44,7 +44,9 @@ RUN --mount=type=cache,target=/root/.cache/pip \
  && pip install -r /tmp/requirements.txt "setuptools>=68" wheel \
  && rm /tmp/requirements.txt
 
-# 2. The package itself (no dependency resolution: they are all above).
+# 2. The package itself (no dependency resolution: they are all above). streams/ carries the
+#    rule files as package data (streams/monitoring/rule_files), so `servicepulse backfill`
+#    finds its default rules without deploy/ (tests/integration/test_wheel_backfill.py).
 COPY README.md ./
 COPY streams ./streams
 COPY dashboards ./dashboards

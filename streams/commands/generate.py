@@ -17,7 +17,17 @@ from typing import Any
 
 from streams.errors import UserError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+# A checkout has these; the default root is the nearest directory at or above the working
+# directory that has them (the package itself may be installed anywhere).
+CHECKOUT_MARKERS = ("deploy/prometheus", "docs/runbooks.md", "dashboards")
+
+
+def find_root(start: Path) -> Path:
+    """The ServicePulse checkout at or above ``start``; a one-line error when there is none."""
+    for directory in (start, *start.parents):
+        if all((directory / marker).exists() for marker in CHECKOUT_MARKERS):
+            return directory
+    raise UserError(f"no ServicePulse checkout at or above {start} (give --root DIR)")
 
 
 def outputs(
@@ -27,24 +37,16 @@ def outputs(
     import dashboards
     from dashboards import reference as dashboard_reference
     from streams.core.policy import load_policies
-    from streams.monitoring import alertmanager, alerts, docs, prometheus, recording
+    from streams.monitoring import alerts, docs, render
     from streams.monitoring.config import CONFIG
 
     config = replace(CONFIG, runbook_url=runbook_url) if runbook_url else CONFIG
     policies = load_policies(policy)
-    rules = root / "deploy" / "prometheus" / "rules"
-    out: dict[Path, str] = {
-        rules / "recording.yml": recording.render(config),
-        rules / "alerts.yml": alerts.render(config, policies),
-        root / "deploy" / "alertmanager" / "alertmanager.yml": alertmanager.render_text({}, config),
-        root / "deploy" / "stack" / "alertmanager.compose.yml": alertmanager.compose_text(config),
-    }
-    for path, text in prometheus.checked_in().items():
-        out[root / path.relative_to(prometheus.REPO_ROOT)] = text
+    out = {root / path: text for path, text in render.files(config, policies).items()}
     boards = dashboards.build_all(policies)
     for name, board in boards.items():
         out[root / "dashboards" / "json" / name] = dashboards.render(board)
-    table = alerts.threshold_table(alerts.alerts(config, policies))
+    table = render.threshold_table(alerts.build(config, policies))
     for doc in (root / "docs" / "runbooks.md", root / "deploy" / "prometheus" / "README.md"):
         try:
             out[doc] = docs.splice(doc.read_text(encoding="utf-8"), "thresholds", table)
@@ -65,7 +67,7 @@ def outputs(
 
 
 def generate_command(args: argparse.Namespace) -> int:
-    root = Path(args.root).resolve() if args.root else REPO_ROOT
+    root = Path(args.root).resolve() if args.root else find_root(Path.cwd())
     files = outputs(root, args.runbook_url, args.policy)
     if args.check:
         stale = []
@@ -118,5 +120,9 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--policy", metavar="P", help="SLA policy YAML for thresholds (default: the built-in set)"
     )
-    parser.add_argument("--root", metavar="DIR", help="tree to write or check (default: this repo)")
+    parser.add_argument(
+        "--root",
+        metavar="DIR",
+        help="checkout to write or check (default: the one at or above the working directory)",
+    )
     parser.set_defaults(func=generate_command)

@@ -35,9 +35,10 @@ import yaml
 
 from streams.errors import UserError
 from streams.export.openmetrics import Chunk, series_text, timestamp_text
+from streams.monitoring.prometheus import RULES_DIR
 
 SPAN = 18 * 3600.0  # the raw blocks' span (backfill.SPAN)
-DEFAULT_RULES = Path(__file__).resolve().parents[2] / "deploy/prometheus/rules/recording.yml"
+DEFAULT_RULES = RULES_DIR / "recording.yml"  # shipped in the package (generate writes it)
 ALERT_RULES = "alerts.yml"  # beside the recording rules: the error budgets' groups too
 BACKFILLED_GROUPS = ("servicepulse.slo.",)  # the recording groups of alerts.yml backfilled
 READY_TIMEOUT = 60.0

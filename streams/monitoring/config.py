@@ -1,12 +1,13 @@
-"""The monitoring configuration of ServicePulse, declared once (mixin-shaped).
+"""The monitoring configuration of ServicePulse, declared once (as a monitoring mixin's config).
 
-Every alert threshold, window and ``for:`` duration, the runbook base URL, the
-teams Alertmanager routes to, the service-level thresholds per channel and the
-dashboards' objectives live here, each with a one-line comment. The generators
-in this package (recording rules, alert rules, Alertmanager configs, Prometheus
-configs, the threshold tables of the docs) and the boards in ``dashboards/``
-read them; ``servicepulse generate`` writes every output, ``--check`` fails on
-drift.
+Every alert threshold, window and ``for:`` duration (``Thresholds``), the runbook base URL,
+the teams Alertmanager routes to (``Routing``), the service-level thresholds per channel and
+the boards' own colour lines (``BoardLines``) live here, each a named key with a one-line
+comment. ``Objectives`` is what the boards colour against: their own lines and, where an alert
+fires at the same line, that alert's threshold (declared once, in ``Thresholds``). The rules
+(rules/), the alerts (alerts/), the Alertmanager and Prometheus configs, the threshold tables
+of the docs and the boards in ``dashboards/`` read them; ``servicepulse generate`` writes
+every output (render.py), ``--check`` fails on drift.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field, replace
 # slowly, so they are evaluated less often (still inside the 5m staleness window: no gaps).
 WINDOWS: dict[str, str | None] = {"5m": None, "1h": None, "1d": "1m", "7d": "2m"}
 
-# --- service level (issue 15) ------------------------------------------------------------------
+# --- service level ------------------------------------------------------------------------------
 
 # Seconds within which a contact must be answered to count for the service level, per channel
 # (the 80/20 of phone and chat queues); each must be an edge of the duration histograms.
@@ -38,136 +39,182 @@ LIVE_CHANNELS: tuple[str, ...] = ("phone", "chat")
 
 
 @dataclass(frozen=True)
-class Objectives:
-    """What the boards colour against (goal: green from; floor: red below / bad: red above)."""
+class BoardLines:
+    """The boards' own colour lines, where no alert fires (goal: green from; floor: red below;
+    warn/bad: orange/red above). The lines an alert also draws are its threshold, declared once
+    in Thresholds and read through Objectives."""
 
-    attainment_objective: float = 0.95  # SLA attainment goal (also the attainment alert's line)
-    attainment_floor: float = 0.90  # red below: a tenth of the clocks missed
-    service_level_goal: float = 0.80  # the "80" of 80/20: share answered within the threshold
-    service_level_floor: float = 0.70  # red below
-    abandon_warn: float = 0.05  # abandonment: the usual contact-centre goal
-    abandon_bad: float = 0.10  # abandonment: red above (the abandonment alert's line)
-    csat_goal: float = 0.80  # the usual CSAT goal
-    csat_floor: float = 0.70  # red below (the CSAT alert's absolute line)
-    nps_goal: float = 30.0  # NPS -100..100
-    nps_floor: float = 0.0  # red below
-    ces_goal: float = 5.0  # CES 1-7, 7 = very easy
-    ces_floor: float = 4.0  # red below
-    fcr_goal: float = 0.70  # first-contact resolution goal
-    fcr_floor: float = 0.60  # red below
+    attainment_floor: float = 0.90  # SLA attainment: red below (a tenth of the clocks missed)
+    service_level_floor: float = 0.70  # service level: red below
+    abandon_warn: float = 0.05  # abandonment: orange above (the usual contact-centre goal)
+    csat_goal: float = 0.80  # CSAT: green from (the usual goal)
+    nps_goal: float = 30.0  # NPS -100..100: green from
+    nps_floor: float = 0.0  # NPS: red below
+    ces_goal: float = 5.0  # CES 1-7 (7 = very easy): green from
+    ces_floor: float = 4.0  # CES: red below
+    fcr_goal: float = 0.70  # first-contact resolution: green from
+    fcr_floor: float = 0.60  # first-contact resolution: red below
     reopen_warn: float = 0.05  # reopen rate: orange above
     reopen_bad: float = 0.10  # reopen rate: red above
-    qa_goal: float = 85.0  # QA scorecard 0-100 goal
-    qa_floor: float = 75.0  # red below
-    asa_warn: float = 15.0  # ASA (phone/chat, seconds): orange above
-    asa_bad: float = 20.0  # ASA: red above (the service-level threshold)
-    lag_warn: float = 30.0  # p99 event lag (s): orange above
-    lag_bad: float = 120.0  # red above (the lag alert's line)
+    qa_goal: float = 85.0  # QA scorecard 0-100: green from
+    qa_floor: float = 75.0  # QA scorecard: red below
+    asa_warn: float = 15.0  # ASA of phone/chat (seconds): orange above
+    lag_warn: float = 30.0  # p99 event lag (seconds): orange above
     reject_warn: float = 0.01  # rejected share: orange above
-    reject_bad: float = 0.05  # red above (the dead-letter alert's line)
-    at_risk_bad: float = 5.0  # at-risk clocks of a team and target: red from (the alert's line)
-    oldest_bad: float = 7 * 86400.0  # oldest open ticket (s): red from (the alert's line)
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Alert thresholds, windows and ``for:`` durations (alerts.yml is generated from these)."""
+    """Alert thresholds, windows and ``for:`` durations (alerts.yml is generated from these).
 
-    # ServicePulseSLABreach, urgent/VIP: any breach in this window pages.
-    urgent_breach_window: str = "15m"
-    # ServicePulseSLABreach, others: breaches of a team+target in this window ...
-    breach_window: str = "30m"
-    breach_count: int = 3  # ... from this many
-    # ServicePulseSLABreachedOpenTickets: open response clocks past deadline, from ...
-    breached_open_response: int = 1
-    breached_open_resolution: int = 10  # ... and open resolution clocks past deadline, from
+    One key per value, one comment each: the alert it belongs to and what it bounds.
+    """
+
+    # -- ServicePulseSLABreach
+    urgent_breach_window: str = "15m"  # urgent/VIP tickets: any breach in this window pages
+    breach_window: str = "30m"  # other tickets: breaches of a team+target counted over this
+    breach_count: int = 3  # other tickets: fires from this many breaches in breach_window
+    # -- ServicePulseSLABreachedOpenTickets
+    breached_open_response: int = 1  # open first_response/next_reply clocks past deadline, from
+    breached_open_resolution: int = 10  # open resolution clocks past deadline, from
     breached_open_for: str = "1m"  # rides out one scrape
-    # ServicePulseSLAAttainmentLow: 1h attainment below this ...
-    attainment_min: float = 0.95
-    attainment_min_outcomes: int = 10  # ... with at least this many outcomes in the hour
-    attainment_for: str = "5m"
-    # ServicePulseSLAAtRiskPilingUp: running clocks past the at-risk share, from
-    at_risk_count: int = 5
-    at_risk_for: str = "5m"
-    # ServicePulseContactsUnanswered: unanswered and no first response for this long
-    unanswered_window: str = "30m"
-    # ServicePulseBacklogGrowingFast: backlog growth in 1h above this many tickets ...
-    backlog_growth: int = 20
-    backlog_growth_share: float = 0.5  # ... and above this share of the size an hour ago
-    backlog_for: str = "15m"
-    # ServicePulseOldestOpenTicketTooOld: oldest open ticket older than this (seconds)
-    oldest_open_seconds: int = 604800
-    oldest_open_for: str = "15m"
-    # ServicePulseOldestUnansweredTooOld: oldest unanswered contact older than the team's
-    # first-response target (from the policy file: the catch-all policy's target); a team the
-    # policy does not know uses this (seconds)
-    oldest_unanswered_default_seconds: int = 3600
-    oldest_unanswered_for: str = "2m"
-    # ServicePulseCSATDrop: 1d CSAT below the 7d CSAT minus this ...
-    csat_drop: float = 0.10
-    csat_min: float = 0.70  # ... or below this
-    csat_min_answers: int = 20  # with at least this many answers in the day
-    csat_for: str = "30m"
-    # ServicePulseAbandonmentRateHigh: 1h abandonment (phone+chat) above this ...
-    abandonment_max: float = 0.10
-    abandonment_min_contacts: int = 20  # ... with at least this many contacts in the hour
-    abandonment_for: str = "15m"
-    # ServicePulseServiceLevelLow: 1h service level (phone/chat) below this ...
-    service_level_min: float = 0.80
-    service_level_min_contacts: int = 20  # ... with at least this many answered in the hour
-    service_level_for: str = "15m"
-    # ServicePulseComplaintSpike: complaints in 1h from this many ...
-    complaint_count: int = 10
+    # -- ServicePulseSLAAttainmentLow
+    attainment_min: float = 0.95  # 1h attainment below this fires (the boards' objective too)
+    attainment_min_outcomes: int = 10  # only with at least this many outcomes in the hour
+    attainment_for: str = "5m"  # attainment low for this long
+    # -- ServicePulseSLAAtRiskPilingUp
+    at_risk_count: int = 5  # running clocks of a team+target past the at-risk share, from
+    at_risk_for: str = "5m"  # that many at risk for this long
+    # -- ServicePulseContactsUnanswered
+    unanswered_window: str = "30m"  # unanswered contacts and no first response for this long
+    # -- ServicePulseBacklogGrowingFast
+    backlog_growth: int = 20  # backlog growth in 1h above this many tickets ...
+    backlog_growth_share: float = 0.5  # ... and above this share of its size an hour ago
+    backlog_for: str = "15m"  # growing that fast for this long
+    # -- ServicePulseOldestOpenTicketTooOld
+    oldest_open_seconds: int = 604800  # oldest open ticket older than this (7 days)
+    oldest_open_for: str = "15m"  # that old for this long
+    # -- ServicePulseOldestUnansweredTooOld: the team's first-response target (policy file)
+    oldest_unanswered_default_seconds: int = 3600  # the target when the policy has no catch-all
+    oldest_unanswered_for: str = "2m"  # older than the target for this long
+    # -- ServicePulseCSATDrop
+    csat_drop: float = 0.10  # 1d CSAT below the 7d CSAT minus this ...
+    csat_min: float = 0.70  # ... or below this (the boards' CSAT floor too)
+    csat_min_answers: int = 20  # only with at least this many answers in the day
+    csat_for: str = "30m"  # CSAT low for this long
+    # -- ServicePulseAbandonmentRateHigh
+    abandonment_max: float = 0.10  # 1h abandonment (phone+chat) above this (boards' red too)
+    abandonment_min_contacts: int = 20  # only with at least this many contacts in the hour
+    abandonment_for: str = "15m"  # abandonment high for this long
+    # -- ServicePulseServiceLevelLow
+    service_level_min: float = 0.80  # 1h service level (phone/chat) below this (the "80")
+    service_level_min_contacts: int = 20  # only with at least this many answered in the hour
+    service_level_for: str = "15m"  # service level low for this long
+    # -- ServicePulseComplaintSpike
+    complaint_count: int = 10  # complaints in 1h from this many ...
     complaint_factor: float = 3.0  # ... and above this multiple of the 7d hourly average
-    complaint_for: str = "10m"
-    # ServicePulseNoEventsProcessed: no accepted event for this long (rate over 5m is 0)
-    no_events_for: str = "10m"
-    # ServicePulseEventLagHigh: p99 event lag over 5m above this (seconds)
-    lag_p99_seconds: int = 120
-    lag_for: str = "10m"
-    # ServicePulseDeadLetterRateHigh: rejected share over 5m above this ...
-    reject_ratio: float = 0.05
+    complaint_for: str = "10m"  # the spike lasts this long
+    # -- ServicePulseNoEventsProcessed
+    no_events_for: str = "10m"  # no accepted event (rate over 5m is 0) for this long
+    # -- ServicePulseEventLagHigh
+    lag_p99_seconds: int = 120  # p99 event lag over 5m above this (seconds)
+    lag_for: str = "10m"  # lagging for this long
+    # -- ServicePulseDeadLetterRateHigh
+    reject_ratio: float = 0.05  # rejected share over 5m above this ...
     reject_min: int = 10  # ... with at least this many rejected in 5m
-    reject_for: str = "10m"
-    # ServicePulseWorkerDown: a worker target unscrapable for this long
-    worker_down_for: str = "2m"
-    # ServicePulseOLABreach: stints of a team past its OLA (the policy's `ola`) in the window, from
-    ola_breach_window: str = "1h"
-    ola_breach_count: int = 3
-    # Error budgets of the policy file's `objectives` (Google SRE workbook, multiwindow,
+    reject_for: str = "10m"  # rejecting for this long
+    # -- ServicePulseWorkerDown
+    worker_down_for: str = "2m"  # a worker target unscrapable for this long
+    # -- ServicePulseOLABreach (the policy's `ola`)
+    ola_breach_window: str = "1h"  # stints of a team past its OLA counted over this
+    ola_breach_count: int = 3  # fires from this many in ola_breach_window
+    # -- Error budgets of the policy file's `objectives` (Google SRE workbook, multiwindow,
     # multi-burn-rate; docs/monitoring.md). Burn rate = share breached / (1 - objective); the
     # share can never pass 100 %, so each threshold is capped there (90 %: 14.4x would be 144 %).
-    # ServicePulseErrorBudgetFastBurn (page): burn rate over the long window at least ...
-    slo_fast_burn: float = 14.4
-    slo_fast_windows: tuple[str, str] = ("1h", "5m")  # (long, short): short below it resets
+    slo_fast_burn: float = 14.4  # ServicePulseErrorBudgetFastBurn (page): burn rate from
+    slo_fast_windows: tuple[str, str] = ("1h", "5m")  # its (long, short): short below it resets
     slo_fast_min_outcomes: int = 10  # outcomes of the team+target in the long window, at least
-    slo_fast_for: str = "2m"
-    # ServicePulseErrorBudgetSlowBurn (ticket): (burn rate, long window, short window) ...
+    slo_fast_for: str = "2m"  # fast burn for this long
+    # ServicePulseErrorBudgetSlowBurn (ticket): (burn rate, long window, short window) each
     slo_slow_burns: tuple[tuple[float, str, str], ...] = ((6.0, "6h", "30m"), (1.0, "3d", "6h"))
-    slo_slow_min_outcomes: int = 20  # ... with at least this many outcomes in the long window
-    slo_slow_for: str = "15m"
+    slo_slow_min_outcomes: int = 20  # slow burns: outcomes in the long window, at least
+    slo_slow_for: str = "15m"  # slow burn for this long
     slo_long_interval: str = "1m"  # evaluation of the burn windows and counts longer than 1h
     slo_budget_interval: str = "5m"  # evaluation of the budget over the objectives' window (28d)
-    # Next-hour service-level forecast, Erlang C (docs/forecast.md; streams/monitoring/
-    # forecast_rules.py). Arrivals: the last hour blended with the next hour of past weeks.
+    # -- Next-hour service-level forecast, Erlang C (docs/forecast.md; rules/forecast.py).
+    # Arrivals: the last hour blended with the next hour of past weeks.
     forecast_weeks: int = 4  # past weeks of the hour-of-week baselines (forecast and volume)
     forecast_history_weight: float = 0.5  # share of the past weeks' next hour in the arrival rate
     forecast_aht_window: str = "1d"  # phone/chat handle time (AHT): mean over this window
     forecast_max_agents: int = 60  # Erlang C worked out for 1..this many agents (beyond: bound)
     forecast_interval: str = "1m"  # evaluation of the forecast and volume groups
-    # ServicePulseServiceLevelForecastLow: next hour's service level below service_level_min ...
-    forecast_min_contacts: int = 10  # ... with at least this many phone/chat contacts forecast
-    forecast_for: str = "10m"
-    # ServicePulseContactSurge: contacts in the last hour at least this multiple of the same
-    # hour of the past forecast_weeks weeks (their mean) ...
-    surge_ratio: float = 1.5
+    # -- ServicePulseServiceLevelForecastLow: next hour's service level below service_level_min
+    forecast_min_contacts: int = 10  # only with at least this many phone/chat contacts forecast
+    forecast_for: str = "10m"  # forecast low for this long
+    # -- ServicePulseContactSurge: against the same hour of the past forecast_weeks weeks
+    surge_ratio: float = 1.5  # contacts in the last hour at least this multiple of their mean
     surge_min_contacts: int = 20  # ... and at least this many contacts in the hour
-    surge_for: str = "10m"
-    # ServicePulseBacklogNotClearing: at the last hour's pace (resolved + abandoned - created)
-    # the team's backlog clears in more than this (seconds), or never ...
-    backlog_eta_max_seconds: int = 28800
-    backlog_eta_min_open: int = 20  # ... with at least this many tickets open, while someone works
-    backlog_eta_for: str = "30m"
+    surge_for: str = "10m"  # surging for this long
+    # -- ServicePulseBacklogNotClearing: at the last hour's pace (resolved + abandoned - created)
+    backlog_eta_max_seconds: int = 28800  # the backlog clears in more than this, or never ...
+    backlog_eta_min_open: int = 20  # ... with at least this many open, while someone works
+    backlog_eta_for: str = "30m"  # not clearing for this long
+
+
+@dataclass(frozen=True)
+class Objectives(BoardLines):
+    """What the boards colour against: their own lines (BoardLines) and, where an alert fires
+    at the same line, that alert's threshold, read from Thresholds so it is declared once."""
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    service_level_seconds: Mapping[str, float] = field(
+        default_factory=lambda: dict(SERVICE_LEVEL_SECONDS)
+    )
+
+    @property
+    def attainment_objective(self) -> float:
+        """SLA attainment: green from (ServicePulseSLAAttainmentLow's line)."""
+        return self.thresholds.attainment_min
+
+    @property
+    def service_level_goal(self) -> float:
+        """The "80" of 80/20 (ServicePulseServiceLevelLow's line)."""
+        return self.thresholds.service_level_min
+
+    @property
+    def abandon_bad(self) -> float:
+        """Abandonment: red above (ServicePulseAbandonmentRateHigh's line)."""
+        return self.thresholds.abandonment_max
+
+    @property
+    def csat_floor(self) -> float:
+        """CSAT: red below (ServicePulseCSATDrop's absolute line)."""
+        return self.thresholds.csat_min
+
+    @property
+    def asa_bad(self) -> float:
+        """ASA: red above the live channels' service-level threshold (the "20" of 80/20)."""
+        return min(self.service_level_seconds[c] for c in LIVE_CHANNELS)
+
+    @property
+    def lag_bad(self) -> float:
+        """p99 event lag: red above (ServicePulseEventLagHigh's line)."""
+        return float(self.thresholds.lag_p99_seconds)
+
+    @property
+    def reject_bad(self) -> float:
+        """Rejected share: red above (ServicePulseDeadLetterRateHigh's line)."""
+        return self.thresholds.reject_ratio
+
+    @property
+    def at_risk_bad(self) -> float:
+        """At-risk clocks of a team and target: red from (ServicePulseSLAAtRiskPilingUp's)."""
+        return float(self.thresholds.at_risk_count)
+
+    @property
+    def oldest_bad(self) -> float:
+        """Oldest open ticket (s): red from (ServicePulseOldestOpenTicketTooOld's line)."""
+        return float(self.thresholds.oldest_open_seconds)
 
 
 @dataclass(frozen=True)
@@ -205,11 +252,20 @@ class MonitoringConfig:
     runbook_url: str = DEFAULT_RUNBOOK_URL  # base URL of docs/runbooks.md (anchor appended)
     thresholds: Thresholds = field(default_factory=Thresholds)  # the alerts'
     routing: Routing = field(default_factory=Routing)  # Alertmanager's
-    objectives: Objectives = field(default_factory=Objectives)  # the boards'
+    board: BoardLines = field(default_factory=BoardLines)  # the boards' own lines
     # per channel: answered within this many seconds counts for the service level
     service_level_seconds: Mapping[str, float] = field(
         default_factory=lambda: dict(SERVICE_LEVEL_SECONDS)
     )
+
+    @property
+    def objectives(self) -> Objectives:
+        """The boards' lines with the alerts' thresholds they share (one declaration each)."""
+        return Objectives(
+            **vars(self.board),
+            thresholds=self.thresholds,
+            service_level_seconds=self.service_level_seconds,
+        )
 
     def runbook(self, alert: str) -> str:
         """The runbook link of an alert: base URL + GitHub's anchor of its section."""

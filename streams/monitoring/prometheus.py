@@ -9,17 +9,17 @@ group evaluated each second (for runs of a minute); ``local_config`` is the stac
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-RULES_DIR = REPO_ROOT / "deploy" / "prometheus" / "rules"
+# The rule files shipped inside the package (package data, written by `servicepulse generate`
+# with deploy/prometheus/rules): an installed package has them without a checkout.
+RULES_DIR = Path(__file__).resolve().with_name("rule_files")
 RULE_FILES = ("rules/recording.yml", "rules/alerts.yml")  # relative to the config file
 WORKER_JOB = "servicepulse-worker"  # the job the alerts and recording rules expect
 DEMO_JOB = "servicepulse-demo"
@@ -145,7 +145,8 @@ def local_config(
 ) -> dict[str, Any]:
     """The stack's Prometheus: every worker (name -> /metrics port), itself, its Alertmanager.
 
-    The globals of deploy/prometheus/prometheus.yml; rule file paths absolute.
+    The globals of deploy/prometheus/prometheus.yml; rule file paths absolute (the rule
+    files shipped in the package unless ``rules_dir`` says otherwise).
     """
     settings = Settings()
     if scrape_interval:
@@ -164,7 +165,7 @@ def local_config(
     ]
     if alertmanager_port:
         jobs.append(Job.of("alertmanager", f"127.0.0.1:{alertmanager_port}"))
-    rule_files = [os.path.join(rules_dir.parent.resolve(), rf) for rf in RULE_FILES]
+    rule_files = [str(rules_dir.resolve() / PurePosixPath(rf).name) for rf in RULE_FILES]
     return prometheus_config(
         jobs, rule_files, [f"127.0.0.1:{alertmanager_port}"] if alertmanager_port else (), settings
     )
@@ -235,9 +236,9 @@ COMPOSE_JOBS = (
 )
 
 
-def checked_in() -> dict[Path, str]:
-    """deploy/prometheus/prometheus.yml and prometheus.compose.yml: path -> text."""
-    base = REPO_ROOT / "deploy" / "prometheus"
+def checked_in() -> dict[PurePosixPath, str]:
+    """deploy/prometheus/prometheus.yml and prometheus.compose.yml: path in a checkout -> text."""
+    base = PurePosixPath("deploy/prometheus")
     local = prometheus_config(LOCAL_JOBS, alertmanagers=["127.0.0.1:9093"])
     compose = prometheus_config(COMPOSE_JOBS, alertmanagers=["alertmanager:9093"])
     return {

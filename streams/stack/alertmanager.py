@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from streams.errors import UserError
-from streams.monitoring import alertmanager as render
+from streams.monitoring import alertmanager
+from streams.monitoring.render import compose_alertmanager_yml
 
 
 def alertmanager_config(receiver: str, environ: Mapping[str, str]) -> dict[str, Any]:
@@ -20,14 +21,14 @@ def alertmanager_config(receiver: str, environ: Mapping[str, str]) -> dict[str, 
     ``environ`` is kept.
     """
     try:
-        return render.render_config(render.with_receiver(receiver, environ))
-    except ValueError as exc:  # render.RenderError
+        return alertmanager.render_config(alertmanager.with_receiver(receiver, environ))
+    except ValueError as exc:  # alertmanager.RenderError
         raise UserError(f"alertmanager configuration: {exc}") from None
 
 
 def compose_alertmanager_text(teams: str | None = None) -> str:
     """The compose Alertmanager config; ``teams``: comma-separated (default the config's)."""
     try:
-        return render.compose_text(teams=teams)
+        return compose_alertmanager_yml(teams=teams)
     except ValueError as exc:
         raise UserError(f"alertmanager configuration: {exc}") from None

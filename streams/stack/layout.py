@@ -1,4 +1,12 @@
-"""Where the stack finds its files and the fixed names and ports it uses."""
+"""Where the stack finds its files and the fixed names and ports it uses.
+
+The local stack is a developer's tool that runs from a source checkout, not from an installed
+package: it starts Kafka with deploy/kafka/kafka.sh (and the jars it downloads into
+deploy/kafka/dist), the demo receiver deploy/stack/team_lead.py, and keeps its state in the
+checkout's var/ — so, unlike the package's other code, it locates the checkout by path
+(``REPO_ROOT``) and says so when a file is missing (options.check_prerequisites). Its Prometheus and
+Alertmanager configs and rules come from code (streams/monitoring), not from deploy/.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +14,6 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KAFKA_SH = REPO_ROOT / "deploy" / "kafka" / "kafka.sh"
-PROMETHEUS_BASE = REPO_ROOT / "deploy" / "prometheus" / "prometheus.yml"
-ALERTMANAGER_RENDER = REPO_ROOT / "deploy" / "alertmanager" / "render.py"
 TEAM_LEAD = REPO_ROOT / "deploy" / "stack" / "team_lead.py"
 COMPOSE_ALERTMANAGER = REPO_ROOT / "deploy" / "stack" / "alertmanager.compose.yml"
 

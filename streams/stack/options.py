@@ -9,7 +9,7 @@ from pathlib import Path
 
 from streams.errors import UserError
 from streams.settings import env_value
-from streams.stack.layout import ALERTMANAGER_RENDER, KAFKA_SH, PROMETHEUS_BASE, TEAM_LEAD
+from streams.stack.layout import KAFKA_SH, TEAM_LEAD
 
 
 @dataclass
@@ -58,7 +58,7 @@ def check_prerequisites(opts: Options) -> tuple[str, str]:
         raise UserError("--timeout must be positive")
     if opts.policy and not Path(opts.policy).is_file():
         raise UserError(f"--policy {opts.policy}: no such file")
-    for path in (KAFKA_SH, PROMETHEUS_BASE, ALERTMANAGER_RENDER, TEAM_LEAD):
+    for path in (KAFKA_SH, TEAM_LEAD):
         if not path.exists():
             raise UserError(f"{path} not found (the local stack needs a source checkout)")
     java_home = os.environ.get("JAVA_HOME")

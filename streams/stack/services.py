@@ -15,12 +15,12 @@ from collections.abc import Callable, Mapping
 import yaml
 
 from streams.errors import UserError
+from streams.monitoring.prometheus import local_config
 from streams.stack.alertmanager import alertmanager_config
 from streams.stack.layout import DEFAULT_PORTS, KAFKA_SH, REPO_ROOT, TEAM_LEAD
 from streams.stack.options import Options
 from streams.stack.ports import http_ok
 from streams.stack.processes import Proc, alive, last_lines, reap, start_ticks
-from streams.stack.prometheus import prometheus_config
 from streams.stack.supervisor import Stack, say
 
 
@@ -188,7 +188,7 @@ def start_prometheus(
     base = stack.dir / "prometheus"
     (base / "data").mkdir(parents=True, exist_ok=True)
     config = base / "prometheus.yml"
-    doc = prometheus_config(workers, port, am_port, opts.scrape_interval, opts.evaluation_interval)
+    doc = local_config(workers, port, am_port, opts.scrape_interval, opts.evaluation_interval)
     config.write_text(
         "# Rendered by `servicepulse stack up` from deploy/prometheus/"
         "prometheus.yml; edits are overwritten.\n" + yaml.safe_dump(doc, sort_keys=False)

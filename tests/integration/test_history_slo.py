@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams.monitoring import alerts
+from streams.monitoring.render import alerts_yml
 from tests.integration.test_history import prometheus_on, query
 from tests.support import at, iso
 
@@ -78,7 +78,7 @@ def test_backfilled_history_has_the_attainment_and_error_budget_of_its_outcomes(
     rules = tmp_path / "rules"
     rules.mkdir()
     (rules / "recording.yml").write_text(RECORDING)
-    (rules / "alerts.yml").write_text(alerts.render())
+    (rules / "alerts.yml").write_text(alerts_yml())
     blocks = tmp_path / "blocks"
     result = subprocess.run(
         [

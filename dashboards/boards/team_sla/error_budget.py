@@ -18,7 +18,7 @@ from dashboards.lib import RATIO, Target
 from dashboards.targets import SlaTargets
 from streams.core.policy import DEFAULT_SLO_WINDOW
 from streams.monitoring.config import CONFIG
-from streams.monitoring.slo import prom_duration
+from streams.monitoring.promql import prom_duration
 
 # Budget left: orange below a quarter of it, red once it is spent (below 0: overspent).
 BUDGET_WARN = 0.25

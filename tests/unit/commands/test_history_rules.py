@@ -10,7 +10,8 @@ import yaml
 
 from streams.commands.history_rules import DEFAULT_RULES, split_rules
 from streams.errors import UserError
-from streams.monitoring import alerts, slo
+from streams.monitoring.render import alerts_yml
+from streams.monitoring.rules import slo
 
 RECORDING = """\
 groups:
@@ -51,7 +52,7 @@ def test_the_error_budgets_are_backfilled_in_four_passes_as_deep_as_they_read(
     tmp_path: Path,
 ) -> None:
     # hourly counts (raw series) -> attainment over 28d -> objective -> budget remaining
-    rules = rules_dir(tmp_path, alerts_yml=alerts.render())
+    rules = rules_dir(tmp_path, alerts_yml=alerts_yml())
     first, second, third, fourth = passes(rules, tmp_path)
     assert "team:created:sum" in first
     assert slo.BREACHES_1H in first and slo.VOLUME.format(w="1h") in first
@@ -61,7 +62,7 @@ def test_the_error_budgets_are_backfilled_in_four_passes_as_deep_as_they_read(
 
 
 def test_the_forecast_and_the_alerts_are_not_backfilled(tmp_path: Path) -> None:
-    rules = rules_dir(tmp_path, alerts_yml=alerts.render())
+    rules = rules_dir(tmp_path, alerts_yml=alerts_yml())
     names = {name for one in passes(rules, tmp_path) for name in one}
     assert not {name for name in names if "forecast" in name or "contacts" in name}
     assert all(":" in name for name in names)  # recording rules only, no alert

@@ -9,13 +9,12 @@ import pytest
 import yaml
 
 from streams.cli import main
-from streams.core.policy import load_policies
-from streams.export.catalogue import DURATION_BUCKETS
-from streams.monitoring import alerts, docs, prometheus
-from streams.monitoring.config import CONFIG, SERVICE_LEVEL_SECONDS
+from streams.commands.generate import find_root
+from streams.errors import UserError
+from streams.monitoring.config import CONFIG
 
 ROOT = Path(__file__).resolve().parents[3]
-GENERATED_DIRS = ("deploy", "docs", "dashboards/json")
+GENERATED_DIRS = ("deploy", "docs", "dashboards/json", "streams/monitoring/rule_files")
 
 
 def test_generated_files_match_the_config_on_a_clean_checkout(
@@ -67,85 +66,13 @@ def test_runbook_url_option_moves_every_link(tmp_path: Path) -> None:
     assert all(u.startswith(base + "#") for u in urls)
 
 
-def test_service_level_thresholds_are_histogram_edges() -> None:
-    for channel, seconds in SERVICE_LEVEL_SECONDS.items():
-        assert seconds in DURATION_BUCKETS, f"{channel}: {seconds} s is not a bucket edge"
-    assert SERVICE_LEVEL_SECONDS["phone"] == SERVICE_LEVEL_SECONDS["chat"] == 20.0
+def test_the_default_root_is_the_checkout_around_the_working_directory(tmp_path: Path) -> None:
+    root = copy_tree(tmp_path)
+    (root / "docs" / "deep").mkdir()
+    assert find_root(root / "docs" / "deep") == root
+    assert find_root(ROOT / "streams" / "monitoring") == ROOT
 
 
-def oldest_unanswered_exprs(policy_text: str, tmp_path: Path) -> list[str]:
-    path = tmp_path / "policy.yml"
-    path.write_text(policy_text)
-    rules = alerts.alerts(CONFIG, load_policies(path))
-    return [a.expr for a in rules if a.name == "ServicePulseOldestUnansweredTooOld"]
-
-
-def test_oldest_unanswered_threshold_is_the_teams_first_response_target(tmp_path: Path) -> None:
-    policy = """\
-policies:
-  - name: vip
-    match: {customer_tier: vip}
-    targets: {first_response: 5m}
-  - name: billing
-    match: {team: billing}
-    targets: {first_response: 30m}
-  - name: rest
-    match: {}
-    targets: {first_response: 2h}
-"""
-    gauge = "team:servicepulse_oldest_unanswered_ticket_age_seconds:max"
-    assert oldest_unanswered_exprs(policy, tmp_path) == [
-        f'{gauge}{{team="billing"}} > 1800',
-        f'{gauge}{{team!~"billing"}} > 7200',
-    ]
-
-
-def test_default_policy_gives_one_rule_at_the_catch_all_target() -> None:
-    rules = [a for a in alerts.alerts() if a.name == "ServicePulseOldestUnansweredTooOld"]
-    assert [a.expr for a in rules] == [
-        "team:servicepulse_oldest_unanswered_ticket_age_seconds:max > 14400"  # 4h
-    ]
-
-
-def test_threshold_table_has_one_row_per_rule_variant() -> None:
-    table = alerts.threshold_table(alerts.alerts())
-    rows = [line for line in table.splitlines()[2:]]
-    # 22 alerts (3 of them the forecast's, issue 25; OLABreach), SLABreach twice (urgent/VIP
-    # and others), ErrorBudgetSlowBurn twice (6h, 3d)
-    assert len(rows) == 24
-    assert "| ServicePulseSLAAtRiskPilingUp | >= 5 clocks" in table
-
-
-def test_splice_replaces_only_the_region() -> None:
-    text = f"before\n{docs.begin('t')}\nold\n{docs.end('t')}\nafter\n"
-    assert (
-        docs.splice(text, "t", "new") == f"before\n{docs.begin('t')}\nnew\n{docs.end('t')}\nafter\n"
-    )
-    with pytest.raises(docs.MissingMarkers):
-        docs.splice("no markers", "t", "new")
-
-
-def test_local_config_scrapes_every_worker_with_absolute_rule_files() -> None:
-    config = prometheus.local_config({"worker-1": 41001, "worker-2": 41002}, 41090, None, "2s")
-    jobs = {j["job_name"]: j for j in config["scrape_configs"]}
-    assert [g["targets"] for g in jobs["servicepulse-worker"]["static_configs"]] == [
-        ["127.0.0.1:41001"],
-        ["127.0.0.1:41002"],
-    ]
-    assert set(jobs) == {"servicepulse-worker", "prometheus"}  # no Alertmanager given
-    assert "alerting" not in config
-    assert config["global"]["scrape_interval"] == config["global"]["scrape_timeout"] == "2s"
-    assert config["global"]["evaluation_interval"] == "15s"
-    assert config["rule_files"] == [
-        str(ROOT / "deploy/prometheus/rules/recording.yml"),
-        str(ROOT / "deploy/prometheus/rules/alerts.yml"),
-    ]
-
-
-def test_fast_rule_files_evaluate_every_group_each_second(tmp_path: Path) -> None:
-    files = prometheus.fast_rule_files(tmp_path)
-    assert [Path(f).name for f in files] == ["alerts.yml", "recording.yml"]
-    groups = yaml.safe_load(Path(files[1]).read_text())["groups"]
-    assert {g.get("interval") for g in groups} == {None, "1s"}
-    original = yaml.safe_load((ROOT / "deploy/prometheus/rules/recording.yml").read_text())
-    assert {g.get("interval") for g in original["groups"]} == {None, "1m", "2m"}
+def test_outside_a_checkout_generate_says_to_give_the_root(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="give --root DIR"):
+        find_root(tmp_path)

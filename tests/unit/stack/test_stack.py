@@ -25,11 +25,11 @@ import yaml
 
 from streams.cli import build_parser
 from streams.errors import UserError
+from streams.monitoring.prometheus import local_config as prometheus_config
 from streams.stack.alertmanager import alertmanager_config, compose_alertmanager_text
 from streams.stack.layout import COMPOSE_ALERTMANAGER, TEAM_LEAD, WORKER_JOB
 from streams.stack.ports import Ports, http_ok
 from streams.stack.processes import alive, marked_processes, terminate
-from streams.stack.prometheus import prometheus_config
 from streams.stack.supervisor import Stack
 
 REPO = Path(__file__).resolve().parents[3]
@@ -71,7 +71,7 @@ def test_prometheus_config_scrapes_every_worker(tmp_path: Path) -> None:
     assert config["global"]["scrape_interval"] == "2s"
     assert config["global"]["scrape_timeout"] == "2s"
     assert config["global"]["evaluation_interval"] == "3s"
-    rules = REPO / "deploy" / "prometheus" / "rules"
+    rules = REPO / "streams" / "monitoring" / "rule_files"  # shipped in the package
     assert config["rule_files"] == [str(rules / "recording.yml"), str(rules / "alerts.yml")]
     assert all(Path(p).is_file() for p in config["rule_files"])
     if shutil.which("promtool"):

@@ -1,11 +1,10 @@
-"""Recording rules for the figures contact-centre leaders steer by (issue 15).
+"""Recording rules for the figures contact-centre leaders steer by.
 
 Service level (first responses within the channel's threshold, from the ``le``
 bucket of that edge, / (answered + abandoned - short abandons)), ASA (answered
 contacts' mean wait, phone and chat), AHT (work seconds per resolution), SLA
 attainment by policy and by channel, the oldest unanswered contact, and
-per-agent figures. Thresholds come from streams/monitoring/config.py; metric
-names from /work/wt/METRICS.md (the exporter's additions).
+per-agent figures. Thresholds come from streams/monitoring/config.py.
 """
 
 from __future__ import annotations
@@ -13,21 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 
 from streams.monitoring.config import LIVE_CHANNELS, MonitoringConfig
-from streams.monitoring.recording import by, ratio, summed_rate
+from streams.monitoring.promql import Rule, by, le_matcher, level_name, ratio, summed_rate
 
-Rule = dict[str, str]
 # windows of the per-agent rules: agent tables are read per day and per week
 AGENT_WINDOWS = ("1d", "7d")
-
-
-def level_name(labels: tuple[str, ...]) -> str:
-    """("team", "channel") -> "team_channel"; () -> "" (all teams)."""
-    return "_".join(labels)
-
-
-def le_matcher(seconds: float) -> str:
-    """The ``le`` label of a bucket edge: "20.0" from prometheus-client, "20" from others."""
-    return f'le=~"{seconds:g}(\\\\.0)?"'
 
 
 def service_level(config: MonitoringConfig, labels: tuple[str, ...], w: str) -> str:

@@ -1,4 +1,4 @@
-"""What streams/monitoring/forecast_rules.py generates into alerts.yml for which config.
+"""What the forecast (rules/forecast.py, alerts/forecast.py) generates into alerts.yml.
 
 The rules' arithmetic is tested by promtool (tests/promtool/forecast_*_test.yml) against
 hand-worked Erlang C; here: the shape of what is generated.
@@ -10,28 +10,29 @@ from dataclasses import replace
 
 import yaml
 
-from streams.monitoring import alerts, forecast_rules
 from streams.monitoring.config import CONFIG, MonitoringConfig
+from streams.monitoring.render import alerts_yml
+from streams.monitoring.rules import forecast
 
 
 def forecast_groups(config: MonitoringConfig = CONFIG) -> dict[str, list[dict]]:
-    groups = yaml.safe_load(alerts.render(config))["groups"]
+    groups = yaml.safe_load(alerts_yml(config))["groups"]
     return {g["name"]: g["rules"] for g in groups if g["name"].startswith("servicepulse.forecast")}
 
 
 def test_erlang_b_is_one_rule_per_agent_count_up_to_the_configured_most() -> None:
     small = replace(CONFIG, thresholds=replace(CONFIG.thresholds, forecast_max_agents=3))
     erlang = forecast_groups(small)["servicepulse.forecast.erlang"]
-    steps = [r for r in erlang if r["record"] == forecast_rules.ERLANG_B]
+    steps = [r for r in erlang if r["record"] == forecast.ERLANG_B]
     assert [r["labels"] for r in steps] == [{"agents": "1"}, {"agents": "2"}, {"agents": "3"}]
     # B(1) = A / (1 + A); B(3) reads B(2)
-    assert steps[0]["expr"].strip() == f"{forecast_rules.TRAFFIC} / (1 + {forecast_rules.TRAFFIC})"
-    assert f'{forecast_rules.ERLANG_B}{{agents="2"}}' in steps[2]["expr"]
+    assert steps[0]["expr"].strip() == f"{forecast.TRAFFIC} / (1 + {forecast.TRAFFIC})"
+    assert f'{forecast.ERLANG_B}{{agents="2"}}' in steps[2]["expr"]
     assert "(3 + " in steps[2]["expr"]
 
 
 def test_the_groups_run_in_order_inputs_erlang_service_level_then_the_alerts() -> None:
-    names = [g["name"] for g in yaml.safe_load(alerts.render())["groups"]]
+    names = [g["name"] for g in yaml.safe_load(alerts_yml())["groups"]]
     order = [
         "servicepulse.forecast.inputs",
         "servicepulse.forecast.erlang",
@@ -51,7 +52,7 @@ def test_the_thresholds_come_from_the_config() -> None:
         backlog_eta_max_seconds=14400,
         forecast_weeks=2,
     )
-    text = alerts.render(replace(CONFIG, thresholds=t))
+    text = alerts_yml(replace(CONFIG, thresholds=t))
     assert "team:servicepulse_contacts_vs_baseline:ratio1h >= 2\n" in text
     assert "team:servicepulse_contacts:increase1h >= 50\n" in text
     assert "team:servicepulse_forecast_arrivals:rate1h * 3600 >= 30\n" in text

@@ -1,4 +1,4 @@
-"""The error-budget rules generated from the policy's objectives (streams/monitoring/slo.py).
+"""The error budgets' recording rules generated from the policy's objectives (rules/slo.py).
 
 The rules' arithmetic is tested by promtool (tests/promtool/slo_*_test.yml); here: what is
 generated for which policy file.
@@ -10,9 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from streams.core.policy import DEFAULT_POLICY_SET, load_policies
-from streams.monitoring import alerts, slo
+from streams.core.policy import load_policies
 from streams.monitoring.config import CONFIG
+from streams.monitoring.render import alerts_yml
+from streams.monitoring.rules import slo
 
 POLICIES = """\
 policies:
@@ -34,13 +35,12 @@ def slo_groups(text: str) -> dict[str, list[dict[str, str]]]:
 
 def test_a_policy_without_objectives_generates_no_error_budget_rules(tmp_path: Path) -> None:
     policies = load_policies(policy(tmp_path))
-    assert slo_groups(alerts.render(CONFIG, policies)) == {}
-    assert slo.alerts(CONFIG, policies.objectives) == []
+    assert slo_groups(alerts_yml(CONFIG, policies)) == {}
 
 
 def test_objectives_without_a_target_generate_no_error_budget_rules(tmp_path: Path) -> None:
     policies = load_policies(policy(tmp_path, "objectives: {window: 28d}\n"))
-    assert slo_groups(alerts.render(CONFIG, policies)) == {}
+    assert slo_groups(alerts_yml(CONFIG, policies)) == {}
 
 
 def test_the_objective_is_recorded_per_team_override_and_for_every_other_team(
@@ -55,7 +55,7 @@ objectives:
     first-line: {first_response: 99.5%}
 """
     policies = load_policies(policy(tmp_path, text))
-    budget = slo_groups(alerts.render(CONFIG, policies))["servicepulse.slo.budget"]
+    budget = slo_groups(alerts_yml(CONFIG, policies))["servicepulse.slo.budget"]
     (objective,) = [r for r in budget if r["record"] == slo.OBJECTIVE]
     attainment = "team_target:servicepulse_slo_attainment:ratio_rate30d"
     assert objective["expr"].splitlines() == [
@@ -84,7 +84,7 @@ def test_a_team_name_is_quoted_for_promql(tmp_path: Path) -> None:
 
 
 def test_the_burn_windows_are_split_between_the_global_and_the_long_interval() -> None:
-    groups = slo_groups(alerts.render())
+    groups = slo_groups(alerts_yml())
     assert [r["record"] for r in groups["servicepulse.slo.short"]] == [
         "team_target:servicepulse_slo_breached:ratio_rate5m",
         "team_target:servicepulse_slo_breached:ratio_rate30m",
@@ -98,31 +98,7 @@ def test_the_burn_windows_are_split_between_the_global_and_the_long_interval() -
         "team_target:servicepulse_slo_outcomes:increase3d",
         "team_target:servicepulse_slo_breached:increase1h",
     ]
-    intervals = {g["name"]: g.get("interval") for g in yaml.safe_load(alerts.render())["groups"]}
+    intervals = {g["name"]: g.get("interval") for g in yaml.safe_load(alerts_yml())["groups"]}
     assert intervals["servicepulse.slo.short"] is None  # the global 15 s
     assert intervals["servicepulse.slo.long"] == CONFIG.thresholds.slo_long_interval == "1m"
     assert intervals["servicepulse.slo.budget"] == CONFIG.thresholds.slo_budget_interval == "5m"
-
-
-def test_the_page_and_the_tickets_follow_the_sre_workbook_windows() -> None:
-    rules = slo.alerts(CONFIG, DEFAULT_POLICY_SET.objectives)
-    assert [(a.name, a.severity, a.labels["burn_window"], a.for_) for a in rules] == [
-        ("ServicePulseErrorBudgetFastBurn", "critical", "1h/5m", "2m"),
-        ("ServicePulseErrorBudgetSlowBurn", "warning", "6h/30m", "15m"),
-        ("ServicePulseErrorBudgetSlowBurn", "warning", "3d/6h", "15m"),
-    ]
-    assert [a.category for a in rules] == ["sla"] * 3  # inhibited while the pipeline is down
-    fast = rules[0].expr
-    assert "clamp_max(14.4 * (1 - team_target:servicepulse_slo_objective:ratio), 1)" in fast
-    assert fast.endswith("team_target:servicepulse_slo_outcomes:increase1h >= 10")
-    assert rules[2].expr.endswith("team_target:servicepulse_slo_outcomes:increase3d >= 20")
-
-
-def test_how_long_a_budget_lasts_is_said_in_hours_then_days() -> None:
-    window = 28 * 86400.0
-    assert slo.spent_in(window, 14.4) == "about 47 hours"  # 672 h / 14.4 = 46.7 h
-    assert slo.spent_in(window, 6) == "about 4.7 days"  # 28 d / 6 = 4.67 d
-    assert slo.spent_in(window, 1) == "about 28 days"
-    assert slo.prom_duration(window) == "28d"
-    assert slo.prom_duration(36 * 3600) == "36h"
-    assert slo.window_words(window) == "28-day"

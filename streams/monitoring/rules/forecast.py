@@ -1,4 +1,4 @@
-"""Warn before having to react (issue 25): the next hour's service level by Erlang C, contact
+"""Warn before having to react: the next hour's service level by Erlang C, contact
 volume against the same hour of past weeks, and when the backlog clears (docs/forecast.md).
 
 Generated into deploy/prometheus/rules/alerts.yml (the ``servicepulse.forecast.*`` recording
@@ -31,8 +31,8 @@ carrying k; the agents on duty pick their member with ``count_values``.
 
 from __future__ import annotations
 
-from streams.monitoring.alert import Alert
 from streams.monitoring.config import LIVE_CHANNELS, MonitoringConfig
+from streams.monitoring.promql import Group, Rule
 
 CREATED = "servicepulse_tickets_created_total"
 RESOLVED = "servicepulse_tickets_resolved_total"
@@ -69,12 +69,6 @@ OUTFLOW = "team:servicepulse_backlog_outflow:rate1h"
 DRAIN = "team:servicepulse_backlog_drain:rate1h"
 BACKLOG = "team:servicepulse_backlog:sum"
 CLEARS_IN = "team:servicepulse_backlog_clears_in_seconds:rate1h"
-
-FORECAST_LOW = "ServicePulseServiceLevelForecastLow"
-SURGE = "ServicePulseContactSurge"
-NOT_CLEARING = "ServicePulseBacklogNotClearing"
-
-Rule = dict[str, str]
 
 
 def threshold_seconds(config: MonitoringConfig) -> float:
@@ -220,7 +214,7 @@ def backlog_rules() -> list[Rule]:
     ]
 
 
-def recording_groups(config: MonitoringConfig) -> list[tuple[str, str | None, list[Rule]]]:
+def recording_groups(config: MonitoringConfig) -> list[Group]:
     """(group name, interval, rules), in evaluation order."""
     every = config.thresholds.forecast_interval
     return [
@@ -228,65 +222,4 @@ def recording_groups(config: MonitoringConfig) -> list[tuple[str, str | None, li
         ("servicepulse.forecast.erlang", every, erlang_rules(config)),
         ("servicepulse.forecast.service_level", every, service_level_rules(config)),
         ("servicepulse.forecast.volume", every, volume_rules(config) + backlog_rules()),
-    ]
-
-
-def alerts(config: MonitoringConfig) -> list[Alert]:
-    t = config.thresholds
-    goal = t.service_level_min
-    threshold = threshold_seconds(config)
-    eta_hours = t.backlog_eta_max_seconds / 3600
-    return [
-        Alert(
-            FORECAST_LOW,
-            "forecast",
-            f"{SL} < {goal:g}\nand on (team)\n{ARRIVALS} * 3600 >= {t.forecast_min_contacts}",
-            "warning",
-            "Team {{ $labels.team }} is forecast below its service level in the next hour",
-            f"""\
-Erlang C forecasts {{{{ $value | humanizePercentage }}}} of the phone and chat contacts of
-team {{{{ $labels.team }}}} answered within {threshold:g} s in the next hour
-(goal {goal * 100:g} %), with the agents on duty now, the last hour's arrivals blended with
-the same hour of past weeks and the day's handle time. Agents to add:
-{SHORT}.""",
-            f"forecast service level (Erlang C) < {goal * 100:g}% with >= "
-            f"{t.forecast_min_contacts} phone/chat contacts forecast for the hour",
-            for_=t.forecast_for,
-            comment="The next hour by Erlang C (docs/forecast.md); a quiet hour never fires.",
-        ),
-        Alert(
-            SURGE,
-            "forecast",
-            f"{VS_BASELINE} >= {t.surge_ratio:g}\nand on (team)\n"
-            f"{CONTACTS} >= {t.surge_min_contacts}",
-            "warning",
-            "Contacts of team {{ $labels.team }} surge above the usual for this hour",
-            f"""\
-Team {{{{ $labels.team }}}} received {{{{ $value | humanize }}}} times the contacts of the same
-hour of the week over the past {t.forecast_weeks} weeks (at least {t.surge_min_contacts}
-contacts in the last hour): the queue will grow before the SLA alerts say so.""",
-            f"contacts in 1h >= {t.surge_ratio:g} x the same hour of the past "
-            f"{t.forecast_weeks} weeks, >= {t.surge_min_contacts} contacts",
-            for_=t.surge_for,
-            comment="Against the hour-of-week baseline; no baseline (under 4 weeks): quiet.",
-        ),
-        Alert(
-            NOT_CLEARING,
-            "forecast",
-            f"{BACKLOG} >= {t.backlog_eta_min_open}\n"
-            f"and on (team) {OUTFLOW} > 0\n"
-            f"and on (team) (\n  {DRAIN} <= 0\n  or\n"
-            f"  {CLEARS_IN} > {t.backlog_eta_max_seconds}\n)",
-            "warning",
-            "The backlog of team {{ $labels.team }} does not clear within "
-            f"{eta_hours:g} hours at this pace",
-            f"""\
-Team {{{{ $labels.team }}}} has {{{{ $value }}}} open tickets and, at the last hour's pace (resolved
-and abandoned against created), they clear in more than {eta_hours:g} hours or never.
-{CLEARS_IN} gives the time.""",
-            f"open tickets >= {t.backlog_eta_min_open}, someone resolving, and at the last "
-            f"hour's pace cleared in > {eta_hours:g}h or never",
-            for_=t.backlog_eta_for,
-            comment="Only while the team works (outflow > 0): a quiet night's backlog waits.",
-        ),
     ]

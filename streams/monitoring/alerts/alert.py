@@ -1,15 +1,8 @@
-"""One alert rule (``Alert``) and the text helpers its descriptions share.
-
-Kept apart from alerts.py (which renders alerts.yml) so that the modules building rules
-(alert_rules.py, slo.py, forecast_rules.py) and the renderer do not import each other.
-"""
+"""One alert rule (``Alert``) and the text helpers its descriptions share."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from streams.core.policy import PolicySet
-from streams.monitoring.config import CONFIG
 
 
 @dataclass(frozen=True)
@@ -48,19 +41,7 @@ def pct(x: float) -> str:
     return f"{x * 100:g}%"
 
 
-def unanswered_targets(policies: PolicySet) -> tuple[dict[str, float], float]:
-    """(team -> first-response target of a policy matching on the team alone, catch-all's)."""
-    teams: dict[str, float] = {}
-    default = None
-    for p in policies.policies:
-        target = p.targets.get("first_response")
-        if target is None:
-            continue
-        if not p.match:
-            default = target
-            break
-        if set(p.match) == {"team"} and p.match["team"] not in teams:
-            teams[str(p.match["team"])] = target
-    return teams, default if default is not None else float(
-        CONFIG.thresholds.oldest_unanswered_default_seconds
-    )
+def minutes(d: str) -> str:
+    """ "30m" -> "30 minutes", "1h" -> "1 hour" (for descriptions)."""
+    n, unit = int(d[:-1]), {"s": "second", "m": "minute", "h": "hour", "d": "day"}[d[-1]]
+    return f"{n} {unit}{'s' if n != 1 else ''}"

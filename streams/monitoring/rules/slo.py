@@ -1,4 +1,5 @@
-"""Error budgets and burn-rate alerts from the policy file's ``objectives`` (issue 25).
+"""Error budgets from the policy file's ``objectives``: the recording rules of the burn-rate
+alerts (alerts/slo.py).
 
 The rules are generated into deploy/prometheus/rules/alerts.yml, recording groups and the
 alert group side by side, and read nothing but the exporter's
@@ -26,9 +27,8 @@ config.py.
 from __future__ import annotations
 
 from streams.core.policy import Objectives
-from streams.monitoring.alert import Alert
 from streams.monitoring.config import MonitoringConfig
-from streams.monitoring.recording import ratio
+from streams.monitoring.promql import Group, prom_duration, ratio, seconds, string
 
 OUTCOMES = "servicepulse_sla_outcomes_total"
 TT = ("team", "target")
@@ -42,48 +42,6 @@ VOLUME_1H = VOLUME.format(w="1h")
 ATTAINMENT = "team_target:servicepulse_slo_attainment:ratio_rate{w}"
 OBJECTIVE = "team_target:servicepulse_slo_objective:ratio"
 BUDGET = "team_target:servicepulse_slo_error_budget_remaining:ratio_rate{w}"
-
-FAST = "ServicePulseErrorBudgetFastBurn"
-SLOW = "ServicePulseErrorBudgetSlowBurn"
-
-_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
-_NAMES = {"d": "day", "h": "hour", "m": "minute", "s": "second"}
-
-
-def seconds(d: str) -> int:
-    """ "6h" -> 21600."""
-    return int(d[:-1]) * dict(_UNITS)[d[-1]]
-
-
-def prom_duration(secs: float) -> str:
-    """2419200 -> "28d", 5400 -> "90m": the largest unit that divides it."""
-    whole = int(secs)
-    unit, size = next((u, s) for u, s in _UNITS if whole % s == 0)
-    return f"{whole // size}{unit}"
-
-
-def spoken(d: str) -> str:
-    """ "1h" -> "hour", "30m" -> "30 minutes", "3d" -> "3 days" (after "the last")."""
-    n, unit = int(d[:-1]), _NAMES[d[-1]]
-    return unit if n == 1 else f"{n} {unit}s"
-
-
-def spent_in(window: float, factor: float) -> str:
-    """How long the window's budget lasts at ``factor`` times the sustainable burn."""
-    hours = window / factor / 3600
-    if hours < 72:
-        return f"about {hours:.0f} hours"
-    return f"about {f'{hours / 24:.1f}'.rstrip('0').rstrip('.')} days"
-
-
-def window_words(secs: float) -> str:
-    """2419200 -> "28-day", 36h -> "36-hour"."""
-    text = prom_duration(secs)
-    return f"{text[:-1]}-{_NAMES[text[-1]]}"
-
-
-def promql_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def burn_windows(config: MonitoringConfig) -> list[tuple[float, str, str, int]]:
@@ -106,18 +64,16 @@ def objective_rule(objectives: Objectives, window: str) -> dict[str, str]:
     for target in objectives.measured():
         teams = [team for team, own in objectives.teams.items() if target in own]
         for team in teams:
-            selector = f"{{target={promql_string(target)},team={promql_string(team)}}}"
+            selector = f"{{target={string(target)},team={string(team)}}}"
             terms.append(f"{attainment}{selector} * 0 + {objectives.teams[team][target]:g}")
         if target in objectives.targets:
-            others = "".join(f",team!={promql_string(team)}" for team in teams)
-            selector = f"{{target={promql_string(target)}{others}}}"
+            others = "".join(f",team!={string(team)}" for team in teams)
+            selector = f"{{target={string(target)}{others}}}"
             terms.append(f"{attainment}{selector} * 0 + {objectives.targets[target]:g}")
     return {"record": OBJECTIVE, "expr": "\nor\n".join(terms)}
 
 
-def recording_groups(
-    config: MonitoringConfig, objectives: Objectives | None
-) -> list[tuple[str, str | None, list[dict[str, str]]]]:
+def recording_groups(config: MonitoringConfig, objectives: Objectives | None) -> list[Group]:
     """(group name, interval or None for the global one, rules); none without objectives."""
     if objectives is None or not objectives.measured():
         return []
@@ -163,64 +119,3 @@ def recording_groups(
         ("servicepulse.slo.long", t.slo_long_interval, long),
         ("servicepulse.slo.budget", t.slo_budget_interval, budget),
     ]
-
-
-def _expr(factor: float, long: str, short: str, min_outcomes: int) -> str:
-    threshold = f"clamp_max({factor:g} * (1 - {OBJECTIVE}), 1)"
-    return f"""\
-(
-    {BREACHED.format(w=long)}
-      >= {ON} {threshold}
-  unless {ON}
-    {BREACHED.format(w=short)}
-      < {ON} {threshold}
-)
-and {ON}
-{VOLUME.format(w=long)} >= {min_outcomes}"""
-
-
-def description(factor: float, long: str, short: str, least: int, window: float) -> str:
-    """The alert's description (folded by YAML into one line)."""
-    value = "{{ $value | humanizePercentage }}"
-    whose = "{{ $labels.target }} SLA clocks of team {{ $labels.team }}"
-    return (
-        f"{value} of the {whose}\n"
-        f"breached in the last {spoken(long)}, and the last {spoken(short)} are not below "
-        f"that: a burn rate of\nat least {factor:g}x its error budget (1 - objective; the "
-        f"share capped at 100 %). At this rate its\n{window_words(window)} budget is spent in "
-        f"{spent_in(window, factor)} (threshold: {factor:g}x over {long} and {short},\n"
-        f"at least {least} outcomes in {long})."
-    )
-
-
-def alerts(config: MonitoringConfig, objectives: Objectives | None) -> list[Alert]:
-    """The fast-burn page and the slow-burn tickets; none without objectives."""
-    if objectives is None or not objectives.measured():
-        return []
-    t = config.thresholds
-    out = []
-    for n, (factor, long, short, least) in enumerate(burn_windows(config)):
-        fast = n == 0
-        name = FAST if fast else SLOW
-        out.append(
-            Alert(
-                name,
-                "slo",
-                _expr(factor, long, short, least),
-                "critical" if fast else "warning",
-                "Team {{ $labels.team }} is burning its {{ $labels.target }} error budget "
-                + ("fast" if fast else "steadily"),
-                description(factor, long, short, least, objectives.window),
-                f"breached share over {long} >= {factor:g} x (1 - objective), at most 100 %, "
-                f"and over {short} not below it; >= {least} outcomes in {long}",
-                for_=t.slo_fast_for if fast else t.slo_slow_for,
-                labels={"burn_window": f"{long}/{short}"},
-                comment=(
-                    f"Burn rate {factor:g}x over {long}, confirmed by {short} (an empty {short} "
-                    "window does not\nreset it: support outcomes are sparse); the objective is "
-                    "the team's (policy file)."
-                ),
-                row=name if fast else f"{name} ({long}/{short})",
-            )
-        )
-    return out

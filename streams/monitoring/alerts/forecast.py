@@ -1,0 +1,87 @@
+"""The forecast's alerts: the next hour's service level by Erlang C, contact surges against
+the same hour of past weeks, a backlog that does not clear (docs/forecast.md). The recording
+rules they read: rules/forecast.py."""
+
+from __future__ import annotations
+
+from streams.monitoring.alerts.alert import Alert
+from streams.monitoring.config import MonitoringConfig
+from streams.monitoring.rules.forecast import (
+    ARRIVALS,
+    BACKLOG,
+    CLEARS_IN,
+    CONTACTS,
+    DRAIN,
+    OUTFLOW,
+    SHORT,
+    SL,
+    VS_BASELINE,
+    threshold_seconds,
+)
+
+FORECAST_LOW = "ServicePulseServiceLevelForecastLow"
+SURGE = "ServicePulseContactSurge"
+NOT_CLEARING = "ServicePulseBacklogNotClearing"
+
+Rule = dict[str, str]
+
+
+def alerts(config: MonitoringConfig) -> list[Alert]:
+    t = config.thresholds
+    goal = t.service_level_min
+    threshold = threshold_seconds(config)
+    eta_hours = t.backlog_eta_max_seconds / 3600
+    return [
+        Alert(
+            FORECAST_LOW,
+            "forecast",
+            f"{SL} < {goal:g}\nand on (team)\n{ARRIVALS} * 3600 >= {t.forecast_min_contacts}",
+            "warning",
+            "Team {{ $labels.team }} is forecast below its service level in the next hour",
+            f"""\
+Erlang C forecasts {{{{ $value | humanizePercentage }}}} of the phone and chat contacts of
+team {{{{ $labels.team }}}} answered within {threshold:g} s in the next hour
+(goal {goal * 100:g} %), with the agents on duty now, the last hour's arrivals blended with
+the same hour of past weeks and the day's handle time. Agents to add:
+{SHORT}.""",
+            f"forecast service level (Erlang C) < {goal * 100:g}% with >= "
+            f"{t.forecast_min_contacts} phone/chat contacts forecast for the hour",
+            for_=t.forecast_for,
+            comment="The next hour by Erlang C (docs/forecast.md); a quiet hour never fires.",
+        ),
+        Alert(
+            SURGE,
+            "forecast",
+            f"{VS_BASELINE} >= {t.surge_ratio:g}\nand on (team)\n"
+            f"{CONTACTS} >= {t.surge_min_contacts}",
+            "warning",
+            "Contacts of team {{ $labels.team }} surge above the usual for this hour",
+            f"""\
+Team {{{{ $labels.team }}}} received {{{{ $value | humanize }}}} times the contacts of the same
+hour of the week over the past {t.forecast_weeks} weeks (at least {t.surge_min_contacts}
+contacts in the last hour): the queue will grow before the SLA alerts say so.""",
+            f"contacts in 1h >= {t.surge_ratio:g} x the same hour of the past "
+            f"{t.forecast_weeks} weeks, >= {t.surge_min_contacts} contacts",
+            for_=t.surge_for,
+            comment="Against the hour-of-week baseline; no baseline (under 4 weeks): quiet.",
+        ),
+        Alert(
+            NOT_CLEARING,
+            "forecast",
+            f"{BACKLOG} >= {t.backlog_eta_min_open}\n"
+            f"and on (team) {OUTFLOW} > 0\n"
+            f"and on (team) (\n  {DRAIN} <= 0\n  or\n"
+            f"  {CLEARS_IN} > {t.backlog_eta_max_seconds}\n)",
+            "warning",
+            "The backlog of team {{ $labels.team }} does not clear within "
+            f"{eta_hours:g} hours at this pace",
+            f"""\
+Team {{{{ $labels.team }}}} has {{{{ $value }}}} open tickets and, at the last hour's pace (resolved
+and abandoned against created), they clear in more than {eta_hours:g} hours or never.
+{CLEARS_IN} gives the time.""",
+            f"open tickets >= {t.backlog_eta_min_open}, someone resolving, and at the last "
+            f"hour's pace cleared in > {eta_hours:g}h or never",
+            for_=t.backlog_eta_for,
+            comment="Only while the team works (outflow > 0): a quiet night's backlog waits.",
+        ),
+    ]
