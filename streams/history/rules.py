@@ -15,7 +15,6 @@ recording groups of the ``alerts.yml`` beside it are backfilled.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -30,16 +29,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 
 from streams.console.progress import Progress
 from streams.errors import UserError
-from streams.export.openmetrics import Chunk, series_text, timestamp_text
-from streams.history.blocks import SPAN
+from streams.export.openmetrics import series_text, timestamp_text
+from streams.history.blocks import SPAN, BlockMaker
 
 ALERT_RULES = "alerts.yml"  # beside the recording rules: the error budgets' groups too
 BACKFILLED_GROUPS = ("servicepulse.slo.",)  # the recording groups of alerts.yml backfilled
 READY_TIMEOUT = 60.0
+MAX_POINTS = 4320  # instants per query_range (Prometheus allows 11,000; memory: a result)
+HOLD_SHARE = 96  # a long window's rule is evaluated at least every window / HOLD_SHARE
+HOUR_DIVISORS = (60, 120, 180, 240, 300, 360, 600, 720, 900, 1200, 1800, 3600)
 
 
 def free_port() -> int:
@@ -199,7 +202,7 @@ def query_range(url: str, expr: str, start: float, end: float, step: float) -> l
     )
     try:
         with urllib.request.urlopen(f"{url}/api/v1/query_range?{params}", timeout=1800) as r:
-            body = json.load(r)
+            body = orjson.loads(r.read())
     except urllib.error.HTTPError as exc:
         detail = exc.read().decode(errors="replace")[:200]
         raise UserError(f"the temporary Prometheus refused a rule: {detail}") from None
@@ -207,24 +210,154 @@ def query_range(url: str, expr: str, start: float, end: float, step: float) -> l
     return result
 
 
-def evaluate_day(
-    url: str, groups: list[dict[str, Any]], chunk: Chunk, start: float, end: float, step: float
-) -> None:
-    """Every recording rule over ``[start, end]`` (one query_range each) into ``chunk``."""
-    for group in groups:
-        for rule in group.get("rules", []):
-            record = rule["record"]
-            extra = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
-            lines: list[str] = []
-            for series in query_range(url, str(rule["expr"]), start, end, step):
-                labels = {**series["metric"], **extra}
-                labels.pop("__name__", None)
-                prefix = series_text(record, sorted(labels.items())) + " "
-                lines.extend(
-                    f"{prefix}{value} {timestamp_text(float(t))}\n" for t, value in series["values"]
-                )
-            if lines:
-                chunk.add(record, "gauge", f"recording rule {record}", lines)
+_DURATION = re.compile(r"\[(\d+)([smhdwy])(?::[^\]]*)?\]")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def longest_window(expr: str) -> float:
+    """The longest range selector (``[7d]``) of an expression, in seconds; 0 without one."""
+    return max((int(n) * _UNITS[u] for n, u in _DURATION.findall(expr)), default=0.0)
+
+
+def evaluation_step(window: float, step: float) -> float:
+    """How often a rule over ``window`` is evaluated: every ``step`` up to an hour's window;
+    beyond, the longest divisor of an hour (a multiple of ``step``) at most ``window`` /
+    ``HOLD_SHARE``, its value held at every step until the next evaluation.
+
+    A rule over a day or a week read every minute scans a day or a week of samples per
+    series at every minute: most of a backfill's time for a figure that moves by a
+    hundredth of itself in ``window / HOLD_SHARE``. The evaluation instants are multiples
+    of the evaluation step from the epoch, so every hour, day and week boundary (the
+    report's instants) is evaluated exactly."""
+    if window <= 3600 or step >= 3600:
+        return step
+    longest = min(window / HOLD_SHARE, 3600.0)
+    fits = [d for d in HOUR_DIVISORS if d <= longest and d % step == 0 and d >= step]
+    return max(fits, default=step)
+
+
+class SpanFiles:
+    """One OpenMetrics file per span of a batch, written family by family (a family's
+    lines together, as OpenMetrics wants them)."""
+
+    def __init__(self, work: Path, spans: list[int]) -> None:
+        self.paths = {span: work / f"rules-{span}.om" for span in spans}
+        self._files = {
+            span: open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            for span, path in self.paths.items()
+        }
+        self._family = ""
+        self._headed: set[int] = set()
+        self._used: set[int] = set()  # spans with at least one family
+
+    def family(self, name: str) -> None:
+        self._family = name
+        self._headed = set()
+
+    def write(self, span: int, text: str) -> None:
+        out = self._files[span]
+        if span not in self._headed:
+            self._headed.add(span)
+            self._used.add(span)
+            name = self._family
+            out.write(f"# HELP {name} recording rule {name}\n# TYPE {name} gauge\n")
+        out.write(text)
+
+    def close(self) -> list[Path]:
+        """The files with samples (the others deleted)."""
+        for span, out in self._files.items():
+            out.write("# EOF\n")
+            out.close()
+            if span not in self._used:
+                self.paths[span].unlink()
+        return [self.paths[span] for span in self.paths if span in self._used]
+
+    def discard(self) -> None:
+        for span, out in self._files.items():
+            out.close()
+            self.paths[span].unlink(missing_ok=True)
+
+
+class Batch:
+    """Whole spans evaluated together: ``instants`` every ``step`` from ``start`` to ``end``."""
+
+    def __init__(self, spans: list[int], start: float, end: float, step: float) -> None:
+        self.spans = spans
+        self.start = start
+        self.end = end
+        self.step = step
+        count = round((end - start) / step) + 1
+        self.stamps = [" " + timestamp_text(start + i * step) + "\n" for i in range(count)]
+        self.first = spans[0]
+
+    def span_bounds(self) -> list[tuple[int, int, int]]:
+        """(span, first index, end index) of each span's instants."""
+        out = []
+        for span in self.spans:
+            lo = max(0, math.ceil((span * SPAN - self.start) / self.step))
+            hi = min(len(self.stamps), math.ceil(((span + 1) * SPAN - self.start) / self.step))
+            if lo < hi:
+                out.append((span, lo, hi))
+        return out
+
+
+def evaluate_rule(
+    url: str, rule: dict[str, Any], batch: Batch, files: SpanFiles, every: float
+) -> int:
+    """One rule over ``batch`` (query_range every ``every``, at most ``MAX_POINTS`` a query),
+    each value held until the next evaluation; the samples written."""
+    record = rule["record"]
+    extra = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
+    step = batch.step
+    hold = round(every / step)
+    bounds = batch.span_bounds()
+    first = math.floor(batch.start / every) * every  # the evaluation at or before the start
+    written = 0
+    while first <= batch.end:
+        last = min(batch.end, first + (MAX_POINTS - 1) * every)
+        for series in query_range(url, str(rule["expr"]), first, last, every):
+            labels = {**series["metric"], **extra}
+            labels.pop("__name__", None)
+            prefix = series_text(record, sorted(labels.items())) + " "
+            # rows: (index of the first instant, index after the last) -> value
+            parts: list[tuple[int, int, str]] = []
+            for t, value in series["values"]:
+                lo = round((float(t) - batch.start) / step)
+                parts.append((max(lo, 0), min(lo + hold, len(batch.stamps)), value))
+            for span, span_lo, span_hi in bounds:
+                chunks = []
+                for lo, hi, value in parts:
+                    lo, hi = max(lo, span_lo), min(hi, span_hi)
+                    if lo < hi:
+                        line = prefix + value
+                        chunks.append(line.join(["", *batch.stamps[lo:hi]]))
+                        written += hi - lo
+                if chunks:
+                    files.write(span, "".join(chunks))
+        first = last + every
+    return written
+
+
+def batches(spans: list[int], start: float, end: float, step: float) -> list[Batch]:
+    """The sampled spans in runs of consecutive spans, each cut into batches of whole spans
+    of at most ``MAX_POINTS`` instants (one span when a span alone has more)."""
+    per_batch = max(1, int(MAX_POINTS * step // SPAN))
+    out: list[Batch] = []
+    run: list[int] = []
+    for span in sorted(set(spans)):
+        if run and (span != run[-1] + 1 or len(run) == per_batch):
+            out.append(_batch(run, start, end, step))
+            run = []
+        run.append(span)
+    if run:
+        out.append(_batch(run, start, end, step))
+    return [b for b in out if b.start <= b.end]
+
+
+def _batch(run: list[int], start: float, end: float, step: float) -> Batch:
+    first = max(start, math.ceil(run[0] * SPAN / step) * step)
+    last = min(end, math.ceil((run[-1] + 1) * SPAN / step) * step - step)
+    return Batch(run, first, last, step)
 
 
 def backfill_rules(
@@ -238,48 +371,61 @@ def backfill_rules(
     progress: Progress | None = None,
 ) -> int:
     """Rule blocks for the sampled ``spans`` (18 h each, within ``[start, end]``) into
-    ``out``, one per span; returns how many.
+    ``out``, one per span and pass; returns how many.
 
-    The temporary Prometheus evaluates each rule with ``query_range`` (what promtool's
-    ``create-blocks-from rules`` does, which would write one block per rule per 2 h), and
-    the results go through the same OpenMetrics -> promtool path as the raw series. Only
-    the spans the raw series were sampled in are evaluated: a stretch the backfill skipped
-    (no events for weeks, docs/history.md) costs nothing here either.
+    The temporary Prometheus evaluates each rule with ``query_range`` over as many whole
+    spans at once as ``MAX_POINTS`` allows (a month at 60 s is a few queries per rule, not
+    one per rule per span), rules over long windows at a longer evaluation step
+    (:func:`evaluation_step`); the results go through the same OpenMetrics -> promtool
+    path as the raw series. Only the spans the raw series were sampled in are evaluated: a
+    stretch the backfill skipped costs nothing here either.
     """
-    promtool = shutil.which("promtool") or "promtool"
     before = _blocks(out)
-    for index, rule_file in enumerate(split_rules(rules, work)):
+    passes = split_rules(rules, work)
+    todo = batches(spans, start, end, step)
+    rule_count = 0
+    loaded = []
+    for rule_file in passes:
         groups = (yaml.safe_load(rule_file.read_text(encoding="utf-8")) or {}).get("groups", [])
+        by_record: dict[str, list[dict[str, Any]]] = {}
+        for group in groups:
+            for rule in group.get("rules", []):
+                by_record.setdefault(rule["record"], []).append(rule)
+        loaded.append(by_record)
+        rule_count += sum(len(r) for r in by_record.values())
+    if progress is not None:
+        progress.phase("backfill: recording rules", rule_count * len(todo), "queries")
+    done = 0
+    for index, by_record in enumerate(loaded):
         prometheus = TemporaryPrometheus([out], work)
         staged = work / "rule-blocks"
         shutil.rmtree(staged, ignore_errors=True)
         staged.mkdir()
+        maker = BlockMaker(staged)
         try:
-            for span in spans:
-                day_start = max(start, math.ceil(span * SPAN / step) * step)
-                day_end = min(end, math.ceil((span + 1) * SPAN / step) * step - step)
-                if day_start > day_end:
-                    continue
-                if progress is not None:
-                    stamp = datetime.fromtimestamp(day_start, UTC)
-                    progress.update(0, f"recording rules, pass {index + 1}, {stamp:%Y-%m-%d %H:%M}")
-                chunk = Chunk(work / f"rules-{int(day_start)}.om")
-                evaluate_day(prometheus.url, groups, chunk, day_start, day_end, step)
-                path = chunk.close()
-                done = subprocess.run(
-                    [
-                        *(promtool, "tsdb", "create-blocks-from", "openmetrics"),
-                        *("--max-block-duration=18h", "-q", str(path), str(staged)),
-                    ],
-                    capture_output=True,
-                    text=True,
-                )
-                path.unlink(missing_ok=True)
-                if done.returncode != 0:
-                    last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-                    raise UserError(f"promtool failed on the recording rules: {last}")
+            for batch in todo:
+                files = SpanFiles(work, batch.spans)
+                try:
+                    for record, members in by_record.items():
+                        files.family(record)
+                        for rule in members:
+                            every = evaluation_step(longest_window(str(rule["expr"])), step)
+                            evaluate_rule(prometheus.url, rule, batch, files, every)
+                            done += 1
+                            if progress is not None:
+                                stamp = datetime.fromtimestamp(batch.start, UTC)
+                                progress.update(done, f"pass {index + 1}, {stamp:%Y-%m-%d}")
+                except BaseException:
+                    files.discard()
+                    raise
+                for path in files.close():
+                    maker.make(path)
+            maker.wait()
         finally:
+            maker.abort()
             prometheus.stop()
         for name in _blocks(staged):  # the next pass reads these too
             shutil.move(str(staged / name), str(out / name))
+    if progress is not None:
+        progress.done(f"{len(_blocks(out) - before)} rule blocks")
     return len(_blocks(out) - before)
