@@ -13,6 +13,7 @@ import time
 from typing import TextIO
 
 BAR = 24  # characters
+CLEAR = "\x1b[K"  # the rest of the terminal line, after a shorter redraw
 LINE_EVERY = 10.0  # seconds between two lines when stderr is not a terminal
 
 
@@ -63,7 +64,7 @@ class Progress:
             if self.interactive:
                 filled = int(share * BAR)
                 parts.append("[" + "#" * filled + "." * (BAR - filled) + "]")
-            parts.append(f"{100 * share:5.1f}% of {self.total:,} {self.unit}")
+            parts.append(f"{100 * share:.1f}% of {self.total:,} {self.unit}")
             if 0 < done < self.total:
                 parts.append(f"ETA {duration((self.total - done) / rate)}")
         else:
@@ -83,7 +84,7 @@ class Progress:
             return
         self._last = now
         if self.interactive:
-            self.stream.write("\r" + self.line(done, extra, now) + "   ")
+            self.stream.write("\r" + self.line(done, extra, now) + CLEAR)
             self._drawn = True
         else:
             self.stream.write(self.line(done, extra, now) + "\n")
@@ -96,7 +97,7 @@ class Progress:
 
     def done(self, summary: str) -> None:
         elapsed = time.monotonic() - self.started
-        prefix = "\r" if self._drawn else ""
+        prefix = "\r" + CLEAR if self._drawn else ""
         self._drawn = False
         self.stream.write(f"{prefix}{self.label}: done in {duration(elapsed)} — {summary}\n")
         self.stream.flush()
