@@ -14,8 +14,7 @@ START = 1_793_577_600.0  # 2026-11-02 00:00 UTC, a Monday
 
 def as_rows(families: list) -> list[tuple[str, list[tuple[tuple[str, ...], float]]]]:
     return [
-        (f.name, [(tuple(s.labels.values()), float(s.value)) for s in f.samples])
-        for f in families
+        (f.name, [(tuple(s.labels.values()), float(s.value)) for s in f.samples]) for f in families
     ]
 
 
