@@ -1,8 +1,8 @@
 """Timestamped OpenMetrics for backfilling: the exporter's series sampled at event times.
 
-prometheus-client writes no timestamps, so these writers format the samples themselves:
-``SnapshotWriter`` every series at every snapshot, ``ChangeWriter`` each series only where
-it changes, with what Prometheus' queries need around the changes (see its docstring).
+prometheus-client writes no timestamps, so ``ChangeWriter`` formats the samples itself, each
+series only where it changes, with what Prometheus' queries need around the changes (see its
+docstring).
 ``promtool tsdb create-blocks-from openmetrics`` wants ``# EOF`` at the end, timestamps in
 seconds and, per series, samples in time order (out-of-order samples are dropped silently);
 OpenMetrics also wants the samples of one family together. A ``Chunk`` therefore spools each
@@ -115,96 +115,6 @@ class _FamilyText:
     def __init__(self) -> None:
         self.texts: list[str] = []
         self.index: dict[tuple[str, ...], int] = {}
-
-
-class SnapshotWriter:
-    """Writes the exporter's counters and histograms, and gauge families, at a timestamp.
-
-    Each series' ``name{labels} value`` text is kept and re-formatted only when the series
-    changed (``TrackingExporter.dirty``), so a snapshot of thousands of mostly unchanged
-    series is one string join per family.
-    """
-
-    def __init__(self, exporter: TrackingExporter) -> None:
-        self.exporter = exporter
-        self._families: dict[str, _FamilyText] = {}
-        self._bucket_prefixes: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
-        self._gauge_prefixes: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
-        for name, series in exporter.counters.items():
-            exporter.dirty.update((name, labels) for labels in series)
-        for name, hseries in exporter.histograms.items():
-            exporter.dirty.update((name, labels) for labels in hseries)
-
-    def _refresh(self) -> None:
-        exporter = self.exporter
-        for name, labels in exporter.dirty:
-            metric = BY_NAME[name]
-            family = self._families.get(name)
-            if family is None:
-                family = self._families[name] = _FamilyText()
-            if metric.kind == "counter":
-                text = (
-                    series_text(f"{PREFIX}{name}_total", zip(metric.labels, labels, strict=True))
-                    + " "
-                    + repr(exporter.counters[name][labels])
-                )
-                lines = [text]
-            else:
-                histogram = exporter.histograms[name][labels]
-                prefixes = self._buckets(PREFIX + name, metric.labels, labels, metric.buckets)
-                lines = [
-                    prefix + str(count)
-                    for prefix, count in zip(prefixes, _cumulative(histogram.buckets), strict=True)
-                ]
-                pairs = list(zip(metric.labels, labels, strict=True))
-                lines.append(series_text(f"{PREFIX}{name}_count", pairs) + f" {histogram.count}")
-                lines.append(series_text(f"{PREFIX}{name}_sum", pairs) + " " + repr(histogram.sum))
-            at = family.index.get(labels)
-            if at is None:
-                family.index[labels] = len(family.texts)
-                family.texts.extend(lines)
-            else:
-                family.texts[at : at + len(lines)] = lines
-        exporter.dirty.clear()
-
-    def write(self, chunk: Chunk, t: float, gauges: Iterable[Family] = ()) -> None:
-        self._refresh()
-        ts = " " + timestamp_text(t) + "\n"
-        for name, family in self._families.items():
-            if family.texts:
-                metric = BY_NAME[name]
-                chunk.add_text(
-                    PREFIX + name, metric.kind, metric.help, ts.join(family.texts) + ts,
-                    len(family.texts),
-                )  # fmt: skip
-        prefixes = self._gauge_prefixes
-        for gauge in gauges:
-            lines = []
-            for sample in gauge.samples:
-                key = (sample.name, tuple(sample.labels.items()))
-                prefix = prefixes.get(key)
-                if prefix is None:
-                    prefix = prefixes[key] = series_text(sample.name, key[1]) + " "
-                lines.append(prefix + floatToGoString(sample.value) + ts)
-            if lines:
-                chunk.add(gauge.name, gauge.type, gauge.documentation, lines)
-
-    def _buckets(
-        self,
-        family: str,
-        names: tuple[str, ...],
-        labels: tuple[str, ...],
-        bounds: tuple[float, ...],
-    ) -> tuple[str, ...]:
-        key = (family, labels)
-        prefixes = self._bucket_prefixes.get(key)
-        if prefixes is None:
-            pairs = list(zip(names, labels, strict=True))
-            prefixes = self._bucket_prefixes[key] = tuple(
-                series_text(family + "_bucket", [*pairs, ("le", le)]) + " "
-                for le in [floatToGoString(b) for b in bounds] + ["+Inf"]
-            )
-        return prefixes
 
 
 @dataclass(frozen=True)
