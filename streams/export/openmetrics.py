@@ -27,6 +27,7 @@ from prometheus_client.utils import floatToGoString
 from streams.export.catalogue import BY_NAME, PREFIX
 from streams.export.exporter import Exporter
 
+BUFFER = 4 << 20  # characters held before the spools are written
 _KINDS = {"counter": "counter", "histogram": "histogram", "gauge": "gauge"}
 
 
@@ -53,6 +54,8 @@ class Chunk:
         self._spool = Path(tempfile.mkdtemp(prefix="spool-", dir=path.parent))
         self._files: dict[str, IO[str]] = {}
         self._headers: dict[str, str] = {}
+        self._buffered: dict[str, list[str]] = {}  # written to the spools a few MB at a time
+        self._size = 0
         self.samples = 0
 
     def add(self, family: str, kind: str, help_text: str, lines: list[str]) -> None:
@@ -68,11 +71,23 @@ class Chunk:
             )
             kind = _KINDS.get(kind, "unknown")
             self._headers[family] = f"# HELP {family} {escape(help_text)}\n# TYPE {family} {kind}\n"
-        spool.write(text)
+            self._buffered[family] = []
+        self._buffered[family].append(text)
+        self._size += len(text)
         self.samples += samples
+        if self._size > BUFFER:
+            self._spill()
+
+    def _spill(self) -> None:
+        for family, texts in self._buffered.items():
+            if texts:
+                self._files[family].write("".join(texts))
+                texts.clear()
+        self._size = 0
 
     def close(self) -> Path:
         """Join the families into ``path`` with the ``# EOF`` promtool needs."""
+        self._spill()
         with open(self.path, "w", encoding="utf-8") as out:
             for family, spool in self._files.items():
                 spool.close()
@@ -161,6 +176,7 @@ class ChangeWriter:
         self._bucket_prefixes: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
         self._gauge_prefixes: dict[tuple[str, tuple[str, ...]], str] = {}
         self._prefixes: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+        self._last_rows: dict[str, list[tuple[tuple[str, ...], float]]] = {}
         exporter.dirty.clear()
         for name, series in exporter.counters.items():
             exporter.dirty.update((name, labels) for labels in series)
@@ -262,6 +278,9 @@ class ChangeWriter:
         self, chunk: Chunk, earlier: Chunk, gauge: GaugeRows, ts: str, ts_prior: str,
         t: float, prior: float, full: bool,
     ) -> int:  # fmt: skip
+        if not full and self._last_rows.get(gauge.name) == gauge.rows:
+            return 0  # nothing changed since the previous instant
+        self._last_rows[gauge.name] = gauge.rows
         last = self._gauges.setdefault(gauge.name, {})
         prefixes = self._gauge_prefixes
         full_at = self._full_at
