@@ -25,6 +25,9 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +43,7 @@ from streams.history.blocks import SPAN, BlockMaker
 ALERT_RULES = "alerts.yml"  # beside the recording rules: the error budgets' groups too
 BACKFILLED_GROUPS = ("servicepulse.slo.",)  # the recording groups of alerts.yml backfilled
 READY_TIMEOUT = 60.0
+QUERIES_AT_ONCE = 2  # rule queries in flight (the machines it runs on have 2+ cores)
 MAX_POINTS = 4320  # instants per query_range (Prometheus allows 11,000; memory: a result)
 HOLD_SHARE = 96  # a long window's rule is evaluated at least every window / HOLD_SHARE
 HOUR_DIVISORS = (60, 120, 180, 240, 300, 360, 600, 720, 900, 1200, 1800, 3600)
@@ -301,41 +305,87 @@ class Batch:
         return out
 
 
-def evaluate_rule(
-    url: str, rule: dict[str, Any], batch: Batch, files: SpanFiles, every: float
+def fetch_rule(url: str, rule: dict[str, Any], batch: Batch, every: float) -> list[Any]:
+    """One rule over ``batch``: query_range every ``every`` from the evaluation at or before
+    the batch's start, at most ``MAX_POINTS`` instants a query; the series of each query."""
+    results = []
+    first = math.floor(batch.start / every) * every
+    while first <= batch.end:
+        last = min(batch.end, first + (MAX_POINTS - 1) * every)
+        results.extend(query_range(url, str(rule["expr"]), first, last, every))
+        first = last + every
+    return results
+
+
+def write_rule(
+    rule: dict[str, Any], batch: Batch, files: SpanFiles, every: float, results: list[Any]
 ) -> int:
-    """One rule over ``batch`` (query_range every ``every``, at most ``MAX_POINTS`` a query),
-    each value held until the next evaluation; the samples written."""
+    """A rule's series into the batch's span files, each value held at every instant until
+    the next evaluation; the samples written."""
     record = rule["record"]
     extra = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
     step = batch.step
     hold = round(every / step)
-    bounds = batch.span_bounds()
-    first = math.floor(batch.start / every) * every  # the evaluation at or before the start
+    stamps = batch.stamps
     written = 0
-    while first <= batch.end:
-        last = min(batch.end, first + (MAX_POINTS - 1) * every)
-        for series in query_range(url, str(rule["expr"]), first, last, every):
-            labels = {**series["metric"], **extra}
-            labels.pop("__name__", None)
-            prefix = series_text(record, sorted(labels.items())) + " "
-            # rows: (index of the first instant, index after the last) -> value
-            parts: list[tuple[int, int, str]] = []
-            for t, value in series["values"]:
-                lo = round((float(t) - batch.start) / step)
-                parts.append((max(lo, 0), min(lo + hold, len(batch.stamps)), value))
-            for span, span_lo, span_hi in bounds:
-                chunks = []
-                for lo, hi, value in parts:
-                    lo, hi = max(lo, span_lo), min(hi, span_hi)
-                    if lo < hi:
-                        line = prefix + value
-                        chunks.append(line.join(["", *batch.stamps[lo:hi]]))
-                        written += hi - lo
-                if chunks:
-                    files.write(span, "".join(chunks))
-        first = last + every
+    for series in results:
+        labels = {**series["metric"], **extra}
+        labels.pop("__name__", None)
+        prefix = series_text(record, sorted(labels.items())) + " "
+        # (index of the first instant, index after the last, value), in time order
+        parts = []
+        for t, value in series["values"]:
+            lo = round((float(t) - batch.start) / step)
+            parts.append((max(lo, 0), min(lo + hold, len(stamps)), value))
+        at = 0
+        for span, span_lo, span_hi in batch.span_bounds():
+            chunks = []
+            while at < len(parts) and parts[at][1] <= span_lo:
+                at += 1
+            scan = at
+            while scan < len(parts) and parts[scan][0] < span_hi:
+                lo, hi, value = parts[scan]
+                lo, hi = max(lo, span_lo), min(hi, span_hi)
+                if lo < hi:
+                    chunks.append((prefix + value).join(["", *stamps[lo:hi]]))
+                    written += hi - lo
+                scan += 1
+            if chunks:
+                files.write(span, "".join(chunks))
     return written
+
+
+def evaluate_batch(
+    url: str, jobs: list[tuple[str, dict[str, Any], float]], batch: Batch, files: SpanFiles,
+    progress: Callable[[], None],
+) -> None:  # fmt: skip
+    """Every (record, rule, evaluation step) of ``jobs`` over ``batch``, records together;
+    ``QUERIES_AT_ONCE`` queries in flight (Prometheus evaluates them on as many cores)."""
+    queue = iter(jobs)
+    pending: deque[tuple[tuple[str, dict[str, Any], float], Future[list[Any]]]] = deque()
+    with ThreadPoolExecutor(max_workers=QUERIES_AT_ONCE) as pool:
+
+        def submit() -> None:
+            job = next(queue, None)
+            if job is not None:
+                pending.append((job, pool.submit(fetch_rule, url, job[1], batch, job[2])))
+
+        for _ in range(QUERIES_AT_ONCE):
+            submit()
+        current = None
+        try:
+            while pending:
+                (record, rule, every), future = pending.popleft()
+                results = future.result()
+                submit()
+                if record != current:
+                    files.family(record)
+                    current = record
+                write_rule(rule, batch, files, every, results)
+                progress()
+        finally:
+            for _, future in pending:
+                future.cancel()
 
 
 def batches(spans: list[int], start: float, end: float, step: float) -> list[Batch]:
@@ -397,6 +447,11 @@ def backfill_rules(
         progress.phase("backfill: recording rules", rule_count * len(todo), "queries")
     done = 0
     for index, by_record in enumerate(loaded):
+        jobs = [
+            (record, rule, evaluation_step(longest_window(str(rule["expr"])), step))
+            for record, members in by_record.items()
+            for rule in members
+        ]
         prometheus = TemporaryPrometheus([out], work)
         staged = work / "rule-blocks"
         shutil.rmtree(staged, ignore_errors=True)
@@ -404,17 +459,17 @@ def backfill_rules(
         maker = BlockMaker(staged)
         try:
             for batch in todo:
+                stamp = f"pass {index + 1}, {datetime.fromtimestamp(batch.start, UTC):%Y-%m-%d}"
+
+                def one_more(stamp: str = stamp) -> None:
+                    nonlocal done
+                    done += 1
+                    if progress is not None:
+                        progress.update(done, stamp)
+
                 files = SpanFiles(work, batch.spans)
                 try:
-                    for record, members in by_record.items():
-                        files.family(record)
-                        for rule in members:
-                            every = evaluation_step(longest_window(str(rule["expr"])), step)
-                            evaluate_rule(prometheus.url, rule, batch, files, every)
-                            done += 1
-                            if progress is not None:
-                                stamp = datetime.fromtimestamp(batch.start, UTC)
-                                progress.update(done, f"pass {index + 1}, {stamp:%Y-%m-%d}")
+                    evaluate_batch(prometheus.url, jobs, batch, files, one_more)
                 except BaseException:
                     files.discard()
                     raise
