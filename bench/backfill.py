@@ -1,28 +1,40 @@
-"""Backfill throughput and memory, against ``replay`` on the same file in the same run.
+"""Backfill time and throughput, against promtool reading the same samples in the same run.
 
-    .venv/bin/python bench/backfill.py [--days 7] [--step 60] [--arrivals 120] [--tmp DIR]
+    .venv/bin/python bench/backfill.py [--days 7] [--step 60] [--arrivals 120] [--rules]
+    .venv/bin/python bench/backfill.py --bank \
+        ../shared/datasets/technion-anonymousbank-aug1999/anonymousbank_1999-08_calls.csv --rules
+    .venv/bin/python bench/backfill.py --history FILE.jsonl --policy P.yml --step 60 --rules
 
-    nice .venv/bin/python bench/backfill.py --days 365 --step 1h   # a year (~30 min, 2 cores)
+The history is simulated (``--days``), the real bank call-centre month (``--bank CSV``,
+converted as below) or any JSONL file (``--history``). Then, each in its own process:
+- ``replay`` of the same file (the engine alone, one final exposition);
+- ``servicepulse backfill`` at ``--step`` (``--no-rules`` unless ``--rules``), its
+  OpenMetrics files kept aside as promtool reads them;
+- ``promtool tsdb create-blocks-from openmetrics`` on those same files, one after the other
+  (the baseline: the fastest a writer of these samples could go is the reader's pace).
+It prints wall and CPU seconds (CPU is steadier on a shared machine), the samples written
+per second of the raw phase, the same for promtool, and their ratio; the last lines are a
+row for docs/benchmarks.md.
 
-Simulates ``--days`` of history to a JSONL file, then runs, each in its own process:
-- replay (the baseline: the same engine, one final exposition);
-- backfill --no-rules at ``--step`` (engine + a timestamped snapshot every step + promtool);
-and prints events/s, samples/s, the ratio to replay, and peak memory (RSS of the Python
-process and, separately, of the largest promtool it ran, as the backfill reports them).
-Memory should not grow with ``--days``: run it with two lengths to see (the rules pass is
-measured apart with --rules, it needs prometheus). The last line is a row for the table in
-docs/history.md.
+The bank month: every call that reached the queue is a phone ticket of its type's team
+(PS, NW, IN, NE, PE, TT) created when it joined the queue (local time +03:00), answered by
+its server at service start and resolved at its end, or abandoned when it hung up in the
+queue; VRU-only calls and PHANTOM rows are left out (bench/forecast_bank.py reads the calls
+the same way). The policy: first response within 20 s, round the clock.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import orjson
@@ -30,6 +42,69 @@ import orjson
 from streams.simulator import ContactCentre, SimConfig
 
 START = 1_793_577_600.0  # 2026-11-02 00:00 UTC, a Monday
+BANK_TZ = timezone(timedelta(hours=3))
+BANK_POLICY = """\
+policies:
+  - name: bank
+    match: {}
+    calendar: always
+    targets: {first_response: 20s}
+"""
+
+# backfill in a child process, each OpenMetrics file hard-linked into KEEP before promtool
+KEEPING = """\
+import os, sys
+from pathlib import Path
+from streams.history import blocks
+keep = Path(sys.argv[1]); make = blocks.BlockMaker.make
+def keeping(self, path):
+    os.link(path, keep / f"{len(os.listdir(keep)):05d}-{path.name}")
+    make(self, path)
+blocks.BlockMaker.make = keeping
+sys.argv = ["servicepulse", *sys.argv[2:]]
+from streams.cli import main
+sys.exit(main())
+"""
+
+
+def seconds_of(text: str) -> int:
+    h, m, s = (int(x) for x in text.split(":"))
+    return h * 3600 + m * 60 + s
+
+
+def bank_events(path: Path) -> list[bytes]:
+    """The bank month's calls as contract events, in time order (see the module docstring)."""
+    events: list[tuple[datetime, str, int, dict[str, object]]] = []
+    with open(path, newline="", encoding="utf-8") as stream:
+        for row in csv.DictReader(stream):
+            never_queued = row["q_start"] == "0:00:00"
+            if row["outcome"] not in ("AGENT", "HANG") or (
+                never_queued and row["outcome"] == "HANG"
+            ):
+                continue
+            joined = seconds_of(row["vru_exit"] if never_queued else row["q_start"])
+            if joined < seconds_of(row["vru_entry"]):
+                joined += 86400  # crossed midnight in the VRU
+            day = datetime(1999, 8, int(row["date"][-2:]), tzinfo=BANK_TZ)
+            queued = day + timedelta(seconds=joined)
+            ticket = f"bank-{row['date'][-2:]}-{row['call_id']}"
+            own: list[tuple[datetime, dict[str, object]]] = [
+                (queued, {"type": "ticket.created", "team": row["type"], "channel": "phone",
+                          "priority": "normal", "customer_id": f"c{row['customer_id']}"}),
+            ]  # fmt: skip
+            waited = queued + timedelta(seconds=float(row["q_time"]))
+            if row["outcome"] == "HANG":
+                own.append((waited, {"type": "contact.abandoned"}))
+            else:
+                own.append((waited, {"type": "message.agent", "agent_id": row["server"]}))
+                done = waited + timedelta(seconds=float(row["ser_time"]))
+                own.append((done, {"type": "ticket.resolved"}))
+            for index, (at, fields) in enumerate(own):
+                data = {"event_id": f"{ticket}-{index}", "ticket_id": ticket,
+                        "ts": at.isoformat(), **fields}  # fmt: skip
+                events.append((at, ticket, index, data))
+    events.sort(key=lambda e: (e[0], e[1], e[2]))
+    return [orjson.dumps(e[3]) for e in events]
 
 
 def write_history(path: Path, days: float, arrivals: float) -> int:
@@ -43,23 +118,22 @@ def write_history(path: Path, days: float, arrivals: float) -> int:
     return n
 
 
-def run(command: list[str]) -> tuple[float, str, int, int]:
-    """Wall seconds, stderr, peak RSS of the command itself and of its children (KB)."""
-    wrapper = (
-        "import resource, subprocess, sys, time\n"
-        "t = time.monotonic(); r = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
-        "own = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
-        "print(time.monotonic() - t, own, file=sys.stdout); sys.stderr.write(r.stderr)\n"
-        "sys.exit(r.returncode)\n"
-    )
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    result = subprocess.run(
-        [sys.executable, "-c", wrapper, *command], capture_output=True, text=True, check=False
-    )
+def run(command: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (the process and its children), stderr."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         raise SystemExit(result.stderr)
-    seconds, peak = result.stdout.split()
-    return float(seconds), result.stderr, int(peak), before
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, result.stderr
+
+
+def number(pattern: str, text: str) -> int:
+    found = re.search(pattern, text)
+    return int(found.group(1).replace(",", "")) if found else 0
 
 
 def main() -> None:
@@ -67,44 +141,83 @@ def main() -> None:
     parser.add_argument("--days", type=float, default=7.0)
     parser.add_argument("--step", default="60", help="backfill --step (60, 5m, 1h, ...)")
     parser.add_argument("--arrivals", type=float, default=120.0)
-    parser.add_argument("--rules", action="store_true", help="also time the rules pass")
+    parser.add_argument("--bank", type=Path, help="the bank month's calls CSV instead")
+    parser.add_argument("--history", type=Path, help="a JSONL history instead")
+    parser.add_argument("--policy", type=Path, help="its policy (--bank brings its own)")
+    parser.add_argument("--rules", action="store_true", help="the recording rules too")
     parser.add_argument("--tmp", help="where the history and the blocks go (default: $TMPDIR)")
     args = parser.parse_args()
     cli = [sys.executable, "-m", "streams.cli"]
-    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
-        history = Path(tmp) / "history.jsonl"
-        t = time.monotonic()
-        events = write_history(history, args.days, args.arrivals)
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp_name:
+        tmp = Path(tmp_name)
+        history = tmp / "history.jsonl"
+        policy: list[str] = ["--policy", str(args.policy)] if args.policy else []
+        if args.bank:
+            history.write_bytes(b"".join(line + b"\n" for line in bank_events(args.bank)))
+            (tmp / "bank.yml").write_text(BANK_POLICY)
+            policy = ["--policy", str(tmp / "bank.yml")]
+            name = "bank month"
+        elif args.history:
+            shutil.copyfile(args.history, history)
+            name = args.history.name
+        else:
+            write_history(history, args.days, args.arrivals)
+            name = f"{args.days:g} simulated days"
+        events = history.read_bytes().count(b"\n")
+        print(f"history: {name}, {events:,} events, {history.stat().st_size:,} bytes", flush=True)
+        replay_s, replay_cpu, _ = run([*cli, "replay", str(history), *policy,
+                                       "--out", str(tmp / "x.prom")])  # fmt: skip
+        print(f"replay              {replay_s:7.1f}s wall {replay_cpu:7.1f}s CPU", flush=True)
+        keep = tmp / "openmetrics"
+        keep.mkdir()
+        out = tmp / "blocks"
+        flags = ["--step", args.step, *([] if args.rules else ["--no-rules"])]
+        back_s, back_cpu, err = run([
+            sys.executable, "-c", KEEPING, str(keep),
+            "backfill", str(history), *policy, "--out", str(out), *flags,
+        ])  # fmt: skip
+        samples = number(r"([\d,]+) samples every", err)
+        raw = re.search(r"backfill: done in (\S+)", err)
+        print(f"backfill --step {args.step} {'with' if args.rules else 'without'} rules "
+              f"{back_s:7.1f}s wall {back_cpu:7.1f}s CPU (raw phase {raw.group(1) if raw else '?'}"
+              f"), {samples:,} raw samples", flush=True)  # fmt: skip
+        # promtool alone on the same raw files (the rules' files are kept too: raw ones only)
+        raw_files = sorted(p for p in keep.iterdir() if "-span-" in p.name)
+        promtool = shutil.which("promtool") or "promtool"
+        again = tmp / "again"
+        started = time.monotonic()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        for path in raw_files:
+            subprocess.run(
+                [promtool, "tsdb", "create-blocks-from", "openmetrics",
+                 "--max-block-duration=18h", "-q", str(path), str(again)],
+                check=True, capture_output=True,
+            )  # fmt: skip
+        tool_s = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        tool_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        raw_s = raw_phase_seconds(raw.group(1)) if raw else back_s
         print(
-            f"history: {args.days:g} days, {events:,} events, {history.stat().st_size:,} bytes "
-            f"(simulated in {time.monotonic() - t:.0f}s)",
-            flush=True,
+            f"promtool alone on the same {len(raw_files)} files: {tool_s:.1f}s wall "
+            f"{tool_cpu:.1f}s CPU, {samples / tool_s:,.0f} samples/s"
         )
-        replay_s, _, replay_rss, _ = run([*cli, "replay", str(history), "--out", f"{tmp}/x.prom"])
-        print(f"replay            {replay_s:7.1f}s  {events / replay_s:10,.0f} events/s  "
-              f"peak RSS {replay_rss / 1024:6.0f} MB", flush=True)  # fmt: skip
-        out = Path(tmp) / "blocks"
-        flags = ["--step", args.step] + ([] if args.rules else ["--no-rules"])
-        back_s, err, _, _ = run([*cli, "backfill", str(history), "--out", str(out), *flags])
-        samples = int(re.search(r"([\d,]+) samples", err).group(1).replace(",", ""))  # type: ignore[union-attr]
-        memory = re.search(r"peak memory (\d+) MB \(promtool/prometheus: (\d+) MB\)", err)
-        own, tool = (memory.group(1), memory.group(2)) if memory else ("?", "?")
         print(
-            f"backfill step {args.step:>4} {back_s:7.1f}s  {events / back_s:10,.0f} events/s  "
-            f"{samples / back_s:12,.0f} samples/s  {back_s / replay_s:5.1f}x replay's time"
+            f"backfill raw phase: {samples / raw_s:,.0f} samples/s = "
+            f"{samples / raw_s / (samples / tool_s):.2f} x promtool's (wall, same run)"
         )
-        tools = "promtool or the rules' temporary prometheus" if args.rules else "promtool"
-        print(f"peak RSS: backfill's own process (engine, snapshots) {own} MB, {tools} {tool} MB")
-        blocks = sum(1 for p in out.iterdir() if (p / "meta.json").exists())
-        size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
-        print(f"blocks: {blocks}, {size / 2**20:.0f} MB on disk, {samples:,} samples")
         print(
-            f"| replay, {args.days:g} days ({events:,} events) | {events / replay_s:,.0f} | – "
-            f"| {replay_rss / 1024:.0f} MB |\n"
-            f"| backfill `--step {args.step}{'' if args.rules else ' --no-rules'}`, same file "
-            f"| {events / back_s:,.0f} | {samples / back_s:,.0f} "
-            f"| {own} MB own, {tool} MB {'promtool/prometheus' if args.rules else 'promtool'} |"
+            f"| {name} ({events:,} events) | `--step {args.step}"
+            f"{'' if args.rules else ' --no-rules'}` | {back_s:,.0f} s ({back_cpu:,.0f} s CPU) "
+            f"| {samples:,} | {samples / raw_s / (samples / tool_s):.2f} |"
         )
+
+
+def raw_phase_seconds(text: str) -> float:
+    """``12m05s`` / ``45s`` / ``1h02m`` -> seconds."""
+    total = 0.0
+    for value, unit in re.findall(r"(\d+)([hms])", text):
+        total += int(value) * {"h": 3600, "m": 60, "s": 1}[unit]
+    return max(total, 1.0)
 
 
 if __name__ == "__main__":

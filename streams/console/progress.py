@@ -1,30 +1,103 @@
-"""A small progress line on stderr for long-running commands (only on a terminal)."""
+"""Progress of a long-running command on stderr.
+
+On a terminal a bar redrawn in place (at most five times a second) with the rate and, when
+the total is known, the share done and an estimate of the time left; otherwise (a log, a
+pipe, ``docker compose logs``) one plain line every ``LINE_EVERY`` seconds, so a long run
+shows it is alive without flooding the log.
+"""
 
 from __future__ import annotations
 
 import sys
 import time
+from typing import TextIO
+
+BAR = 24  # characters
+CLEAR = "\x1b[K"  # the rest of the terminal line, after a shorter redraw
+LINE_EVERY = 10.0  # seconds between two lines when stderr is not a terminal
+
+
+def duration(seconds: float) -> str:
+    """``45s``, ``12m05s``, ``3h07m``."""
+    seconds = max(0, int(seconds + 0.5))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
 class Progress:
-    def __init__(self, label: str, total: int | None = None, unit: str = "items") -> None:
+    def __init__(
+        self,
+        label: str,
+        total: int | None = None,
+        unit: str = "items",
+        stream: TextIO | None = None,
+        interactive: bool | None = None,
+    ) -> None:
         self.label = label
         self.total = total
         self.unit = unit
+        self.stream = stream if stream is not None else sys.stderr
+        self.interactive = self.stream.isatty() if interactive is None else interactive
+        self.every = 0.2 if self.interactive else LINE_EVERY
         self.started = time.monotonic()
-        self._last = 0.0
+        self._last = self.started if not self.interactive else 0.0
+        self._drawn = False
+
+    def phase(self, label: str, total: int | None, unit: str) -> None:
+        """Start counting something else (the rate and the estimate start again)."""
+        self._end_line()
+        self.label, self.total, self.unit = label, total, unit
+        self.started = time.monotonic()
+        self._last = self.started if not self.interactive else 0.0
+
+    def line(self, done: int, extra: str = "", now: float | None = None) -> str:
+        """What :meth:`update` shows for ``done`` (without the carriage return)."""
+        now = time.monotonic() if now is None else now
+        elapsed = max(now - self.started, 1e-9)
+        rate = done / elapsed
+        parts = []
+        if self.total:
+            share = min(done / self.total, 1.0)
+            if self.interactive:
+                filled = int(share * BAR)
+                parts.append("[" + "#" * filled + "." * (BAR - filled) + "]")
+            parts.append(f"{100 * share:.1f}% of {self.total:,} {self.unit}")
+            if 0 < done < self.total:
+                parts.append(f"ETA {duration((self.total - done) / rate)}")
+        else:
+            parts.append(f"{done:,} {self.unit}")
+        parts.append(f"{rate:,.0f} {self.unit}/s")
+        if extra:
+            parts.append(extra)
+        return (
+            f"{self.label}: " + ", ".join(parts)
+            if not self.interactive
+            else (f"{self.label}: " + "  ".join(parts))
+        )
 
     def update(self, done: int, extra: str = "") -> None:
         now = time.monotonic()
-        if now - self._last < 0.2:
+        if now - self._last < self.every:
             return
         self._last = now
-        share = f"{100 * done / self.total:5.1f}%" if self.total else f"{done:,} {self.unit}"
-        rate = done / max(now - self.started, 1e-9)
-        sys.stderr.write(f"\r{self.label}: {share}  {rate:,.0f} {self.unit}/s  {extra}   ")
-        sys.stderr.flush()
+        if self.interactive:
+            self.stream.write("\r" + self.line(done, extra, now) + CLEAR)
+            self._drawn = True
+        else:
+            self.stream.write(self.line(done, extra, now) + "\n")
+        self.stream.flush()
+
+    def _end_line(self) -> None:
+        if self._drawn:
+            self.stream.write("\n")
+            self._drawn = False
 
     def done(self, summary: str) -> None:
         elapsed = time.monotonic() - self.started
-        sys.stderr.write(f"\r{self.label}: done in {elapsed:.1f}s — {summary}\n")
-        sys.stderr.flush()
+        prefix = "\r" + CLEAR if self._drawn else ""
+        self._drawn = False
+        self.stream.write(f"{prefix}{self.label}: done in {duration(elapsed)} — {summary}\n")
+        self.stream.flush()

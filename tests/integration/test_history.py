@@ -594,7 +594,8 @@ def test_backfill_of_a_real_servicenow_year_counts_exactly_what_replay_counts(
     from streams.core.engine import Engine
     from streams.core.policy import parse_policy
     from streams.export.exporter import Exporter
-    from streams.export.openmetrics import SnapshotWriter
+    from streams.export.openmetrics import ChangeWriter
+    from streams.history.blocks import BlockMaker
 
     lines, reopens = servicenow_events(SERVICENOW / "incident_event_log.csv")
     history = tmp_path / "servicenow.jsonl"
@@ -602,8 +603,8 @@ def test_backfill_of_a_real_servicenow_year_counts_exactly_what_replay_counts(
     policies = parse_policy(SERVICENOW_POLICY)
     # the engine's side of backfill only: every sample taken, none written (the blocks of a
     # year take half an hour here; the tests above check what is written)
-    monkeypatch.setattr(SnapshotWriter, "write", lambda *args, **kwargs: None)
-    monkeypatch.setattr(backfill.Sampler, "_close_chunk", lambda self: None)
+    monkeypatch.setattr(ChangeWriter, "write", lambda *args, **kwargs: 0)
+    monkeypatch.setattr(BlockMaker, "make", lambda self, path: None)
     result = backfill.backfill_events(
         backfill.history_lines(history), policies, tmp_path / "b", 3600.0, rules=None
     )

@@ -1,6 +1,6 @@
 """A backfilled history carries the error budgets too (issue 25): the ``servicepulse.slo.*``
 recording groups of the alerts.yml beside the recording rules are evaluated over the past
-span, in as many passes as they read each other (streams/commands/history_rules.py)."""
+span, in as many passes as they read each other (streams/history/rules.py)."""
 
 from __future__ import annotations
 
@@ -57,12 +57,13 @@ def test_backfilled_history_has_the_attainment_and_error_budget_of_its_outcomes(
     tmp_path: Path,
 ) -> None:
     # The built-in "default" policy (business hours 09-18 UTC, first response 4h; billing's
-    # objective 98 %). Friday 2026-11-20 gives both outcome series a first sample (a
-    # backfilled counter is written from its first count on, and increase() cannot see a
-    # series' first sample): f1 met at 09:10, f2 breached at 13:30 (neither counted), f3
-    # met at 15:05 (counted). Monday 2026-11-23: ten e-mails from 09:00, eight answered at
-    # 09:30 (met), two never (breached at 13:00 and 13:01); t10 created at 16:00, answered
-    # at 16:10 (met; its time moves the event clock past the two deadlines).
+    # objective 98 %), sampled every hour. Friday 2026-11-20: f1 met at 09:10, f2 breached
+    # at 13:30, f3 met at 15:05. Monday 2026-11-23: ten e-mails from 09:00, eight answered
+    # at 09:30 (met), two never (breached at 13:00 and 13:01); t10 created at 16:00,
+    # answered at 16:10 (met; its time moves the event clock past the two deadlines).
+    # Each outcome series is written at 0 one step before its first count, as a live
+    # exporter shows it from its creation, so increase() counts the first outcome too:
+    # met 1 + 1 + 8 + 1 = 11, breached 1 + 2 = 3.
     events = [
         created("f1", "2026-11-20 09:00"),
         answered("f1", "2026-11-20 09:10"),
@@ -93,15 +94,15 @@ def test_backfilled_history_has_the_attainment_and_error_budget_of_its_outcomes(
     when = at("2026-11-23 17:00")  # the last sample
     attainment = "team_target:servicepulse_slo_attainment:ratio_rate28d"
     with prometheus_on(blocks, attainment, when) as url:
-        # 10 met, 2 breached counted: 10 / 12; the budget 1 - (2 / 12) / (1 - 0.98) = -7.33
+        # 11 met, 3 breached: 11 / 14; the budget 1 - (3 / 14) / (1 - 0.98) = -9.71
         assert query(url, f'{attainment}{{target="first_response"}}', when) == pytest.approx(
-            {"billing": 10 / 12}
+            {"billing": 11 / 14}
         )
         assert query(
             url, 'team_target:servicepulse_slo_objective:ratio{target="first_response"}', when
         ) == pytest.approx({"billing": 0.98})
         budget = "team_target:servicepulse_slo_error_budget_remaining:ratio_rate28d"
         assert query(url, f'{budget}{{target="first_response"}}', when) == pytest.approx(
-            {"billing": 1 - (2 / 12) / 0.02}
+            {"billing": 1 - (3 / 14) / 0.02}
         )
         assert query(url, "team:created:sum", when) == {"billing": 14}

@@ -169,8 +169,8 @@ class Recording(backfill.Sampler):
         super().__init__(parse_policy(POLICY), 3600.0, out, work)
         self.seen: list[tuple[float, float]] = []
 
-    def _sample(self, t: float, advance: bool = True) -> None:
-        super()._sample(t, advance)
+    def _sample(self, t: float, advance: bool = True, full: bool = False) -> None:
+        super()._sample(t, advance, full)
         created = sum(self.exporter.counters["tickets_created"].values())
         self.seen.append((t, created))
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streams.export.openmetrics import Chunk, SnapshotWriter, TrackingExporter, timestamp_text
+from streams.export.openmetrics import ChangeWriter, Chunk, TrackingExporter, timestamp_text
 
 
 def write_two_snapshots(tmp_path: Path) -> list[str]:
     exporter = TrackingExporter()
-    writer = SnapshotWriter(exporter)
+    writer = ChangeWriter(exporter, 60.0)
     chunk = Chunk(tmp_path / "day.om")
     labels = ("billing", "chat", "normal", "standard")
     exporter.inc("tickets_created", labels)
     exporter.observe("first_response_seconds", labels, 45.0)
-    writer.write(chunk, 1_795_000_000.0)
+    writer.write(chunk, 1_795_000_000.0, full=True)
     exporter.inc("tickets_created", labels)
     exporter.inc("tickets_created", ('team "quoted"', "chat", "normal", "standard"))
     writer.write(chunk, 1_795_000_060.0)
@@ -39,20 +39,22 @@ def test_a_series_has_its_samples_in_time_order_with_timestamps_in_seconds(
         'priority="normal",customer_tier="standard"}'
     )
     assert [line for line in lines if line.startswith(series + " ")] == [
+        f"{series} 0 1794999940",  # new: 0 one step before its first count
         f"{series} 1.0 1795000000",
         f"{series} 2.0 1795000060",
     ]
 
 
-def test_a_series_born_later_starts_at_its_first_snapshot_and_label_values_are_escaped(
+def test_a_series_born_later_starts_at_zero_one_step_before_and_label_values_are_escaped(
     tmp_path: Path,
 ) -> None:
     lines = write_two_snapshots(tmp_path)
     born = [line for line in lines if 'team="team \\"quoted\\""' in line]
-    assert born == [
+    series = (
         'servicepulse_tickets_created_total{team="team \\"quoted\\"",channel="chat",'
-        'priority="normal",customer_tier="standard"} 1.0 1795000060'
-    ]
+        'priority="normal",customer_tier="standard"}'
+    )
+    assert born == [f"{series} 0 1795000000", f"{series} 1.0 1795000060"]
 
 
 def test_histogram_buckets_are_cumulative_with_count_and_sum(tmp_path: Path) -> None:

@@ -1,0 +1,78 @@
+"""One history into raw and rule blocks: the sampler, then the recording rules."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from streams.console.progress import Progress
+from streams.core.policy import PolicySet
+from streams.errors import UserError
+from streams.history.rules import backfill_rules
+from streams.history.sampler import BackfillResult, Sampler
+from streams.history.source import HistoryFile
+
+PROGRESS_EVERY = 2000  # events between two progress updates (the update itself is rate-limited)
+
+
+def backfill_events(
+    events: Iterable[bytes | dict[str, Any]],
+    policies: PolicySet,
+    out: str | Path,
+    step: float = 60.0,
+    show_progress: bool = False,
+    total: int | None = None,
+    rules: str | Path | None = None,
+) -> BackfillResult:
+    """Events (JSON lines or dicts, in time order) -> raw and rule blocks in ``out``.
+
+    ``events`` from :func:`history_lines` are read twice: first to count each ticket's
+    lines, so that a finished ticket is forgotten after its last one (memory: a counter per
+    ticket instead of the ticket), and the lines, for the progress's estimate; any other
+    iterable is read once and every ticket kept.
+    """
+    out = Path(out)
+    if rules is not None and not Path(rules).is_file():
+        print(f"backfill: no recording rules at {rules}; raw series only", file=sys.stderr)
+        rules = None
+    lines_left = None
+    if isinstance(events, HistoryFile):
+        lines_left, total = events.ticket_lines()
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        work = Path(os.fspath(out) + ".work")
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+    except OSError as exc:
+        raise UserError(f"cannot create {out}: {exc.strerror}") from None
+    sampler = Sampler(policies, step, out, work, lines_left)
+    progress = Progress("backfill", total, unit="events") if show_progress else None
+    done = 0
+    try:
+        for raw in events:
+            sampler.feed(raw)
+            done += 1
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress.update(done, f"{sampler.result.blocks} blocks")
+        result = sampler.finish()
+    except BaseException:
+        sampler.abort()
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    if progress is not None:
+        progress.done(
+            f"{result.events:,} events, {result.samples:,} samples, {result.blocks} blocks"
+        )
+    try:
+        if rules is not None and result.spans:
+            result.rule_blocks = backfill_rules(
+                out, work, Path(rules), result.spans, result.start or 0.0, result.end or 0.0,
+                step, progress,
+            )  # fmt: skip
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return result

@@ -1,0 +1,486 @@
+"""The recording rules' series for a backfilled span.
+
+Prometheus evaluates recording rules only on the live clock, so backfilled raw series
+would have no ``team:servicepulse_csat:ratio_rate7d`` and friends before the moment
+Prometheus loaded them. ``promtool tsdb create-blocks-from rules`` evaluates rules over a
+past span through a Prometheus HTTP API but writes one block per rule per 2 h (thousands a
+day); here a temporary Prometheus, started on hard links of the new raw blocks (its
+compactions never touch the originals) on a free port, evaluates each rule with
+``query_range`` an 18 h span at a time, and the results become one block per span. Rules that
+read other recording rules are evaluated in a second pass, with the first pass's blocks
+loaded too (a range query cannot read what the same pass records), and so on, as deep as
+the rules read each other. Besides the recording rules file, the error budgets'
+recording groups of the ``alerts.yml`` beside it are backfilled.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import yaml
+
+from streams.console.progress import Progress
+from streams.errors import UserError
+from streams.export.openmetrics import series_text, timestamp_text
+from streams.history.blocks import SPAN, BlockMaker
+
+ALERT_RULES = "alerts.yml"  # beside the recording rules: the error budgets' groups too
+BACKFILLED_GROUPS = ("servicepulse.slo.",)  # the recording groups of alerts.yml backfilled
+READY_TIMEOUT = 60.0
+QUERIES_AT_ONCE = 2  # rule queries in flight (the machines it runs on have 2+ cores)
+MAX_POINTS = 4320  # instants per query_range (Prometheus allows 11,000; memory: a result)
+HOLD_SHARE = 96  # a long window's rule is evaluated at least every window / HOLD_SHARE
+HOUR_DIVISORS = (60, 120, 180, 240, 300, 360, 600, 720, 900, 1200, 1800, 3600)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link, or a copy where none can be made (``--out`` is a mount point, e.g. a
+    Docker volume, and the work directory beside it is on another filesystem)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def _blocks(directory: Path) -> set[str]:
+    return {p.name for p in directory.iterdir() if p.is_dir() and (p / "meta.json").exists()}
+
+
+def recording_groups(rules: Path) -> list[dict[str, Any]]:
+    """The recording groups to backfill: every group of ``rules``, and the error budgets'
+    (``servicepulse.slo.*``) of the ``alerts.yml`` beside it, where they are generated.
+
+    The forecast's groups of alerts.yml (``servicepulse.forecast.*``: Erlang B is a chain of
+    one rule per agent, so as many passes) are evaluated live only (docs/forecast.md).
+    """
+    groups = list((yaml.safe_load(rules.read_text(encoding="utf-8")) or {}).get("groups", []))
+    alerts = rules.with_name(ALERT_RULES)
+    if alerts != rules and alerts.is_file():
+        doc = yaml.safe_load(alerts.read_text(encoding="utf-8")) or {}
+        groups += [
+            g for g in doc.get("groups", []) if str(g.get("name", "")).startswith(BACKFILLED_GROUPS)
+        ]
+    return groups
+
+
+def split_rules(rules: Path, work: Path) -> list[Path]:
+    """The recording rules as passes: rules reading no recorded series first, then those
+    reading only the first pass's, and so on (a range query cannot read what its own pass
+    records): the error budget reads the objective, which reads the attainment, which reads
+    the hourly counts: four passes."""
+    groups = recording_groups(rules)
+    recorded = {
+        rule["record"] for group in groups for rule in group.get("rules", []) if "record" in rule
+    }
+    pattern = (
+        re.compile(
+            r"(?<![\w:])("
+            + "|".join(re.escape(r) for r in sorted(recorded, key=len, reverse=True))
+            + r")(?![\w:])"
+        )
+        if recorded
+        else None
+    )
+    reads: dict[str, set[str]] = {}  # recorded name -> the recorded names its rules read
+    for group in groups:
+        for rule in group.get("rules", []):
+            if "record" in rule:
+                found = set(pattern.findall(str(rule.get("expr", "")))) if pattern else set()
+                reads.setdefault(rule["record"], set()).update(found - {rule["record"]})
+    depth: dict[str, int] = {}
+
+    def depth_of(name: str, seen: frozenset[str] = frozenset()) -> int:
+        if name not in depth:
+            if name in seen:
+                raise UserError(f"the recording rules read each other in a circle: {name}")
+            inner = [depth_of(other, seen | {name}) for other in reads.get(name, ())]
+            depth[name] = 1 + max(inner) if inner else 0
+        return depth[name]
+
+    passes: list[list[dict[str, object]]] = []
+    for group in groups:
+        by_pass: dict[int, list[object]] = {}
+        for rule in group.get("rules", []):
+            if "record" in rule:
+                by_pass.setdefault(depth_of(rule["record"]), []).append(rule)
+        for index, members in by_pass.items():
+            while len(passes) <= index:
+                passes.append([])
+            passes[index].append({**group, "rules": members})
+    files = []
+    for index, pass_groups in enumerate(passes):
+        if pass_groups:
+            path = work / f"rules-pass{index + 1}.yml"
+            path.write_text(
+                yaml.safe_dump({"groups": pass_groups}, sort_keys=False), encoding="utf-8"
+            )
+            files.append(path)
+    return files
+
+
+class TemporaryPrometheus:
+    """A Prometheus on a copy (hard links where it can) of ``blocks``, for promtool to query."""
+
+    def __init__(self, blocks: list[Path], work: Path) -> None:
+        binary = shutil.which("prometheus")
+        if binary is None:
+            raise UserError(
+                "prometheus not found on PATH: it is needed to backfill the recording rules "
+                "(install it, or pass --no-rules)"
+            )
+        self.data = work / "prometheus-data"
+        shutil.rmtree(self.data, ignore_errors=True)
+        self.data.mkdir(parents=True)
+        for directory in blocks:
+            for name in _blocks(directory):
+                shutil.copytree(directory / name, self.data / name, copy_function=_link_or_copy)
+        config = work / "prometheus.yml"
+        config.write_text("global:\n  evaluation_interval: 1m\n", encoding="utf-8")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(work / "prometheus.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [
+                binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={self.data}",
+                "--storage.tsdb.retention.time=100y",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--query.max-samples=500000000",
+                "--query.timeout=30m",
+                "--log.level=warn",
+            ],
+            stdout=self.log,
+            stderr=self.log,
+        )
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise UserError(f"the temporary Prometheus exited; see {work / 'prometheus.log'}")
+            try:
+                with urllib.request.urlopen(self.url + "/-/ready", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise UserError("the temporary Prometheus did not become ready within a minute")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+def query_range(url: str, expr: str, start: float, end: float, step: float) -> list[Any]:
+    params = urllib.parse.urlencode(
+        {"query": expr, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}s"}
+    )
+    try:
+        with urllib.request.urlopen(f"{url}/api/v1/query_range?{params}", timeout=1800) as r:
+            body = orjson.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode(errors="replace")[:200]
+        raise UserError(f"the temporary Prometheus refused a rule: {detail}") from None
+    result: list[Any] = body["data"]["result"]
+    return result
+
+
+_DURATION = re.compile(r"\[(\d+)([smhdwy])(?::[^\]]*)?\]")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
+
+
+def longest_window(expr: str) -> float:
+    """The longest range selector (``[7d]``) of an expression, in seconds; 0 without one."""
+    return max((int(n) * _UNITS[u] for n, u in _DURATION.findall(expr)), default=0.0)
+
+
+def evaluation_step(window: float, step: float) -> float:
+    """How often a rule over ``window`` is evaluated: every ``step`` up to an hour's window;
+    beyond, the longest divisor of an hour (a multiple of ``step``) at most ``window`` /
+    ``HOLD_SHARE``, its value held at every step until the next evaluation.
+
+    A rule over a day or a week read every minute scans a day or a week of samples per
+    series at every minute: most of a backfill's time for a figure that moves by a
+    hundredth of itself in ``window / HOLD_SHARE``. The evaluation instants are multiples
+    of the evaluation step from the epoch, so every hour, day and week boundary (the
+    report's instants) is evaluated exactly."""
+    if window <= 3600 or step >= 3600:
+        return step
+    longest = min(window / HOLD_SHARE, 3600.0)
+    fits = [d for d in HOUR_DIVISORS if d <= longest and d % step == 0 and d >= step]
+    return max(fits, default=step)
+
+
+class SpanFiles:
+    """One OpenMetrics file per span of a batch, written family by family (a family's
+    lines together, as OpenMetrics wants them)."""
+
+    def __init__(self, work: Path, spans: list[int]) -> None:
+        self.paths = {span: work / f"rules-{span}.om" for span in spans}
+        self._files = {
+            span: open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in close()
+            for span, path in self.paths.items()
+        }
+        self._family = ""
+        self._headed: set[int] = set()
+        self._used: set[int] = set()  # spans with at least one family
+
+    def family(self, name: str) -> None:
+        self._family = name
+        self._headed = set()
+
+    def write(self, span: int, text: str) -> None:
+        out = self._files[span]
+        if span not in self._headed:
+            self._headed.add(span)
+            self._used.add(span)
+            name = self._family
+            out.write(f"# HELP {name} recording rule {name}\n# TYPE {name} gauge\n")
+        out.write(text)
+
+    def close(self) -> list[Path]:
+        """The files with samples (the others deleted)."""
+        for span, out in self._files.items():
+            out.write("# EOF\n")
+            out.close()
+            if span not in self._used:
+                self.paths[span].unlink()
+        return [self.paths[span] for span in self.paths if span in self._used]
+
+    def discard(self) -> None:
+        for span, out in self._files.items():
+            out.close()
+            self.paths[span].unlink(missing_ok=True)
+
+
+class Batch:
+    """Whole spans evaluated together: ``instants`` every ``step`` from ``start`` to ``end``."""
+
+    def __init__(self, spans: list[int], start: float, end: float, step: float) -> None:
+        self.spans = spans
+        self.start = start
+        self.end = end
+        self.step = step
+        count = round((end - start) / step) + 1
+        self.stamps = [" " + timestamp_text(start + i * step) + "\n" for i in range(count)]
+        self.first = spans[0]
+
+    def span_bounds(self) -> list[tuple[int, int, int]]:
+        """(span, first index, end index) of each span's instants."""
+        out = []
+        for span in self.spans:
+            lo = max(0, math.ceil((span * SPAN - self.start) / self.step))
+            hi = min(len(self.stamps), math.ceil(((span + 1) * SPAN - self.start) / self.step))
+            if lo < hi:
+                out.append((span, lo, hi))
+        return out
+
+
+def fetch_rule(url: str, rule: dict[str, Any], batch: Batch, every: float) -> list[Any]:
+    """One rule over ``batch``: query_range every ``every`` from the evaluation at or before
+    the batch's start, at most ``MAX_POINTS`` instants a query; the series of each query."""
+    results = []
+    first = math.floor(batch.start / every) * every
+    while first <= batch.end:
+        last = min(batch.end, first + (MAX_POINTS - 1) * every)
+        results.extend(query_range(url, str(rule["expr"]), first, last, every))
+        first = last + every
+    return results
+
+
+def write_rule(
+    rule: dict[str, Any], batch: Batch, files: SpanFiles, every: float, results: list[Any]
+) -> int:
+    """A rule's series into the batch's span files, each value held at every instant until
+    the next evaluation; the samples written."""
+    record = rule["record"]
+    extra = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
+    step = batch.step
+    hold = round(every / step)
+    stamps = batch.stamps
+    written = 0
+    for series in results:
+        labels = {**series["metric"], **extra}
+        labels.pop("__name__", None)
+        prefix = series_text(record, sorted(labels.items())) + " "
+        # (index of the first instant, index after the last, value), in time order
+        parts = []
+        for t, value in series["values"]:
+            lo = round((float(t) - batch.start) / step)
+            parts.append((max(lo, 0), min(lo + hold, len(stamps)), value))
+        at = 0
+        for span, span_lo, span_hi in batch.span_bounds():
+            chunks = []
+            while at < len(parts) and parts[at][1] <= span_lo:
+                at += 1
+            scan = at
+            while scan < len(parts) and parts[scan][0] < span_hi:
+                lo, hi, value = parts[scan]
+                lo, hi = max(lo, span_lo), min(hi, span_hi)
+                if lo < hi:
+                    chunks.append((prefix + value).join(["", *stamps[lo:hi]]))
+                    written += hi - lo
+                scan += 1
+            if chunks:
+                files.write(span, "".join(chunks))
+    return written
+
+
+def evaluate_batch(
+    url: str, jobs: list[tuple[str, dict[str, Any], float]], batch: Batch, files: SpanFiles,
+    progress: Callable[[], None],
+) -> None:  # fmt: skip
+    """Every (record, rule, evaluation step) of ``jobs`` over ``batch``, records together;
+    ``QUERIES_AT_ONCE`` queries in flight (Prometheus evaluates them on as many cores)."""
+    queue = iter(jobs)
+    pending: deque[tuple[tuple[str, dict[str, Any], float], Future[list[Any]]]] = deque()
+    with ThreadPoolExecutor(max_workers=QUERIES_AT_ONCE) as pool:
+
+        def submit() -> None:
+            job = next(queue, None)
+            if job is not None:
+                pending.append((job, pool.submit(fetch_rule, url, job[1], batch, job[2])))
+
+        for _ in range(QUERIES_AT_ONCE):
+            submit()
+        current = None
+        try:
+            while pending:
+                (record, rule, every), future = pending.popleft()
+                results = future.result()
+                submit()
+                if record != current:
+                    files.family(record)
+                    current = record
+                write_rule(rule, batch, files, every, results)
+                progress()
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+
+def batches(spans: list[int], start: float, end: float, step: float) -> list[Batch]:
+    """The sampled spans in runs of consecutive spans, each cut into batches of whole spans
+    of at most ``MAX_POINTS`` instants (one span when a span alone has more)."""
+    per_batch = max(1, int(MAX_POINTS * step // SPAN))
+    out: list[Batch] = []
+    run: list[int] = []
+    for span in sorted(set(spans)):
+        if run and (span != run[-1] + 1 or len(run) == per_batch):
+            out.append(_batch(run, start, end, step))
+            run = []
+        run.append(span)
+    if run:
+        out.append(_batch(run, start, end, step))
+    return [b for b in out if b.start <= b.end]
+
+
+def _batch(run: list[int], start: float, end: float, step: float) -> Batch:
+    first = max(start, math.ceil(run[0] * SPAN / step) * step)
+    last = min(end, math.ceil((run[-1] + 1) * SPAN / step) * step - step)
+    return Batch(run, first, last, step)
+
+
+def backfill_rules(
+    out: Path,
+    work: Path,
+    rules: Path,
+    spans: list[int],
+    start: float,
+    end: float,
+    step: float,
+    progress: Progress | None = None,
+) -> int:
+    """Rule blocks for the sampled ``spans`` (18 h each, within ``[start, end]``) into
+    ``out``, one per span and pass; returns how many.
+
+    The temporary Prometheus evaluates each rule with ``query_range`` over as many whole
+    spans at once as ``MAX_POINTS`` allows (a month at 60 s is a few queries per rule, not
+    one per rule per span), rules over long windows at a longer evaluation step
+    (:func:`evaluation_step`); the results go through the same OpenMetrics -> promtool
+    path as the raw series. Only the spans the raw series were sampled in are evaluated: a
+    stretch the backfill skipped costs nothing here either.
+    """
+    before = _blocks(out)
+    passes = split_rules(rules, work)
+    todo = batches(spans, start, end, step)
+    rule_count = 0
+    loaded = []
+    for rule_file in passes:
+        groups = (yaml.safe_load(rule_file.read_text(encoding="utf-8")) or {}).get("groups", [])
+        by_record: dict[str, list[dict[str, Any]]] = {}
+        for group in groups:
+            for rule in group.get("rules", []):
+                by_record.setdefault(rule["record"], []).append(rule)
+        loaded.append(by_record)
+        rule_count += sum(len(r) for r in by_record.values())
+    if progress is not None:
+        progress.phase("backfill: recording rules", rule_count * len(todo), "queries")
+    done = 0
+    for index, by_record in enumerate(loaded):
+        jobs = [
+            (record, rule, evaluation_step(longest_window(str(rule["expr"])), step))
+            for record, members in by_record.items()
+            for rule in members
+        ]
+        prometheus = TemporaryPrometheus([out], work)
+        staged = work / "rule-blocks"
+        shutil.rmtree(staged, ignore_errors=True)
+        staged.mkdir()
+        maker = BlockMaker(staged)
+        try:
+            for batch in todo:
+                stamp = f"pass {index + 1}, {datetime.fromtimestamp(batch.start, UTC):%Y-%m-%d}"
+
+                def one_more(stamp: str = stamp) -> None:
+                    nonlocal done
+                    done += 1
+                    if progress is not None:
+                        progress.update(done, stamp)
+
+                files = SpanFiles(work, batch.spans)
+                try:
+                    evaluate_batch(prometheus.url, jobs, batch, files, one_more)
+                except BaseException:
+                    files.discard()
+                    raise
+                for path in files.close():
+                    maker.make(path)
+            maker.wait()
+        finally:
+            maker.abort()
+            prometheus.stop()
+        for name in _blocks(staged):  # the next pass reads these too
+            shutil.move(str(staged / name), str(out / name))
+    if progress is not None:
+        progress.done(f"{len(_blocks(out) - before)} rule blocks")
+    return len(_blocks(out) - before)
