@@ -32,8 +32,8 @@ class Recording(backfill.Sampler):
         super().__init__(policies, HOUR, tmp / "out", tmp / "work")
         self.seen: list[tuple[float, float, float]] = []
 
-    def _sample(self, t: float, advance: bool = True) -> None:
-        super()._sample(t, advance)
+    def _sample(self, t: float, advance: bool = True, full: bool = False) -> None:
+        super()._sample(t, advance, full)
         counters = self.exporter.counters
         breached = sum(n for k, n in counters["sla_outcomes"].items() if k[-1] == "breached")
         self.seen.append((t, sum(counters["tickets_created"].values()), breached))
