@@ -23,10 +23,17 @@ from streams.core.policy import Objectives as PolicyObjectives
 from streams.ledger.output import ticket_url
 from streams.monitoring.config import CONFIG, SERVICE_LEVEL_SECONDS
 from streams.monitoring.config import Objectives as BoardObjectives
-from streams.report.figures import TARGETS, WEEK, Quantile, TeamWeek, WeekReport, total_of
+from streams.report.figures import (
+    MIN_SAMPLE,
+    TARGETS,
+    WEEK,
+    Quantile,
+    TeamWeek,
+    WeekReport,
+    total_of,
+)
 from streams.report.tickets import DETRACTOR_MAX, LedgerWeek, TeamTickets
 
-MIN_SAMPLE = 20  # a ratio, mean or quantile of fewer contacts has no colour and no arrow
 TOP_N = 15  # team rows before "all others"
 WORST_N = 5  # the worst teams listed at the top
 UP, DOWN, SAME = "\u25b2", "\u25bc", "="  # ▲ ▼ =

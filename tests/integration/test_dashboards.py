@@ -34,6 +34,7 @@ import pytest
 import yaml
 
 import dashboards
+from dashboards import windows
 from dashboards.boards.team_sla.ledger_tables import LEDGER_UID
 from dashboards.command import register
 from dashboards.push import Pusher, data_sources, load_boards
@@ -353,13 +354,17 @@ def concrete(expr: str, team: str) -> str:
 
     The executive board reads its counters 1 ms after the query time and one range
     (``${__range_ms}ms``) before it, the week before one range earlier still; its 12-week
-    trends at ``offset -4d`` / ``offset 3d`` of each weekly step, and its daily charts count
+    trends at ``offset -4d`` / ``offset 3d`` of each weekly step of a 12-week subquery (two
+    SHORT steps here), and its daily charts count
     ``[1d:1h]`` (dashboards/windows.py). The run is a minute long: "this week" becomes the
     last SHORT seconds, the week before the SHORT seconds before them, a trend's week or a
     chart's day the SHORT seconds up to each step. That the ends are the right ones is checked
     on backfilled weeks (tests/integration/test_history.py).
     """
     expr = expr.replace("$team", team).replace("${__range_ms}", str(SHORT * 1000))
+    # a trend's 12 weeks: two SHORT "weeks" of the run, the last one ending now
+    trend = f"[{windows.TWELVE_WEEKS}:1w] offset {windows.LAST_THURSDAY}"
+    expr = expr.replace(trend, f"[{2 * SHORT}s:{SHORT}s]")
     expr = expr.replace(" offset -4d", "").replace(" offset 3d", f" offset {SHORT}s")
     expr = expr.replace("[1d:1h]", f"[{SHORT}s:1s]").replace(
         f"[{SHORT * 1000}ms:1h]", f"[{SHORT}s:1s]"
