@@ -331,3 +331,18 @@ def test_the_executive_tiles_judge_attainment_against_the_policys_objectives() -
     # without objectives in the policy: the boards' 95 % / 90 %
     built_in = steps(panel(BUILT_IN["executive-weekly.json"], "SLA attainment"))
     assert built_in == [(None, "red"), (0.90, "orange"), (0.95, "green")]
+
+
+def test_every_live_pace_says_it_is_per_wall_clock_hour_and_what_the_demo_speed_does() -> None:
+    """The demo at 60x showed "Arrivals 3,494/h" with no word: 60 times its simulated pace."""
+    live = BUILT_IN["live-operations.json"]
+    paced = [
+        p
+        for p in panels(live)
+        if p["fieldConfig"]["defaults"].get("unit") == "suffix: /h"
+        or p["title"] in ("Contacts forecast, next hour", "Contacts this hour against the usual")
+    ]
+    assert {p["title"] for p in paced} >= {"Arrivals vs resolutions", "Net drain per hour"}
+    for p in paced:
+        assert "wall-clock" in p["description"] and "--speed N" in p["description"], p["title"]
+    assert "--speed N" in live["description"]
