@@ -82,8 +82,9 @@ def tile(
         title, description, targets, unit=fig.unit, steps=steps, decimals=fig.decimals, w=w, h=h
     )
     # one line per value (name left, value right); an empty week is NaN: "no data yet", grey
+    # four lines (the n of a sampled figure) in the same tile height: a smaller value
     p = p.orientation(cm.VizOrientation.HORIZONTAL).text(
-        common.VizTextDisplayOptions().title_size(14).value_size(24)
+        common.VizTextDisplayOptions().title_size(14).value_size(20 if samples else 24)
     )
     nothing = dm.ValueMappingResult(text=NO_DATA, color=SAME)
     p = p.mappings(
