@@ -175,6 +175,40 @@ def test_csat_per_week_is_each_weeks_own_share(backfilled: str, case: str) -> No
     assert got == pytest.approx(expected, abs=1e-12)
 
 
+def tile(title: str) -> dict[str, str]:
+    board = dashboards.build_all()["executive-weekly.json"]
+    panel = next(p for p in dashboards.iter_panels(board) if p.get("title") == title)
+    return {t["refId"]: t["expr"] for t in panel["targets"]}
+
+
+def as_calendar_week(expr: str, week: int) -> tuple[str, float]:
+    """``expr`` as Grafana sends it for calendar week ``week`` (Monday 00:00 to Sunday
+    23:59:59.999): the range in ms, the instant query at its end."""
+    return expr.replace("${__range_ms}", str(int(WEEK * 1000) - 1)), START + (
+        week + 1
+    ) * WEEK - 0.001
+
+
+def test_a_share_of_fewer_than_20_answers_shows_its_n_and_no_change(backfilled: str) -> None:
+    """CSAT rests on GOOD[i] + 2 answers a week (3 to 6): under 20, so no change beside it;
+    the contacts, their own sample, have theirs."""
+    csat = tile("CSAT")
+    got = {}
+    for ref in "ABCD":
+        expr, at = as_calendar_week(csat[ref], 10)
+        got[ref] = query(backfilled, expr, at)
+    # week 10: GOOD = 3, so 3 / 5; week 9: GOOD = 2, so 2 / 4
+    assert float(got["A"][0]["value"][1]) == pytest.approx(3 / 5)
+    assert float(got["B"][0]["value"][1]) == pytest.approx(2 / 4)
+    assert got["C"] == []  # 5 and 4 answers: no change
+    assert float(got["D"][0]["value"][1]) == 5  # n
+    contacts = tile("Contacts")
+    expr, at = as_calendar_week(contacts["C"], 10)
+    (change,) = query(backfilled, expr, at)
+    assert float(change["value"][1]) == CREATED[10] - CREATED[9] == 3  # 44 - 41
+    assert change["metric"]["arrow"] == "▲"
+
+
 def test_a_range_before_any_complete_week_has_no_bar(backfilled: str) -> None:
     assert query(backfilled, trend_query("Contacts per week"), START + 3 * 86400) == []
 
