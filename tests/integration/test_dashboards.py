@@ -268,7 +268,8 @@ def running_stack(tmp: Path, run_seconds: float) -> Iterator[dict[str, Any]]:
         procs.append(am)
         demo_argv = [sys.executable, "-m", "streams.cli", "demo", "--port", str(demo_port)]
         demo_argv += ["--host", "127.0.0.1", "--scenario", "normal", "--speed", "600"]
-        demo_argv += ["--seed", "1", "--no-board", "--duration", str(run_seconds + 600)]
+        # the demo outlives the queries: ~350 of them take half an hour on a loaded machine
+        demo_argv += ["--seed", "1", "--no-board", "--duration", str(run_seconds + 3600)]
         demo_argv += ["--alertmanager", f"http://127.0.0.1:{am_port}"]  # ticket alerts
         demo = subprocess.Popen(
             demo_argv,
