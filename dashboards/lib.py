@@ -13,6 +13,7 @@ from typing import Any
 
 from grafana_foundation_sdk.builders import (
     alertgroups,
+    barchart,
     bargauge,
     common,
     prometheus,
@@ -261,6 +262,52 @@ def bars_panel(
         .height(h)
     )
     for q in _queries(targets):
+        p = p.with_target(q)
+    return p
+
+
+def time_bars_panel(
+    title: str,
+    description: str,
+    target: Target,
+    *,
+    unit: str,
+    steps: Sequence[Step],
+    w: int = 6,
+    h: int = 7,
+    max_value: float | None = None,
+    decimals: int | None = None,
+) -> barchart.Panel:
+    """One bar per point of ``target`` (an instant query answering a range vector, e.g. a
+    subquery), labelled by its date, coloured by ``steps``.
+
+    The x axis is the points' own times, not the board's time range: a trend of past weeks
+    shows whatever range the board is on (a timeseries panel clips to the range, and its
+    relative-time override ignores an absolute range).
+    """
+    p = (
+        barchart.Panel()
+        .title(title)
+        .description(description)
+        .datasource(PROMETHEUS)
+        .unit(unit)
+        .min(0)
+        .thresholds(thresholds(*steps))
+        .color_scheme(dash.FieldColor().mode(dm.FieldColorModeId.THRESHOLDS))
+        .show_value(cm.VisibilityMode.AUTO)
+        .x_tick_label_rotation(0)
+        .x_tick_label_spacing(100)
+        .fill_opacity(80)
+        .legend(common.VizLegendOptions().show_legend(False))
+        .no_value("no complete week in the range")
+        .span(w)
+        .height(h)
+    )
+    if max_value is not None:
+        p = p.max(max_value)
+    if decimals is not None:
+        p = p.decimals(decimals)
+    for q in _queries([target]):
         p = p.with_target(q)
     return p
 

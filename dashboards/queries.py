@@ -251,6 +251,29 @@ def clears_at_ms(selector: str) -> str:
     return f"(time() + team:servicepulse_backlog_clears_in_seconds:rate1h{{{selector}}}) * 1000"
 
 
+def budget_left(window: str) -> str:
+    """The board's team's error budget left over the objectives' ``window`` per target."""
+    return f"{SLO}error_budget_remaining:ratio_rate{window}{{{TEAM}}}"
+
+
+def days_to_exhaustion(window: str, seconds: float, pace: str) -> tuple[str, str, str]:
+    """When the budget is spent at the burn rate of the last ``pace``, per target, as three
+    queries: (seconds left, not burning, exhausted).
+
+    Seconds left = budget left x the window / burn rate: a burn rate of 1 spends a whole
+    budget in the window. Not burning: budget left and no breach in ``pace`` (burn rate 0, or
+    no clock closed in it). Exhausted: no budget left. Each answers the budget left; the
+    board says the words.
+    """
+    left, burn = budget_left(window), burn_rate(pace)
+    on = "on (team, target)"
+    return (
+        f"{left} * {seconds:g} / {on} ({burn} > 0) and {left} > 0",
+        f"{left} > 0 unless {on} ({burn} > 0)",
+        f"{left} <= 0",
+    )
+
+
 def burn_rate(window: str) -> str:
     """The board's team's error-budget burn rate over ``window`` per target: share breached /
     (1 - objective). 1 spends the budget exactly over the objectives' window."""

@@ -105,6 +105,18 @@ class SlaTargets:
             return ATTAINMENT_OBJECTIVE, ATTAINMENT_FLOOR
         return goal, round(max(0.0, goal - ATTAINMENT_MARGIN), 6)
 
+    def overall_objective(self) -> tuple[float, float]:
+        """(objective, floor) of the attainment of every target together: the strictest
+        objective of the targets the policy measures (each target must meet its own, so the
+        mixed figure is held to the highest bar, as the weekly report does); the config's when
+        the policy sets none."""
+        goals = [self.objective(t) for t in TARGET_NAMES if t in self.objectives]
+        return max(goals) if goals else (ATTAINMENT_OBJECTIVE, ATTAINMENT_FLOOR)
+
+    def overall_steps(self) -> tuple[lib.Step, ...]:
+        """Colours of the attainment of every target together (:meth:`overall_objective`)."""
+        return lib.higher_is_better(*self.overall_objective())
+
     def attainment_steps(self, target: str) -> tuple[lib.Step, ...]:
         """Colours of ``target``'s attainment: against its objective, grey if not measured."""
         if not self.measured(target):

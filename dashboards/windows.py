@@ -35,7 +35,7 @@ Where the ends are read is a :class:`Window` (PromQL modifiers after each select
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from streams.report.figures import grown
@@ -56,8 +56,29 @@ ISO_WEEK = Window("1w", " offset -4d", " offset 3d")
 DAY = Window("1d", "", None)
 # A week of the trends counts once the pipeline has a sample at its end (complete weeks only).
 WEEK_ENDED = "count(servicepulse_tickets_created_total offset -4d)"
+# A subquery of 1-week steps, evaluated this much before the query time, has its last step on
+# the Thursday of the last ISO week that ended by the query time + 1 ms (the end of a calendar
+# range, Sunday 23:59:59.999, as THIS_WEEK reads it): 4 days - 1 ms back.
+LAST_THURSDAY = "3d23h59m59s999ms"
+# 12 weeks less 1 ms: Prometheus 2 includes a step at the very start of a subquery's range, 3
+# does not; either way a range ending on a Thursday holds 12 Thursdays, not 13.
+TWELVE_WEEKS = "11w6d23h59m59s999ms"
 
 LIVE = 'channel=~"phone|chat"'
+
+
+def last_weeks(figure: Callable[[Window], str]) -> str:
+    """``figure`` for each of the 12 complete ISO weeks up to the query time: an instant
+    query answering one point per week, at its Thursday.
+
+    Prometheus aligns a subquery's steps on multiples of the step since the epoch: 1w steps
+    fall on Thursdays 00:00 UTC, whose ISO week is ISO_WEEK around them. Evaluated at the
+    board's "to", so a past week picked in the time picker (absolute or relative) shows the 12
+    weeks up to it, not the 12 up to now.
+    """
+    return (
+        f"(({figure(ISO_WEEK)}) and on () {WEEK_ENDED})[{TWELVE_WEEKS}:1w] offset {LAST_THURSDAY}"
+    )
 
 
 def _by(labels: Sequence[str]) -> str:
@@ -176,15 +197,43 @@ def average_backlog(w: Window) -> str:
     return f"avg_over_time({total}[{w.length}:{RESOLUTION}]{w.end})"
 
 
+def answers(kind: str, w: Window) -> str:
+    """Survey answers of ``kind`` (csat / nps / ces) in the window: the sample of its score."""
+    return count(f'{SURVEYS}{{kind="{kind}"}}', w)
+
+
+def observations(histogram: str, w: Window) -> str:
+    """How many observations a histogram (or summary) made in the window."""
+    return count(f"{histogram}_count", w)
+
+
+def live_contacts(w: Window) -> str:
+    """Phone and chat contacts created: the sample of the abandonment rate."""
+    return count(f"servicepulse_tickets_created_total{{{LIVE}}}", w)
+
+
+def clocks(w: Window) -> str:
+    """SLA clocks judged (met or breached): the sample of the attainment."""
+    return count(OUTCOMES, w)
+
+
 # ---- week over week ------------------------------------------------------------------------
 
 ARROWS = {"up": "▲", "down": "▼", "same": "="}
 
 
-def change(figure: str, before: str, scale: float = 1.0) -> str:
+def change(
+    figure: str,
+    before: str,
+    scale: float = 1.0,
+    samples: tuple[str, str] | None = None,
+    minimum: float = 0,
+) -> str:
     """``figure - before`` (times ``scale``), labelled ``arrow`` ▲ (up), ▼ (down) or = (same).
 
-    Nothing when either week has no value: the tile then says so for that week.
+    Nothing when either week has no value: the tile then says so for that week; nothing
+    either when ``samples`` (this week's and the week before's) are given and one of them is
+    under ``minimum``: a share of a handful of answers moves with every answer.
     """
     diff = f"(({figure}) - ({before}))"  # a figure may end in `and ...`: parenthesised
     if scale != 1:
@@ -193,7 +242,11 @@ def change(figure: str, before: str, scale: float = 1.0) -> str:
         f'label_replace({diff} {op} 0, "arrow", "{ARROWS[name]}", "", "")'
         for name, op in (("up", ">"), ("down", "<"), ("same", "=="))
     ]
-    return " or ".join(parts)
+    out = " or ".join(parts)
+    if samples is None:
+        return out
+    this, earlier = samples
+    return f"({out}) and on () (({this}) >= {minimum:g}) and on () (({earlier}) >= {minimum:g})"
 
 
 def or_nothing_yet(expr: str) -> str:

@@ -37,6 +37,9 @@ from streams.monitoring.config import LIVE_CHANNELS, SERVICE_LEVEL_SECONDS
 WEEK = 7 * 86400.0
 TREND_WEEKS = 12  # the multi-week trend: this week and the 11 before it
 TARGETS = ("first_response", "next_reply", "resolution")
+# A ratio, mean or quantile of fewer contacts than this is not judged: the report greys it and
+# shows no arrow, the executive board shows no change beside it.
+MIN_SAMPLE = 20
 
 _LIVE = "|".join(LIVE_CHANNELS)
 

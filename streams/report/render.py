@@ -23,15 +23,23 @@ from streams.core.policy import Objectives as PolicyObjectives
 from streams.ledger.output import ticket_url
 from streams.monitoring.config import CONFIG, SERVICE_LEVEL_SECONDS
 from streams.monitoring.config import Objectives as BoardObjectives
-from streams.report.figures import TARGETS, WEEK, Quantile, TeamWeek, WeekReport, total_of
+from streams.report.figures import (
+    MIN_SAMPLE,
+    TARGETS,
+    WEEK,
+    Quantile,
+    TeamWeek,
+    WeekReport,
+    total_of,
+)
 from streams.report.tickets import DETRACTOR_MAX, LedgerWeek, TeamTickets
 
-MIN_SAMPLE = 20  # a ratio, mean or quantile of fewer contacts has no colour and no arrow
 TOP_N = 15  # team rows before "all others"
 WORST_N = 5  # the worst teams listed at the top
 UP, DOWN, SAME = "\u25b2", "\u25bc", "="  # ▲ ▼ =
 MISSING = "\u2014"  # — : no data (never 0)
 OTHERS = "all others"
+NAMED_MAX = 40  # teams named under the table; beyond, "and N more": the page does not grow
 
 GREEN, AMBER, RED, GREY, INK = "#1a7f37", "#9a6700", "#c0392b", "#6e7781", "#1d2330"
 TONE_COLOUR = {"good": GREEN, "warn": AMBER, "bad": RED, "few": GREY, "none": INK}
@@ -386,6 +394,13 @@ def team_rows(report: WeekReport, top: int = TOP_N) -> Table:
             )
         )
     return Table(tuple(rows), idle, folded)
+
+
+def named(teams: tuple[str, ...] | list[str], most: int = NAMED_MAX) -> str:
+    """The teams' names, the first ``most`` of them and "and N more" for the rest."""
+    if len(teams) <= most:
+        return ", ".join(teams)
+    return ", ".join(teams[:most]) + f" and {len(teams) - most} more"
 
 
 def worst_teams(report: WeekReport, n: int = WORST_N) -> list[str]:
@@ -827,13 +842,13 @@ def render_html(
     if table.folded:
         folded += (
             f"<p style='{SMALL}'>In &ldquo;{OTHERS}&rdquo; beyond the top {top}: "
-            + _e(", ".join(table.folded))
+            + _e(named(table.folded))
             + ".</p>"
         )
     if table.idle:
         folded += (
             f"<p style='{SMALL}'>No contacts and nothing open this week (in &ldquo;{OTHERS}"
-            f"&rdquo;): " + _e(", ".join(table.idle)) + ".</p>"
+            f"&rdquo;): " + _e(named(table.idle)) + ".</p>"
         )
     images = images or {}
     chart = (

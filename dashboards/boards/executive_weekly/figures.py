@@ -35,6 +35,10 @@ class Figure:
     change_unit: str | None = None  # default: the figure's unit
     change_scale: float = 1.0  # e.g. 100: a share's change in percentage points
     change_decimals: int | None = None
+    # what the figure rests on over a window (answers, clocks, responses ...) and its name;
+    # None for a count, which is its own sample
+    sample: Callable[[w.Window], str] | None = None
+    sample_name: str = ""
 
     def colours(self) -> dict[str, str]:
         """Arrow -> colour of the change."""
@@ -51,12 +55,15 @@ class Figure:
         return ((None, c[w.ARROWS["down"]]), (0, SAME), (1e-9, c[w.ARROWS["up"]]))
 
 
-def _share(query: Callable[[w.Window], str], title: str, better: Better) -> Figure:
-    return Figure(title, better, query, RATIO, 1, POINTS, 100.0, 1)
+Sample = tuple[Callable[[w.Window], str], str]
 
 
-def _time(title: str, query: Callable[[w.Window], str]) -> Figure:
-    return Figure(title, Better.LOWER, query, SECONDS)
+def _share(query: Callable[[w.Window], str], title: str, better: Better, sample: Sample) -> Figure:
+    return Figure(title, better, query, RATIO, 1, POINTS, 100.0, 1, *sample)
+
+
+def _time(title: str, query: Callable[[w.Window], str], sample: Sample) -> Figure:
+    return Figure(title, Better.LOWER, query, SECONDS, sample=sample[0], sample_name=sample[1])
 
 
 def _count(title: str, better: Better, query: Callable[[w.Window], str]) -> Figure:
@@ -67,22 +74,45 @@ def _quantile(q: float, target: str) -> Callable[[w.Window], str]:
     return lambda win: w.quantile(q, f"servicepulse_{target}_seconds", win)
 
 
+def _answers(kind: str) -> Sample:
+    return (lambda win: w.answers(kind, win)), "answers"
+
+
+def _observed(histogram: str, name: str) -> Sample:
+    return (lambda win: w.observations(histogram, win)), name
+
+
+RESOLUTIONS: Sample = ((lambda win: w.volume(win, metric="tickets_resolved")), "resolutions")
+RESPONSES = _observed("servicepulse_first_response_seconds", "responses")
+COMPLAINTS_RESOLVED = _observed("servicepulse_complaint_resolution_seconds", "complaints resolved")
+
+
 # title of the tile -> figure; the direction column is the one place that says what is better
 FIGURES: dict[str, Figure] = {
     f.title: f
     for f in (
-        _share(w.csat, "CSAT", Better.HIGHER),
-        Figure("NPS", Better.HIGHER, w.nps, COUNT, 0, POINTS, 1.0, 0),
-        Figure("CES", Better.HIGHER, w.ces, COUNT, 2, COUNT, 1.0, 2),
-        _share(w.fcr, "First-contact resolution", Better.HIGHER),
-        _share(w.attainment, "SLA attainment", Better.HIGHER),
-        _time("First response, median", _quantile(0.5, "first_response")),
-        _time("First response, p90", _quantile(0.9, "first_response")),
-        _time("Resolution, median", _quantile(0.5, "resolution")),
-        _time("Resolution, p90", _quantile(0.9, "resolution")),
-        _share(w.abandonment, "Abandonment", Better.LOWER),
+        _share(w.csat, "CSAT", Better.HIGHER, _answers("csat")),
+        Figure("NPS", Better.HIGHER, w.nps, COUNT, 0, POINTS, 1.0, 0, *_answers("nps")),
+        Figure("CES", Better.HIGHER, w.ces, COUNT, 2, COUNT, 1.0, 2, *_answers("ces")),
+        _share(w.fcr, "First-contact resolution", Better.HIGHER, RESOLUTIONS),
+        _share(w.attainment, "SLA attainment", Better.HIGHER, (w.clocks, "clocks judged")),
+        _time("First response, median", _quantile(0.5, "first_response"), RESPONSES),
+        _time("First response, p90", _quantile(0.9, "first_response"), RESPONSES),
+        _time(
+            "Resolution, median",
+            _quantile(0.5, "resolution"),
+            _observed("servicepulse_resolution_seconds", "resolutions"),
+        ),
+        _time(
+            "Resolution, p90",
+            _quantile(0.9, "resolution"),
+            _observed("servicepulse_resolution_seconds", "resolutions"),
+        ),
+        _share(
+            w.abandonment, "Abandonment", Better.LOWER, (w.live_contacts, "phone and chat contacts")
+        ),
         _count("Average open backlog", Better.LOWER, w.average_backlog),
-        _share(w.reopen_rate, "Reopen rate", Better.LOWER),
+        _share(w.reopen_rate, "Reopen rate", Better.LOWER, RESOLUTIONS),
         _count("Hand-offs", Better.LOWER, w.transfers),
         Figure(
             "QA score",
@@ -93,12 +123,14 @@ FIGURES: dict[str, Figure] = {
             POINTS,
             1.0,
             1,
+            *_observed("servicepulse_qa_review_score", "reviews"),
         ),
         _count("Contacts", Better.NEITHER, w.volume),
         _count("Complaints", Better.LOWER, lambda win: w.volume(win, metric="complaints")),
         _time(
             "Complaint resolution",
             lambda win: w.quantile(0.5, "servicepulse_complaint_resolution_seconds", win),
+            COMPLAINTS_RESOLVED,
         ),
     )
 }
@@ -110,4 +142,5 @@ def complaints_in_time(seconds: float) -> Figure:
         lambda win: w.within("servicepulse_complaint_resolution_seconds", seconds, win),
         "Complaints resolved in time",
         Better.HIGHER,
+        COMPLAINTS_RESOLVED,
     )

@@ -11,8 +11,6 @@ from dashboards import windows as win
 from dashboards.boards.executive_weekly.figures import FIGURES, POINTS, Figure
 from dashboards.lib import COUNT, RATIO, Target
 from dashboards.targets import (
-    ATTAINMENT_FLOOR,
-    ATTAINMENT_OBJECTIVE,
     CSAT_FLOOR,
     CSAT_GOAL,
     FCR_FLOOR,
@@ -65,7 +63,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             "SLA",
             FIGURES["SLA attainment"],
             lambda w: win.attainment(w, TEAM),
-            lib.higher_is_better(ATTAINMENT_OBJECTIVE, ATTAINMENT_FLOOR),
+            sla.overall_steps(),
         ),
         *_columns(
             "First response",
@@ -97,14 +95,15 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
         )
     )
     day = win.DAY
+    goal, floor = sla.overall_objective()
     d = d.with_panel(
         lib.timeseries_panel(
             "CSAT and SLA attainment, day by day",
             f"Rolling 24-hour CSAT and SLA attainment over the range shown (on hourly points). "
-            f"Dashed lines: {ATTAINMENT_FLOOR:.0%} and {ATTAINMENT_OBJECTIVE:.0%}.",
+            f"Dashed lines: {floor:.0%} and {goal:.0%} (the SLA objective).",
             [Target(win.csat(day), "CSAT"), Target(win.attainment(day), "SLA attainment")],
             unit=RATIO,
-            steps=lib.higher_is_better(ATTAINMENT_OBJECTIVE, ATTAINMENT_FLOOR),
+            steps=sla.overall_steps(),
             max_value=1,
             min_zero=False,
         ).interval("1h")

@@ -38,7 +38,8 @@ def build(sla: SlaTargets) -> dash.Dashboard:
         .description(
             "The contact centre right now: backlog, unanswered contacts, SLA clocks at risk "
             "and breached, response and resolution times, abandonment, and the health of "
-            "the ServicePulse pipeline. Refreshes every 15 s."
+            "the ServicePulse pipeline. Refreshes every 15 s. Rates are per wall-clock hour: "
+            "under `servicepulse demo --speed N` they read N times the simulated pace."
         )
         .tags(["servicepulse", "live"])
         .refresh("15s")

@@ -15,6 +15,7 @@ from grafana_foundation_sdk.builders import dashboard as dash
 
 from dashboards import lib
 from dashboards import queries as q
+from dashboards.boards.live_operations.common import WALL_CLOCK
 from dashboards.lib import COUNT, RATIO, SECONDS, Target
 from dashboards.targets import (
     ASA_BAD,
@@ -109,7 +110,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             f"Phone and chat contacts expected in the next hour, the selected teams together: "
             f"{CONFIG.thresholds.forecast_history_weight:.0%} the same hour of the past "
             f"{CONFIG.thresholds.forecast_weeks} weeks, the rest the last hour's rate (the "
-            "last hour alone without that history).",
+            "last hour alone without that history)." + WALL_CLOCK,
             [
                 Target(
                     q.live(q.per_hour(q.forecast("arrivals:rate1h", "sum", q.T))),

@@ -7,6 +7,7 @@ from grafana_foundation_sdk.models import dashboard as dm
 
 from dashboards import lib
 from dashboards import queries as q
+from dashboards.boards.live_operations.common import WALL_CLOCK
 from dashboards.lib import PER_HOUR, RATIO, SECONDS, Target
 from dashboards.targets import ABANDON_BAD, ABANDON_WARN, TOP_TEAMS, SlaTargets, human
 
@@ -50,7 +51,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
         lib.timeseries_panel(
             "Arrivals vs resolutions",
             "Tickets created and tickets resolved, as an hourly pace over the last 5 minutes. "
-            "Arrivals above resolutions means the backlog grows.",
+            "Arrivals above resolutions means the backlog grows." + WALL_CLOCK,
             [
                 Target(
                     f"sum(rate(servicepulse_tickets_created_total{{{q.T}}}[5m])) * 3600", "arrivals"

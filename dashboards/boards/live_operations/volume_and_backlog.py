@@ -13,6 +13,7 @@ from grafana_foundation_sdk.builders import dashboard as dash
 
 from dashboards import lib
 from dashboards import queries as q
+from dashboards.boards.live_operations.common import WALL_CLOCK
 from dashboards.lib import COUNT, PER_HOUR, Target
 from dashboards.targets import TOP_TEAMS, SlaTargets
 from streams.monitoring.config import CONFIG
@@ -34,7 +35,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             f"together, against the usual: the mean of the same hour of the week over the "
             f"past {weeks} weeks. The surge alert fires at {t.surge_ratio:g}× the usual with "
             f"at least {t.surge_min_contacts} contacts. No usual line until a team has "
-            f"{weeks} weeks of history (live or backfilled).",
+            f"{weeks} weeks of history (live or backfilled)." + WALL_CLOCK,
             [
                 Target(f"sum(team:servicepulse_contacts:increase1h{{{q.T}}})", "this hour"),
                 Target(
@@ -82,7 +83,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             "Net drain per hour",
             f"Tickets the backlog shrinks by per hour (resolved + abandoned − created, last "
             f"hour's pace): below 0 it grows. The {TOP_TEAMS} teams with the largest backlog "
-            f'in the range, the rest summed as "all others".',
+            f'in the range, the rest summed as "all others".' + WALL_CLOCK,
             [
                 Target(q.top_teams(drain, rank, TOP_TEAMS), "{{team}}"),
                 Target(q.other_teams(drain, rank, TOP_TEAMS), "{{team}}"),

@@ -10,12 +10,15 @@ team's objective. A policy without ``objectives`` has none of these rules: the t
 
 from __future__ import annotations
 
+from typing import Any
+
 from grafana_foundation_sdk.builders import dashboard as dash
+from grafana_foundation_sdk.models import dashboard as dm
 
 from dashboards import lib
 from dashboards import queries as q
 from dashboards.lib import RATIO, Target
-from dashboards.targets import SlaTargets
+from dashboards.targets import SlaTargets, human
 from streams.core.policy import DEFAULT_SLO_WINDOW
 from streams.monitoring.config import CONFIG
 from streams.monitoring.promql import prom_duration
@@ -31,6 +34,12 @@ SLOW_BURN_6H = next((f for f, long, _s in CONFIG.thresholds.slo_slow_burns if lo
 NO_OBJECTIVE = "no objective"
 NO_OUTCOME = "no clock closed"
 TIMES = "suffix:×"  # a burn rate, as a multiple of the sustainable one
+# Days to exhaustion: at the pace of the slow-burn window; red under a day, orange under a week.
+PACE = "6h"
+EXHAUSTION_BAD = 86400.0
+EXHAUSTION_WARN = 7 * 86400.0
+NOT_BURNING = "not burning"
+EXHAUSTED = "exhausted"
 
 
 def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
@@ -53,7 +62,7 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             unit=RATIO,
             steps=lib.higher_is_better(BUDGET_WARN, BUDGET_SPENT),
             decimals=1,
-            w=8,
+            w=6,
             h=6,
             no_value=NO_OBJECTIVE,
         )
@@ -73,11 +82,12 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
                 unit=TIMES,
                 steps=lib.lower_is_better(SUSTAINABLE_BURN, bad),
                 decimals=1,
-                w=5,
+                w=4,
                 h=6,
                 no_value=NO_OUTCOME,
             )
         )
+    d = d.with_panel(exhaustion(window, sla.slo_window or DEFAULT_SLO_WINDOW))
     d = d.with_panel(
         lib.stat_panel(
             "Error budget objective",
@@ -93,9 +103,49 @@ def add(d: dash.Dashboard, sla: SlaTargets) -> dash.Dashboard:
             unit=RATIO,
             steps=lib.neutral(),
             decimals=1,
-            w=6,
+            w=4,
             h=6,
             no_value=NO_OBJECTIVE,
         )
     )
     return d
+
+
+def exhaustion(window: str, seconds: float) -> Any:
+    """Days to exhaustion at this pace: budget left / burn rate of the last PACE, in the
+    objectives' window; "not burning" and "exhausted" in words."""
+    left, idle, spent = q.days_to_exhaustion(window, seconds, PACE)
+    p = lib.stat_panel(
+        "Days to exhaustion at this pace",
+        f"Per SLA target, when the team's error budget runs out if it keeps burning at the "
+        f"pace of the last {PACE[:-1]} {PACE[-1]}: budget left × {window} / burn rate "
+        f"(e.g. half the budget left at 2× lasts {window} × 0.5 / 2). Red under "
+        f"{human(EXHAUSTION_BAD)}, orange under {human(EXHAUSTION_WARN)}. "
+        f'"{NOT_BURNING}": no breach in the last {PACE}; "{EXHAUSTED}": no budget left. '
+        "No value when the policy sets no objective for the target.",
+        [
+            Target(left, "{{target}}", instant=True),
+            Target(idle, "{{target}}", instant=True),
+            Target(spent, "{{target}}", instant=True),
+        ],
+        unit=lib.SECONDS,
+        steps=lib.higher_is_better(EXHAUSTION_WARN, EXHAUSTION_BAD),
+        decimals=1,
+        w=6,
+        h=6,
+        no_value=NO_OBJECTIVE,
+    )
+    for ref, text, colour in (("B", NOT_BURNING, lib.GOOD), ("C", EXHAUSTED, lib.BAD)):
+        p = p.override_by_query(ref, [_words(text, colour)])
+    return p
+
+
+def _words(text: str, colour: str) -> dm.DynamicConfigValue:
+    """Every value of a query read as ``text`` in ``colour`` (the query's value is the budget
+    left, which only says that the case holds)."""
+    anything = dm.RangeMap(
+        options=dm.DashboardRangeMapOptions(
+            from_val=-1e12, to=1e12, result=dm.ValueMappingResult(text=text, color=colour)
+        )
+    )
+    return dm.DynamicConfigValue(id_val="mappings", value=[anything])

@@ -35,6 +35,32 @@ BETTER = {
     "Complaints": "lower",
     "Complaint resolution": "lower",
 }
+# Written by hand: what each ratio, mean or quantile rests on (counts are their own sample).
+SAMPLES = {
+    "CSAT": ("answers", 'servicepulse_survey_responses_total{kind="csat"}'),
+    "NPS": ("answers", 'servicepulse_survey_responses_total{kind="nps"}'),
+    "CES": ("answers", 'servicepulse_survey_responses_total{kind="ces"}'),
+    "First-contact resolution": ("resolutions", "servicepulse_tickets_resolved_total"),
+    "SLA attainment": ("clocks judged", "servicepulse_sla_outcomes_total"),
+    "First response, median": ("responses", "servicepulse_first_response_seconds_count"),
+    "First response, p90": ("responses", "servicepulse_first_response_seconds_count"),
+    "Resolution, median": ("resolutions", "servicepulse_resolution_seconds_count"),
+    "Resolution, p90": ("resolutions", "servicepulse_resolution_seconds_count"),
+    "Abandonment": (
+        "phone and chat contacts",
+        'servicepulse_tickets_created_total{channel=~"phone|chat"}',
+    ),
+    "Reopen rate": ("resolutions", "servicepulse_tickets_resolved_total"),
+    "QA score": ("reviews", "servicepulse_qa_review_score_count"),
+    "Complaints resolved in time": (
+        "complaints resolved",
+        "servicepulse_complaint_resolution_seconds_count",
+    ),
+    "Complaint resolution": (
+        "complaints resolved",
+        "servicepulse_complaint_resolution_seconds_count",
+    ),
+}
 # (colour of ▲, colour of ▼) per direction
 COLOURS = {"higher": ("green", "red"), "lower": ("red", "green"), "neither": ("blue", "blue")}
 
@@ -64,10 +90,12 @@ def test_every_tile_is_a_figure_with_a_declared_direction() -> None:
 def test_each_tile_shows_this_week_the_week_before_and_the_change(title: str) -> None:
     panel = next(p for p in tiles() if p["title"] == title)
     t = targets(panel)
+    sample = [("D", f"n ({SAMPLES[title][0]})")] if title in SAMPLES else []
     assert [(r, t[r]["legendFormat"]) for r in sorted(t)] == [
         ("A", "This week"),
         ("B", "Week before"),
         ("C", "{{arrow}} change"),
+        *sample,
     ]
     assert all(q["instant"] for q in t.values())
     # an empty week is NaN, which the tile shows as its no-value text
@@ -91,6 +119,36 @@ def test_each_tile_shows_this_week_the_week_before_and_the_change(title: str) ->
     assert change.count(f"(({this}) - ({before}))") == 3  # parenthesised: figures end in `and`
 
 
+@pytest.mark.parametrize("title", sorted(SAMPLES))
+def test_a_tile_shows_its_sample_and_no_change_under_20(title: str) -> None:
+    panel = next(p for p in tiles() if p["title"] == title)
+    t = targets(panel)
+    selector = SAMPLES[title][1]
+    # n: the growth of the sample's counter over this week, read as the figure reads its own
+    assert t["D"]["expr"].startswith(f"sum ((({selector} offset -1ms - {selector} offset ")
+    # the change only when this week's and the week before's samples are both at least 20
+    this, before = (
+        t["D"]["expr"],
+        f"last_over_time(({t['D']['expr']})[1ms:1ms] offset " + ("${__range_ms}ms)"),
+    )
+    assert t["C"]["expr"].endswith(f") and on () (({this}) >= 20) and on () (({before}) >= 20)")
+    # under 20 the n reads orange, from 20 grey; a whole number
+    (d,) = [o for o in panel["fieldConfig"]["overrides"] if o["matcher"]["options"] == "D"]
+    props = {p["id"]: p["value"] for p in d["properties"]}
+    assert props["decimals"] == 0
+    assert [(s["value"], s["color"]) for s in props["thresholds"]["steps"]] == [
+        (None, "#ff9830"),
+        (20, "#8e8e8e"),
+    ]
+
+
+@pytest.mark.parametrize("title", sorted(set(BETTER) - set(SAMPLES)))
+def test_a_count_is_its_own_sample_and_always_has_its_change(title: str) -> None:
+    panel = next(p for p in tiles() if p["title"] == title)
+    assert sorted(targets(panel)) == ["A", "B", "C"]
+    assert ">= 20" not in targets(panel)["C"]["expr"]
+
+
 @pytest.mark.parametrize("title", sorted(BETTER))
 def test_the_change_is_green_when_the_figure_moved_the_good_way(title: str) -> None:
     panel = next(p for p in tiles() if p["title"] == title)
@@ -108,7 +166,7 @@ def test_shares_change_in_percentage_points_and_times_in_their_unit() -> None:
             if o["matcher"] == {"id": "byFrameRefID", "options": "C"}:
                 units[panel["title"]] = {p["id"]: p["value"] for p in o["properties"]}["unit"]
         if panel["title"] == "CSAT":
-            assert targets(panel)["C"]["expr"].startswith("label_replace(100 * ((")
+            assert targets(panel)["C"]["expr"].startswith("(label_replace(100 * ((")
     assert units["CSAT"] == units["SLA attainment"] == units["NPS"] == "suffix:pts"
     assert units["First response, median"] == "s"
     assert units["Contacts"] == "none"
@@ -126,7 +184,7 @@ def test_the_board_switches_between_the_last_7_days_and_the_last_calendar_week()
     assert all(link["type"] == "link" and not link["keepTime"] for link in links.values())
 
 
-def test_the_trends_cover_12_weeks_in_steps_of_a_week() -> None:
+def test_the_trends_are_12_weekly_bars_ending_at_the_boards_end() -> None:
     row = next(p for p in BOARD["panels"] if p.get("title") == "Trends, 12 weeks")
     start = BOARD["panels"].index(row)
     trend = [p for p in BOARD["panels"][start + 1 : start + 5]]
@@ -137,13 +195,20 @@ def test_the_trends_cover_12_weeks_in_steps_of_a_week() -> None:
         "First-contact resolution per week",
     ]
     for panel in trend:
-        assert panel["interval"] == "1w" and panel["timeFrom"] == "12w"
+        # bars on their own time axis: no relative-time override, which ignores an absolute
+        # range and pins a relative one to now
+        assert panel["type"] == "barchart" and "timeFrom" not in panel
         (t,) = panel["targets"]
-        assert t["range"] is True and " offset -4d)" in t["expr"] and " offset 3d)" in t["expr"]
-        # a week counts once it has ended: a sample at its end
+        assert t["instant"] is True and " offset -4d)" in t["expr"] and " offset 3d)" in t["expr"]
+        # a week counts once it has ended: a sample at its end; 12 weeks less 1 ms of 1-week
+        # steps, the last on the Thursday 4 days - 1 ms before the query time
         assert t["expr"].endswith(
-            ") and on () count(servicepulse_tickets_created_total offset -4d)"
+            ") and on () count(servicepulse_tickets_created_total offset -4d))"
+            "[11w6d23h59m59s999ms:1w] offset 3d23h59m59s999ms"
         )
+    # 12 weeks less 1 ms, 4 days less 1 ms, by hand
+    assert ((11 * 7 + 6) * 86400 + 23 * 3600 + 59 * 60 + 59.999) == 12 * 604800 - 0.001
+    assert (3 * 86400 + 23 * 3600 + 59 * 60 + 59.999) == 4 * 86400 - 0.001
 
 
 def test_a_week_long_step_lands_on_thursdays_whose_iso_week_is_3_days_back_to_4_ahead() -> None:

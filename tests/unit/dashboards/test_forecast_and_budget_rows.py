@@ -72,6 +72,11 @@ VOLUME_AND_BACKLOG = {
         f' unless on (team) {RANK}), "team", "all others", "", "")',
     ],
 }
+BUDGET = f"team_target:servicepulse_slo_error_budget_remaining:ratio_rate28d{{{TEAM}}}"
+BURN_6H = (
+    f"team_target:servicepulse_slo_breached:ratio_rate6h{{{TEAM}}}"
+    f" / on (team, target) (1 - team_target:servicepulse_slo_objective:ratio{{{TEAM}}})"
+)
 ERROR_BUDGET = {
     "Error budget left": [
         f"team_target:servicepulse_slo_error_budget_remaining:ratio_rate28d{{{TEAM}}}"
@@ -83,6 +88,11 @@ ERROR_BUDGET = {
     "Burn rate, 6 h": [
         f"team_target:servicepulse_slo_breached:ratio_rate6h{{{TEAM}}}"
         f" / on (team, target) (1 - team_target:servicepulse_slo_objective:ratio{{{TEAM}}})"
+    ],
+    "Days to exhaustion at this pace": [
+        f"{BUDGET} * 2.4192e+06 / on (team, target) ({BURN_6H} > 0) and {BUDGET} > 0",
+        f"{BUDGET} > 0 unless on (team, target) ({BURN_6H} > 0)",
+        f"{BUDGET} <= 0",
     ],
     "Error budget objective": [f"team_target:servicepulse_slo_objective:ratio{{{TEAM}}}"],
 }

@@ -292,3 +292,57 @@ def test_the_oldest_ticket_turns_orange_only_at_a_resolution_target_the_policy_s
     # the built-in catch-all resolves in 3 d = 259200 s
     built_in = panel(BUILT_IN["team-lead-sla.json"], "Oldest ticket")
     assert steps(built_in) == [(None, "green"), (259200, "orange"), (604800, "red")]
+
+
+def test_the_executive_tiles_judge_attainment_against_the_policys_objectives() -> None:
+    policy = parse_policy(
+        {
+            "policies": [
+                {
+                    "name": "all",
+                    "match": {},
+                    "calendar": "always",
+                    "targets": {"first_response": "1h", "resolution": "1d"},
+                }
+            ],
+            "objectives": {"first_response": "80%", "resolution": "99%"},
+        }
+    )
+    board = dashboards.build_all(policy)["executive-weekly.json"]
+    # every target together: held to the strictest objective, 99 %; red 5 points below, 94 %
+    strictest = [(None, "red"), (0.94, "orange"), (0.99, "green")]
+    assert steps(panel(board, "SLA attainment")) == strictest
+    assert steps(panel(board, "SLA attainment per week")) == strictest
+    # per target, each bar of this week against its own objective
+    bars = panel(board, "SLA attainment by target")
+    own = {
+        o["matcher"]["options"]: [
+            (s["value"], s["color"]) for s in o["properties"][0]["value"]["steps"]
+        ]
+        for o in bars["fieldConfig"]["overrides"]
+        if o["matcher"]["id"] == "byName"
+    }
+    assert own == {
+        "first_response · this week": [(None, "red"), (0.75, "orange"), (0.80, "green")],
+        "resolution · this week": strictest,
+    }
+    # complaints resolved in time: the resolution objective
+    assert steps(panel(board, "Complaints resolved in time")) == strictest
+    # without objectives in the policy: the boards' 95 % / 90 %
+    built_in = steps(panel(BUILT_IN["executive-weekly.json"], "SLA attainment"))
+    assert built_in == [(None, "red"), (0.90, "orange"), (0.95, "green")]
+
+
+def test_every_live_pace_says_it_is_per_wall_clock_hour_and_what_the_demo_speed_does() -> None:
+    """The demo at 60x showed "Arrivals 3,494/h" with no word: 60 times its simulated pace."""
+    live = BUILT_IN["live-operations.json"]
+    paced = [
+        p
+        for p in panels(live)
+        if p["fieldConfig"]["defaults"].get("unit") == "suffix: /h"
+        or p["title"] in ("Contacts forecast, next hour", "Contacts this hour against the usual")
+    ]
+    assert {p["title"] for p in paced} >= {"Arrivals vs resolutions", "Net drain per hour"}
+    for p in paced:
+        assert "wall-clock" in p["description"] and "--speed N" in p["description"], p["title"]
+    assert "--speed N" in live["description"]
