@@ -224,7 +224,7 @@ def largest(expr: str, n: int) -> str:
 
 
 # ---- issue 25: next-hour forecast, volume, backlog ETA, error budgets ----------------------
-# The recording rules of streams/monitoring/forecast_rules.py and slo.py (deploy/prometheus/
+# The recording rules of streams/monitoring/rules/forecast.py and rules/slo.py (deploy/prometheus/
 # rules/alerts.yml; docs/forecast.md, docs/monitoring.md).
 
 FORECAST = "team:servicepulse_forecast_"

@@ -12,7 +12,7 @@ seconds, ``agents`` agents answer them in order, nobody hangs up. With the offer
 
 With ``N <= A`` the queue grows without bound: every contact waits (``C = 1``), the service
 level is 0 and the ASA infinite. The same recursion is written out as Prometheus recording
-rules by streams/monitoring/forecast_rules.py (docs/forecast.md); this module is the reference
+rules by streams/monitoring/rules/forecast.py (docs/forecast.md); this module is the reference
 the tests compare them with.
 """
 

@@ -1,6 +1,6 @@
 """Live operations board, row "Next hour" (issue 25): the Erlang C forecast of the coming hour.
 
-Every figure is a recording rule of ``streams/monitoring/forecast_rules.py``
+Every figure is a recording rule of ``streams/monitoring/rules/forecast.py``
 (``team:servicepulse_forecast_*`` in deploy/prometheus/rules/alerts.yml; model and assumptions
 in docs/forecast.md): phone and chat arrivals blended with the same hour of past weeks, the
 day's AHT and the agents on duty now (available + busy, or the policy's ``staffing``). A team

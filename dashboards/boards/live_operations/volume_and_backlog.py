@@ -1,7 +1,7 @@
 """Live operations board, row "Volume and backlog" (issue 25): is this a surge, and when does
 the backlog clear?
 
-Recording rules of ``streams/monitoring/forecast_rules.py`` (``team:servicepulse_contacts*``
+Recording rules of ``streams/monitoring/rules/forecast.py`` (``team:servicepulse_contacts*``
 and ``team:servicepulse_backlog_*`` in deploy/prometheus/rules/alerts.yml; docs/forecast.md):
 contacts of the rolling hour against the same hour of the week over the past weeks, and the
 backlog divided by the last hour's net drain (resolved + abandoned − created).

@@ -1,6 +1,6 @@
 """Team lead SLA board, row "Error budget" (issue 25): how much of the objective's slack is left.
 
-Recording rules of ``streams/monitoring/slo.py`` (``team_target:servicepulse_slo_*`` in
+Recording rules of ``streams/monitoring/rules/slo.py`` (``team_target:servicepulse_slo_*`` in
 deploy/prometheus/rules/alerts.yml; docs/monitoring.md, "Error budgets"), generated from the
 policy file's ``objectives``: the budget left over the objectives' rolling window, the burn
 rate (share breached / (1 − objective)) over the windows of the burn-rate alerts, and the

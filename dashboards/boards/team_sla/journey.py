@@ -6,7 +6,7 @@ A ticket's *stint* is the time one team holds it (docs/engine.md, "Team stints a
 ``servicepulse_ola_outcomes_total{team, outcome}`` judges it against the team's OLA (the
 policy's ``ola``). Every team is shown here, not only the selected one: the point is to see
 which department holds tickets longest. The figures come from the recording rules of
-``streams/monitoring/recording.py`` (``ola_rules``), over the last 24 hours and 7 days.
+``streams/monitoring/rules/ola.py``, over the last 24 hours and 7 days.
 """
 
 from __future__ import annotations
