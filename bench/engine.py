@@ -29,11 +29,11 @@ from typing import Any
 
 import orjson
 
-from streams.commands.replay import run_file
 from streams.core.engine import Engine
 from streams.core.events import parse_ts, validate
 from streams.core.policy import DEFAULT_POLICY_SET
 from streams.export.exporter import Exporter
+from streams.replay import run_file
 from streams.simulator import ContactCentre, SimConfig
 
 START = 1_795_000_000.0  # 2026-11-18, a Wednesday

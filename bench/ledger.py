@@ -31,10 +31,10 @@ from pathlib import Path
 
 import orjson
 
-from streams.commands.replay import replay
 from streams.core.policy import load_policies
 from streams.ledger.sink import Ledger
 from streams.ledger.store import open_store
+from streams.replay import replay
 from streams.simulator import ContactCentre, SimConfig
 
 START = 1_793_577_600.0  # 2026-11-02 00:00 UTC, a Monday

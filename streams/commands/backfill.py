@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from streams.commands.history_rules import DEFAULT_RULES
 from streams.core.policy import load_policies
 from streams.errors import UserError
 from streams.history.backfill import backfill_events
 from streams.history.blocks import promtool
+from streams.history.rules import DEFAULT_RULES
 from streams.history.sampler import DAY, MAX_QUIET, BackfillResult, Sampler
 from streams.history.source import HistoryFile, history_lines
 
@@ -27,7 +27,6 @@ __all__ = [
     "Sampler",
     "backfill_events",
     "history_lines",
-    "load_history",
     "parse_step",
 ]
 
@@ -105,12 +104,3 @@ def register(sub: Any) -> None:
         help="(the default) a bar on a terminal, otherwise a line every 10 seconds",
     )
     parser.set_defaults(func=command)
-
-
-def load_history(path: str, data_dir: str | Path, policy: str | None = None) -> BackfillResult:
-    """``stack up --history``: the file's blocks straight into a (stopped) Prometheus's data."""
-    print(f"history: backfilling {path} into {data_dir} ...", file=sys.stderr, flush=True)
-    return backfill_events(
-        history_lines(path), load_policies(policy), data_dir, show_progress=True,
-        rules=DEFAULT_RULES,
-    )  # fmt: skip

@@ -18,12 +18,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from streams.commands.replay import ReplayResult, run_file, settle
 from streams.console.progress import Progress
 from streams.core.engine import Engine
 from streams.core.policy import PolicySet, load_policy_file
 from streams.core.records import Outcome, RecordList
 from streams.errors import UserError
+from streams.replay import ReplayResult, run_file, settle
 from streams.whatif import Comparison, compare, policy_names
 from streams.whatif.page import render_page
 from streams.whatif.tables import flipped_rows, side_by_side

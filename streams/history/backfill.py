@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from streams.console.progress import Progress
-from streams.core.policy import PolicySet
+from streams.core.policy import PolicySet, load_policies
 from streams.errors import UserError
-from streams.history.rules import backfill_rules
+from streams.history.rules import DEFAULT_RULES, backfill_rules
 from streams.history.sampler import BackfillResult, Sampler
-from streams.history.source import HistoryFile
+from streams.history.source import HistoryFile, history_lines
 
 PROGRESS_EVERY = 2000  # events between two progress updates (the update itself is rate-limited)
 
@@ -76,3 +76,12 @@ def backfill_events(
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def load_history(path: str, data_dir: str | Path, policy: str | None = None) -> BackfillResult:
+    """``stack up --history``: the file's blocks straight into a (stopped) Prometheus's data."""
+    print(f"history: backfilling {path} into {data_dir} ...", file=sys.stderr, flush=True)
+    return backfill_events(
+        history_lines(path), load_policies(policy), data_dir, show_progress=True,
+        rules=DEFAULT_RULES,
+    )  # fmt: skip

@@ -39,7 +39,9 @@ from streams.console.progress import Progress
 from streams.errors import UserError
 from streams.export.openmetrics import series_text, timestamp_text
 from streams.history.blocks import SPAN, BlockMaker
+from streams.monitoring.prometheus import RULES_DIR
 
+DEFAULT_RULES = RULES_DIR / "recording.yml"  # shipped in the package (generate writes it)
 ALERT_RULES = "alerts.yml"  # beside the recording rules: the error budgets' groups too
 BACKFILLED_GROUPS = ("servicepulse.slo.",)  # the recording groups of alerts.yml backfilled
 READY_TIMEOUT = 60.0

@@ -9,8 +9,8 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from streams.commands.replay import jsonl_lines
 from streams.errors import UserError
+from streams.replay import jsonl_lines
 
 
 def ticket_of(raw: bytes | dict[str, Any]) -> str | None:

@@ -75,7 +75,7 @@ def up(stack: Stack, opts: Options) -> None:
         workers = services.start_workers(stack, broker, opts, pick)
         prom_port = pick("prometheus", DEFAULT_PORTS["prometheus"])
         if opts.history:  # blocks in place before Prometheus opens its data directory
-            from streams.commands.backfill import load_history
+            from streams.history.backfill import load_history
 
             load_history(opts.history, stack.dir / "prometheus" / "data", opts.policy)
         services.start_prometheus(stack, prometheus_bin, prom_port, workers, am_port, opts)

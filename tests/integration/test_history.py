@@ -587,12 +587,12 @@ def test_backfill_of_a_real_servicenow_year_counts_exactly_what_replay_counts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from streams.commands import backfill
-    from streams.commands.replay import run_file, settle
     from streams.core.engine import Engine
     from streams.core.policy import parse_policy
     from streams.export.exporter import Exporter
     from streams.export.openmetrics import ChangeWriter
     from streams.history.blocks import BlockMaker
+    from streams.replay import run_file, settle
 
     lines, reopens = servicenow_events(SERVICENOW / "incident_event_log.csv")
     history = tmp_path / "servicenow.jsonl"

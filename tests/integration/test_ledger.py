@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from streams.commands.replay import replay
 from streams.core.policy import parse_policy
 from streams.ledger.sink import Ledger
 from streams.ledger.store import open_store
+from streams.replay import replay
 from streams.simulator import ContactCentre, SimConfig
 from tests.integration.test_history import SERVICENOW, SERVICENOW_POLICY, servicenow_events
 from tests.processes import Processes

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 
-from streams.commands.replay import run_file, settle
 from streams.core.engine import Engine
 from streams.core.policy import load_policy_file
 from streams.core.records import Outcome, RecordList, Review, Stint, Survey
 from streams.export.exporter import Exporter
+from streams.replay import run_file, settle
 from tests.integration.test_worker import (
     Kafka,
     WorkerProcess,

@@ -48,10 +48,10 @@ import orjson  # noqa: E402
 import pytest  # noqa: E402
 
 from streams.commands import backfill  # noqa: E402
-from streams.commands.replay import run_file, settle  # noqa: E402
 from streams.core.engine import Engine  # noqa: E402
 from streams.core.policy import load_policies, parse_policy  # noqa: E402
 from streams.export.exporter import Exporter  # noqa: E402
+from streams.replay import run_file, settle  # noqa: E402
 
 POLICY = {
     "policies": [

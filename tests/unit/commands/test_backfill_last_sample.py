@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from streams.commands import backfill
-from streams.commands.replay import settle
 from streams.core.engine import Engine
 from streams.core.policy import PolicySet
 from streams.export.exporter import Exporter
+from streams.replay import settle
 from tests.support import PolicyFactory, at, created
 
 HOUR = 3600.0

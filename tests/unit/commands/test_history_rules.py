@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from streams.commands.history_rules import DEFAULT_RULES, split_rules
 from streams.errors import UserError
+from streams.history.rules import DEFAULT_RULES, split_rules
 from streams.monitoring.render import alerts_yml
 from streams.monitoring.rules import slo
 
