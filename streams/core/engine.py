@@ -144,6 +144,7 @@ class Engine(Retention):
             return None
         state = ticket.state
         if state == CLOSED and event.type not in _LATE_TYPES:
+            ticket.remember(digest)  # a redelivery is a duplicate, not a second rejection
             return self.reject(event.data if raw is None else raw, "ticket_closed")
         if state == ORPHAN and event.type != "ticket.created":
             return self._hold(ticket, event, raw, digest)
@@ -151,6 +152,8 @@ class Engine(Retention):
         if reason is not None:
             if ticket.state == ORPHAN and not ticket.held:
                 del self.tickets[event.ticket_id]  # nothing worth remembering
+            else:  # judged once: a redelivery is counted a duplicate, not rejected again
+                ticket.remember(digest)
             return self.reject(event.data if raw is None else raw, reason)
         ticket.remember(digest)
         if ticket.held:
@@ -161,9 +164,9 @@ class Engine(Retention):
         """Keep an event (as its raw text) until its ticket.created comes, within bounds."""
         text = held_text(event.data if raw is None else raw)
         held = ticket.held if ticket.held is not None else []
+        ticket.remember(digest)  # held or rejected: either way a redelivery is a duplicate
         if len(held) >= MAX_HELD_EVENTS or sum(map(len, held)) + len(text) > MAX_HELD_BYTES:
             return self.reject(text, "no_ticket")
-        ticket.remember(digest)
         if event.ts > ticket.last_ts:
             ticket.last_ts = event.ts
         held.append(text)
