@@ -12,7 +12,7 @@ Decisions where the contract is silent are listed in docs/engine.md.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from hashlib import blake2b
 from typing import Any
 
@@ -21,10 +21,9 @@ from streams.core.deadlines import DeadlineQueue, Entry, EventClock
 from streams.core.events import EVENT_TYPES, UPDATABLE, Event, Rejected, decode, validate
 from streams.core.facts import FactSink, Intake, RejectHook
 from streams.core.gauges import Gauges, derive_gauges
-from streams.core.policy import Policy, PolicySet
+from streams.core.policy import NO_POLICY, Policy, PolicySet
 from streams.core.presence import Presence
 from streams.core.records import Outcome, Record, RecordSink, Review, Stint, Survey
-from streams.core.retention import Retention
 from streams.core.staffing import with_planned
 from streams.core.teams import TeamBound
 from streams.core.ticket import (
@@ -62,8 +61,14 @@ def event_digest(event_id: str) -> bytes:
     return blake2b(event_id.encode(), digest_size=8).digest()
 
 
-class Engine(Retention):
-    """Ticket state, SLA clocks and the deadline queue."""
+class Engine:
+    """Ticket state, SLA clocks and the deadline queue.
+
+    What the engine keeps and forgets (``expire``, ``settle``, ``load``, ``drop``) is
+    part of it rather than of a mixin or a collaborator: each of those reads and
+    changes the same tickets, open set, held count and deadline queue as ``apply``,
+    so a separate object would hold no state of its own.
+    """
 
     def __init__(
         self,
@@ -78,6 +83,9 @@ class Engine(Retention):
         self.tickets: dict[str, Ticket] = {}
         self.open: dict[str, Ticket] = {}  # tickets in state OPEN
         self.now = -INF
+        # raised by every ``expire``: tickets whose last event lies before it were forgotten
+        # (-inf for an engine that never expires: replay, whatif)
+        self.retention_horizon = -INF
         self._deadlines = DeadlineQueue(self._live)
         self._event_clock = EventClock()
         self._buffer = FactBuffer(sink)
@@ -796,6 +804,89 @@ class Engine(Retention):
             self.open[ticket.ticket_id] = ticket
         else:
             self.open.pop(ticket.ticket_id, None)
+
+    # ---- what the engine keeps and forgets: retention, end-of-input settling ----------------
+
+    def expire(self, now: float, retention: float = 7 * 86400.0) -> list[str]:
+        """Forget tickets nothing more can happen to; returns their ids.
+
+        ``now`` is the engine's clock (``self.now``: the event clock in replay
+        and backfill, wall time minus the grace live), never a wall clock the
+        events' times lag behind: the retention horizon ``now - retention`` is
+        compared with each ticket's last *event* time. Closed tickets are kept
+        as tombstones for ``retention`` seconds after their last event (late
+        events are rejected ``ticket_closed``, repeats recognised), abandoned
+        and resolved-never-closed ones likewise (a reopen after that long is
+        rejected ``no_ticket`` like any event of an unknown ticket); events
+        held for a ``ticket.created`` that never came within ``retention`` are
+        rejected ``no_ticket``. The horizon is kept (``retention_horizon``): an
+        event of an unknown ticket before it is rejected ``no_ticket`` (its
+        ticket may have been forgotten) instead of opening an orphan. Adapters
+        that persist state delete the returned ids from their store.
+        """
+        horizon = now - retention
+        if horizon > self.retention_horizon:
+            self.retention_horizon = horizon
+        gone: list[str] = []
+        for ticket_id, ticket in list(self.tickets.items()):
+            if ticket.state == OPEN or ticket.last_ts >= horizon:
+                continue
+            for raw in ticket.held or ():
+                self.reject(raw, "no_ticket")
+            self.drop(ticket_id)
+            gone.append(ticket_id)
+        self._deadlines.compact()
+        return gone
+
+    def settle(self) -> list[str]:
+        """End of input (replay): reject every held event ``no_ticket``; returns the tickets."""
+        gone = [tid for tid, ticket in self.tickets.items() if ticket.state == ORPHAN]
+        for ticket_id in gone:
+            for raw in self.tickets[ticket_id].held or ():
+                self.reject(raw, "no_ticket")
+            self.drop(ticket_id)
+        return gone
+
+    # ---- state transfer (the worker keeps ticket state in a changelog table) -------------------
+
+    def policy_named(self, name: str) -> Policy:
+        return self._by_name.get(name, NO_POLICY)
+
+    def load(self, state: dict[str, Any]) -> Ticket:
+        """Adopt a ticket from a snapshot (``Ticket.to_state``), re-arming its deadlines."""
+        ticket = Ticket.from_state(state, self.policy_named)
+        if ticket.policy is NO_POLICY and state["p"] != NO_POLICY.name:
+            ticket.policy = self.policies.select(ticket.fields)
+            log.warning(
+                "ticket %.64r: policy %.64r no longer exists; now under %r by its match",
+                ticket.ticket_id,
+                state["p"],
+                ticket.policy.name,
+            )
+        if ticket.team:
+            self._teams.admit(ticket.team)  # loaded teams take their places first
+        self.drop(ticket.ticket_id)
+        self.tickets[ticket.ticket_id] = ticket
+        if ticket.state == OPEN:
+            self.open[ticket.ticket_id] = ticket
+        self._held += len(ticket.held or ())
+        for target, clock in enumerate((*ticket.clocks, ticket.stint)):  # the stint: STINT
+            if clock and clock.running and clock.deadline != INF and ticket.state == OPEN:
+                self._deadlines.push(clock.deadline, ticket.ticket_id, target)
+        if ticket.state in (OPEN, RESOLVED):  # outcomes may still come: their series at 0,
+            self._labelled(ticket)  # so a restart does not hide the first breach from increase()
+        return ticket
+
+    def drop(self, ticket_id: str) -> None:
+        """Forget a ticket (its partition moved to another worker)."""
+        ticket = self.tickets.pop(ticket_id, None)
+        if ticket is not None:
+            self.open.pop(ticket_id, None)
+            self._held -= len(ticket.held or ())
+
+    def drop_many(self, ticket_ids: Iterable[str]) -> None:
+        for ticket_id in ticket_ids:
+            self.drop(ticket_id)
 
     # ---- derived gauges ------------------------------------------------------------------------
 
