@@ -50,6 +50,7 @@ MAX_HELD_EVENTS = 1000  # per ticket waiting for its ticket.created; more -> no_
 MAX_HELD_BYTES = 256 * 1024  # likewise, in raw bytes (keeps a state record below 1 MB)
 _PROCESSED = {type_: (type_,) for type_ in EVENT_TYPES}  # events_processed' label tuples
 _LATE_TYPES = ("survey.response", "qa.review")  # what a closed ticket still takes
+MAX_POLICY_KEYS = 4096  # distinct (team, channel, priority, tier, category) kept by _select
 
 
 def event_digest(event_id: str) -> bytes:
@@ -92,6 +93,8 @@ class Engine:
         self._teams = policies.team_bound() if teams is None else teams
         self._held = 0
         self._by_name = {p.name: p for p in policies.policies}
+        self._policies: dict[tuple[str, str, str, str, str], Policy] = {}  # see _select
+        self._targets: dict[str, tuple[str, ...]] = {}  # policy name -> targets (_labelled)
         self.agents = AgentFigures(policies, sink)  # per-agent facts (agents.py)
         self.presence = Presence()  # agents' statuses (agent.status)
         self.records: RecordSink | None = None  # ticket-level records (records.py), if wanted
@@ -413,7 +416,26 @@ class Engine:
 
     def _labelled(self, ticket: Ticket) -> None:
         """Report the ticket's label set (the exporter exposes its outcome series at 0)."""
-        self.sink.labelled((*ticket.labels, ticket.policy.name), tuple(ticket.policy.targets))
+        policy = ticket.policy
+        key = (ticket.team, ticket.channel, ticket.priority, ticket.customer_tier, policy.name)
+        targets = self._targets.get(policy.name)
+        if targets is None:
+            targets = self._targets[policy.name] = tuple(policy.targets)
+        self.sink.labelled(key, targets)
+
+    def _select(self, ticket: Ticket) -> Policy:
+        """The ticket's policy by its fields (``PolicySet.select``), kept per field values.
+
+        The key is five strings from bounded sets (teams are bounded by the policy
+        file), so the dict stays small; it is the engine's own, as its policy set is.
+        """
+        key = (ticket.team, ticket.channel, ticket.priority, ticket.customer_tier, ticket.category)
+        policy = self._policies.get(key)
+        if policy is None:
+            if len(self._policies) >= MAX_POLICY_KEYS:
+                self._policies.clear()
+            policy = self._policies[key] = self.policies.select(ticket.fields)
+        return policy
 
     def _pause_all(self, ticket: Ticket, at: float) -> None:
         calendar = ticket.policy.calendar
@@ -507,15 +529,7 @@ class Engine:
         ticket.priority = data["priority"]
         ticket.customer_tier = data.get("customer_tier") or "standard"
         ticket.category = data.get("category") or "inquiry"
-        ticket.policy = self.policies.select(
-            {
-                "team": ticket.team,
-                "channel": ticket.channel,
-                "priority": ticket.priority,
-                "customer_tier": ticket.customer_tier,
-                "category": ticket.category,
-            }
-        )
+        ticket.policy = self._select(ticket)
         ticket.created_ts = event.ts
         ticket.state = OPEN
         self.open[ticket.ticket_id] = ticket
@@ -690,7 +704,7 @@ class Engine:
                 setattr(ticket, name, data[name])
         if ticket.category == "complaint" and not was_complaint:
             self.sink.inc("complaints", (ticket.team, ticket.channel))
-        policy = self.policies.select(ticket.fields)
+        policy = self._select(ticket)
         if policy is not ticket.policy:
             self._rematch(ticket, policy, event.ts)
         self._labelled(ticket)
