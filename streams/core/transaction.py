@@ -85,9 +85,7 @@ def _ticket_fields(t: Ticket) -> tuple[Any, ...]:
     )
 
 
-def _clock_fields(c: Clock | None) -> tuple[Any, ...] | None:
-    if c is None:
-        return None
+def _clock_fields(c: Clock) -> tuple[Any, ...]:
     return (c.target, c.elapsed, c.since, c.running, c.breached, c.deadline, c.risk_at, c.started)
 
 
@@ -155,7 +153,12 @@ def snapshot(ticket: Ticket) -> Snapshot:
         _ticket_fields(ticket),
         clocks,
         (c0, c1, c2, c3),
-        (_clock_fields(c0), _clock_fields(c1), _clock_fields(c2), _clock_fields(c3)),
+        (
+            None if c0 is None else _clock_fields(c0),  # no call for an inactive clock
+            None if c1 is None else _clock_fields(c1),
+            None if c2 is None else _clock_fields(c2),
+            None if c3 is None else _clock_fields(c3),
+        ),
     )
 
 
