@@ -117,8 +117,8 @@ class Calendar:
 
     def __init__(
         self,
-        name: str,
-        timezone: str = "UTC",
+        name: Any,  # checked below: the policy file's key may be any YAML value
+        timezone: Any = "UTC",
         days: Iterable[str] = WEEKDAYS[:5],
         hours: Sequence[Any] = ("09:00", "18:00"),
         holidays: Iterable[str | date] = (),

@@ -12,7 +12,7 @@ Decisions where the contract is silent are listed in docs/engine.md.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from hashlib import blake2b
 from typing import Any
 
@@ -27,10 +27,9 @@ from streams.core.backlog import (
 from streams.core.deadlines import DeadlineQueue, Entry, EventClock
 from streams.core.events import EVENT_TYPES, UPDATABLE, Event, Rejected, decode, validate
 from streams.core.facts import FactSink, Intake, RejectHook
-from streams.core.policy import Policy, PolicySet
+from streams.core.policy import NO_POLICY, Policy, PolicySet
 from streams.core.presence import Presence
 from streams.core.records import Outcome, Record, RecordSink, Review, Stint, Survey
-from streams.core.retention import Retention
 from streams.core.staffing import with_planned
 from streams.core.teams import TeamBound
 from streams.core.ticket import (
@@ -56,6 +55,7 @@ MAX_HELD_EVENTS = 1000  # per ticket waiting for its ticket.created; more -> no_
 MAX_HELD_BYTES = 256 * 1024  # likewise, in raw bytes (keeps a state record below 1 MB)
 _PROCESSED = {type_: (type_,) for type_ in EVENT_TYPES}  # events_processed' label tuples
 _LATE_TYPES = ("survey.response", "qa.review")  # what a closed ticket still takes
+MAX_POLICY_KEYS = 4096  # distinct (team, channel, priority, tier, category) kept by _select
 
 
 def event_digest(event_id: str) -> bytes:
@@ -67,8 +67,14 @@ def event_digest(event_id: str) -> bytes:
     return blake2b(event_id.encode(), digest_size=8).digest()
 
 
-class Engine(Retention):
-    """Ticket state, SLA clocks and the deadline queue."""
+class Engine:
+    """Ticket state, SLA clocks and the deadline queue.
+
+    What the engine keeps and forgets (``expire``, ``settle``, ``load``, ``drop``) is
+    part of it rather than of a mixin or a collaborator: each of those reads and
+    changes the same tickets, open set, held count and deadline queue as ``apply``,
+    so a separate object would hold no state of its own.
+    """
 
     def __init__(
         self,
@@ -83,12 +89,17 @@ class Engine(Retention):
         self.tickets: dict[str, Ticket] = {}
         self.open: dict[str, Ticket] = {}  # tickets in state OPEN
         self.now = -INF
+        # raised by every ``expire``: tickets whose last event lies before it were forgotten
+        # (-inf for an engine that never expires: replay, whatif)
+        self.retention_horizon = -INF
         self._deadlines = DeadlineQueue(self._live)
         self._event_clock = EventClock()
         self._buffer = FactBuffer(sink)
         self._teams = policies.team_bound() if teams is None else teams
         self._held = 0
         self._by_name = {p.name: p for p in policies.policies}
+        self._policies: dict[tuple[str, str, str, str, str], Policy] = {}  # see _select
+        self._targets: dict[str, tuple[str, ...]] = {}  # policy name -> targets (_labelled)
         self.agents = AgentFigures(policies, sink)  # per-agent facts (agents.py)
         self.presence = Presence()  # agents' statuses (agent.status)
         self.records: RecordSink | None = None  # ticket-level records (records.py), if wanted
@@ -149,6 +160,7 @@ class Engine(Retention):
             return None
         state = ticket.state
         if state == CLOSED and event.type not in _LATE_TYPES:
+            ticket.remember(digest)  # a redelivery is a duplicate, not a second rejection
             return self.reject(event.data if raw is None else raw, "ticket_closed")
         if state == ORPHAN and event.type != "ticket.created":
             return self._hold(ticket, event, raw, digest)
@@ -156,6 +168,8 @@ class Engine(Retention):
         if reason is not None:
             if ticket.state == ORPHAN and not ticket.held:
                 del self.tickets[event.ticket_id]  # nothing worth remembering
+            else:  # judged once: a redelivery is counted a duplicate, not rejected again
+                ticket.remember(digest)
             return self.reject(event.data if raw is None else raw, reason)
         ticket.remember(digest)
         if ticket.held:
@@ -166,9 +180,9 @@ class Engine(Retention):
         """Keep an event (as its raw text) until its ticket.created comes, within bounds."""
         text = held_text(event.data if raw is None else raw)
         held = ticket.held if ticket.held is not None else []
+        ticket.remember(digest)  # held or rejected: either way a redelivery is a duplicate
         if len(held) >= MAX_HELD_EVENTS or sum(map(len, held)) + len(text) > MAX_HELD_BYTES:
             return self.reject(text, "no_ticket")
-        ticket.remember(digest)
         if event.ts > ticket.last_ts:
             ticket.last_ts = event.ts
         held.append(text)
@@ -407,7 +421,26 @@ class Engine(Retention):
 
     def _labelled(self, ticket: Ticket) -> None:
         """Report the ticket's label set (the exporter exposes its outcome series at 0)."""
-        self.sink.labelled((*ticket.labels, ticket.policy.name), tuple(ticket.policy.targets))
+        policy = ticket.policy
+        key = (ticket.team, ticket.channel, ticket.priority, ticket.customer_tier, policy.name)
+        targets = self._targets.get(policy.name)
+        if targets is None:
+            targets = self._targets[policy.name] = tuple(policy.targets)
+        self.sink.labelled(key, targets)
+
+    def _select(self, ticket: Ticket) -> Policy:
+        """The ticket's policy by its fields (``PolicySet.select``), kept per field values.
+
+        The key is five strings from bounded sets (teams are bounded by the policy
+        file), so the dict stays small; it is the engine's own, as its policy set is.
+        """
+        key = (ticket.team, ticket.channel, ticket.priority, ticket.customer_tier, ticket.category)
+        policy = self._policies.get(key)
+        if policy is None:
+            if len(self._policies) >= MAX_POLICY_KEYS:
+                self._policies.clear()
+            policy = self._policies[key] = self.policies.select(ticket.fields)
+        return policy
 
     def _pause_all(self, ticket: Ticket, at: float) -> None:
         calendar = ticket.policy.calendar
@@ -501,15 +534,7 @@ class Engine(Retention):
         ticket.priority = data["priority"]
         ticket.customer_tier = data.get("customer_tier") or "standard"
         ticket.category = data.get("category") or "inquiry"
-        ticket.policy = self.policies.select(
-            {
-                "team": ticket.team,
-                "channel": ticket.channel,
-                "priority": ticket.priority,
-                "customer_tier": ticket.customer_tier,
-                "category": ticket.category,
-            }
-        )
+        ticket.policy = self._select(ticket)
         ticket.created_ts = event.ts
         ticket.state = OPEN
         self.open[ticket.ticket_id] = ticket
@@ -684,7 +709,7 @@ class Engine(Retention):
                 setattr(ticket, name, data[name])
         if ticket.category == "complaint" and not was_complaint:
             self.sink.inc("complaints", (ticket.team, ticket.channel))
-        policy = self.policies.select(ticket.fields)
+        policy = self._select(ticket)
         if policy is not ticket.policy:
             self._rematch(ticket, policy, event.ts)
         self._labelled(ticket)
@@ -798,6 +823,89 @@ class Engine(Retention):
             self.open[ticket.ticket_id] = ticket
         else:
             self.open.pop(ticket.ticket_id, None)
+
+    # ---- what the engine keeps and forgets: retention, end-of-input settling ----------------
+
+    def expire(self, now: float, retention: float = 7 * 86400.0) -> list[str]:
+        """Forget tickets nothing more can happen to; returns their ids.
+
+        ``now`` is the engine's clock (``self.now``: the event clock in replay
+        and backfill, wall time minus the grace live), never a wall clock the
+        events' times lag behind: the retention horizon ``now - retention`` is
+        compared with each ticket's last *event* time. Closed tickets are kept
+        as tombstones for ``retention`` seconds after their last event (late
+        events are rejected ``ticket_closed``, repeats recognised), abandoned
+        and resolved-never-closed ones likewise (a reopen after that long is
+        rejected ``no_ticket`` like any event of an unknown ticket); events
+        held for a ``ticket.created`` that never came within ``retention`` are
+        rejected ``no_ticket``. The horizon is kept (``retention_horizon``): an
+        event of an unknown ticket before it is rejected ``no_ticket`` (its
+        ticket may have been forgotten) instead of opening an orphan. Adapters
+        that persist state delete the returned ids from their store.
+        """
+        horizon = now - retention
+        if horizon > self.retention_horizon:
+            self.retention_horizon = horizon
+        gone: list[str] = []
+        for ticket_id, ticket in list(self.tickets.items()):
+            if ticket.state == OPEN or ticket.last_ts >= horizon:
+                continue
+            for raw in ticket.held or ():
+                self.reject(raw, "no_ticket")
+            self.drop(ticket_id)
+            gone.append(ticket_id)
+        self._deadlines.compact()
+        return gone
+
+    def settle(self) -> list[str]:
+        """End of input (replay): reject every held event ``no_ticket``; returns the tickets."""
+        gone = [tid for tid, ticket in self.tickets.items() if ticket.state == ORPHAN]
+        for ticket_id in gone:
+            for raw in self.tickets[ticket_id].held or ():
+                self.reject(raw, "no_ticket")
+            self.drop(ticket_id)
+        return gone
+
+    # ---- state transfer (the worker keeps ticket state in a changelog table) -------------------
+
+    def policy_named(self, name: str) -> Policy:
+        return self._by_name.get(name, NO_POLICY)
+
+    def load(self, state: dict[str, Any]) -> Ticket:
+        """Adopt a ticket from a snapshot (``Ticket.to_state``), re-arming its deadlines."""
+        ticket = Ticket.from_state(state, self.policy_named)
+        if ticket.policy is NO_POLICY and state["p"] != NO_POLICY.name:
+            ticket.policy = self.policies.select(ticket.fields)
+            log.warning(
+                "ticket %.64r: policy %.64r no longer exists; now under %r by its match",
+                ticket.ticket_id,
+                state["p"],
+                ticket.policy.name,
+            )
+        if ticket.team:
+            self._teams.admit(ticket.team)  # loaded teams take their places first
+        self.drop(ticket.ticket_id)
+        self.tickets[ticket.ticket_id] = ticket
+        if ticket.state == OPEN:
+            self.open[ticket.ticket_id] = ticket
+        self._held += len(ticket.held or ())
+        for target, clock in enumerate((*ticket.clocks, ticket.stint)):  # the stint: STINT
+            if clock and clock.running and clock.deadline != INF and ticket.state == OPEN:
+                self._deadlines.push(clock.deadline, ticket.ticket_id, target)
+        if ticket.state in (OPEN, RESOLVED):  # outcomes may still come: their series at 0,
+            self._labelled(ticket)  # so a restart does not hide the first breach from increase()
+        return ticket
+
+    def drop(self, ticket_id: str) -> None:
+        """Forget a ticket (its partition moved to another worker)."""
+        ticket = self.tickets.pop(ticket_id, None)
+        if ticket is not None:
+            self.open.pop(ticket_id, None)
+            self._held -= len(ticket.held or ())
+
+    def drop_many(self, ticket_ids: Iterable[str]) -> None:
+        for ticket_id in ticket_ids:
+            self.drop(ticket_id)
 
     # ---- derived gauges ------------------------------------------------------------------------
 

@@ -295,11 +295,12 @@ def decode(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
         if size > MAX_EVENT_BYTES:
             raise Rejected("too_large", f"an event is at most {MAX_EVENT_BYTES} bytes")
         try:
-            data = orjson.loads(raw)
+            loaded: Any = orjson.loads(raw)  # any JSON value: checked next
         except (orjson.JSONDecodeError, UnicodeDecodeError, TypeError):
             raise Rejected("invalid_json", "not a JSON document") from None
-        if not isinstance(data, dict):
+        if not isinstance(loaded, dict):
             raise Rejected("not_an_object", "an event must be a JSON object")
+        data = loaded
     _check_shape(data)
     return data
 

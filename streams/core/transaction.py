@@ -14,27 +14,39 @@ takes the whole list in one call instead of one method call per fact.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from streams.core.ticket import Clock, Ticket
 
-
-def _reader(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
-    """``lambda o: (o.a, o.b, ...)`` for ``names``, compiled once.
-
-    What ``operator.attrgetter(*names)`` returns, about 2.5 times as fast: the interpreter
-    specialises each ``o.a`` to a slot read, where attrgetter looks every name up.
-    """
-    for name in names:
-        if not name.isidentifier():
-            raise ValueError(f"not an attribute name: {name!r}")
-    code = f"lambda o: ({''.join(f'o.{name}, ' for name in names)})"
-    return eval(code, {})
-
-
-_FIELDS = _reader(Ticket.__slots__)
-_CLOCK_FIELDS = (
+# Written out, not generated: the interpreter (and mypyc, for a compiled core) turns each
+# ``t.a`` into a slot read. ``seen`` and ``held`` are left out: ``apply`` changes them only
+# after the transaction (``remember``, ``_hold``, ``_release_held``), and ``ticket_id``
+# never changes. test_hot_path.py checks that restore puts back every other field.
+TICKET_FIELDS = (
+    "answered",
+    "asked",
+    "assignee",
+    "category",
+    "channel",
+    "created_ts",
+    "customer_tier",
+    "last_ts",
+    "paused",
+    "policy",
+    "priority",
+    "public_replies",
+    "reopens",
+    "replier",
+    "resolved_ts",
+    "resolver",
+    "since_resolved",
+    "state",
+    "stint",
+    "stints",
+    "team",
+    "transferred",
+)
+CLOCK_FIELDS = (
     "target",
     "elapsed",
     "since",
@@ -44,8 +56,42 @@ _CLOCK_FIELDS = (
     "risk_at",
     "started",
 )
-assert sorted(_CLOCK_FIELDS) == sorted(Clock.__slots__), "a Clock field the snapshot misses"
-_CLOCK = _reader(_CLOCK_FIELDS)
+
+
+def _ticket_fields(t: Ticket) -> tuple[Any, ...]:
+    return (
+        t.answered,
+        t.asked,
+        t.assignee,
+        t.category,
+        t.channel,
+        t.created_ts,
+        t.customer_tier,
+        t.last_ts,
+        t.paused,
+        t.policy,
+        t.priority,
+        t.public_replies,
+        t.reopens,
+        t.replier,
+        t.resolved_ts,
+        t.resolver,
+        t.since_resolved,
+        t.state,
+        t.stint,
+        t.stints,
+        t.team,
+        t.transferred,
+    )
+
+
+def _clock_fields(c: Clock) -> tuple[Any, ...]:
+    return (c.target, c.elapsed, c.since, c.running, c.breached, c.deadline, c.risk_at, c.started)
+
+
+def _put_clock(c: Clock, v: tuple[Any, ...]) -> None:
+    (c.target, c.elapsed, c.since, c.running, c.breached, c.deadline, c.risk_at, c.started) = v
+
 
 # what a buffered fact is: (kind, metric, labels, amount / value / targets)
 INC, OBSERVE, LABELLED = 0, 1, 2
@@ -100,26 +146,51 @@ Snapshot = tuple[Any, ...]
 
 def snapshot(ticket: Ticket) -> Snapshot:
     """The ticket's fields, its clock objects and their fields (``seen``/``held`` untouched)."""
-    c0, c1, c2 = clocks = ticket.clocks
+    clocks = ticket.clocks
+    c0, c1, c2 = clocks
     c3 = ticket.stint
     return (
-        _FIELDS(ticket),
+        _ticket_fields(ticket),
         clocks,
         (c0, c1, c2, c3),
-        c0 and _CLOCK(c0),
-        c1 and _CLOCK(c1),
-        c2 and _CLOCK(c2),
-        c3 and _CLOCK(c3),
+        (
+            None if c0 is None else _clock_fields(c0),  # no call for an inactive clock
+            None if c1 is None else _clock_fields(c1),
+            None if c2 is None else _clock_fields(c2),
+            None if c3 is None else _clock_fields(c3),
+        ),
     )
 
 
 def restore(ticket: Ticket, saved: Snapshot) -> None:
-    fields, clocks, objects, *clock_fields = saved
-    for name, value in zip(Ticket.__slots__, fields, strict=True):
-        setattr(ticket, name, value)
+    fields, clocks, objects, clock_fields = saved
+    t = ticket
+    (
+        t.answered,
+        t.asked,
+        t.assignee,
+        t.category,
+        t.channel,
+        t.created_ts,
+        t.customer_tier,
+        t.last_ts,
+        t.paused,
+        t.policy,
+        t.priority,
+        t.public_replies,
+        t.reopens,
+        t.replier,
+        t.resolved_ts,
+        t.resolver,
+        t.since_resolved,
+        t.state,
+        t.stint,
+        t.stints,
+        t.team,
+        t.transferred,
+    ) = fields
     for clock, values in zip(objects, clock_fields, strict=True):
-        if clock is not None and values:
-            for name, value in zip(_CLOCK_FIELDS, values, strict=True):
-                setattr(clock, name, value)
+        if clock is not None and values is not None:
+            _put_clock(clock, values)
     clocks[:] = objects[:3]  # the list itself may have been changed in place
     ticket.clocks = clocks
