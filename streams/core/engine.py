@@ -915,13 +915,13 @@ class Engine:
         return self._held
 
     def gauges(self, now: float) -> Gauges:
-        """Backlog figures at ``now``, derived from the open tickets (see gauges.py)."""
+        """Backlog figures at ``now``, derived from the open tickets (core/backlog.py)."""
         result = derive_gauges(self.open.values(), now, self.policies.at_risk, self._held)
         result.agents = with_planned(self.presence.counts(), self.policies.staffing, now)
         return result
 
     def deadline_figures(self, now: float) -> DeadlineFigures:
-        """Time to the next deadline and warning/breached clocks by priority (warnings.py)."""
+        """Time to the next deadline and warning/breached clocks by priority (core/backlog.py)."""
         return deadline_figures(self.open.values(), now, self.policies.at_risk)
 
     def backlog(self, now: float) -> tuple[Gauges, DeadlineFigures]:
