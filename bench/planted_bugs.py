@@ -40,7 +40,7 @@ class Bug:
 
 
 BUGS = [
-    # the core's bugs of issue 17
+    # the core's bugs the fast tests once let through
     Bug(
         "pause measured in wall time",
         "streams/core/ticket.py",

@@ -1,4 +1,4 @@
-"""Soak: memory stays flat under an endless stream (issue 10).
+"""Soak: memory stays flat under an endless stream.
 
     python bench/soak.py [--events 2000000] [--retention 86400] [--seed 3]
 

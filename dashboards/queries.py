@@ -34,7 +34,7 @@ def or_zero(expr: str) -> str:
 
     A team with no open ticket has no gauge series, so its backlog is a true 0; but when the
     target is down (or never scraped) the same absence means "unknown", and the panel must
-    show "No data" rather than a confident 0 (issue 23). ``on()``: no extra 0 beside
+    show "No data" rather than a confident 0. ``on()``: no extra 0 beside
     labelled series.
     """
     return f"{expr} or on() (0 * {SCRAPED})"
@@ -223,7 +223,7 @@ def largest(expr: str, n: int) -> str:
     return f"sort_desc(topk({n}, {expr} > 0))"
 
 
-# ---- issue 25: next-hour forecast, volume, backlog ETA, error budgets ----------------------
+# ---- next-hour forecast, volume, backlog ETA, error budgets ----------------------
 # The recording rules of streams/monitoring/rules/forecast.py and rules/slo.py (deploy/prometheus/
 # rules/alerts.yml; docs/forecast.md, docs/monitoring.md).
 

@@ -36,7 +36,7 @@ REJECT_WARN, REJECT_BAD = _O.reject_warn, _O.reject_bad
 AT_RISK_BAD = _O.at_risk_bad
 OLDEST_BAD = _O.oldest_bad
 
-# Many teams (issue 23): a per-team chart or bar list shows this many teams — the largest by
+# Many teams: a per-team chart or bar list shows this many teams — the largest by
 # the figure it ranks on — plus one line "all others"; a stat row of teams (next deadline)
 # the same number of the most urgent ones. Checked at 5, 80 and 300 teams.
 TOP_TEAMS = 10

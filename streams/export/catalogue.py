@@ -36,7 +36,7 @@ DURATION_BUCKETS = (
     432000.0,
     604800.0,
     # beyond a week, so that a resolution p90 of 11 days is not read as the 7-day edge
-    # (issue 23): 10, 14, 21, 30, 60 and 90 days
+    # (10, 14, 21, 30, 60 and 90 days)
     864000.0,
     1209600.0,
     1814400.0,
@@ -241,7 +241,7 @@ CATALOGUE: tuple[Metric, ...] = (
         ("team", "outcome"),
         "Team stints against the policy's ola target (met / breached, breached when it passes).",
     ),
-    # contact-centre figures (METRICS.md, issue 15)
+    # contact-centre figures (METRICS.md)
     Metric(
         "contacts_abandoned_short",
         "counter",

@@ -1,4 +1,4 @@
-"""Issue 10, items 6 and 14: replay settles at end of file and survives hostile files."""
+"""Replay settles at end of file and survives hostile files."""
 
 from __future__ import annotations
 

@@ -386,14 +386,14 @@ EMPTY_BY_DESIGN = {
     ("Unanswered contacts by team", "B"),
     ("At risk now, by team and target", "A"),
     ("Breached now, by team and target", "A"),
-    # the demo's built-in policy sets no `ola`: stints are measured, never judged (issue 24)
+    # the demo's built-in policy sets no `ola`: stints are measured, never judged
     *[("Journey across teams (24 h)", ref) for ref in "DE"],
     *[
         (title, ref)
         for title in ("OLA attainment of the team", "OLA breaches of the team")
         for ref in "AB"
     ],
-    # issue 25, next-hour forecast: the demo sends no agent.status and the built-in policy
+    # next-hour forecast: the demo sends no agent.status and the built-in policy
     # has no `staffing`, so no team has agents on duty (team:servicepulse_forecast_agents:count
     # has no series) and Erlang C has no N: no service level, ASA or agents to add (no agents
     # known is no forecast, docs/forecast.md). Agents needed and the contacts forecast do show.
@@ -401,10 +401,10 @@ EMPTY_BY_DESIGN = {
     ("Agents to add", "A"),
     ("Forecast ASA, next hour", "A"),
     *[("On duty and needed, next hour", ref) for ref in "AC"],
-    # issue 25, volume: the usual is the same hour of the past four weeks; the demo's
+    # volume: the usual is the same hour of the past four weeks; the demo's
     # Prometheus is a minute old (a backfilled history gives it at once)
     ("Contacts this hour against the usual", "B"),
-    # issue 25, backlog ETA: no date while the team's backlog grows or holds (it does not clear
+    # backlog ETA: no date while the team's backlog grows or holds (it does not clear
     # at this pace); a minute into the demo that depends on the moment (seen both ways)
     ("Backlog clears at", "B"),
     # three teams leave no "all others"
@@ -521,7 +521,7 @@ def snapshot(
 def test_with_the_target_down_no_panel_reads_zero_where_it_had_a_value(
     tmp_path: Path,
 ) -> None:
-    """Issue 23: the scrape target killed, the live top row read backlog 0, breached 0.
+    """The scrape target killed, the live top row read backlog 0, breached 0.
 
     Every query of every board is evaluated at the last instant the demo was up and again
     once Prometheus has found it down: a series that reads 0 afterwards must have read 0

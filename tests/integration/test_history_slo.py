@@ -1,4 +1,4 @@
-"""A backfilled history carries the error budgets too (issue 25): the ``servicepulse.slo.*``
+"""A backfilled history carries the error budgets too: the ``servicepulse.slo.*``
 recording groups of the alerts.yml beside the recording rules are evaluated over the past
 span, in as many passes as they read each other (streams/history/rules.py)."""
 

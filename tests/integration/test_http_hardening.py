@@ -1,4 +1,4 @@
-"""Issue 22: the HTTP surface against hostile clients, on real processes over loopback.
+"""The HTTP surface against hostile clients, on real processes over loopback.
 
 ``serve`` (and ``ingest`` without Kafka) as subprocesses: a body of many tiny
 elements, slow and idle connections beyond the file limit, a corrupt gzip

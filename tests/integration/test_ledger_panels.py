@@ -1,4 +1,4 @@
-"""The team lead board's ledger tables (issue 24) against a real PostgreSQL.
+"""The team lead board's ledger tables against a real PostgreSQL.
 
 The board's row "Tickets behind the figures (ledger)" reads the outcomes ledger through
 Grafana's built-in PostgreSQL data source (dashboards/boards/team_sla/ledger_tables.py). Here:

@@ -219,7 +219,7 @@ def test_pipeline_alerts_inhibit_sla_alerts() -> None:
 
 def test_every_alert_has_severity_team_and_annotations() -> None:
     rules = alert_rules()
-    assert len({r["alert"] for r in rules}) == 22  # the forecast's 3 (issue 25), OLABreach
+    assert len({r["alert"] for r in rules}) == 22  # the forecast's 3, OLABreach
     for rule in rules:
         name = rule["alert"]
         labels = rule.get("labels", {})

@@ -1,4 +1,4 @@
-"""Ticket ids with URL-special characters reach a real Alertmanager (issue 22).
+"""Ticket ids with URL-special characters reach a real Alertmanager.
 
 The Alertmanager and its routing are test_ticket_alerts.py's (the generated config).
 """

@@ -222,7 +222,7 @@ def test_warnings_outside_working_hours_are_muted_while_a_vip_page_is_not(
 def test_outside_working_hours_a_breach_pages_a_warning_waits_and_an_escalation_reaches_the_manager(
     alertmanager: tuple[str, Hooks],
 ) -> None:
-    """Issue 25 item 1: the in-hours route muted every ticket alert of a standard ticket."""
+    """The in-hours route muted every ticket alert of a standard ticket."""
     url, hooks = alertmanager
     engine = Engine(parse_policy(POLICY), RecordingSink())
     t0 = float(int(time.time()))  # whole seconds: the events carry their ts as text

@@ -1,4 +1,4 @@
-"""Live operations board, row "Next hour" (issue 25): the Erlang C forecast of the coming hour.
+"""Live operations board, row "Next hour": the Erlang C forecast of the coming hour.
 
 Every figure is a recording rule of ``streams/monitoring/rules/forecast.py``
 (``team:servicepulse_forecast_*`` in deploy/prometheus/rules/alerts.yml; model and assumptions

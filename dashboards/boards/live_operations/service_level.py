@@ -1,4 +1,4 @@
-"""Live operations board, row "Service level": answered in time, wait, oldest waiting (issue 15)."""
+"""Live operations board, row "Service level": answered in time, wait, oldest waiting."""
 
 from __future__ import annotations
 

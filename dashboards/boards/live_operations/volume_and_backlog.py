@@ -1,4 +1,4 @@
-"""Live operations board, row "Volume and backlog" (issue 25): is this a surge, and when does
+"""Live operations board, row "Volume and backlog": is this a surge, and when does
 the backlog clear?
 
 Recording rules of ``streams/monitoring/rules/forecast.py`` (``team:servicepulse_contacts*``

@@ -1,4 +1,4 @@
-"""Team lead SLA board, row "Agents": one line per agent of the team (issue 15)."""
+"""Team lead SLA board, row "Agents": one line per agent of the team."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Team lead SLA board, row "Contact centre": the figures a team lead steers by (issue 15)."""
+"""Team lead SLA board, row "Contact centre": the figures a team lead steers by."""
 
 from __future__ import annotations
 

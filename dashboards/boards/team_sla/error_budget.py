@@ -1,4 +1,4 @@
-"""Team lead SLA board, row "Error budget" (issue 25): how much of the objective's slack is left.
+"""Team lead SLA board, row "Error budget": how much of the objective's slack is left.
 
 Recording rules of ``streams/monitoring/rules/slo.py`` (``team_target:servicepulse_slo_*`` in
 deploy/prometheus/rules/alerts.yml; docs/monitoring.md, "Error budgets"), generated from the

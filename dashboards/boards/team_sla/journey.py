@@ -1,4 +1,4 @@
-"""Team lead SLA board, row "Journey across teams" (issue 24): where the time goes between
+"""Team lead SLA board, row "Journey across teams": where the time goes between
 departments.
 
 A ticket's *stint* is the time one team holds it (docs/engine.md, "Team stints and OLAs"):

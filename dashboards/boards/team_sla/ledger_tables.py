@@ -1,4 +1,4 @@
-"""Team lead SLA board, row "Tickets behind the figures" (issue 24): the outcomes ledger's rows
+"""Team lead SLA board, row "Tickets behind the figures": the outcomes ledger's rows
 through Grafana's built-in PostgreSQL data source.
 
 Prometheus labels never carry a ticket id; the ledger (streams/ledger, docs/ledger.md) keeps

@@ -1,5 +1,5 @@
 """Which recording rules a backfill evaluates, in how many passes (history_rules.py): the
-rules file, and the error budgets' groups of the alerts.yml beside it (issue 25)."""
+rules file, and the error budgets' groups of the alerts.yml beside it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 10, items 1, 2, 4, 5 (core), 7, 10, 15: the engine under hostile or unlucky input."""
+"""The engine under hostile or unlucky input."""
 
 from __future__ import annotations
 

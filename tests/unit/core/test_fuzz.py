@@ -1,4 +1,4 @@
-"""Issue 10: property-based fuzzing of the intake and engine with mutated simulator streams.
+"""Property-based fuzzing of the intake and engine with mutated simulator streams.
 
 Mutations: type swaps, truncation, byte flips, huge and deep values, odd
 timestamps, repeats, removed fields. Invariants after every event batch:

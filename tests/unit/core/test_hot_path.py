@@ -1,4 +1,4 @@
-"""Issue 26: the per-event path's faster forms give what the plain forms gave."""
+"""The per-event path's faster forms give what the plain forms gave."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Issue 10, items 1, 3, 4, 14: the intake's limits, each with the events around the bad one.
+"""The intake's limits, each with the events around the bad one.
 
 Every test feeds a good event, the bad one, and a good event of the same ticket,
 and checks the bad one's counted reason and that both neighbours were applied.

@@ -1,4 +1,4 @@
-"""The engine against an independent, deliberately simple reference (issue 17).
+"""The engine against an independent, deliberately simple reference.
 
 The reference knows nothing of ``Calendar``, ``Clock`` or the deadline heap: it walks the
 history minute by minute, asks "is this minute inside business hours (local time of the

@@ -1,4 +1,4 @@
-"""Issue 25 on the boards: the live board's "Next hour" and "Volume and backlog" rows and the
+"""The live board's "Next hour" and "Volume and backlog" rows and the
 team lead's "Error budget" row.
 
 The expected PromQL is written out by hand from docs/forecast.md ("Board rows") and the rule

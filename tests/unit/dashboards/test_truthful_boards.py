@@ -1,4 +1,4 @@
-"""Issue 23: boards that tell each audience the truth.
+"""Boards that tell each audience the truth.
 
 No data is never a zero, the boards follow the loaded SLA policy and the selected team, and a
 per-team panel stays readable at 5, 80 and 300 teams. Every expected value below is written

@@ -1,4 +1,4 @@
-"""Issue 10, item 13: deployment defaults that are safe (no admin/admin, no lifecycle API)."""
+"""Deployment defaults that are safe (no admin/admin, no lifecycle API)."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ CONTRACT_METRICS: dict[str, tuple[str, tuple[str, ...]]] = {
     # section 4's prose: events of unlisted teams counted under `other`
     "servicepulse_unlisted_team_events_total": ("counter", ()),
 }
-# Where the code differs from the contract today (issue 17's report). Each is a strict xfail:
+# Where the code differs from the contract today. Each is a strict xfail:
 # the test starts failing once the code is fixed, so the entry is removed then.
 DEVIATIONS: dict[str, str] = {}
 

@@ -81,7 +81,7 @@ def test_a_hand_off_exposes_the_new_teams_series_at_zero() -> None:
 
 
 def test_a_ticket_loaded_from_a_snapshot_gets_its_series_so_its_first_breach_is_seen() -> None:
-    # issue 10 item 15: after a restart or a rebalance, the first breach of a loaded ticket
+    # after a restart or a rebalance, the first breach of a loaded ticket
     # must be an increase from 0, not a series born at 1
     first = Engine(parse_policy(POLICY), Exporter())
     first.ingest(created("t", "2026-11-23 09:00"))

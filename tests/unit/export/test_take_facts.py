@@ -1,4 +1,4 @@
-"""Issue 26: the exporter takes one event's facts in one call, with what one call per fact gave."""
+"""The exporter takes one event's facts in one call, with what one call per fact gave."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The ticket-alert routes of the generated Alertmanager config (docs/warnings.md, issue 25).
+"""The ticket-alert routes of the generated Alertmanager config (docs/warnings.md).
 
 Alertmanager takes the first matching route (no ``continue``) and, when that route is outside
 its ``active_time_intervals``, mutes the alert: it does not fall through to a later route. So

@@ -1,4 +1,4 @@
-"""Paths the docs promise that the first engine tests did not touch (issue 17).
+"""Paths the docs promise that the first engine tests did not touch.
 
 Every expected figure is computed by hand in the comment beside it.
 Policy (GAP_POLICY below): at_risk 0.5 (not the default 0.8);
