@@ -32,7 +32,7 @@ import orjson
 
 from streams.core.engine import Engine
 from streams.core.policy import DEFAULT_POLICY_SET
-from streams.export.exporter import Exporter, _Histogram
+from streams.export.exporter import Exporter, HistogramSeries
 from streams.journal import Journal
 from streams.serve.state import capture
 from streams.serve.store import JournalStore
@@ -97,7 +97,7 @@ def baseline(work: Path) -> dict[str, Any]:
             exporter.counters[name][tuple(labels)] = float(value)
     for name, hseries in state["histograms"].items():
         for labels, buckets, total, count in hseries:
-            histogram = _Histogram(len(buckets) - 1)
+            histogram = HistogramSeries(len(buckets) - 1)
             histogram.buckets, histogram.sum, histogram.count = list(buckets), total, count
             exporter.histograms[name][tuple(labels)] = histogram
     del document, state

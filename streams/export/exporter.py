@@ -41,7 +41,7 @@ class GaugeSource(Protocol):
         ...
 
 
-class _Histogram:
+class HistogramSeries:
     """Bucket counts (non-cumulative, +Inf last), sum and count of one label set."""
 
     __slots__ = ("buckets", "count", "sum")
@@ -58,7 +58,7 @@ class Exporter(Collector):
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         self.counters: dict[str, dict[tuple[str, ...], float]] = {}
-        self.histograms: dict[str, dict[tuple[str, ...], _Histogram]] = {}
+        self.histograms: dict[str, dict[tuple[str, ...], HistogramSeries]] = {}
         self._bounds: dict[str, tuple[float, ...]] = {}
         for metric in CATALOGUE:
             if metric.kind == "counter":
@@ -67,7 +67,7 @@ class Exporter(Collector):
             elif metric.kind == "histogram":
                 self._bounds[metric.name] = metric.buckets
                 self.histograms[metric.name] = (
-                    {} if metric.labels else {(): _Histogram(len(metric.buckets))}
+                    {} if metric.labels else {(): HistogramSeries(len(metric.buckets))}
                 )
         # every rejection reason exposed from the start, so a rejected share reads 0, not nothing
         for reason in REJECT_REASONS:
@@ -94,7 +94,7 @@ class Exporter(Collector):
         series = self.histograms[metric]
         histogram = series.get(labels)
         if histogram is None:
-            histogram = series[labels] = _Histogram(len(self._bounds[metric]))
+            histogram = series[labels] = HistogramSeries(len(self._bounds[metric]))
         # le is inclusive: a value equal to a bound belongs to that bound's bucket
         histogram.buckets[bisect_left(self._bounds[metric], value)] += 1
         histogram.sum += value
@@ -118,7 +118,7 @@ class Exporter(Collector):
                 histogram = hseries.get(labels)
                 bounds = self._bounds[metric]
                 if histogram is None:
-                    histogram = hseries[labels] = _Histogram(len(bounds))
+                    histogram = hseries[labels] = HistogramSeries(len(bounds))
                 histogram.buckets[bisect_left(bounds, value)] += 1
                 histogram.sum += value
                 histogram.count += 1

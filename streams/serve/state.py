@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from streams.core.engine import Engine
-from streams.export.exporter import Exporter, _Histogram
+from streams.export.exporter import Exporter, HistogramSeries
 from streams.journal import snapshot_line
 
 
@@ -82,7 +82,7 @@ def _restore(record: dict[str, Any], engine: Engine, exporter: Exporter) -> None
         if histograms is None:
             return
         for labels, buckets, total, count in hseries:
-            histogram = _Histogram(len(buckets) - 1)
+            histogram = HistogramSeries(len(buckets) - 1)
             histogram.buckets = [int(b) for b in buckets]
             histogram.sum = float(total)
             histogram.count = int(count)
