@@ -97,7 +97,7 @@ def settle(engine: Engine) -> None:
     engine.settle()
 
 
-def tally(exporter: Exporter, engine: Engine, result: ReplayResult) -> None:
+def account_lines(exporter: Exporter, engine: Engine, result: ReplayResult) -> None:
     """Every line's fate as the exporter counted it (held events released later included)."""
     counters = exporter.counters
     result.processed = int(sum(counters["events_processed"].values()))
@@ -128,7 +128,7 @@ def replay(
         progress = Progress("replay", total, unit="bytes") if show_progress else None
         result = run_file(stream, engine, progress)
         settle(engine)
-        tally(exporter, engine, result)
+        account_lines(exporter, engine, result)
         if progress is not None:
             progress.done(f"{result.events:,} events, {sum(result.rejected.values()):,} rejected")
     result.exposition = exporter.exposition()

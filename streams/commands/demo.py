@@ -27,7 +27,7 @@ from streams.alerting.options import add_alert_options, pusher_from_args
 from streams.alerting.pusher import AlertPusher
 from streams.argtypes import non_negative_duration, port_number, positive_number, signed_duration
 from streams.commands.backfill import parse_step
-from streams.console.board import Tally, Tee, duration, render
+from streams.console.board import BoardSums, Tee, duration, render
 from streams.console.next_breaches import render_next
 from streams.core.backlog import DeadlineFigures
 from streams.core.engine import Engine, Gauges
@@ -219,8 +219,8 @@ def command(args: argparse.Namespace) -> int:
         flat_arrivals=args.flat_arrivals,
     )
     exporter = Exporter()
-    tally = Tally()
-    engine = Engine(policies, Tee(exporter, tally))
+    sums = BoardSums()
+    engine = Engine(policies, Tee(exporter, sums))
     engine.records = ledger = ledger_from_args(args, default=None)
     try:
         demo = Demo(config, engine, args.speed, exporter, start=start, history=history)
@@ -262,7 +262,7 @@ def command(args: argparse.Namespace) -> int:
                 with demo.lock:
                     gauges = engine.gauges(now)
                     soon = upcoming(engine.open.values(), now)
-                board = Group(render(tally, gauges, now, title), render_next(soon, now), line)
+                board = Group(render(sums, gauges, now, title), render_next(soon, now), line)
                 live.update(board)
             time.sleep(TICK)
     except KeyboardInterrupt:
@@ -276,7 +276,7 @@ def command(args: argparse.Namespace) -> int:
         if ledger is not None:
             with demo.lock:
                 ledger.close()
-    console.print(f"stopped: {tally.processed:,} events processed, {tally.rejected:,} rejected")
+    console.print(f"stopped: {sums.processed:,} events processed, {sums.rejected:,} rejected")
     return 0
 
 

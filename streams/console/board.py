@@ -1,6 +1,6 @@
 """The live terminal board of ``servicepulse demo``: per-team figures drawn with rich.
 
-``Tally`` is a ``FactSink`` that keeps the few running sums the board shows
+``BoardSums`` is a ``FactSink`` that keeps the few running sums the board shows
 (it sits beside the exporter, behind ``Tee``); the backlog columns come from
 the engine's gauges.
 """
@@ -43,7 +43,7 @@ class Tee:
 
 
 @dataclass
-class TeamTally:
+class TeamSums:
     created: int = 0
     resolved: int = 0
     met: int = 0
@@ -53,7 +53,7 @@ class TeamTally:
     first_response: deque[float] = field(default_factory=lambda: deque(maxlen=500))
 
 
-class Tally:
+class BoardSums:
     """Per-team running sums for the board.
 
     Counters add the fact's ``amount`` (a series primed at 0 is no outcome) and
@@ -62,7 +62,7 @@ class Tally:
     """
 
     def __init__(self) -> None:
-        self.teams: dict[str, TeamTally] = defaultdict(TeamTally)
+        self.teams: dict[str, TeamSums] = defaultdict(TeamSums)
         self.processed = 0
         self.rejected = 0
 
@@ -79,15 +79,15 @@ class Tally:
         elif metric == "tickets_resolved":
             self.teams[labels[0]].resolved += n
         elif metric == "sla_outcomes":
-            tally = self.teams[labels[0]]
+            sums = self.teams[labels[0]]
             if labels[_OUTCOME] == "met":
-                tally.met += n
+                sums.met += n
             else:
-                tally.breached += n
+                sums.breached += n
         elif metric == "survey_responses" and labels[_KIND] == "csat":
-            tally = self.teams[labels[0]]
-            tally.csat_all += n
-            tally.csat_good += n if labels[_SCORE] in ("4", "5") else 0
+            sums = self.teams[labels[0]]
+            sums.csat_all += n
+            sums.csat_good += n if labels[_SCORE] in ("4", "5") else 0
 
     def labelled(self, labels: tuple[str, ...], targets: tuple[str, ...]) -> None:
         pass  # the board shows no series before its first fact
@@ -116,12 +116,12 @@ def _share(part: int, whole: int, good: float) -> Text:
     return Text(f"{100 * share:.0f}%", style=style)
 
 
-def render(tally: Tally, gauges: Gauges, now: float, title: str) -> Table:
+def render(sums: BoardSums, gauges: Gauges, now: float, title: str) -> Table:
     """One table: a row per team."""
     stamp = datetime.fromtimestamp(now, UTC).strftime("%a %Y-%m-%d %H:%M UTC")
     table = Table(
         title=f"{title} — {stamp}",
-        caption=f"{tally.processed:,} events processed, {tally.rejected:,} rejected",
+        caption=f"{sums.processed:,} events processed, {sums.rejected:,} rejected",
     )
     for column in (
         "team",
@@ -140,8 +140,8 @@ def render(tally: Tally, gauges: Gauges, now: float, title: str) -> Table:
     open_by_team: dict[str, int] = defaultdict(int)
     for (team, _, _), n in gauges.open_tickets.items():
         open_by_team[team] += n
-    for team in sorted(set(tally.teams) | set(open_by_team)):
-        t = tally.teams[team]
+    for team in sorted(set(sums.teams) | set(open_by_team)):
+        t = sums.teams[team]
         at_risk = sum(n for (tm, _), n in gauges.at_risk.items() if tm == team)
         breached = sum(n for (tm, _), n in gauges.breached_open.items() if tm == team)
         oldest = gauges.oldest_created.get(team)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from streams.console.board import Tally, Tee, render
+from streams.console.board import BoardSums, Tee, render
 from streams.core.engine import Engine
 from streams.core.policy import DEFAULT_POLICY_SET
 from streams.export.exporter import Exporter
@@ -28,12 +28,12 @@ def cells(table: Table, team: str) -> dict[str, str]:
 
 
 def board_after(*events: dict) -> dict[str, str]:
-    tally = Tally()
-    engine = Engine(DEFAULT_POLICY_SET, Tee(Exporter(), tally))
+    sums = BoardSums()
+    engine = Engine(DEFAULT_POLICY_SET, Tee(Exporter(), sums))
     for raw in events:
         assert engine.ingest(raw).reason is None
     now = at("2026-11-23 09:30")
-    return cells(render(tally, engine.gauges(now), now, "demo"), "billing")
+    return cells(render(sums, engine.gauges(now), now, "demo"), "billing")
 
 
 def test_a_team_with_seven_met_and_none_breached_shows_100_percent() -> None:
@@ -66,12 +66,12 @@ def test_three_met_and_one_breached_show_75_percent() -> None:
 
 
 def test_facts_at_zero_change_no_figure_of_the_tally() -> None:
-    tally = Tally()
+    sums = BoardSums()
     labels = ("billing", "chat", "urgent", "vip", "vip-urgent", "first_response")
     for outcome in ("met", "breached"):
-        tally.inc("sla_outcomes", (*labels, outcome), 0.0)
-    tally.inc("sla_outcomes", (*labels, "met"))
-    team = tally.teams["billing"]
+        sums.inc("sla_outcomes", (*labels, outcome), 0.0)
+    sums.inc("sla_outcomes", (*labels, "met"))
+    team = sums.teams["billing"]
     assert (team.met, team.breached) == (1, 0)
-    tally.inc("events_processed", ("ticket.created",), 0.0)
-    assert tally.processed == 0
+    sums.inc("events_processed", ("ticket.created",), 0.0)
+    assert sums.processed == 0
