@@ -9,13 +9,13 @@ streams/monitoring/config.py, the metric catalogue and the SLA policy set.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from streams.errors import UserError
+from streams.settings import env_value
 
 # A checkout has these; the default root is the nearest directory at or above the working
 # directory that has them (the package itself may be installed anywhere).
@@ -112,7 +112,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--runbook-url",
-        default=os.environ.get("SERVICEPULSE_RUNBOOK_URL") or None,
+        default=env_value("SERVICEPULSE_RUNBOOK_URL"),
         metavar="URL",
         help="base URL of docs/runbooks.md for the alerts' runbook_url "
         "(default: $SERVICEPULSE_RUNBOOK_URL, else the repository path docs/runbooks.md)",

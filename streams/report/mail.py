@@ -14,12 +14,12 @@ The structure mail clients expect::
 
 from __future__ import annotations
 
-import os
 import smtplib
 from collections.abc import Mapping
 from email.message import EmailMessage
 
 from streams.errors import UserError
+from streams.settings import env_value
 
 MAX_MAIL_BYTES = 300 * 1024  # the whole mail, as sent, for 80 teams (tests/unit/report)
 
@@ -42,7 +42,7 @@ def build_message(
     ``attachments``: file name -> bytes (a ``.pdf``, or anything else as octets)."""
     message = EmailMessage()
     message["Subject"] = subject
-    message["From"] = sender or os.environ.get("SERVICEPULSE_SMTP_FROM", "servicepulse@localhost")
+    message["From"] = sender or env_value("SERVICEPULSE_SMTP_FROM") or "servicepulse@localhost"
     if recipients:
         message["To"] = ", ".join(recipients)
     message.set_content(text)
@@ -68,11 +68,10 @@ def build_message(
 def send(message: EmailMessage, recipients: list[str]) -> None:
     """SERVICEPULSE_SMTP_HOST (default localhost), _PORT (25), _USER, _PASSWORD, _FROM,
     _STARTTLS (1 to upgrade the connection) and _SSL (1 for implicit TLS, port 465)."""
-    env = os.environ.get
-    host = env("SERVICEPULSE_SMTP_HOST", "localhost")
-    ssl = env("SERVICEPULSE_SMTP_SSL", "0") == "1"
+    host = env_value("SERVICEPULSE_SMTP_HOST") or "localhost"
+    ssl = (env_value("SERVICEPULSE_SMTP_SSL") or "0") == "1"
     try:
-        port = int(env("SERVICEPULSE_SMTP_PORT", "465" if ssl else "25"))
+        port = int(env_value("SERVICEPULSE_SMTP_PORT") or ("465" if ssl else "25"))
     except ValueError:
         raise UserError("SERVICEPULSE_SMTP_PORT must be a port number") from None
     if "To" not in message:
@@ -84,11 +83,11 @@ def send(message: EmailMessage, recipients: list[str]) -> None:
             else smtplib.SMTP(host, port, timeout=30)
         )
         with client:
-            if env("SERVICEPULSE_SMTP_STARTTLS", "0") == "1":
+            if (env_value("SERVICEPULSE_SMTP_STARTTLS") or "0") == "1":
                 client.starttls()
-            user = env("SERVICEPULSE_SMTP_USER")
+            user = env_value("SERVICEPULSE_SMTP_USER")
             if user:
-                client.login(user, env("SERVICEPULSE_SMTP_PASSWORD", ""))
+                client.login(user, env_value("SERVICEPULSE_SMTP_PASSWORD") or "")
             client.send_message(message, to_addrs=recipients)
     except (OSError, smtplib.SMTPException) as exc:
         raise UserError(f"cannot send the report via {host}:{port}: {exc}") from None
