@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from streams.argtypes import duration
 from streams.core.policy import load_policies
 from streams.errors import UserError
 from streams.history.backfill import backfill_events
@@ -32,12 +33,8 @@ __all__ = [
 
 
 def parse_step(text: str) -> float:
-    units = {"s": 1, "m": 60, "h": 3600}
-    text = text.strip()
-    try:
-        seconds = float(text[:-1]) * units[text[-1]] if text[-1:] in units else float(text)
-    except (ValueError, IndexError):
-        raise argparse.ArgumentTypeError(f"invalid step {text!r} (e.g. 60s, 5m)") from None
+    """The sampling step: a command-line duration (argtypes), whole seconds from 1s to 1h."""
+    seconds = duration(text)
     if not 1 <= seconds <= 3600 or seconds != int(seconds):
         raise argparse.ArgumentTypeError("step must be whole seconds from 1s to 1h")
     return seconds
