@@ -510,9 +510,20 @@ def snapshot(
                 if "expr" not in t or '"arrow"' in t["expr"]:
                     continue  # not PromQL (the ledger's SQL), or an executive change
                 found = slow_query(prom, concrete(t["expr"], team), at=at)
-                out[(name, p["title"], t["refId"])] = {
-                    json.dumps(s["metric"], sort_keys=True): float(s["value"][1]) for s in found
-                }
+                out[(name, p["title"], t["refId"])] = dict(readings(found))
+    return out
+
+
+def readings(found: list[dict]) -> list[tuple[str, float]]:
+    """Each series' value (an instant vector) or each of its points (the trends' subqueries
+    answer a range vector), keyed by its labels (and the point's time)."""
+    out = []
+    for s in found:
+        labels = json.dumps(s["metric"], sort_keys=True)
+        if "value" in s:
+            out.append((labels, float(s["value"][1])))
+        else:
+            out.extend((f"{labels}@{at}", float(v)) for at, v in s["values"])
     return out
 
 

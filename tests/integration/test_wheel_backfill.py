@@ -147,8 +147,10 @@ def test_backfill_from_the_installed_wheel_records_the_rules_it_ships(tmp_path: 
     open_tickets = dump(blocks, "team:servicepulse_open_tickets:sum")  # recording.yml
     assert open_tickets[("billing", eleven)] == 2
     assert open_tickets[("sales", eleven)] == 1
-    # the error budgets' groups of the alerts.yml shipped beside it: b1's first response (met,
-    # 09:40) is in the outcome counter's samples at 10:00 and 11:00 (1 and 1: an increase of
-    # 0); s1's (11:00) only in the last sample, and increase() needs two
+    # the error budgets' groups of the alerts.yml shipped beside it. Backfill zero-primes a
+    # counter one step before its first value, as a live exporter does: b1's first response
+    # (met, 09:40) is 0 at 09:00 and 1 at 10:00 and 11:00 (increase 1 at 10:00, 0 at 11:00);
+    # s1's (11:00) is 0 at 10:00 and 1 at 11:00 (increase 1 at 11:00)
+    ten = eleven - 3_600_000
     outcomes = dump(blocks, "team_target:servicepulse_slo_outcomes:increase1h")
-    assert outcomes == {("billing", eleven): 0.0}
+    assert outcomes == {("billing", ten): 1.0, ("billing", eleven): 0.0, ("sales", eleven): 1.0}
