@@ -54,8 +54,12 @@ RANGE = "${__range_ms}ms"
 THIS_WEEK = Window(RANGE, " offset -1ms", f" offset {RANGE}")
 ISO_WEEK = Window("1w", " offset -4d", " offset 3d")
 DAY = Window("1d", "", None)
-# A week of the trends counts once the pipeline has a sample at its end (complete weeks only).
-WEEK_ENDED = "count(servicepulse_tickets_created_total offset -4d)"
+# A week of the trends counts once the pipeline has samples at its start and its end (complete
+# weeks only: the week before a history or a new Prometheus shows no bar, not a 0).
+WEEK_ENDED = (
+    "(count(servicepulse_tickets_created_total offset -4d)"
+    " and on () count(servicepulse_tickets_created_total offset 3d))"
+)
 # A subquery of 1-week steps, evaluated this much before the query time, has its last step on
 # the Thursday of the last ISO week that ended by the query time + 1 ms (the end of a calendar
 # range, Sunday 23:59:59.999, as THIS_WEEK reads it): 4 days - 1 ms back.

@@ -160,8 +160,7 @@ class ChangeWriter:
 
     A counter or histogram series new since the previous step is written as 0 one step
     before its first value (the zero a live exporter shows from the label set's creation),
-    so ``increase()`` counts its first increment too; not before the first sampled instant,
-    where nothing is known (a week before the history must show no data, not a 0).
+    so ``increase()`` counts its first increment too.
 
     ``write`` must be called at every step, in time order; ``full`` (the refresh instants,
     the first sample of each chunk and the last sample) writes every series.
@@ -173,7 +172,6 @@ class ChangeWriter:
         self._families: dict[str, _FamilyText] = {}
         self._written: dict[tuple[str, tuple[str, ...]], float] = {}  # last written at
         self._full_at = -math.inf  # every series was written then
-        self._first_at = math.inf  # the first sampled instant (none yet)
         self._gauges: dict[str, dict[str, tuple[float, float]]] = {}  # prefix -> value, at
         self._bucket_prefixes: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
         self._gauge_prefixes: dict[tuple[str, tuple[str, ...]], str] = {}
@@ -195,7 +193,6 @@ class ChangeWriter:
     ) -> int:
         """The samples at ``t`` (and the values before the changes at ``t - step``, into
         ``before`` when that instant belongs to the previous chunk); how many were written."""
-        self._first_at = min(self._first_at, t)
         ts = " " + timestamp_text(t) + "\n"
         prior = t - self.step
         ts_prior = " " + timestamp_text(prior) + "\n"
@@ -225,8 +222,7 @@ class ChangeWriter:
             if at is None:  # new: its zero one step before
                 family.index[labels] = len(family.texts)
                 family.texts.extend(lines)
-                if prior >= self._first_at:
-                    then.setdefault(name, []).extend(self._zero_lines(name, labels))
+                then.setdefault(name, []).extend(self._zero_lines(name, labels))
             else:
                 old = family.texts[at : at + len(lines)]
                 if max(self._written.get(key, -math.inf), self._full_at) < prior:

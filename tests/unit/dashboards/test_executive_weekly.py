@@ -200,10 +200,12 @@ def test_the_trends_are_12_weekly_bars_ending_at_the_boards_end() -> None:
         assert panel["type"] == "barchart" and "timeFrom" not in panel
         (t,) = panel["targets"]
         assert t["instant"] is True and " offset -4d)" in t["expr"] and " offset 3d)" in t["expr"]
-        # a week counts once it has ended: a sample at its end; 12 weeks less 1 ms of 1-week
-        # steps, the last on the Thursday 4 days - 1 ms before the query time
+        # a week counts once it has ended and was seen from its start: samples at both ends;
+        # 12 weeks less 1 ms of 1-week steps, the last on the Thursday 4 days - 1 ms before
+        # the query time
         assert t["expr"].endswith(
-            ") and on () count(servicepulse_tickets_created_total offset -4d))"
+            ") and on () (count(servicepulse_tickets_created_total offset -4d)"
+            " and on () count(servicepulse_tickets_created_total offset 3d)))"
             "[11w6d23h59m59s999ms:1w] offset 3d23h59m59s999ms"
         )
     # 12 weeks less 1 ms, 4 days less 1 ms, by hand
