@@ -221,6 +221,8 @@ def query_range(url: str, expr: str, start: float, end: float, step: float) -> l
     return result
 
 
+# a series name (recorded names have colons) read with a range selector: x[5m], x{a="b"}[1h]
+_RANGE_READ = re.compile(r"(?<![\w:])([A-Za-z_:][\w:]*)\s*(?:\{[^{}]*\})?\s*\[")
 _DURATION = re.compile(r"\[(\d+)([smhdwy])(?::[^\]]*)?\]")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
@@ -345,14 +347,8 @@ def range_read(rules: Path) -> set[str]:
         for rule in group.get("rules", [])
         if "record" in rule
     }
-    return {
-        name
-        for name in recorded
-        if any(
-            re.search(r"(?<![\w:])" + re.escape(name) + r"(\{[^}]*\})?\s*\[", text)
-            for text in texts
-        )
-    }
+    read = {name for text in texts for name in _RANGE_READ.findall(text)}
+    return recorded & read
 
 
 def _runs(values: list[Any], start: float, step: float, hold: int, count: int) -> list[Run]:
