@@ -6,11 +6,12 @@ Prometheus loaded them. ``promtool tsdb create-blocks-from rules`` evaluates rul
 past span through a Prometheus HTTP API but writes one block per rule per 2 h (thousands a
 day); here a temporary Prometheus, started on hard links of the new raw blocks (its
 compactions never touch the originals) on a free port, evaluates each rule with
-``query_range`` an 18 h span at a time, and the results become one block per span. Rules that
-read other recording rules are evaluated in a second pass, with the first pass's blocks
-loaded too (a range query cannot read what the same pass records), and so on, as deep as
-the rules read each other. Besides the recording rules file, the error budgets'
-recording groups of the ``alerts.yml`` beside it are backfilled.
+``query_range`` over whole 18 h spans, and the results, written where they change
+(:func:`write_rule`), become one block per span. Rules that read other recording rules
+are evaluated in a second pass, with the first pass's blocks loaded too (a range query
+cannot read what the same pass records), and so on, as deep as the rules read each
+other. Besides the recording rules file, the error budgets' recording groups of the
+``alerts.yml`` beside it are backfilled.
 """
 
 from __future__ import annotations
