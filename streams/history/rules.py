@@ -6,11 +6,12 @@ Prometheus loaded them. ``promtool tsdb create-blocks-from rules`` evaluates rul
 past span through a Prometheus HTTP API but writes one block per rule per 2 h (thousands a
 day); here a temporary Prometheus, started on hard links of the new raw blocks (its
 compactions never touch the originals) on a free port, evaluates each rule with
-``query_range`` an 18 h span at a time, and the results become one block per span. Rules that
-read other recording rules are evaluated in a second pass, with the first pass's blocks
-loaded too (a range query cannot read what the same pass records), and so on, as deep as
-the rules read each other. Besides the recording rules file, the error budgets'
-recording groups of the ``alerts.yml`` beside it are backfilled.
+``query_range`` over whole 18 h spans, and the results, written where they change
+(:func:`write_rule`), become one block per span. Rules that read other recording rules
+are evaluated in a second pass, with the first pass's blocks loaded too (a range query
+cannot read what the same pass records), and so on, as deep as the rules read each
+other. Besides the recording rules file, the error budgets' recording groups of the
+``alerts.yml`` beside it are backfilled.
 """
 
 from __future__ import annotations
@@ -48,7 +49,12 @@ READY_TIMEOUT = 60.0
 QUERIES_AT_ONCE = 2  # rule queries in flight (the machines it runs on have 2+ cores)
 MAX_POINTS = 4320  # instants per query_range (Prometheus allows 11,000; memory: a result)
 HOLD_SHARE = 96  # a long window's rule is evaluated at least every window / HOLD_SHARE
+RULE_REFRESH = 240.0  # most seconds between two samples of an unchanged rule series (< 5m)
 HOUR_DIVISORS = (60, 120, 180, 240, 300, 360, 600, 720, 900, 1200, 1800, 3600)
+
+
+Job = tuple[str, dict[str, Any], float, int]  # record, rule, evaluation step, stride
+Run = tuple[int, int, str]  # a value's first instant (index), the index after its last, value
 
 
 def free_port() -> int:
@@ -216,6 +222,8 @@ def query_range(url: str, expr: str, start: float, end: float, step: float) -> l
     return result
 
 
+# a series name (recorded names have colons) read with a range selector: x[5m], x{a="b"}[1h]
+_RANGE_READ = re.compile(r"(?<![\w:])([A-Za-z_:][\w:]*)\s*(?:\{[^{}]*\})?\s*\[")
 _DURATION = re.compile(r"\[(\d+)([smhdwy])(?::[^\]]*)?\]")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 
@@ -319,38 +327,111 @@ def fetch_rule(url: str, rule: dict[str, Any], batch: Batch, every: float) -> li
     return results
 
 
+def refresh_stride(step: float) -> int:
+    """Instants between two samples of an unchanged rule series: the largest multiple of
+    ``step`` up to ``RULE_REFRESH`` (1, every instant, from a step of 4 minutes on)."""
+    return max(1, int(RULE_REFRESH // step))
+
+
+def range_read(rules: Path) -> set[str]:
+    """The recorded series some rule reads over a range (``delta(x[1h])``,
+    ``sum_over_time(x[1d])``): in the recording rules and the whole ``alerts.yml`` beside
+    them. These are written at every instant, as their readers count samples."""
+    texts = [rules.read_text(encoding="utf-8")]
+    alerts = rules.with_name(ALERT_RULES)
+    if alerts != rules and alerts.is_file():
+        texts.append(alerts.read_text(encoding="utf-8"))
+    recorded = {
+        str(rule["record"])
+        for text in texts
+        for group in (yaml.safe_load(text) or {}).get("groups", [])
+        for rule in group.get("rules", [])
+        if "record" in rule
+    }
+    read = {name for text in texts for name in _RANGE_READ.findall(text)}
+    return recorded & read
+
+
+def _runs(values: list[Any], start: float, step: float, hold: int, count: int) -> list[Run]:
+    """A series' evaluations ``[t, value]`` as runs of one value over consecutive instants:
+    (first index, index after the last, value); each evaluation holds ``hold`` instants."""
+    runs: list[Run] = []
+    for t, value in values:
+        lo = round((float(t) - start) / step)
+        lo, hi = max(lo, 0), min(lo + hold, count)
+        if lo >= hi:
+            continue
+        if runs and runs[-1][1] == lo and runs[-1][2] == value:
+            runs[-1] = (runs[-1][0], hi, value)
+        else:
+            runs.append((lo, hi, value))
+    return runs
+
+
+def _kept(
+    stamps: list[str], lo: int, hi: int, a: int, b: int, stride: int, first: int
+) -> list[str]:
+    """The stamps within ``[a, b)`` written for a run over instants ``[lo, hi)``: its first
+    and last instant, and the refresh instants between (every ``stride``-th from
+    ``first``, the first refresh index after ``lo``)."""
+    kept = []
+    if a <= lo < b:
+        kept.append(stamps[lo])
+    begin = max(first, a)
+    begin += (first - begin) % stride
+    kept.extend(stamps[begin : min(hi - 1, b) : stride])
+    if lo < hi - 1 and a <= hi - 1 < b:
+        kept.append(stamps[hi - 1])
+    return kept
+
+
 def write_rule(
-    rule: dict[str, Any], batch: Batch, files: SpanFiles, every: float, results: list[Any]
+    rule: dict[str, Any],
+    batch: Batch,
+    files: SpanFiles,
+    every: float,
+    results: list[Any],
+    stride: int = 1,
 ) -> int:
-    """A rule's series into the batch's span files, each value held at every instant until
-    the next evaluation; the samples written."""
+    """A rule's series into the batch's span files, each value held until the next
+    evaluation; the samples written.
+
+    A value is written at the first and last instant it holds and every ``stride``
+    instants between (``stride`` 1: at every instant). An instant query at any time then
+    sees what it sees with a sample at every instant (the newest sample holds the same
+    value and is under the 5-minute lookback old; a series that ends is last written at
+    its last instant), so boards, the report and the rules reading this one with instant
+    selectors get the same figures; only readers over a range (``delta``,
+    ``*_over_time``) would see fewer samples, and their series get ``stride`` 1
+    (:func:`range_read`, docs/history.md)."""
     record = rule["record"]
     extra = {str(k): str(v) for k, v in (rule.get("labels") or {}).items()}
     step = batch.step
     hold = round(every / step)
     stamps = batch.stamps
+    count = len(stamps)
+    # refresh instants: multiples of stride x step from the epoch (batch.start is one of step)
+    offset = -round(batch.start / step) % stride
+    bounds = batch.span_bounds()
     written = 0
     for series in results:
         labels = {**series["metric"], **extra}
         labels.pop("__name__", None)
         prefix = series_text(record, sorted(labels.items())) + " "
-        # (index of the first instant, index after the last, value), in time order
-        parts = []
-        for t, value in series["values"]:
-            lo = round((float(t) - batch.start) / step)
-            parts.append((max(lo, 0), min(lo + hold, len(stamps)), value))
+        runs = _runs(series["values"], batch.start, step, hold, count)
         at = 0
-        for span, span_lo, span_hi in batch.span_bounds():
+        for span, span_lo, span_hi in bounds:
             chunks = []
-            while at < len(parts) and parts[at][1] <= span_lo:
+            while at < len(runs) and runs[at][1] <= span_lo:
                 at += 1
             scan = at
-            while scan < len(parts) and parts[scan][0] < span_hi:
-                lo, hi, value = parts[scan]
-                lo, hi = max(lo, span_lo), min(hi, span_hi)
-                if lo < hi:
-                    chunks.append((prefix + value).join(["", *stamps[lo:hi]]))
-                    written += hi - lo
+            while scan < len(runs) and runs[scan][0] < span_hi:
+                lo, hi, value = runs[scan]
+                first = lo + 1 + (offset - lo - 1) % stride
+                kept = _kept(stamps, lo, hi, span_lo, span_hi, stride, first)
+                if kept:
+                    chunks.append((prefix + value).join(["", *kept]))
+                    written += len(kept)
                 scan += 1
             if chunks:
                 files.write(span, "".join(chunks))
@@ -358,13 +439,13 @@ def write_rule(
 
 
 def evaluate_batch(
-    url: str, jobs: list[tuple[str, dict[str, Any], float]], batch: Batch, files: SpanFiles,
+    url: str, jobs: list[Job], batch: Batch, files: SpanFiles,
     progress: Callable[[], None],
 ) -> None:  # fmt: skip
-    """Every (record, rule, evaluation step) of ``jobs`` over ``batch``, records together;
+    """Every (record, rule, evaluation step, stride) of ``jobs`` over ``batch``, records together;
     ``QUERIES_AT_ONCE`` queries in flight (Prometheus evaluates them on as many cores)."""
     queue = iter(jobs)
-    pending: deque[tuple[tuple[str, dict[str, Any], float], Future[list[Any]]]] = deque()
+    pending: deque[tuple[Job, Future[list[Any]]]] = deque()
     with ThreadPoolExecutor(max_workers=QUERIES_AT_ONCE) as pool:
 
         def submit() -> None:
@@ -377,13 +458,13 @@ def evaluate_batch(
         current = None
         try:
             while pending:
-                (record, rule, every), future = pending.popleft()
+                (record, rule, every, stride), future = pending.popleft()
                 results = future.result()
                 submit()
                 if record != current:
                     files.family(record)
                     current = record
-                write_rule(rule, batch, files, every, results)
+                write_rule(rule, batch, files, every, results, stride)
                 progress()
         finally:
             for _, future in pending:
@@ -434,6 +515,7 @@ def backfill_rules(
     """
     before = _blocks(out)
     passes = split_rules(rules, work)
+    dense, stride = range_read(rules), refresh_stride(step)
     todo = batches(spans, start, end, step)
     rule_count = 0
     loaded = []
@@ -450,7 +532,12 @@ def backfill_rules(
     done = 0
     for index, by_record in enumerate(loaded):
         jobs = [
-            (record, rule, evaluation_step(longest_window(str(rule["expr"])), step))
+            (
+                record,
+                rule,
+                evaluation_step(longest_window(str(rule["expr"])), step),
+                1 if record in dense else stride,
+            )
             for record, members in by_record.items()
             for rule in members
         ]
