@@ -58,37 +58,6 @@ CLOCK_FIELDS = (
 )
 
 
-def _ticket_fields(t: Ticket) -> tuple[Any, ...]:
-    return (
-        t.answered,
-        t.asked,
-        t.assignee,
-        t.category,
-        t.channel,
-        t.created_ts,
-        t.customer_tier,
-        t.last_ts,
-        t.paused,
-        t.policy,
-        t.priority,
-        t.public_replies,
-        t.reopens,
-        t.replier,
-        t.resolved_ts,
-        t.resolver,
-        t.since_resolved,
-        t.state,
-        t.stint,
-        t.stints,
-        t.team,
-        t.transferred,
-    )
-
-
-def _clock_fields(c: Clock) -> tuple[Any, ...]:
-    return (c.target, c.elapsed, c.since, c.running, c.breached, c.deadline, c.risk_at, c.started)
-
-
 def _put_clock(c: Clock, v: tuple[Any, ...]) -> None:
     (c.target, c.elapsed, c.since, c.running, c.breached, c.deadline, c.risk_at, c.started) = v
 
@@ -112,13 +81,13 @@ def report_facts(sink: Any, facts: list[Fact]) -> None:
 class FactBuffer:
     """A ``FactSink`` that keeps the facts of one event until it commits to ``sink``."""
 
-    __slots__ = ("_take", "facts", "sink")
+    __slots__ = ("facts", "sink", "take")
 
     def __init__(self, sink: Any) -> None:
         self.facts: list[Fact] = []
         self.sink = sink
         # the sink's own batch intake, when it has one (same result as one call per fact)
-        self._take = getattr(sink, "take_facts", None)
+        self.take = getattr(sink, "take_facts", None)
 
     def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
         self.facts.append((INC, metric, labels, amount))
@@ -134,8 +103,8 @@ class FactBuffer:
         facts = self.facts
         if not facts:
             return
-        if self._take is not None:
-            self._take(facts)
+        if self.take is not None:
+            self.take(facts)
         else:
             report_facts(self.sink, facts)
         facts.clear()
@@ -145,19 +114,90 @@ Snapshot = tuple[Any, ...]
 
 
 def snapshot(ticket: Ticket) -> Snapshot:
-    """The ticket's fields, its clock objects and their fields (``seen``/``held`` untouched)."""
-    clocks = ticket.clocks
+    """The ticket's fields, its clock objects and their fields (``seen``/``held`` untouched).
+
+    One function, no calls: it runs before every event.
+    """
+    t = ticket
+    clocks = t.clocks
     c0, c1, c2 = clocks
-    c3 = ticket.stint
+    c3 = t.stint
     return (
-        _ticket_fields(ticket),
+        (
+            t.answered,
+            t.asked,
+            t.assignee,
+            t.category,
+            t.channel,
+            t.created_ts,
+            t.customer_tier,
+            t.last_ts,
+            t.paused,
+            t.policy,
+            t.priority,
+            t.public_replies,
+            t.reopens,
+            t.replier,
+            t.resolved_ts,
+            t.resolver,
+            t.since_resolved,
+            t.state,
+            c3,
+            t.stints,
+            t.team,
+            t.transferred,
+        ),
         clocks,
         (c0, c1, c2, c3),
         (
-            None if c0 is None else _clock_fields(c0),  # no call for an inactive clock
-            None if c1 is None else _clock_fields(c1),
-            None if c2 is None else _clock_fields(c2),
-            None if c3 is None else _clock_fields(c3),
+            None
+            if c0 is None
+            else (
+                c0.target,
+                c0.elapsed,
+                c0.since,
+                c0.running,
+                c0.breached,
+                c0.deadline,
+                c0.risk_at,
+                c0.started,
+            ),
+            None
+            if c1 is None
+            else (
+                c1.target,
+                c1.elapsed,
+                c1.since,
+                c1.running,
+                c1.breached,
+                c1.deadline,
+                c1.risk_at,
+                c1.started,
+            ),
+            None
+            if c2 is None
+            else (
+                c2.target,
+                c2.elapsed,
+                c2.since,
+                c2.running,
+                c2.breached,
+                c2.deadline,
+                c2.risk_at,
+                c2.started,
+            ),
+            None
+            if c3 is None
+            else (
+                c3.target,
+                c3.elapsed,
+                c3.since,
+                c3.running,
+                c3.breached,
+                c3.deadline,
+                c3.risk_at,
+                c3.started,
+            ),
         ),
     )
 
