@@ -14,6 +14,8 @@ takes the whole list in one call instead of one method call per fact.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Callable
 from typing import Any
 
 from streams.core.ticket import Clock, Ticket
@@ -76,6 +78,39 @@ def report_facts(sink: Any, facts: list[Fact]) -> None:
             sink.observe(metric, labels, value)
         else:
             sink.labelled(labels, value)
+
+
+def add_facts(
+    facts: list[Fact],
+    counters: dict[str, dict[tuple[str, ...], float]],
+    histograms: dict[str, dict[tuple[str, ...], Any]],
+    bounds: dict[str, tuple[float, ...]],
+    new_histogram: Callable[[int], Any],
+    labelled: Callable[[tuple[str, ...], tuple[str, ...]], None],
+) -> None:
+    """Add one event's facts to an exporter's series, in order; label sets go to ``labelled``.
+
+    What the exporter's ``inc`` and ``observe`` do, here rather than in the exporter so
+    that a compiled core (deploy/build-core.sh) runs the per-fact loop natively. A
+    histogram series is ``new_histogram(len(bounds))``: bucket counts (non-cumulative,
+    +Inf last), ``sum`` and ``count``; ``le`` is inclusive, so a value equal to a bound
+    belongs to that bound's bucket.
+    """
+    for kind, metric, labels, value in facts:
+        if kind == INC:
+            series = counters[metric]
+            series[labels] = series.get(labels, 0.0) + value
+        elif kind == OBSERVE:
+            hseries = histograms[metric]
+            edges = bounds[metric]
+            histogram = hseries.get(labels)
+            if histogram is None:
+                histogram = hseries[labels] = new_histogram(len(edges))
+            histogram.buckets[bisect_left(edges, value)] += 1
+            histogram.sum += value
+            histogram.count += 1
+        else:
+            labelled(labels, value)
 
 
 class FactBuffer:
