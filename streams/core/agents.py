@@ -56,8 +56,14 @@ class AgentFigures:
     def __init__(self, policies: PolicySet, sink: FactSink) -> None:
         self.roster = AgentRoster(policies.agents, policies.max_agents)
         self.sink = sink
+        # the ids that are their own label: the roster, else the agents kept so far (a set
+        # the roster grows in place); anything else asks the roster
+        roster = self.roster.roster
+        self._own: frozenset[str] | set[str] = roster if roster is not None else self.roster.kept
 
     def _labels(self, ticket: Ticket, agent_id: str) -> tuple[str, str]:
+        if agent_id in self._own:  # most facts: no call
+            return (ticket.team, agent_id)
         return (ticket.team, self.roster.label(agent_id))
 
     def assigned(self, ticket: Ticket, agent_id: str) -> None:

@@ -35,8 +35,10 @@ from streams.core.teams import TeamBound
 from streams.core.ticket import (
     ABANDONED,
     CLOSED,
+    DIGEST_SIZE,
     FIRST_RESPONSE,
     INF,
+    MAX_SEEN_IDS,
     NEXT_REPLY,
     OPEN,
     ORPHAN,
@@ -47,7 +49,7 @@ from streams.core.ticket import (
     Ticket,
     held_text,
 )
-from streams.core.transaction import INC, FactBuffer, restore, snapshot
+from streams.core.transaction import INC, FactBuffer, report_facts, restore, snapshot
 from streams.core.vocabulary import TARGETS
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ MAX_HELD_EVENTS = 1000  # per ticket waiting for its ticket.created; more -> no_
 MAX_HELD_BYTES = 256 * 1024  # likewise, in raw bytes (keeps a state record below 1 MB)
 _PROCESSED = {type_: (type_,) for type_ in EVENT_TYPES}  # events_processed' label tuples
 _LATE_TYPES = ("survey.response", "qa.review")  # what a closed ticket still takes
+_SEEN_BYTES = MAX_SEEN_IDS * DIGEST_SIZE  # Ticket.remember's window, in bytes
 MAX_POLICY_KEYS = 4096  # distinct (team, channel, priority, tier, category) kept by _select
 
 
@@ -171,7 +174,8 @@ class Engine:
             else:  # judged once: a redelivery is counted a duplicate, not rejected again
                 ticket.remember(digest)
             return self.reject(event.data if raw is None else raw, reason)
-        ticket.remember(digest)
+        seen = ticket.seen  # ticket.remember(digest), inlined: every accepted event
+        ticket.seen = (seen[DIGEST_SIZE:] if len(seen) >= _SEEN_BYTES else seen) + digest
         if ticket.held:
             self._release_held(ticket)
         return None
@@ -199,7 +203,10 @@ class Engine:
         self.sink = self.agents.sink = buffer  # the transaction owns every fact
         try:
             ts = event.ts
-            if ticket.state == OPEN:
+            heap = self._deadlines.heap
+            # Every running clock's deadline is in the heap: when the earliest lies at or
+            # after the event (always, on the event clock), no clock of this ticket is due.
+            if heap and heap[0][0] < ts and ticket.state == OPEN:
                 stint = ticket.stint
                 if stint is not None and stint.deadline < ts:
                     self._catch_up(ticket, ts)
@@ -225,7 +232,12 @@ class Engine:
             return "engine_error"
         finally:
             self.sink = self.agents.sink = sink
-        buffer.commit()
+        facts = buffer.facts  # buffer.commit(), inlined: every event has a fact
+        if buffer.take is not None:
+            buffer.take(facts)
+        else:
+            report_facts(sink, facts)
+        facts.clear()
         if self._records:
             self._hand_records()
         return reason
@@ -321,8 +333,10 @@ class Engine:
         if target == NEXT_REPLY:
             ticket.asked += 1
         ticket.clocks[target] = clock
-        if not ticket.paused:
-            self._resume(ticket, target, clock, at)
+        if not ticket.paused:  # self._resume(...), inlined: a new clock's since is ``at``
+            deadline = clock.resume(at, ticket.policy.calendar)
+            if deadline != INF:
+                self._deadlines.push(deadline, ticket.ticket_id, target)
         return clock
 
     def _resume(self, ticket: Ticket, target: int, clock: Clock, at: float) -> None:
@@ -360,7 +374,15 @@ class Engine:
         agent: str = "",
     ) -> None:
         """Count an SLA outcome; the ledger also gets its row (the running clock unless given)."""
-        labels = (*ticket.labels, ticket.policy.name, TARGETS[target], outcome)
+        labels = (
+            ticket.team,
+            ticket.channel,
+            ticket.priority,
+            ticket.customer_tier,
+            ticket.policy.name,
+            TARGETS[target],
+            outcome,
+        )
         self.sink.inc("sla_outcomes", labels)
         if self.records is not None:
             clock = clock or ticket.clocks[target]

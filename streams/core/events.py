@@ -284,12 +284,14 @@ def decode(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
             if raw[:3] == b"\xef\xbb\xbf":
                 raw = raw[3:]
             size = len(raw)
+            small = size <= MAX_STRING_CHARS and raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH
         elif isinstance(raw, str):
             if raw[:1] == _BOM:
                 raw = raw[1:]
             size = (
                 len(raw) if len(raw) * 4 <= MAX_EVENT_BYTES else len(raw.encode(errors="replace"))
             )
+            small = size <= MAX_STRING_CHARS and raw.count("{") + raw.count("[") <= MAX_DEPTH
         else:
             raise Rejected("invalid_json", "not a JSON document")
         if size > MAX_EVENT_BYTES:
@@ -301,6 +303,10 @@ def decode(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
         if not isinstance(loaded, dict):
             raise Rejected("not_an_object", "an event must be a JSON object")
         data = loaded
+        # No string of a document of at most MAX_STRING_CHARS characters is longer, and
+        # nesting deeper than MAX_DEPTH needs more brackets: _check_shape would find nothing
+        if small:
+            return data
     _check_shape(data)
     return data
 

@@ -14,6 +14,8 @@ takes the whole list in one call instead of one method call per fact.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Callable
 from typing import Any
 
 from streams.core.ticket import Clock, Ticket
@@ -58,37 +60,6 @@ CLOCK_FIELDS = (
 )
 
 
-def _ticket_fields(t: Ticket) -> tuple[Any, ...]:
-    return (
-        t.answered,
-        t.asked,
-        t.assignee,
-        t.category,
-        t.channel,
-        t.created_ts,
-        t.customer_tier,
-        t.last_ts,
-        t.paused,
-        t.policy,
-        t.priority,
-        t.public_replies,
-        t.reopens,
-        t.replier,
-        t.resolved_ts,
-        t.resolver,
-        t.since_resolved,
-        t.state,
-        t.stint,
-        t.stints,
-        t.team,
-        t.transferred,
-    )
-
-
-def _clock_fields(c: Clock) -> tuple[Any, ...]:
-    return (c.target, c.elapsed, c.since, c.running, c.breached, c.deadline, c.risk_at, c.started)
-
-
 def _put_clock(c: Clock, v: tuple[Any, ...]) -> None:
     (c.target, c.elapsed, c.since, c.running, c.breached, c.deadline, c.risk_at, c.started) = v
 
@@ -109,16 +80,49 @@ def report_facts(sink: Any, facts: list[Fact]) -> None:
             sink.labelled(labels, value)
 
 
+def add_facts(
+    facts: list[Fact],
+    counters: dict[str, dict[tuple[str, ...], float]],
+    histograms: dict[str, dict[tuple[str, ...], Any]],
+    bounds: dict[str, tuple[float, ...]],
+    new_histogram: Callable[[int], Any],
+    labelled: Callable[[tuple[str, ...], tuple[str, ...]], None],
+) -> None:
+    """Add one event's facts to an exporter's series, in order; label sets go to ``labelled``.
+
+    What the exporter's ``inc`` and ``observe`` do, here rather than in the exporter so
+    that a compiled core (deploy/build-core.sh) runs the per-fact loop natively. A
+    histogram series is ``new_histogram(len(bounds))``: bucket counts (non-cumulative,
+    +Inf last), ``sum`` and ``count``; ``le`` is inclusive, so a value equal to a bound
+    belongs to that bound's bucket.
+    """
+    for kind, metric, labels, value in facts:
+        if kind == INC:
+            series = counters[metric]
+            series[labels] = series.get(labels, 0.0) + value
+        elif kind == OBSERVE:
+            hseries = histograms[metric]
+            edges = bounds[metric]
+            histogram = hseries.get(labels)
+            if histogram is None:
+                histogram = hseries[labels] = new_histogram(len(edges))
+            histogram.buckets[bisect_left(edges, value)] += 1
+            histogram.sum += value
+            histogram.count += 1
+        else:
+            labelled(labels, value)
+
+
 class FactBuffer:
     """A ``FactSink`` that keeps the facts of one event until it commits to ``sink``."""
 
-    __slots__ = ("_take", "facts", "sink")
+    __slots__ = ("facts", "sink", "take")
 
     def __init__(self, sink: Any) -> None:
         self.facts: list[Fact] = []
         self.sink = sink
         # the sink's own batch intake, when it has one (same result as one call per fact)
-        self._take = getattr(sink, "take_facts", None)
+        self.take = getattr(sink, "take_facts", None)
 
     def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
         self.facts.append((INC, metric, labels, amount))
@@ -134,8 +138,8 @@ class FactBuffer:
         facts = self.facts
         if not facts:
             return
-        if self._take is not None:
-            self._take(facts)
+        if self.take is not None:
+            self.take(facts)
         else:
             report_facts(self.sink, facts)
         facts.clear()
@@ -145,19 +149,90 @@ Snapshot = tuple[Any, ...]
 
 
 def snapshot(ticket: Ticket) -> Snapshot:
-    """The ticket's fields, its clock objects and their fields (``seen``/``held`` untouched)."""
-    clocks = ticket.clocks
+    """The ticket's fields, its clock objects and their fields (``seen``/``held`` untouched).
+
+    One function, no calls: it runs before every event.
+    """
+    t = ticket
+    clocks = t.clocks
     c0, c1, c2 = clocks
-    c3 = ticket.stint
+    c3 = t.stint
     return (
-        _ticket_fields(ticket),
+        (
+            t.answered,
+            t.asked,
+            t.assignee,
+            t.category,
+            t.channel,
+            t.created_ts,
+            t.customer_tier,
+            t.last_ts,
+            t.paused,
+            t.policy,
+            t.priority,
+            t.public_replies,
+            t.reopens,
+            t.replier,
+            t.resolved_ts,
+            t.resolver,
+            t.since_resolved,
+            t.state,
+            c3,
+            t.stints,
+            t.team,
+            t.transferred,
+        ),
         clocks,
         (c0, c1, c2, c3),
         (
-            None if c0 is None else _clock_fields(c0),  # no call for an inactive clock
-            None if c1 is None else _clock_fields(c1),
-            None if c2 is None else _clock_fields(c2),
-            None if c3 is None else _clock_fields(c3),
+            None
+            if c0 is None
+            else (
+                c0.target,
+                c0.elapsed,
+                c0.since,
+                c0.running,
+                c0.breached,
+                c0.deadline,
+                c0.risk_at,
+                c0.started,
+            ),
+            None
+            if c1 is None
+            else (
+                c1.target,
+                c1.elapsed,
+                c1.since,
+                c1.running,
+                c1.breached,
+                c1.deadline,
+                c1.risk_at,
+                c1.started,
+            ),
+            None
+            if c2 is None
+            else (
+                c2.target,
+                c2.elapsed,
+                c2.since,
+                c2.running,
+                c2.breached,
+                c2.deadline,
+                c2.risk_at,
+                c2.started,
+            ),
+            None
+            if c3 is None
+            else (
+                c3.target,
+                c3.elapsed,
+                c3.since,
+                c3.running,
+                c3.breached,
+                c3.deadline,
+                c3.risk_at,
+                c3.started,
+            ),
         ),
     )
 

@@ -29,7 +29,7 @@ from prometheus_client.utils import floatToGoString
 
 from streams.core.backlog import DeadlineFigures, Gauges
 from streams.core.facts import REJECT_REASONS
-from streams.core.transaction import INC, OBSERVE, Fact, report_facts
+from streams.core.transaction import Fact, add_facts, report_facts
 from streams.core.vocabulary import OUTCOMES, TARGETS
 from streams.export.catalogue import BY_NAME, CATALOGUE, PREFIX, Metric
 from streams.export.text import ExpositionText
@@ -103,27 +103,15 @@ class Exporter(Collector):
     def take_facts(self, facts: list[Fact]) -> None:
         """One event's facts, in order (``FactBuffer.commit``): as many inc/observe/labelled.
 
-        The engine's per-event path: one call per event, the additions inlined.
+        The engine's per-event path: one call per event, the counter additions in the core
+        (``add_facts``: compiled with the core when it is built).
         """
         if not self._plain:  # a subclass (the worker's tally) sees each fact
             report_facts(self, facts)
             return
-        counters = self.counters
-        for kind, metric, labels, value in facts:
-            if kind == INC:
-                series = counters[metric]
-                series[labels] = series.get(labels, 0.0) + value
-            elif kind == OBSERVE:
-                hseries = self.histograms[metric]
-                histogram = hseries.get(labels)
-                bounds = self._bounds[metric]
-                if histogram is None:
-                    histogram = hseries[labels] = HistogramSeries(len(bounds))
-                histogram.buckets[bisect_left(bounds, value)] += 1
-                histogram.sum += value
-                histogram.count += 1
-            else:
-                self.labelled(labels, value)
+        add_facts(
+            facts, self.counters, self.histograms, self._bounds, HistogramSeries, self.labelled
+        )
 
     def labelled(self, labels: tuple[str, ...], targets: tuple[str, ...]) -> None:
         """A ticket carries ``labels`` (team, channel, priority, customer_tier, policy).
