@@ -239,7 +239,7 @@ class State:
         a clock record, so a flush of a partition is complete exactly when its clock
         record is in the changelog (``recovery.py``).
         """
-        encode = records.encode
+        dumps = orjson.dumps
         moved = dict(self.offsets.moved())
         for number, part in self.partitions.items():
             written = bool(part.repairs or part.tombstones or part.touched or part.tally.dirty)
@@ -250,13 +250,14 @@ class State:
                 yield number, dead_id.encode(), None
             part.tombstones.clear()
             tickets = part.engine.tickets
+            head = records.prefix(number)
             for ticket_id in part.touched:
                 ticket = tickets.get(ticket_id)
                 if ticket is not None:
-                    yield number, ticket_id.encode(), encode(number, ticket.to_state())
+                    yield number, ticket_id.encode(), head + dumps(ticket.to_state())
             part.touched.clear()
             for key, body in part.tally.take_dirty(number):
-                yield number, key, encode(number, body)
+                yield number, key, head + dumps(body)
             if written or number in moved:
                 offset = self.offsets.last_offset[number]
                 key, value = records.encode_clock(number, self.latest_ts.get(number), offset)
