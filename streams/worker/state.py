@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -45,6 +45,14 @@ class Partition:
         self.touched: set[str] = set()  # tickets whose state must be written to the changelog
         self.tombstones: list[str] = []  # tickets forgotten (their records become tombstones)
         self.repairs: list[tuple[bytes, bytes | None]] = []  # see State.load
+
+
+class Loaded(NamedTuple):
+    """Partitions built from the changelog (:meth:`State.build`), to install."""
+
+    partitions: dict[int, Partition]
+    positions: dict[int, tuple[float | None, int]]  # partition -> its clock record's (ts, offset)
+    tickets: int
 
 
 class State:
@@ -278,7 +286,17 @@ class State:
         the value adopted here (a tombstone if none), before anything else of the
         partition, so the changelog reads the same to the next owner.
         """
+        return self.install(self.build(items, partitions, tail))
+
+    def build(
+        self,
+        items: Iterable[tuple[bytes, bytes | None]],
+        partitions: set[int],
+        tail: Iterable[tuple[int, bytes]] = (),
+    ) -> Loaded:
+        """The partitions of :meth:`load`, built but not installed (nothing here changes)."""
         parts = {p: self._partition(p) for p in partitions}
+        positions: dict[int, tuple[float | None, int]] = {}
         loaded = 0
         adopted: dict[bytes, bytes | None] = {}
         for key, value in items:
@@ -291,10 +309,7 @@ class State:
             adopted[key] = value
             if records.is_clock(key):
                 ts, offset = record.body
-                partition = record.partition
-                if ts is not None:
-                    self.latest_ts[partition] = max(ts, self.latest_ts.get(partition, -INF))
-                self.offsets.adopt(partition, offset)
+                positions[record.partition] = (ts, offset)
             elif records.is_series(key):
                 part.tally.restore(series_from_key(key[len(records.SERIES_KEY) :]), record.body)
             else:
@@ -303,8 +318,21 @@ class State:
         for partition, key in tail:
             if partition in parts:
                 parts[partition].repairs.append((key, adopted.get(key)))
-        self.partitions.update(parts)
-        return loaded
+        return Loaded(parts, positions, loaded)
+
+    def install(self, loaded: Loaded) -> int:
+        """Make built partitions this state's (their positions too); the tickets they hold."""
+        for partition, part in loaded.partitions.items():
+            part.engine.records = self.outcomes
+            part.engine.now = self.now  # deadlines already past are counted at the next advance
+            position = loaded.positions.get(partition)
+            if position is not None:
+                ts, offset = position
+                if ts is not None:
+                    self.latest_ts[partition] = max(ts, self.latest_ts.get(partition, -INF))
+                self.offsets.adopt(partition, offset)
+        self.partitions.update(loaded.partitions)
+        return loaded.tickets
 
     def _partition(self, number: int) -> Partition:
         tally = PartitionTally(self.exporter)
