@@ -15,13 +15,18 @@
    lower bound (the previous scrape's request time) is reported too; the two differ
    by about one scrape period. p50 / p99 / max, scrape period and scrape time.
 3. recovery: ``--open`` tickets created and left open; the worker is stopped and a new
-   one started (it reads the whole changelog in bulk): seconds from the process start to
-   /health "ok" with every ticket loaded.
+   one started in its data dir (it reads the changelog of its last partitions ahead,
+   while Faust starts): seconds from the process start to /health "ok" with every ticket
+   loaded, the load after the assignment, and the CPU seconds the process used until
+   then (on a shared machine the wall time mostly measures the other processes; on an
+   idle one it is about the CPU time plus the waits nothing overlaps).
 4. takeover: two workers share ``--open`` open tickets; one is SIGKILLed; seconds from the
    kill until the survivor owns every partition and reports every open ticket.
 
-``--faust-path`` also measures the worker with ``--drain faust`` (Faust's per-message
-stream, the path before the batch consumer) in the throughput run.
+``--before DIR`` also runs throughput and recovery with the worker of another checkout
+(e.g. ``git archive main | tar -x -C /tmp/before``), in turns with this one: before and
+after in the same run. ``--faust-path`` also measures the worker with ``--drain faust``
+(Faust's per-message stream, the path before the batch consumer) in the throughput run.
 """
 
 from __future__ import annotations
@@ -158,7 +163,14 @@ def bare_rate(bootstrap: str, topic: str, total: int, with_engine: bool) -> floa
 
 class Worker:
     def __init__(
-        self, bootstrap: str, topic: str, app_id: str, data: Path, core: int | None, *options: str
+        self,
+        bootstrap: str,
+        topic: str,
+        app_id: str,
+        data: Path,
+        core: int | None,
+        *options: str,
+        repo: Path = REPO,
     ) -> None:
         self.port = free_port()
         cmd = [
@@ -184,7 +196,10 @@ class Worker:
             cmd = ["taskset", "-c", str(core), *cmd]
         self.log = open(data.parent / f"{app_id}-{self.port}.log", "wb")  # noqa: SIM115
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT)
+        env = {**os.environ, "PYTHONPATH": str(repo)}
+        self.proc = subprocess.Popen(
+            cmd, cwd=repo, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
 
     def get(self, path: str) -> bytes | None:
         try:
@@ -233,7 +248,9 @@ def wait(predicate: Any, timeout: float, step: float = 0.05) -> float:
     raise SystemExit("benchmark timed out")
 
 
-def worker_rate(args: argparse.Namespace, topic: str, tmp: Path, total: int, *extra: str) -> float:
+def worker_rate(
+    args: argparse.Namespace, topic: str, tmp: Path, total: int, *extra: str, repo: Path = REPO
+) -> float:
     worker = Worker(
         args.broker,
         topic,
@@ -244,6 +261,7 @@ def worker_rate(args: argparse.Namespace, topic: str, tmp: Path, total: int, *ex
         "event",
         *args.worker_option,
         *extra,
+        repo=repo,
     )
     try:
         wait(lambda: worker.processed() > 0, 120, 0.01)
@@ -276,6 +294,11 @@ def throughput(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
                     cwd=REPO,
                 )
                 results[name] = max(results.get(name, 0.0), float(out.stdout.strip()))
+            if args.before:
+                results["worker_before"] = max(
+                    results.get("worker_before", 0.0),
+                    worker_rate(args, topic, tmp, args.events, repo=args.before),
+                )
             results["worker"] = max(
                 results.get("worker", 0.0), worker_rate(args, topic, tmp, args.events)
             )
@@ -288,6 +311,8 @@ def throughput(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
         delete_topics(args.broker, topic)
     results["ratio_to_bare"] = results["worker"] / results["bare"]
     results["ratio_to_bare_engine"] = results["worker"] / results["bare+engine"]
+    if "worker_before" in results:
+        results["before_ratio_to_bare_engine"] = results["worker_before"] / results["bare+engine"]
     if "worker_faust_path" in results:
         results["speedup_over_faust_path"] = results["worker"] / results["worker_faust_path"]
     return results
@@ -459,7 +484,43 @@ def recovery(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
         wait(lambda: first.processed() >= args.open, 900, 0.2)
         time.sleep(4)  # committed
         first.stop()
-        again = Worker(args.broker, topic, app, data, args.core, *options)
+        results["open_tickets"] = float(args.open)
+        # the same changelog read by each version in turns; the best of --repeat kept
+        versions = [("", REPO)] + ([("before_", args.before)] if args.before else [])
+        for _ in range(args.repeat):
+            for label, repo in versions:
+                ready, load, cpu = restart(args, topic, app, data, options, repo)
+                key = f"{label}restart_to_ready_s"
+                if ready < results.get(key, float("inf")):
+                    results[key], results[f"{label}load_s"] = ready, load
+                key = f"{label}restart_cpu_s"
+                results[key] = min(cpu, results.get(key, float("inf")))
+    finally:
+        delete_topics(args.broker, topic)
+        delete_topics(args.broker, app)
+    return results
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``; 0 elsewhere).
+
+    On a shared machine the wall time to ready mostly measures the other processes; the
+    CPU time the worker spent getting there does not depend on them (much).
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def restart(
+    args: argparse.Namespace, topic: str, app: str, data: Path, options: Any, repo: Path
+) -> tuple[float, float, float]:
+    """Seconds from a worker's start to ready with every open ticket, its load time, and
+    the CPU seconds it used to get there."""
+    again = Worker(args.broker, topic, app, data, args.core, *options, repo=repo)
+    try:
         done = wait(
             lambda: (
                 again.health().get("status") == "ok"
@@ -468,14 +529,11 @@ def recovery(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
             900,
             0.05,
         )
-        results["open_tickets"] = float(args.open)
-        results["restart_to_ready_s"] = done - again.started
-        results["load_s"] = again.counts().get("servicepulse_worker_recovery_seconds", 0.0)
-        again.stop()
+        cpu = cpu_seconds(again.proc.pid)
+        load = again.counts().get("servicepulse_worker_recovery_seconds", 0.0)
+        return done - again.started, load, cpu
     finally:
-        delete_topics(args.broker, topic)
-        delete_topics(args.broker, app)
-    return results
+        again.stop()
 
 
 def takeover(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
@@ -530,7 +588,9 @@ def main() -> int:
         "--only", choices=("throughput", "latency", "recovery", "takeover"), action="append"
     )
     parser.add_argument("--events", type=int, default=300_000, help="throughput: events")
-    parser.add_argument("--repeat", type=int, default=1, help="throughput: runs (best kept)")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="throughput, recovery: runs (best kept)"
+    )
     parser.add_argument("--core", type=int, default=1, help="CPU core to pin consumers to")
     parser.add_argument("--rate", type=float, default=2000.0, help="latency: events/s")
     parser.add_argument("--seconds", type=float, default=30.0, help="latency: duration")
@@ -538,6 +598,9 @@ def main() -> int:
     parser.add_argument("--open", type=int, default=100_000, help="recovery: open tickets")
     parser.add_argument("--takeover-open", type=int, default=20_000, help="takeover: open tickets")
     parser.add_argument("--faust-path", action="store_true", help="throughput: also --drain faust")
+    parser.add_argument(
+        "--before", type=Path, help="throughput, recovery: also the worker of this checkout"
+    )
     parser.add_argument(
         "--worker-option",
         action="append",

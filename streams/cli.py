@@ -45,14 +45,22 @@ class OneLineErrors(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; given the sub-command asked for, only the modules up to the one that
+    registers it are imported (the module named like it first): importing every adapter
+    took a worker restart 0.8 s of CPU."""
     parser = OneLineErrors(
         prog="servicepulse",
         description="Service-quality monitoring: SLA clocks, satisfaction and backlog "
         "as Prometheus metrics.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    modules = list(COMMANDS)
+    if command:
+        modules.sort(key=lambda name: command not in name.split("."))
+    for name in modules:
+        if command in sub.choices:
+            break
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -64,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv and not argv[0].startswith("-") else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

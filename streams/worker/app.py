@@ -45,6 +45,7 @@ from streams.core.policy import PolicySet
 from streams.errors import UserError
 from streams.kafka.security import aiokafka_options, faust_credentials
 from streams.kafka.settings import Settings
+from streams.worker.ahead import ReadAhead
 from streams.worker.changelog import (
     REASON_HEADER,
     SOURCE_HEADER,
@@ -55,7 +56,7 @@ from streams.worker.health import HealthCollector
 from streams.worker.loading import Loader
 from streams.worker.offsets import Rewind
 from streams.worker.pages import Pages
-from streams.worker.recovery import Stored, read_changelog
+from streams.worker.recovery import Reading, Stored, read_changelog
 from streams.worker.state import State
 
 __all__ = [
@@ -143,7 +144,10 @@ class Worker:
         self.pusher: AlertPusher | None = None  # set by the command (--alertmanager)
         self.escalate_after = float("inf")
         self.changelog_name = settings.changelog_topic  # created by ensure_topics, compacted
-        self.loader = Loader(self.state, self._read_changelog, self._load_failed, self._loaded)
+        self.ahead = ReadAhead(self.state, self._read, data_dir / "partitions.json")
+        self.loader = Loader(
+            self.state, self._read_changelog, self._load_failed, self._loaded, self.ahead.take
+        )
         self.writer = ChangelogWriter(
             self.state,
             lambda: cast(Any, self.app.producer)._ensure_producer(),  # what Faust flushes
@@ -393,17 +397,23 @@ class Worker:
         # Faust seeks every partition to its committed offset after a rebalance: a pending
         # seek back is void; a hole still there is found again at the next message.
         self.state.rewinds.clear()
+        self.ahead.remember(owned)
         # Input waits (on_batch / _apply) until the new partitions' state is in the engine;
         # the rebalance itself is not held up by the read (loading.py).
         self.loader.assign(owned)
         if not self.loader.loading:
             self.ready = True
+            self.ahead.cancel()  # nothing to read: what was read ahead goes
 
-    async def _read_changelog(self, partitions: set[int]) -> Stored:
+    async def _read(self, partitions: set[int], since: Reading | None = None) -> Reading:
         settings = self.settings
         return await read_changelog(
-            settings.bootstrap, self.changelog_name, partitions, aiokafka_options(settings)
+            settings.bootstrap, self.changelog_name, partitions, aiokafka_options(settings), since
         )
+
+    async def _read_changelog(self, partitions: set[int]) -> Stored:
+        since = self.ahead.reading(partitions)
+        return (await self._read(partitions, since)).stored()
 
     async def _load_failed(self, exc: BaseException) -> None:
         log.error("reading %s failed: %r; stopping", self.changelog_name, exc)

@@ -81,6 +81,7 @@ def command(args: argparse.Namespace) -> int:
         quiet=True,
         redirect_stdouts=False,
     )
+    worker.ahead.start(faust_worker.loop)  # the last assignment's state, while Faust starts
     faust_worker.execute_from_commandline()  # runs until SIGTERM/SIGINT, then exits
     return 0
 

@@ -28,6 +28,7 @@ from streams.worker.state import State
 log = logging.getLogger("servicepulse.worker")
 
 Read = Callable[[set[int]], Awaitable[Stored]]
+Ahead = Callable[[set[int]], Awaitable[int | None]]  # installs them if it can: the tickets
 OnError = Callable[[BaseException], Awaitable[None]]
 
 
@@ -35,10 +36,16 @@ class Loader:
     """Keeps ``state``'s partitions equal to the latest assignment."""
 
     def __init__(
-        self, state: State, read: Read, on_error: OnError, on_done: Callable[[], None]
+        self,
+        state: State,
+        read: Read,
+        on_error: OnError,
+        on_done: Callable[[], None],
+        ahead: Ahead | None = None,
     ) -> None:
         self.state = state
         self.read = read  # the latest changelog value of every key in those partitions
+        self.ahead = ahead  # partitions read and built before the assignment (ahead.py)
         self.on_error = on_error  # a read failed: input stays held (the worker stops)
         self.on_done = on_done  # the latest assignment is loaded (before input goes on)
         self.owned: set[int] = set()
@@ -103,6 +110,10 @@ class Loader:
         # hundreds of thousands of tickets are created (2.4x the load time, measured);
         # none of them form cycles, so it is paused, and what was loaded is frozen out
         # of later full collections.
+        if self.ahead is not None:
+            count = await self.ahead(partitions)
+            if count is not None:
+                return count
         gc.disable()
         try:
             stored = await self.read(partitions)

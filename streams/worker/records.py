@@ -36,7 +36,12 @@ class Record(NamedTuple):
 
 
 def encode(partition: int, body: Any) -> bytes:
-    return b"%d|%d|" % (partition, FORMAT) + orjson.dumps(body)
+    return prefix(partition) + orjson.dumps(body)
+
+
+def prefix(partition: int) -> bytes:
+    """What every value of ``partition`` starts with (``encode`` = this + the JSON body)."""
+    return b"%d|%d|" % (partition, FORMAT)
 
 
 def encode_clock(partition: int, latest_ts: float | None, offset: int) -> tuple[bytes, bytes]:

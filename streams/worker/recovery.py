@@ -53,10 +53,30 @@ class Flushes:
         return Stored(self.latest, tail)
 
 
+class Reading(NamedTuple):
+    """A read of some changelog partitions, and where it stopped (to go on from there)."""
+
+    flushes: Flushes
+    ends: dict[int, int]  # partition -> the offset read up to (exclusive)
+
+    def stored(self) -> Stored:
+        return self.flushes.stored()
+
+
 async def read_changelog(
-    bootstrap: list[str], topic: str, partitions: set[int], client_options: dict[str, Any]
-) -> Stored:
-    """The stored state of ``partitions`` of ``topic`` (a value None: a tombstone)."""
+    bootstrap: list[str],
+    topic: str,
+    partitions: set[int],
+    client_options: dict[str, Any],
+    since: Reading | None = None,
+) -> Reading:
+    """The stored state of ``partitions`` of ``topic`` (a value None: a tombstone).
+
+    ``since``: an earlier read of these partitions (the prefetch at start-up): only what
+    was written after it is read, on top of it. If a partition's log no longer continues
+    it (it starts after that read's end, or ends before it: the topic was made again),
+    everything is read again.
+    """
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     consumer = AIOKafkaConsumer(
@@ -69,7 +89,6 @@ async def read_changelog(
         **client_options,
     )
     await consumer.start()
-    flushes = Flushes()
     try:
         known = consumer.partitions_for_topic(topic) or set()
         if not known:
@@ -77,14 +96,23 @@ async def read_changelog(
             known = consumer.partitions_for_topic(topic) or set()
         tps = [TopicPartition(topic, p) for p in sorted(partitions) if p in known]
         if not tps:
-            return flushes.stored()
+            return Reading(Flushes(), {})
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
         starts = await consumer.beginning_offsets(tps)
-        remaining = {tp for tp in tps if ends[tp] > starts[tp]}
-        if not remaining:
-            return flushes.stored()
-        await consumer.seek_to_beginning(*remaining)
+        begin = {tp: starts[tp] for tp in tps}
+        if since is not None and all(
+            tp.partition in since.ends and starts[tp] <= since.ends[tp.partition] <= ends[tp]
+            for tp in tps
+        ):
+            flushes = since.flushes
+            begin = {tp: since.ends[tp.partition] for tp in tps}
+        else:
+            flushes = Flushes()
+        reached = {tp.partition: ends[tp] for tp in tps}
+        remaining = {tp for tp in tps if ends[tp] > begin[tp]}
+        for tp in remaining:
+            consumer.seek(tp, begin[tp])
         while remaining:
             fetched = await consumer.getmany(*remaining, timeout_ms=500, max_records=100_000)
             add = flushes.add
@@ -98,4 +126,4 @@ async def read_changelog(
                     remaining.discard(tp)
     finally:
         await consumer.stop()
-    return flushes.stored()
+    return Reading(flushes, reached)

@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -45,6 +45,14 @@ class Partition:
         self.touched: set[str] = set()  # tickets whose state must be written to the changelog
         self.tombstones: list[str] = []  # tickets forgotten (their records become tombstones)
         self.repairs: list[tuple[bytes, bytes | None]] = []  # see State.load
+
+
+class Loaded(NamedTuple):
+    """Partitions built from the changelog (:meth:`State.build`), to install."""
+
+    partitions: dict[int, Partition]
+    positions: dict[int, tuple[float | None, int]]  # partition -> its clock record's (ts, offset)
+    tickets: int
 
 
 class State:
@@ -239,7 +247,7 @@ class State:
         a clock record, so a flush of a partition is complete exactly when its clock
         record is in the changelog (``recovery.py``).
         """
-        encode = records.encode
+        dumps = orjson.dumps
         moved = dict(self.offsets.moved())
         for number, part in self.partitions.items():
             written = bool(part.repairs or part.tombstones or part.touched or part.tally.dirty)
@@ -250,13 +258,14 @@ class State:
                 yield number, dead_id.encode(), None
             part.tombstones.clear()
             tickets = part.engine.tickets
+            head = records.prefix(number)
             for ticket_id in part.touched:
                 ticket = tickets.get(ticket_id)
                 if ticket is not None:
-                    yield number, ticket_id.encode(), encode(number, ticket.to_state())
+                    yield number, ticket_id.encode(), head + dumps(ticket.to_state())
             part.touched.clear()
             for key, body in part.tally.take_dirty(number):
-                yield number, key, encode(number, body)
+                yield number, key, head + dumps(body)
             if written or number in moved:
                 offset = self.offsets.last_offset[number]
                 key, value = records.encode_clock(number, self.latest_ts.get(number), offset)
@@ -277,7 +286,17 @@ class State:
         the value adopted here (a tombstone if none), before anything else of the
         partition, so the changelog reads the same to the next owner.
         """
+        return self.install(self.build(items, partitions, tail))
+
+    def build(
+        self,
+        items: Iterable[tuple[bytes, bytes | None]],
+        partitions: set[int],
+        tail: Iterable[tuple[int, bytes]] = (),
+    ) -> Loaded:
+        """The partitions of :meth:`load`, built but not installed (nothing here changes)."""
         parts = {p: self._partition(p) for p in partitions}
+        positions: dict[int, tuple[float | None, int]] = {}
         loaded = 0
         adopted: dict[bytes, bytes | None] = {}
         for key, value in items:
@@ -290,10 +309,7 @@ class State:
             adopted[key] = value
             if records.is_clock(key):
                 ts, offset = record.body
-                partition = record.partition
-                if ts is not None:
-                    self.latest_ts[partition] = max(ts, self.latest_ts.get(partition, -INF))
-                self.offsets.adopt(partition, offset)
+                positions[record.partition] = (ts, offset)
             elif records.is_series(key):
                 part.tally.restore(series_from_key(key[len(records.SERIES_KEY) :]), record.body)
             else:
@@ -302,8 +318,21 @@ class State:
         for partition, key in tail:
             if partition in parts:
                 parts[partition].repairs.append((key, adopted.get(key)))
-        self.partitions.update(parts)
-        return loaded
+        return Loaded(parts, positions, loaded)
+
+    def install(self, loaded: Loaded) -> int:
+        """Make built partitions this state's (their positions too); the tickets they hold."""
+        for partition, part in loaded.partitions.items():
+            part.engine.records = self.outcomes
+            part.engine.now = self.now  # deadlines already past are counted at the next advance
+            position = loaded.positions.get(partition)
+            if position is not None:
+                ts, offset = position
+                if ts is not None:
+                    self.latest_ts[partition] = max(ts, self.latest_ts.get(partition, -INF))
+                self.offsets.adopt(partition, offset)
+        self.partitions.update(loaded.partitions)
+        return loaded.tickets
 
     def _partition(self, number: int) -> Partition:
         tally = PartitionTally(self.exporter)

@@ -88,7 +88,7 @@ def writer_for(state: State, producer: FakeProducer, failures: list[Exception]) 
     async def on_failure(error: ChangelogError) -> None:
         failures.append(error)
 
-    return ChangelogWriter(state, lambda: producer, "changelog", "dlq", on_failure)
+    return ChangelogWriter(state, lambda: producer, "changelog", "dlq", on_failure, every=0.0)
 
 
 def test_the_next_batch_is_applied_while_the_previous_is_unacknowledged_and_commits_wait() -> None:
@@ -183,5 +183,63 @@ def test_a_flush_with_nothing_new_becomes_durable_only_after_the_flush_in_flight
         await writer.drained()
         assert state.offsets.durable == {0: 0, 1: -1}
         assert len(producer.sent) == 1
+
+    asyncio.run(run())
+
+
+def test_flushes_are_spaced_and_what_waits_goes_out_once_per_key() -> None:
+    async def run() -> None:
+        state, producer, failures = new_state(), FakeProducer(), []
+        writer = ChangelogWriter(state, lambda: producer, "changelog", "dlq", failures.append, 0.2)  # type: ignore[arg-type]
+        state.process([Message(0, 0, "A")], 0.0)
+        await writer.flush()
+        producer.sent[0][3].set_result(None)
+        await settle()
+        sent_at = asyncio.get_running_loop().time()
+        # acknowledged, but within the spacing: three batches touching A and B wait (A's
+        # second creation is refused, a dead letter, and still touches A)
+        for offset, ticket in ((1, "A"), (2, "B"), (3, "A")):
+            state.process([Message(0, offset, ticket)], 0.0)
+            await writer.flush()
+        await settle()
+        assert len(producer.sent) == 1 and state.offsets.durable == {0: 0, 1: -1}
+        while len(producer.sent) == 1:
+            await asyncio.sleep(0.01)
+        assert asyncio.get_running_loop().time() - sent_at >= 0.2 - 0.01  # timer resolution
+        changelog = [keys for topic, _, keys, _ in producer.sent[1:] if topic == "changelog"]
+        letters = [keys for topic, _, keys, _ in producer.sent[1:] if topic == "dlq"]
+        assert len(changelog) == 1 and letters == [[b"A"], [b"A"]]
+        # one flush, each key once: A (touched twice) and B, then one clock record, last
+        assert sorted(ticket_keys(changelog[0])) == [b"A", b"B"]
+        assert len(changelog[0]) == len(set(changelog[0]))
+        assert [k for k in changelog[0] if is_clock(k)] == [changelog[0][-1]]
+        for *_, delivery in producer.sent[1:]:
+            delivery.set_result(None)
+        await writer.drained()
+        assert state.offsets.durable == {0: 3, 1: -1}
+        assert failures == []
+
+    asyncio.run(run())
+
+
+def test_a_rebalance_sends_what_waits_for_the_spacing_at_once() -> None:
+    async def run() -> None:
+        state, producer, failures = new_state(), FakeProducer(), []
+        writer = ChangelogWriter(state, lambda: producer, "changelog", "dlq", failures.append, 3600)  # type: ignore[arg-type]
+        state.process([Message(0, 0, "A")], 0.0)
+        await writer.flush()
+        producer.sent[0][3].set_result(None)
+        state.process([Message(0, 1, "B")], 0.0)
+        await writer.flush()  # an hour's spacing: it would wait
+        await settle()
+        assert len(producer.sent) == 1
+        drained = asyncio.ensure_future(writer.drained())  # what a revocation does
+        while len(producer.sent) == 1:
+            await asyncio.sleep(0)
+        assert ticket_keys(producer.sent[1][2]) == [b"B"]
+        assert not drained.done()  # until B's flush is acknowledged
+        producer.sent[1][3].set_result(None)
+        await drained
+        assert state.offsets.durable == {0: 1, 1: -1} and failures == []
 
     asyncio.run(run())
