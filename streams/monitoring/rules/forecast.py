@@ -5,7 +5,7 @@ Generated into deploy/prometheus/rules/alerts.yml (the ``servicepulse.forecast.*
 groups, then the ``servicepulse.forecast`` alerts), reading only the exporter's raw series, so
 ``promtool test rules`` can load that file alone. Recording rules, ``level:metric:operations``:
 
-    team:servicepulse_live_contacts:rate1h                 phone+chat contacts per second
+    team:servicepulse_live_contacts:rate{R}                phone+chat contacts per second (R: 15m)
     team:servicepulse_live_contacts_next_hour:rate1h_weeks the next hour of the past weeks
     team:servicepulse_forecast_arrivals:rate1h             blended arrivals of the next hour
     team:servicepulse_forecast_handle_seconds:mean{W}      AHT of phone+chat (W: 1d)
@@ -20,6 +20,7 @@ groups, then the ``servicepulse.forecast`` alerts), reading only the exporter's 
                                                            the same with the agents on duty
     team:servicepulse_forecast_agents_{needed,short}:count agents for the goal, and to add
     team:servicepulse_contacts:increase1h, ..._contacts_baseline:increase1h, ..._vs_baseline:ratio1h
+    team:servicepulse_contacts:increase{R}, ..._contacts_vs_baseline:ratio{R} (at the hour's pace)
     team:servicepulse_backlog_{inflow,outflow,drain}:rate1h, team:servicepulse_backlog:sum
     team:servicepulse_backlog_clears_in_seconds:rate1h
 
@@ -32,7 +33,7 @@ carrying k; the agents on duty pick their member with ``count_values``.
 from __future__ import annotations
 
 from streams.monitoring.config import LIVE_CHANNELS, MonitoringConfig
-from streams.monitoring.promql import Group, Rule
+from streams.monitoring.promql import Group, Rule, seconds
 
 CREATED = "servicepulse_tickets_created_total"
 RESOLVED = "servicepulse_tickets_resolved_total"
@@ -42,7 +43,7 @@ AGENTS = "servicepulse_agents"
 OPEN = "servicepulse_open_tickets"
 LIVE = '{channel=~"' + "|".join(LIVE_CHANNELS) + '"}'
 
-LIVE_RATE = "team:servicepulse_live_contacts:rate1h"
+LIVE_RATE = "team:servicepulse_live_contacts:rate{w}"
 LIVE_NEXT = "team:servicepulse_live_contacts_next_hour:rate1h_weeks"
 ARRIVALS = "team:servicepulse_forecast_arrivals:rate1h"
 AHT = "team:servicepulse_forecast_handle_seconds:mean{w}"
@@ -64,6 +65,8 @@ SHORT = "team:servicepulse_forecast_agents_short:count"
 CONTACTS = "team:servicepulse_contacts:increase1h"
 BASELINE = "team:servicepulse_contacts_baseline:increase1h"
 VS_BASELINE = "team:servicepulse_contacts_vs_baseline:ratio1h"
+RECENT = "team:servicepulse_contacts:increase{w}"
+RECENT_VS_BASELINE = "team:servicepulse_contacts_vs_baseline:ratio{w}"
 INFLOW = "team:servicepulse_backlog_inflow:rate1h"
 OUTFLOW = "team:servicepulse_backlog_outflow:rate1h"
 DRAIN = "team:servicepulse_backlog_drain:rate1h"
@@ -88,17 +91,18 @@ def input_rules(config: MonitoringConfig) -> list[Rule]:
     t = config.thresholds
     w = t.forecast_history_weight
     aht = AHT.format(w=t.forecast_aht_window)
-    live = f"sum by (team) (rate({CREATED}{LIVE}[1h]))"
+    recent = t.forecast_recent_window
+    live_rate = LIVE_RATE.format(w=recent)
     return [
-        {"record": LIVE_RATE, "expr": live},
+        {"record": live_rate, "expr": f"sum by (team) (rate({CREATED}{LIVE}[{recent}]))"},
         {
             "record": LIVE_NEXT,
             "expr": _weeks(config, f"sum by (team) (rate({CREATED}{LIVE}[1h] offset OFFSET))", 1),
         },
         {
-            # without the past weeks (a new team, a short history): the last hour alone
+            # without the past weeks (a new team, a short history): the recent rate alone
             "record": ARRIVALS,
-            "expr": f"{w:g} * {LIVE_NEXT} + {1 - w:g} * {LIVE_RATE}\nor\n{LIVE_RATE}",
+            "expr": f"{w:g} * {LIVE_NEXT} + {1 - w:g} * {live_rate}\nor\n{live_rate}",
         },
         {
             "record": aht,
@@ -184,6 +188,8 @@ def service_level_rules(config: MonitoringConfig) -> list[Rule]:
 
 
 def volume_rules(config: MonitoringConfig) -> list[Rule]:
+    window = config.thresholds.forecast_recent_window
+    recent = RECENT.format(w=window)
     return [
         {"record": CONTACTS, "expr": f"sum by (team) (increase({CREATED}[1h]))"},
         {
@@ -191,6 +197,12 @@ def volume_rules(config: MonitoringConfig) -> list[Rule]:
             "expr": _weeks(config, f"sum by (team) (increase({CREATED}[1h] offset OFFSET))", 0),
         },
         {"record": VS_BASELINE, "expr": f"{CONTACTS} / on (team) ({BASELINE} > 0)"},
+        {"record": recent, "expr": f"sum by (team) (increase({CREATED}[{window}]))"},
+        {
+            # the recent window's contacts at an hour's pace against the hour's baseline
+            "record": RECENT_VS_BASELINE.format(w=window),
+            "expr": f"{recent} * {3600 / seconds(window):g} / on (team) ({BASELINE} > 0)",
+        },
     ]
 
 

@@ -51,10 +51,14 @@ def test_the_thresholds_come_from_the_config() -> None:
         forecast_min_contacts=30,
         backlog_eta_max_seconds=14400,
         forecast_weeks=2,
+        forecast_recent_window="30m",
     )
     text = alerts_yml(replace(CONFIG, thresholds=t))
-    assert "team:servicepulse_contacts_vs_baseline:ratio1h >= 2\n" in text
-    assert "team:servicepulse_contacts:increase1h >= 50\n" in text
+    assert "team:servicepulse_contacts_vs_baseline:ratio30m >= 2\n" in text
+    assert "team:servicepulse_contacts:increase30m >= 50\n" in text
+    # 30 minutes of contacts at an hour's pace: x 2
+    assert "team:servicepulse_contacts:increase30m * 2 / on (team)" in text
+    assert 'rate(servicepulse_tickets_created_total{channel=~"phone|chat"}[30m])' in text
     assert "team:servicepulse_forecast_arrivals:rate1h * 3600 >= 30\n" in text
     assert "team:servicepulse_backlog_clears_in_seconds:rate1h > 14400\n" in text
     assert "offset 335h))\n" in text and "offset 503h" not in text  # two weeks back, no more
