@@ -42,7 +42,8 @@ def alerts(config: MonitoringConfig) -> list[Alert]:
             f"""\
 Erlang C forecasts {{{{ $value | humanizePercentage }}}} of the phone and chat contacts of
 team {{{{ $labels.team }}}} answered within {threshold:g} s in the next hour
-(goal {goal * 100:g} %), with the agents on duty now, the arrivals of the last {recent} blended
+(goal {goal * 100:g} %), with the agents planned for the coming hour (or on duty now, without
+a plan), the arrivals of the last {recent} blended
 with the next hour of past weeks and the day's handle time. Agents to add:
 {SHORT}.""",
             f"forecast service level (Erlang C) < {goal * 100:g}% with >= "

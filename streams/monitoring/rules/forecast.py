@@ -9,7 +9,8 @@ groups, then the ``servicepulse.forecast`` alerts), reading only the exporter's 
     team:servicepulse_live_contacts_next_hour:rate1h_weeks the next hour of the past weeks
     team:servicepulse_forecast_arrivals:rate1h             blended arrivals of the next hour
     team:servicepulse_forecast_handle_seconds:mean{W}      AHT of phone+chat (W: 1d)
-    team:servicepulse_forecast_agents:count                agents on duty (or planned)
+    team:servicepulse_forecast_agents:count                agents planned for the coming hour
+                                                           (policy staffing), else on duty now
     team:servicepulse_forecast_traffic:erlangs             offered traffic A = arrivals x AHT
     agents:servicepulse_forecast_agents:count              the table k = 1..max (label agents)
     team_agents:servicepulse_forecast_erlang_b:ratio       Erlang B of k agents (recursion)
@@ -110,11 +111,13 @@ def input_rules(config: MonitoringConfig) -> list[Rule]:
             f"(sum by (team) (increase({RESOLVED}{LIVE}[{t.forecast_aht_window}])) > 0)",
         },
         {
-            # agent.status first (available + busy; 0 when all are away or offline), the
-            # policy's staffing only for a team without any
+            # the policy's staffing for the coming clock hour first (the hour forecast);
+            # without a plan, agent.status now (available + busy; 0 when all are away or
+            # offline); the plan now from an exporter without the coming hour's
             "record": STAFF,
-            "expr": f'sum by (team) ({AGENTS}{{status=~"available|busy"}})\n'
-            f'or\nsum by (team) (0 * {AGENTS}{{status!="planned"}})\n'
+            "expr": f'max by (team) ({AGENTS}{{status="planned_next_hour"}})\n'
+            f'or\nsum by (team) ({AGENTS}{{status=~"available|busy"}})\n'
+            f'or\nsum by (team) (0 * {AGENTS}{{status!~"planned|planned_next_hour"}})\n'
             f'or\nmax by (team) ({AGENTS}{{status="planned"}})',
         },
         {"record": TRAFFIC, "expr": f"{ARRIVALS} * on (team) {aht}"},
