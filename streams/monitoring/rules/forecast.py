@@ -230,11 +230,13 @@ def backlog_rules() -> list[Rule]:
 
 
 def recording_groups(config: MonitoringConfig) -> list[Group]:
-    """(group name, interval, rules), in evaluation order."""
+    """(group name, interval, rules), in evaluation order. The inputs, Erlang B and the
+    service level are one group: its rules run in order at one timestamp, where a group each
+    would add up to an evaluation interval of lag per step (the forecast would trail a surge
+    by three intervals)."""
     every = config.thresholds.forecast_interval
+    next_hour = input_rules(config) + erlang_rules(config) + service_level_rules(config)
     return [
-        ("servicepulse.forecast.inputs", every, input_rules(config)),
-        ("servicepulse.forecast.erlang", every, erlang_rules(config)),
-        ("servicepulse.forecast.service_level", every, service_level_rules(config)),
+        ("servicepulse.forecast.next_hour", every, next_hour),
         ("servicepulse.forecast.volume", every, volume_rules(config) + backlog_rules()),
     ]
