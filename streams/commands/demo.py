@@ -216,6 +216,7 @@ def command(args: argparse.Namespace) -> int:
         outage_team=args.outage_team,
         outage_start=outage_start,
         outage_end=outage_end,
+        surge_start=max(0.0, history + args.surge_start),
         flat_arrivals=args.flat_arrivals,
     )
     exporter = Exporter()
@@ -349,6 +350,13 @@ def register(sub: Any) -> None:
         type=signed_duration,
         default=None,
         help="outage end relative to the live start (default: never)",
+    )
+    parser.add_argument(
+        "--surge-start",
+        type=signed_duration,
+        default=-DEFAULT_HISTORY,
+        help="surge start relative to the live start, seconds or 90m/3h/1d; before it the "
+        "contacts are normal (default -1d: from the start of the default history)",
     )
     parser.add_argument(
         "--start",

@@ -4,6 +4,9 @@
 team plans to have on duty. The exporter shows the plan as ``servicepulse_agents{team,
 status="planned"}`` only for a team no ``agent.status`` event has been seen for: a team that
 reports its agents' presence is counted from it, never from the plan (docs/policies.md).
+Every team of the plan also gets ``status="planned_next_hour"``, the plan of the coming clock
+hour, which the next-hour service-level forecast staffs with (docs/forecast.md): a shift that
+starts at 09:00 counts from 08:00 on, for the 09:00-10:00 forecast.
 
 Hours are local wall-clock hours in the time zone of the team's calendar (:func:`team_zone`);
 outside every window, and on the calendar's holidays, a team plans 0 agents.
@@ -19,6 +22,7 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 PLANNED = "planned"  # the status label value of the planned agents
+PLANNED_NEXT_HOUR = "planned_next_hour"  # ... and of those planned for the coming clock hour
 UTC_ZONE = ZoneInfo("UTC")
 
 
@@ -51,6 +55,12 @@ class TeamPlan:
         weekday, minute = local.weekday(), local.hour * 60 + local.minute
         return next((s.agents for s in self.shifts if s.covers(weekday, minute)), 0)
 
+    def planned_next_hour(self, ts: float) -> int:
+        """Agents planned at the start of the local clock hour after ``ts``'s."""
+        local = datetime.fromtimestamp(ts, self.zone)
+        into_hour = local.minute * 60 + local.second + local.microsecond / 1e6
+        return self.planned(ts - into_hour + 3600)
+
 
 @dataclass(frozen=True)
 class Staffing:
@@ -65,12 +75,17 @@ class Staffing:
         plan = self.teams.get(team)
         return 0 if plan is None else plan.planned(ts)
 
+    def planned_next_hour(self, team: str, ts: float) -> int:
+        plan = self.teams.get(team)
+        return 0 if plan is None else plan.planned_next_hour(ts)
+
 
 def with_planned(
     counts: Mapping[tuple[str, str], int], staffing: Staffing | None, now: float
 ) -> Counter[tuple[str, str]]:
     """Agents per (team, status), plus ``(team, "planned")`` for every team of the plan that
-    has no agent counted from ``agent.status`` (0 outside its shifts: a series, not a gap)."""
+    has no agent counted from ``agent.status`` (0 outside its shifts: a series, not a gap),
+    and ``(team, "planned_next_hour")`` for every team of the plan."""
     out: Counter[tuple[str, str]] = Counter(counts)
     if staffing is None:
         return out
@@ -78,4 +93,5 @@ def with_planned(
     for team in staffing.teams:
         if team not in reporting:
             out[(team, PLANNED)] = staffing.planned(team, now)
+        out[(team, PLANNED_NEXT_HOUR)] = staffing.planned_next_hour(team, now)
     return out

@@ -145,6 +145,9 @@ class Thresholds:
     # Arrivals: the last hour blended with the next hour of past weeks.
     forecast_weeks: int = 4  # past weeks of the hour-of-week baselines (forecast and volume)
     forecast_history_weight: float = 0.5  # share of the past weeks' next hour in the arrival rate
+    # the rest: the rate of this recent window (WFM's 15-minute interval: a surge shows in
+    # minutes, where the last hour's mean would lag it by half an hour); the surge check too
+    forecast_recent_window: str = "15m"
     forecast_aht_window: str = "1d"  # phone/chat handle time (AHT): mean over this window
     forecast_max_agents: int = 60  # Erlang C worked out for 1..this many agents (beyond: bound)
     forecast_interval: str = "1m"  # evaluation of the forecast and volume groups
@@ -152,8 +155,8 @@ class Thresholds:
     forecast_min_contacts: int = 10  # only with at least this many phone/chat contacts forecast
     forecast_for: str = "10m"  # forecast low for this long
     # -- ServicePulseContactSurge: against the same hour of the past forecast_weeks weeks
-    surge_ratio: float = 1.5  # contacts in the last hour at least this multiple of their mean
-    surge_min_contacts: int = 20  # ... and at least this many contacts in the hour
+    surge_ratio: float = 1.5  # contacts at the recent window's pace, this multiple of the usual
+    surge_min_contacts: int = 10  # ... and at least this many contacts in the recent window
     surge_for: str = "10m"  # surging for this long
     # -- ServicePulseBacklogNotClearing: at the last hour's pace (resolved + abandoned - created)
     backlog_eta_max_seconds: int = 28800  # the backlog clears in more than this, or never ...

@@ -19,7 +19,7 @@ from typing import Any
 from streams.simulator import feedback, profiles
 from streams.simulator.events import Event, EventWriter
 from streams.simulator.profiles import Draws
-from streams.simulator.scenarios import Outage, SimConfig, arrival_factor, check
+from streams.simulator.scenarios import Outage, SimConfig, arrival_factor, check, surge_begins
 from streams.simulator.staffing import INBOX_HEADROOM, RT_AHT, Inbox, Seats
 from streams.simulator.ticket import State, Ticket
 
@@ -39,6 +39,7 @@ class Action(IntEnum):
     SURVEY = 11
     QA = 12
     ABANDON = 13
+    SURGE = 14  # the surge begins: arrivals drawn again at the surged rate
 
 
 Handler = Callable[[float, Any], Event | None]
@@ -56,7 +57,9 @@ class ContactCentre:
         self._outage = Outage(config, self.start)
         self._flat = config.flat_arrivals
         rate = config.arrivals_per_hour / 3600.0
-        self._lam = rate * arrival_factor(config)
+        self._lam = rate
+        self._surge = arrival_factor(config)
+        self._surge_at = surge_begins(config, self.start)
         self._teams = config.teams
         default = profiles.DEFAULT_TEAM_WEIGHT
         weights = [profiles.TEAM_WEIGHT.get(name, default) for name in config.teams]
@@ -97,11 +100,14 @@ class ContactCentre:
             Action.SURVEY: self._survey,
             Action.QA: self._qa,
             Action.ABANDON: self._abandon,
+            Action.SURGE: self._surge_begins,
         }
         self._set_staff(self.start)
         self._hour_end = (math.floor(self.start / 3600.0) + 1) * 3600.0
         self._at(self._hour_end, Action.SHIFT, None)
         self._schedule_arrival(self.start)
+        if self.start < self._surge_at < math.inf and self._surge_at % 3600.0:
+            self._at(self._surge_at, Action.SURGE, None)  # on the hour, the shift redraws
 
     def events(self, until: float | None = None) -> Iterator[Event]:
         """Yield events lazily in ``ts`` order up to ``until`` (POSIX seconds, inclusive).
@@ -137,12 +143,18 @@ class ContactCentre:
     def _schedule_arrival(self, t: float) -> None:
         """Next arrival of the Poisson process whose rate is constant within the hour.
 
-        An arrival drawn past the hour is not scheduled: the hourly shift action draws again
-        from the hour's start with the new rate (exact, as the process is memoryless).
+        An arrival drawn past the hour (or past the surge's start) is not scheduled: the
+        hourly shift (or the surge) action draws again from then with the new rate (exact,
+        as the process is memoryless).
         """
         rate = self._lam if self._flat else self._lam * profiles.profile(t)
+        until = self._hour_end
+        if t >= self._surge_at:
+            rate *= self._surge
+        else:
+            until = min(until, self._surge_at)
         nxt = t + self._draw.exp_rate(rate)
-        if nxt < self._hour_end:
+        if nxt < until:
             self._at(nxt, Action.ARRIVAL, None)
 
     # ------------------------------------------------------------------ arrivals and routing
@@ -171,6 +183,10 @@ class ContactCentre:
         else:
             self._at(self._inbox.take(t, team), Action.ASSIGN, tk)
         return self._out.created(t, tk)
+
+    def _surge_begins(self, t: float, _: None) -> None:
+        """An arrival drawn past this instant was not scheduled (as at the hour's end)."""
+        self._schedule_arrival(t)
 
     def _shift(self, t: float, _: None) -> None:
         self._hour_end = t + 3600.0

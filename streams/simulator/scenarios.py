@@ -17,7 +17,8 @@ class SimConfig:
     outage_team: str = "technical"  # in "outage": this team stops answering ...
     outage_start: float = 0.0  # ... from start+outage_start seconds ...
     outage_end: float | None = None  # ... until start+outage_end (None: until the end)
-    surge_factor: float = 3.0  # in "surge": arrivals x surge_factor
+    surge_factor: float = 3.0  # in "surge": arrivals x surge_factor ...
+    surge_start: float = 0.0  # ... from start+surge_start seconds (before it: normal)
     flat_arrivals: bool = False  # True: no hour-of-day profile
 
 
@@ -31,6 +32,8 @@ def check(config: SimConfig) -> None:
         raise ValueError("arrivals_per_hour must be > 0")
     if config.scenario == "surge" and not config.surge_factor > 0:
         raise ValueError("surge_factor must be > 0")
+    if not config.surge_start >= 0:
+        raise ValueError("surge_start must be >= 0")
     if config.scenario == "outage" and config.outage_team not in config.teams:
         raise ValueError(f"outage_team {config.outage_team!r} is not one of the teams")
 
@@ -38,6 +41,12 @@ def check(config: SimConfig) -> None:
 def arrival_factor(config: SimConfig) -> float:
     """How many times the configured arrivals the scenario brings (staffing is not scaled)."""
     return config.surge_factor if config.scenario == "surge" else 1.0
+
+
+def surge_begins(config: SimConfig, start: float) -> float:
+    """When the surge's extra arrivals begin (never outside the "surge" scenario): a surge
+    that starts after a normal stretch is one the hour-of-week baselines can see."""
+    return start + config.surge_start if config.scenario == "surge" else math.inf
 
 
 class Outage:

@@ -10,12 +10,12 @@ from streams.monitoring.rules.forecast import (
     ARRIVALS,
     BACKLOG,
     CLEARS_IN,
-    CONTACTS,
     DRAIN,
     OUTFLOW,
+    RECENT,
+    RECENT_VS_BASELINE,
     SHORT,
     SL,
-    VS_BASELINE,
     threshold_seconds,
 )
 
@@ -31,6 +31,7 @@ def alerts(config: MonitoringConfig) -> list[Alert]:
     goal = t.service_level_min
     threshold = threshold_seconds(config)
     eta_hours = t.backlog_eta_max_seconds / 3600
+    recent = t.forecast_recent_window
     return [
         Alert(
             FORECAST_LOW,
@@ -41,8 +42,9 @@ def alerts(config: MonitoringConfig) -> list[Alert]:
             f"""\
 Erlang C forecasts {{{{ $value | humanizePercentage }}}} of the phone and chat contacts of
 team {{{{ $labels.team }}}} answered within {threshold:g} s in the next hour
-(goal {goal * 100:g} %), with the agents on duty now, the last hour's arrivals blended with
-the same hour of past weeks and the day's handle time. Agents to add:
+(goal {goal * 100:g} %), with the agents planned for the coming hour (or on duty now, without
+a plan), the arrivals of the last {recent} blended
+with the next hour of past weeks and the day's handle time. Agents to add:
 {SHORT}.""",
             f"forecast service level (Erlang C) < {goal * 100:g}% with >= "
             f"{t.forecast_min_contacts} phone/chat contacts forecast for the hour",
@@ -52,16 +54,16 @@ the same hour of past weeks and the day's handle time. Agents to add:
         Alert(
             SURGE,
             "forecast",
-            f"{VS_BASELINE} >= {t.surge_ratio:g}\nand on (team)\n"
-            f"{CONTACTS} >= {t.surge_min_contacts}",
+            f"{RECENT_VS_BASELINE.format(w=recent)} >= {t.surge_ratio:g}\nand on (team)\n"
+            f"{RECENT.format(w=recent)} >= {t.surge_min_contacts}",
             "warning",
             "Contacts of team {{ $labels.team }} surge above the usual for this hour",
             f"""\
-Team {{{{ $labels.team }}}} received {{{{ $value | humanize }}}} times the contacts of the same
-hour of the week over the past {t.forecast_weeks} weeks (at least {t.surge_min_contacts}
-contacts in the last hour): the queue will grow before the SLA alerts say so.""",
-            f"contacts in 1h >= {t.surge_ratio:g} x the same hour of the past "
-            f"{t.forecast_weeks} weeks, >= {t.surge_min_contacts} contacts",
+Team {{{{ $labels.team }}}} receives contacts at {{{{ $value | humanize }}}} times the pace of the
+same hour of the week over the past {t.forecast_weeks} weeks (over the last {recent}, at least
+{t.surge_min_contacts} contacts): the queue will grow before the SLA alerts say so.""",
+            f"contacts in {recent} at >= {t.surge_ratio:g} x the hourly pace of the same hour of "
+            f"the past {t.forecast_weeks} weeks, >= {t.surge_min_contacts} contacts in {recent}",
             for_=t.surge_for,
             comment="Against the hour-of-week baseline; no baseline (under 4 weeks): quiet.",
         ),

@@ -5,11 +5,12 @@ Generated into deploy/prometheus/rules/alerts.yml (the ``servicepulse.forecast.*
 groups, then the ``servicepulse.forecast`` alerts), reading only the exporter's raw series, so
 ``promtool test rules`` can load that file alone. Recording rules, ``level:metric:operations``:
 
-    team:servicepulse_live_contacts:rate1h                 phone+chat contacts per second
+    team:servicepulse_live_contacts:rate{R}                phone+chat contacts per second (R: 15m)
     team:servicepulse_live_contacts_next_hour:rate1h_weeks the next hour of the past weeks
     team:servicepulse_forecast_arrivals:rate1h             blended arrivals of the next hour
     team:servicepulse_forecast_handle_seconds:mean{W}      AHT of phone+chat (W: 1d)
-    team:servicepulse_forecast_agents:count                agents on duty (or planned)
+    team:servicepulse_forecast_agents:count                agents planned for the coming hour
+                                                           (policy staffing), else on duty now
     team:servicepulse_forecast_traffic:erlangs             offered traffic A = arrivals x AHT
     agents:servicepulse_forecast_agents:count              the table k = 1..max (label agents)
     team_agents:servicepulse_forecast_erlang_b:ratio       Erlang B of k agents (recursion)
@@ -20,6 +21,7 @@ groups, then the ``servicepulse.forecast`` alerts), reading only the exporter's 
                                                            the same with the agents on duty
     team:servicepulse_forecast_agents_{needed,short}:count agents for the goal, and to add
     team:servicepulse_contacts:increase1h, ..._contacts_baseline:increase1h, ..._vs_baseline:ratio1h
+    team:servicepulse_contacts:increase{R}, ..._contacts_vs_baseline:ratio{R} (at the hour's pace)
     team:servicepulse_backlog_{inflow,outflow,drain}:rate1h, team:servicepulse_backlog:sum
     team:servicepulse_backlog_clears_in_seconds:rate1h
 
@@ -32,7 +34,7 @@ carrying k; the agents on duty pick their member with ``count_values``.
 from __future__ import annotations
 
 from streams.monitoring.config import LIVE_CHANNELS, MonitoringConfig
-from streams.monitoring.promql import Group, Rule
+from streams.monitoring.promql import Group, Rule, seconds
 
 CREATED = "servicepulse_tickets_created_total"
 RESOLVED = "servicepulse_tickets_resolved_total"
@@ -42,7 +44,7 @@ AGENTS = "servicepulse_agents"
 OPEN = "servicepulse_open_tickets"
 LIVE = '{channel=~"' + "|".join(LIVE_CHANNELS) + '"}'
 
-LIVE_RATE = "team:servicepulse_live_contacts:rate1h"
+LIVE_RATE = "team:servicepulse_live_contacts:rate{w}"
 LIVE_NEXT = "team:servicepulse_live_contacts_next_hour:rate1h_weeks"
 ARRIVALS = "team:servicepulse_forecast_arrivals:rate1h"
 AHT = "team:servicepulse_forecast_handle_seconds:mean{w}"
@@ -64,6 +66,8 @@ SHORT = "team:servicepulse_forecast_agents_short:count"
 CONTACTS = "team:servicepulse_contacts:increase1h"
 BASELINE = "team:servicepulse_contacts_baseline:increase1h"
 VS_BASELINE = "team:servicepulse_contacts_vs_baseline:ratio1h"
+RECENT = "team:servicepulse_contacts:increase{w}"
+RECENT_VS_BASELINE = "team:servicepulse_contacts_vs_baseline:ratio{w}"
 INFLOW = "team:servicepulse_backlog_inflow:rate1h"
 OUTFLOW = "team:servicepulse_backlog_outflow:rate1h"
 DRAIN = "team:servicepulse_backlog_drain:rate1h"
@@ -88,17 +92,18 @@ def input_rules(config: MonitoringConfig) -> list[Rule]:
     t = config.thresholds
     w = t.forecast_history_weight
     aht = AHT.format(w=t.forecast_aht_window)
-    live = f"sum by (team) (rate({CREATED}{LIVE}[1h]))"
+    recent = t.forecast_recent_window
+    live_rate = LIVE_RATE.format(w=recent)
     return [
-        {"record": LIVE_RATE, "expr": live},
+        {"record": live_rate, "expr": f"sum by (team) (rate({CREATED}{LIVE}[{recent}]))"},
         {
             "record": LIVE_NEXT,
             "expr": _weeks(config, f"sum by (team) (rate({CREATED}{LIVE}[1h] offset OFFSET))", 1),
         },
         {
-            # without the past weeks (a new team, a short history): the last hour alone
+            # without the past weeks (a new team, a short history): the recent rate alone
             "record": ARRIVALS,
-            "expr": f"{w:g} * {LIVE_NEXT} + {1 - w:g} * {LIVE_RATE}\nor\n{LIVE_RATE}",
+            "expr": f"{w:g} * {LIVE_NEXT} + {1 - w:g} * {live_rate}\nor\n{live_rate}",
         },
         {
             "record": aht,
@@ -106,11 +111,13 @@ def input_rules(config: MonitoringConfig) -> list[Rule]:
             f"(sum by (team) (increase({RESOLVED}{LIVE}[{t.forecast_aht_window}])) > 0)",
         },
         {
-            # agent.status first (available + busy; 0 when all are away or offline), the
-            # policy's staffing only for a team without any
+            # the policy's staffing for the coming clock hour first (the hour forecast);
+            # without a plan, agent.status now (available + busy; 0 when all are away or
+            # offline); the plan now from an exporter without the coming hour's
             "record": STAFF,
-            "expr": f'sum by (team) ({AGENTS}{{status=~"available|busy"}})\n'
-            f'or\nsum by (team) (0 * {AGENTS}{{status!="planned"}})\n'
+            "expr": f'max by (team) ({AGENTS}{{status="planned_next_hour"}})\n'
+            f'or\nsum by (team) ({AGENTS}{{status=~"available|busy"}})\n'
+            f'or\nsum by (team) (0 * {AGENTS}{{status!~"planned|planned_next_hour"}})\n'
             f'or\nmax by (team) ({AGENTS}{{status="planned"}})',
         },
         {"record": TRAFFIC, "expr": f"{ARRIVALS} * on (team) {aht}"},
@@ -184,6 +191,8 @@ def service_level_rules(config: MonitoringConfig) -> list[Rule]:
 
 
 def volume_rules(config: MonitoringConfig) -> list[Rule]:
+    window = config.thresholds.forecast_recent_window
+    recent = RECENT.format(w=window)
     return [
         {"record": CONTACTS, "expr": f"sum by (team) (increase({CREATED}[1h]))"},
         {
@@ -191,6 +200,12 @@ def volume_rules(config: MonitoringConfig) -> list[Rule]:
             "expr": _weeks(config, f"sum by (team) (increase({CREATED}[1h] offset OFFSET))", 0),
         },
         {"record": VS_BASELINE, "expr": f"{CONTACTS} / on (team) ({BASELINE} > 0)"},
+        {"record": recent, "expr": f"sum by (team) (increase({CREATED}[{window}]))"},
+        {
+            # the recent window's contacts at an hour's pace against the hour's baseline
+            "record": RECENT_VS_BASELINE.format(w=window),
+            "expr": f"{recent} * {3600 / seconds(window):g} / on (team) ({BASELINE} > 0)",
+        },
     ]
 
 
@@ -215,11 +230,13 @@ def backlog_rules() -> list[Rule]:
 
 
 def recording_groups(config: MonitoringConfig) -> list[Group]:
-    """(group name, interval, rules), in evaluation order."""
+    """(group name, interval, rules), in evaluation order. The inputs, Erlang B and the
+    service level are one group: its rules run in order at one timestamp, where a group each
+    would add up to an evaluation interval of lag per step (the forecast would trail a surge
+    by three intervals)."""
     every = config.thresholds.forecast_interval
+    next_hour = input_rules(config) + erlang_rules(config) + service_level_rules(config)
     return [
-        ("servicepulse.forecast.inputs", every, input_rules(config)),
-        ("servicepulse.forecast.erlang", every, erlang_rules(config)),
-        ("servicepulse.forecast.service_level", every, service_level_rules(config)),
+        ("servicepulse.forecast.next_hour", every, next_hour),
         ("servicepulse.forecast.volume", every, volume_rules(config) + backlog_rules()),
     ]

@@ -168,14 +168,36 @@ def test_the_plan_adds_a_planned_series_only_for_teams_without_agent_status() ->
     counts = {("technical", "available"): 3, ("technical", "offline"): 1}
     assert with_planned(counts, staffing, at("2026-11-23 10:00")) == {
         ("billing", "planned"): 6,  # no agent.status of billing: the plan
-        ("technical", "available"): 3,  # technical reports its agents: no plan shown
+        ("billing", "planned_next_hour"): 6,  # 11:00: still inside 09:00-18:00
+        ("technical", "available"): 3,  # technical reports its agents: no plan shown now ...
         ("technical", "offline"): 1,
+        ("technical", "planned_next_hour"): 4,  # ... but the coming hour's, for the forecast
     }
 
 
 def test_outside_its_shifts_a_planned_team_reads_zero_not_nothing() -> None:
     planned = with_planned({}, plan(), at("2026-11-28 15:00"))  # Saturday 15:00
-    assert dict(planned) == {("billing", "planned"): 0}
+    assert dict(planned) == {("billing", "planned"): 0, ("billing", "planned_next_hour"): 0}
+
+
+@pytest.mark.parametrize(
+    ("now", "coming"),
+    [
+        ("2026-11-23 08:00", 6),  # Monday: the 09:00 shift counts from 08:00 on ...
+        ("2026-11-23 08:59:59", 6),  # ... to the hour's last second
+        ("2026-11-23 07:59:59", 0),  # 08:00-09:00 is not staffed
+        ("2026-11-23 17:00", 0),  # the shift ends at 18:00: nobody for 18:00-19:00
+        ("2026-11-28 09:30", 2),  # Saturday: the 10:00-14:00 window of 2
+    ],
+)
+def test_the_coming_hour_is_the_plan_at_the_next_clock_hour(now: str, coming: int) -> None:
+    assert plan().planned_next_hour("billing", at(now)) == coming
+
+
+def test_the_coming_hour_is_the_next_hour_of_the_teams_own_clock() -> None:
+    # Berlin is UTC+1 in November: 07:30 UTC is 08:30 there, the coming hour 09:00 Berlin
+    assert plan(BERLIN).planned_next_hour("billing", at("2026-11-23 07:30")) == 6
+    assert plan(BERLIN).planned_next_hour("billing", at("2026-11-23 06:30")) == 0
 
 
 def test_the_engine_exposes_the_plan_until_the_team_sends_its_first_agent_status() -> None:
@@ -189,7 +211,10 @@ def test_the_engine_exposes_the_plan_until_the_team_sends_its_first_agent_status
     # the exporter keeps a series it showed at 0 until it forgets it: the plan no longer counts
     assert 'servicepulse_agents{status="planned",team="billing"} 0.0' in text
     assert 'servicepulse_agents{status="offline",team="billing"} 1.0' in text
-    assert dict(engine.gauges(at("2026-11-23 10:00")).agents) == {("billing", "offline"): 1}
+    assert dict(engine.gauges(at("2026-11-23 10:00")).agents) == {
+        ("billing", "offline"): 1,
+        ("billing", "planned_next_hour"): 6,
+    }
 
 
 def test_a_policy_without_staffing_shows_no_planned_agents() -> None:
@@ -205,4 +230,4 @@ def test_a_worker_shows_the_plan_of_a_team_none_of_its_partitions_has_agent_stat
 
     state = State(resolve(argparse.Namespace(), WORKER_OPTIONS), policies())
     gauges, _ = state.backlog(at("2026-11-23 10:00"))
-    assert dict(gauges.agents) == {("billing", "planned"): 6}
+    assert dict(gauges.agents) == {("billing", "planned"): 6, ("billing", "planned_next_hour"): 6}

@@ -383,6 +383,24 @@ def test_surge_triples_arrivals() -> None:
     assert 2.7 < surge / normal < 3.3
 
 
+def test_surge_that_starts_later_leaves_the_hours_before_it_normal() -> None:
+    # 600 an hour, flat; the surge from 2.5 h on: 2.5 h x 600 = 1500 contacts before it,
+    # 3.5 h x 1800 = 6300 after it (the half hour before 3 h normal, the half after surged)
+    cfg = SimConfig(
+        seed=21, scenario="surge", arrivals_per_hour=600.0, flat_arrivals=True,
+        surge_start=2.5 * HOUR,
+    )  # fmt: skip
+    created = [ts_of(e) - MONDAY for e in run(cfg, 6.0) if e["type"] == "ticket.created"]
+    before = sum(1 for t in created if t < 2.5 * HOUR)
+    after = len(created) - before
+    assert abs(before - 1500) < 4 * math.sqrt(1500)
+    assert abs(after - 6300) < 4 * math.sqrt(6300)
+    third_hour = [t for t in created if 2 * HOUR <= t < 3 * HOUR]
+    first_half = sum(1 for t in third_hour if t < 2.5 * HOUR)
+    assert abs(first_half - 300) < 4 * math.sqrt(300)
+    assert abs(len(third_hour) - first_half - 900) < 4 * math.sqrt(900)
+
+
 def test_night_arrivals_lower_than_peak() -> None:
     events = run(SimConfig(seed=4, arrivals_per_hour=600.0), 15)
     hours = Counter(

@@ -22,7 +22,7 @@ def forecast_groups(config: MonitoringConfig = CONFIG) -> dict[str, list[dict]]:
 
 def test_erlang_b_is_one_rule_per_agent_count_up_to_the_configured_most() -> None:
     small = replace(CONFIG, thresholds=replace(CONFIG.thresholds, forecast_max_agents=3))
-    erlang = forecast_groups(small)["servicepulse.forecast.erlang"]
+    erlang = forecast_groups(small)["servicepulse.forecast.next_hour"]
     steps = [r for r in erlang if r["record"] == forecast.ERLANG_B]
     assert [r["labels"] for r in steps] == [{"agents": "1"}, {"agents": "2"}, {"agents": "3"}]
     # B(1) = A / (1 + A); B(3) reads B(2)
@@ -31,12 +31,14 @@ def test_erlang_b_is_one_rule_per_agent_count_up_to_the_configured_most() -> Non
     assert "(3 + " in steps[2]["expr"]
 
 
-def test_the_groups_run_in_order_inputs_erlang_service_level_then_the_alerts() -> None:
+def test_the_next_hour_is_one_group_inputs_erlang_service_level_then_the_alerts() -> None:
     names = [g["name"] for g in yaml.safe_load(alerts_yml())["groups"]]
+    records = [r["record"] for r in forecast_groups()["servicepulse.forecast.next_hour"]]
+    # in order at one timestamp: the inputs, Erlang B, then the service level
+    assert records.index(forecast.TRAFFIC) < records.index(forecast.ERLANG_B)
+    assert records.index(forecast.ERLANG_B) < records.index(forecast.SL)
     order = [
-        "servicepulse.forecast.inputs",
-        "servicepulse.forecast.erlang",
-        "servicepulse.forecast.service_level",
+        "servicepulse.forecast.next_hour",
         "servicepulse.forecast.volume",
         "servicepulse.forecast",
     ]
@@ -51,10 +53,14 @@ def test_the_thresholds_come_from_the_config() -> None:
         forecast_min_contacts=30,
         backlog_eta_max_seconds=14400,
         forecast_weeks=2,
+        forecast_recent_window="30m",
     )
     text = alerts_yml(replace(CONFIG, thresholds=t))
-    assert "team:servicepulse_contacts_vs_baseline:ratio1h >= 2\n" in text
-    assert "team:servicepulse_contacts:increase1h >= 50\n" in text
+    assert "team:servicepulse_contacts_vs_baseline:ratio30m >= 2\n" in text
+    assert "team:servicepulse_contacts:increase30m >= 50\n" in text
+    # 30 minutes of contacts at an hour's pace: x 2
+    assert "team:servicepulse_contacts:increase30m * 2 / on (team)" in text
+    assert 'rate(servicepulse_tickets_created_total{channel=~"phone|chat"}[30m])' in text
     assert "team:servicepulse_forecast_arrivals:rate1h * 3600 >= 30\n" in text
     assert "team:servicepulse_backlog_clears_in_seconds:rate1h > 14400\n" in text
     assert "offset 335h))\n" in text and "offset 503h" not in text  # two weeks back, no more
