@@ -7,6 +7,7 @@ scheme, and every query gets a stable ``refId``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -242,7 +243,13 @@ def bars_panel(
     gradient: bool = False,
     no_value: str = "no data yet",
 ) -> bargauge.Panel:
-    """Horizontal bars, one per series (current values), coloured by ``steps``."""
+    """Horizontal bars, one per series (current values), coloured by ``steps``.
+
+    No series reads ``no_value`` in grey (the null mapping is what Grafana shows then, so it
+    carries the words). Grafana drops the name of a lone bar unless the field has a display
+    name: a single query's legend becomes one (``{{priority}}`` ->
+    ``${__field.labels.priority}``), so one priority or tier still says which it is.
+    """
     p = (
         bargauge.Panel()
         .title(title)
@@ -257,13 +264,20 @@ def bars_panel(
         .show_unfilled(True)
         .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
         .no_value(no_value)
-        .mappings([unknown("—")])
+        .mappings([unknown(no_value)])
         .span(w)
         .height(h)
     )
+    if len(targets) == 1 and "{{" in targets[0].legend:
+        p = p.display_name(field_labels(targets[0].legend))
     for q in _queries(targets):
         p = p.with_target(q)
     return p
+
+
+def field_labels(legend: str) -> str:
+    """A legend format as a Grafana display name: ``{{x}}`` -> ``${__field.labels.x}``."""
+    return re.sub(r"\{\{\s*(\w+)\s*\}\}", r"${__field.labels.\1}", legend)
 
 
 def time_bars_panel(

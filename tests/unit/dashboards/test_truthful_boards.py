@@ -346,3 +346,30 @@ def test_every_live_pace_says_it_is_per_wall_clock_hour_and_what_the_demo_speed_
     for p in paced:
         assert "wall-clock" in p["description"] and "--speed N" in p["description"], p["title"]
     assert "--speed N" in live["description"]
+
+
+def test_an_empty_bar_list_reads_its_no_value_words_in_grey_not_a_dash() -> None:
+    # Grafana shows an empty bar gauge through its null mapping (seen on the bank month:
+    # an empty bar and "—" where no clock was at risk), so the mapping carries the words
+    p = panel(BUILT_IN["live-operations.json"], "At risk now, by team and target")
+    (mapping,) = p["fieldConfig"]["defaults"]["mappings"]
+    assert mapping["options"]["match"] == "null+nan"
+    assert mapping["options"]["result"] == {
+        "text": "none now — or no data (see Scrape health)",
+        "color": "#8e8e8e",
+    }
+
+
+def test_a_lone_bar_keeps_its_name_from_the_legend() -> None:
+    # Grafana drops the name of a single bar unless the field has a display name (the bank's
+    # one customer tier read "658" beside a nameless bar)
+    tiers = panel(BUILT_IN["team-lead-sla.json"], "Breaches by customer tier (24 h)")
+    assert tiers["fieldConfig"]["defaults"]["displayName"] == "${__field.labels.customer_tier}"
+    pairs = panel(BUILT_IN["live-operations.json"], "Breached now, by team and target")
+    assert (
+        pairs["fieldConfig"]["defaults"]["displayName"]
+        == "${__field.labels.team} · ${__field.labels.target}"
+    )
+    # two queries (this week, the week before) have two legends: no shared display name
+    by_target = panel(BUILT_IN["executive-weekly.json"], "SLA attainment by target")
+    assert "displayName" not in by_target["fieldConfig"]["defaults"]
