@@ -330,6 +330,9 @@ def time_bars_panel(
 # header font is ~7 px a character; the rest is the cell padding and the sort arrow).
 HEADER_PX_PER_CHAR = 8
 HEADER_PADDING_PX = 24
+# The key column (team, agent) shows names, not its short header: room for 12 characters
+# ("unassigned", "second-line"), or a 79-team table cuts a name to "unassi…"
+KEY_CHARS = 12
 
 
 def header_width(header: str, min_width: int) -> int:
@@ -381,6 +384,10 @@ def table_panel(
     if min_width is not None:
         p = p.override_by_regexp(
             ".*", [dm.DynamicConfigValue(id_val="custom.minWidth", value=min_width)]
+        )
+        names = max(min_width, KEY_CHARS * HEADER_PX_PER_CHAR + HEADER_PADDING_PX)
+        p = p.override_by_name(
+            key.capitalize(), [dm.DynamicConfigValue(id_val="custom.minWidth", value=names)]
         )
     targets = [c[1] for c in columns]
     for q in _queries(targets):

@@ -373,3 +373,16 @@ def test_a_lone_bar_keeps_its_name_from_the_legend() -> None:
     # two queries (this week, the week before) have two legends: no shared display name
     by_target = panel(BUILT_IN["executive-weekly.json"], "SLA attainment by target")
     assert "displayName" not in by_target["fieldConfig"]["defaults"]
+
+
+def test_the_team_column_has_room_for_a_name_of_twelve_characters() -> None:
+    # the ServiceNow week cut "unassigned" to "unassi…" in a 70 px column
+    p = panel(BUILT_IN["executive-weekly.json"], "Teams, this week and the week before")
+    widths = {
+        o["matcher"]["options"]: prop["value"]
+        for o in p["fieldConfig"]["overrides"]
+        if o["matcher"]["id"] == "byName"
+        for prop in o["properties"]
+        if prop["id"] == "custom.minWidth"
+    }
+    assert widths["Team"] == 12 * 8 + 24 == 120
