@@ -371,6 +371,9 @@ def table_panel(
         .cell_height(cm.TableCellHeight.SM)
         .thresholds(thresholds(*neutral()))
         .no_value("–")
+        # an empty cell of a coloured column took the lowest threshold's colour (a red "–"
+        # under CSAT where no customer answered): unknown is grey
+        .mappings([unknown("–")])
         .span(w)
         .height(h)
         .sort_by(

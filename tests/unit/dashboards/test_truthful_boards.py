@@ -386,3 +386,12 @@ def test_the_team_column_has_room_for_a_name_of_twelve_characters() -> None:
         if prop["id"] == "custom.minWidth"
     }
     assert widths["Team"] == 12 * 8 + 24 == 120
+
+
+def test_an_empty_table_cell_is_a_grey_dash_not_the_columns_red() -> None:
+    # a colour-text cell with no value took the lowest threshold's colour: "–" in red under
+    # CSAT for every ServiceNow team (no surveys at all)
+    p = panel(BUILT_IN["executive-weekly.json"], "Teams, this week and the week before")
+    (mapping,) = p["fieldConfig"]["defaults"]["mappings"]
+    assert mapping["options"]["match"] == "null+nan"
+    assert mapping["options"]["result"] == {"text": "–", "color": "#8e8e8e"}
