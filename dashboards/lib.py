@@ -340,6 +340,12 @@ def header_width(header: str, min_width: int) -> int:
     return max(min_width, len(header) * HEADER_PX_PER_CHAR + HEADER_PADDING_PX)
 
 
+EMPTY_CELL = {
+    "type": "special",
+    "options": {"match": "null+nan", "result": {"text": "–", "color": NOT_MEASURED}},
+}
+
+
 def table_panel(
     title: str,
     description: str,
@@ -371,9 +377,6 @@ def table_panel(
         .cell_height(cm.TableCellHeight.SM)
         .thresholds(thresholds(*neutral()))
         .no_value("–")
-        # an empty cell of a coloured column took the lowest threshold's colour (a red "–"
-        # under CSAT where no customer answered): unknown is grey
-        .mappings([unknown("–")])
         .span(w)
         .height(h)
         .sort_by(
@@ -415,6 +418,10 @@ def table_panel(
                     id_val="custom.cellOptions",
                     value={"type": "color-text"} if len(steps) > 1 else {"type": "auto"},
                 ),
+                # an empty cell of a coloured column took the lowest threshold's colour (a red
+                # "–" under CSAT where no customer answered): unknown is grey. Per value column
+                # only: Grafana's NaN test matches every string, the names of the key column
+                dm.DynamicConfigValue(id_val="mappings", value=[EMPTY_CELL]),
             ]
             + (
                 [dm.DynamicConfigValue(id_val="decimals", value=decimals[header])]
