@@ -16,17 +16,14 @@ It prints wall and CPU seconds (CPU is steadier on a shared machine), the sample
 per second of the raw phase, the same for promtool, and their ratio; the last lines are a
 row for docs/benchmarks.md.
 
-The bank month: every call that reached the queue is a phone ticket of its type's team
-(PS, NW, IN, NE, PE, TT) created when it joined the queue (local time +03:00), answered by
-its server at service start and resolved at its end, or abandoned when it hung up in the
-queue; VRU-only calls and PHANTOM rows are left out (bench/forecast_bank.py reads the calls
-the same way). The policy: first response within 20 s, round the clock.
+The bank month is converted by ``bank_events`` of tests/datasets.py (every call that reached
+the queue a phone ticket of its type's team); its policy there: first response within 20 s,
+round the clock.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import re
 import resource
 import shutil
@@ -34,23 +31,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import orjson
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from streams.simulator import ContactCentre, SimConfig
+from tests.datasets import BANK_POLICY, bank_events
 
 START = 1_793_577_600.0  # 2026-11-02 00:00 UTC, a Monday
-BANK_TZ = timezone(timedelta(hours=3))
-BANK_POLICY = """\
-policies:
-  - name: bank
-    match: {}
-    calendar: always
-    targets: {first_response: 20s}
-"""
-
 # backfill in a child process, each OpenMetrics file hard-linked into KEEP before promtool
 KEEPING = """\
 import os, sys
@@ -65,46 +55,6 @@ sys.argv = ["servicepulse", *sys.argv[2:]]
 from streams.cli import main
 sys.exit(main())
 """
-
-
-def seconds_of(text: str) -> int:
-    h, m, s = (int(x) for x in text.split(":"))
-    return h * 3600 + m * 60 + s
-
-
-def bank_events(path: Path) -> list[bytes]:
-    """The bank month's calls as contract events, in time order (see the module docstring)."""
-    events: list[tuple[datetime, str, int, dict[str, object]]] = []
-    with open(path, newline="", encoding="utf-8") as stream:
-        for row in csv.DictReader(stream):
-            never_queued = row["q_start"] == "0:00:00"
-            if row["outcome"] not in ("AGENT", "HANG") or (
-                never_queued and row["outcome"] == "HANG"
-            ):
-                continue
-            joined = seconds_of(row["vru_exit"] if never_queued else row["q_start"])
-            if joined < seconds_of(row["vru_entry"]):
-                joined += 86400  # crossed midnight in the VRU
-            day = datetime(1999, 8, int(row["date"][-2:]), tzinfo=BANK_TZ)
-            queued = day + timedelta(seconds=joined)
-            ticket = f"bank-{row['date'][-2:]}-{row['call_id']}"
-            own: list[tuple[datetime, dict[str, object]]] = [
-                (queued, {"type": "ticket.created", "team": row["type"], "channel": "phone",
-                          "priority": "normal", "customer_id": f"c{row['customer_id']}"}),
-            ]  # fmt: skip
-            waited = queued + timedelta(seconds=float(row["q_time"]))
-            if row["outcome"] == "HANG":
-                own.append((waited, {"type": "contact.abandoned"}))
-            else:
-                own.append((waited, {"type": "message.agent", "agent_id": row["server"]}))
-                done = waited + timedelta(seconds=float(row["ser_time"]))
-                own.append((done, {"type": "ticket.resolved"}))
-            for index, (at, fields) in enumerate(own):
-                data = {"event_id": f"{ticket}-{index}", "ticket_id": ticket,
-                        "ts": at.isoformat(), **fields}  # fmt: skip
-                events.append((at, ticket, index, data))
-    events.sort(key=lambda e: (e[0], e[1], e[2]))
-    return [orjson.dumps(e[3]) for e in events]
 
 
 def write_history(path: Path, days: float, arrivals: float) -> int:

@@ -7,6 +7,7 @@ scheme, and every query gets a stable ``refId``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -242,7 +243,13 @@ def bars_panel(
     gradient: bool = False,
     no_value: str = "no data yet",
 ) -> bargauge.Panel:
-    """Horizontal bars, one per series (current values), coloured by ``steps``."""
+    """Horizontal bars, one per series (current values), coloured by ``steps``.
+
+    No series reads ``no_value`` in grey (the null mapping is what Grafana shows then, so it
+    carries the words). Grafana drops the name of a lone bar unless the field has a display
+    name: a single query's legend becomes one (``{{priority}}`` ->
+    ``${__field.labels.priority}``), so one priority or tier still says which it is.
+    """
     p = (
         bargauge.Panel()
         .title(title)
@@ -257,13 +264,20 @@ def bars_panel(
         .show_unfilled(True)
         .reduce_options(common.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
         .no_value(no_value)
-        .mappings([unknown("—")])
+        .mappings([unknown(no_value)])
         .span(w)
         .height(h)
     )
+    if len(targets) == 1 and "{{" in targets[0].legend:
+        p = p.display_name(field_labels(targets[0].legend))
     for q in _queries(targets):
         p = p.with_target(q)
     return p
+
+
+def field_labels(legend: str) -> str:
+    """A legend format as a Grafana display name: ``{{x}}`` -> ``${__field.labels.x}``."""
+    return re.sub(r"\{\{\s*(\w+)\s*\}\}", r"${__field.labels.\1}", legend)
 
 
 def time_bars_panel(
@@ -316,11 +330,20 @@ def time_bars_panel(
 # header font is ~7 px a character; the rest is the cell padding and the sort arrow).
 HEADER_PX_PER_CHAR = 8
 HEADER_PADDING_PX = 24
+# The key column (team, agent) shows names, not its short header: room for 12 characters
+# ("unassigned", "second-line"), or a 79-team table cuts a name to "unassi…"
+KEY_CHARS = 12
 
 
 def header_width(header: str, min_width: int) -> int:
     """Pixels a column needs to show ``header`` whole, and at least ``min_width``."""
     return max(min_width, len(header) * HEADER_PX_PER_CHAR + HEADER_PADDING_PX)
+
+
+EMPTY_CELL = {
+    "type": "special",
+    "options": {"match": "null+nan", "result": {"text": "–", "color": NOT_MEASURED}},
+}
 
 
 def table_panel(
@@ -368,6 +391,10 @@ def table_panel(
         p = p.override_by_regexp(
             ".*", [dm.DynamicConfigValue(id_val="custom.minWidth", value=min_width)]
         )
+        names = max(min_width, KEY_CHARS * HEADER_PX_PER_CHAR + HEADER_PADDING_PX)
+        p = p.override_by_name(
+            key.capitalize(), [dm.DynamicConfigValue(id_val="custom.minWidth", value=names)]
+        )
     targets = [c[1] for c in columns]
     for q in _queries(targets):
         p = p.with_target(q)
@@ -391,6 +418,10 @@ def table_panel(
                     id_val="custom.cellOptions",
                     value={"type": "color-text"} if len(steps) > 1 else {"type": "auto"},
                 ),
+                # an empty cell of a coloured column took the lowest threshold's colour (a red
+                # "–" under CSAT where no customer answered): unknown is grey. Per value column
+                # only: Grafana's NaN test matches every string, the names of the key column
+                dm.DynamicConfigValue(id_val="mappings", value=[EMPTY_CELL]),
             ]
             + (
                 [dm.DynamicConfigValue(id_val="decimals", value=decimals[header])]

@@ -24,6 +24,7 @@ import pytest
 
 from streams.core.events import parse_ts
 from streams.simulator import ContactCentre, SimConfig
+from tests.datasets import SERVICENOW, SERVICENOW_POLICY, servicenow_events
 from tests.filesystems import own_filesystem
 from tests.processes import free_port
 
@@ -501,85 +502,6 @@ def test_a_week_counts_a_restart_a_new_series_and_an_ended_one_without_going_neg
 
 
 # ---- a real year: backfill counts what replay counts ---------------------------------------
-
-SERVICENOW = Path(__file__).resolve().parents[3] / "shared/datasets/servicenow-incident-eventlog"
-SERVICENOW_POLICY = {
-    "policies": [
-        {
-            "name": "it",
-            "calendar": "always",
-            "targets": {"first_response": "1h", "resolution": "1d"},
-        }
-    ]
-}
-
-
-def servicenow_events(csv_path: Path) -> tuple[list[bytes], int]:
-    """The audit trail as contract events in time order, and how many reopens it holds.
-
-    Per incident, in ``sys_mod_count`` order: created at ``opened_at`` (team = assignment
-    group), a transfer at each group change, the first state other than New as the first
-    response, Awaiting* / Active as pending / open, Resolved, a state other than Resolved or
-    Closed after Resolved as a reopen, Closed. Times (no zone given) are read as UTC; an
-    update stamped before the one it follows is taken at that one's time (the trail's order
-    is ``sys_mod_count``), so every reopen follows its resolution and is counted.
-    """
-    import csv
-
-    def ts(text: str) -> datetime:
-        return datetime.strptime(text, "%d/%m/%Y %H:%M").replace(tzinfo=UTC)
-
-    rows: dict[str, list[list[str]]] = defaultdict(list)
-    with open(csv_path, newline="") as f:
-        reader = csv.reader(f)
-        next(reader)
-        for row in reader:
-            rows[row[0]].append(row)
-    events: list[tuple[datetime, int, dict[str, Any]]] = []
-    reopens = 0
-
-    def emit(at: datetime, ticket: str, kind: str, **fields: Any) -> None:
-        data = {"event_id": f"sn-{len(events)}", "type": kind, "ticket_id": ticket}
-        events.append((at, len(events), {**data, "ts": at.isoformat(), **fields}))
-
-    for number, trail in rows.items():
-        trail.sort(key=lambda r: int(r[5]))
-        first, ticket = trail[0], "INC" + number
-        opened = ts(first[9])
-        team = "g" + first[23] if first[23] != "?" else "unassigned"
-        priority = {"1": "urgent", "2": "high", "3": "normal", "4": "low"}.get(first[22], "normal")
-        emit(opened, ticket, "ticket.created", team=team, channel="phone", priority=priority,
-             customer_id="c" + first[7])  # fmt: skip
-        state, answered, waiting, closed, at = "New", False, False, False, opened
-        for row in trail:
-            at = max(ts(row[13]), at)
-            group = "g" + row[23] if row[23] != "?" else team
-            if group != team:
-                emit(at, ticket, "ticket.transferred", from_team=team, to_team=group)
-                team = group
-            new = row[1]
-            if new not in ("New", "-100", "Closed") and not answered:
-                emit(at, ticket, "message.agent", agent_id="a" + row[12])
-                answered = True
-            if new.startswith("Awaiting") and not waiting and state not in ("Resolved", "Closed"):
-                emit(at, ticket, "ticket.status", status="pending")
-                waiting = True
-            elif new == "Active" and waiting:
-                emit(at, ticket, "ticket.status", status="open")
-                waiting = False
-            if new == "Resolved" and state != "Resolved":
-                emit(at, ticket, "ticket.resolved")
-                waiting = False
-            elif state == "Resolved" and new not in ("Resolved", "Closed", "-100"):
-                emit(at, ticket, "ticket.reopened")
-                reopens += not closed  # after a close: rejected ticket_closed (a few trails)
-            if new == "Closed" and state != "Closed":
-                emit(at, ticket, "ticket.closed")
-                closed = True
-            if new != "-100":
-                state = new
-    events.sort(key=lambda e: (e[0], e[1]))
-    return [orjson.dumps(e) for _, _, e in events], reopens
 
 
 @pytest.mark.skipif(not SERVICENOW.is_dir(), reason="the ServiceNow event log is not here")

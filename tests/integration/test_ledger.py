@@ -22,7 +22,7 @@ from streams.ledger.sink import Ledger
 from streams.ledger.store import open_store
 from streams.replay import replay
 from streams.simulator import ContactCentre, SimConfig
-from tests.integration.test_history import SERVICENOW, SERVICENOW_POLICY, servicenow_events
+from tests.datasets import SERVICENOW, SERVICENOW_POLICY, servicenow_events
 from tests.processes import Processes
 from tests.serve_process import ServeProcess, parse_samples
 from tests.support import at, created, event, reply

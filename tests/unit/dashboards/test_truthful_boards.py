@@ -346,3 +346,61 @@ def test_every_live_pace_says_it_is_per_wall_clock_hour_and_what_the_demo_speed_
     for p in paced:
         assert "wall-clock" in p["description"] and "--speed N" in p["description"], p["title"]
     assert "--speed N" in live["description"]
+
+
+def test_an_empty_bar_list_reads_its_no_value_words_in_grey_not_a_dash() -> None:
+    # Grafana shows an empty bar gauge through its null mapping (seen on the bank month:
+    # an empty bar and "—" where no clock was at risk), so the mapping carries the words
+    p = panel(BUILT_IN["live-operations.json"], "At risk now, by team and target")
+    (mapping,) = p["fieldConfig"]["defaults"]["mappings"]
+    assert mapping["options"]["match"] == "null+nan"
+    assert mapping["options"]["result"] == {
+        "text": "none now — or no data (see Scrape health)",
+        "color": "#8e8e8e",
+    }
+
+
+def test_a_lone_bar_keeps_its_name_from_the_legend() -> None:
+    # Grafana drops the name of a single bar unless the field has a display name (the bank's
+    # one customer tier read "658" beside a nameless bar)
+    tiers = panel(BUILT_IN["team-lead-sla.json"], "Breaches by customer tier (24 h)")
+    assert tiers["fieldConfig"]["defaults"]["displayName"] == "${__field.labels.customer_tier}"
+    pairs = panel(BUILT_IN["live-operations.json"], "Breached now, by team and target")
+    assert (
+        pairs["fieldConfig"]["defaults"]["displayName"]
+        == "${__field.labels.team} · ${__field.labels.target}"
+    )
+    # two queries (this week, the week before) have two legends: no shared display name
+    by_target = panel(BUILT_IN["executive-weekly.json"], "SLA attainment by target")
+    assert "displayName" not in by_target["fieldConfig"]["defaults"]
+
+
+def test_the_team_column_has_room_for_a_name_of_twelve_characters() -> None:
+    # the ServiceNow week cut "unassigned" to "unassi…" in a 70 px column
+    p = panel(BUILT_IN["executive-weekly.json"], "Teams, this week and the week before")
+    widths = {
+        o["matcher"]["options"]: prop["value"]
+        for o in p["fieldConfig"]["overrides"]
+        if o["matcher"]["id"] == "byName"
+        for prop in o["properties"]
+        if prop["id"] == "custom.minWidth"
+    }
+    assert widths["Team"] == 12 * 8 + 24 == 120
+
+
+def test_an_empty_table_cell_is_a_grey_dash_not_the_columns_red() -> None:
+    # a colour-text cell with no value took the lowest threshold's colour: "–" in red under
+    # CSAT for every ServiceNow team (no surveys at all)
+    p = panel(BUILT_IN["executive-weekly.json"], "Teams, this week and the week before")
+    mappings = {
+        o["matcher"]["options"]: prop["value"]
+        for o in p["fieldConfig"]["overrides"]
+        if o["matcher"]["id"] == "byName"
+        for prop in o["properties"]
+        if prop["id"] == "mappings"
+    }
+    grey_dash = {"match": "null+nan", "result": {"text": "–", "color": "#8e8e8e"}}
+    assert mappings["CSAT"] == [{"type": "special", "options": grey_dash}]
+    # not on the team names: Grafana's NaN test matches every string (the names read "–")
+    assert "Team" not in mappings
+    assert "mappings" not in p["fieldConfig"]["defaults"]
