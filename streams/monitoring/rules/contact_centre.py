@@ -134,13 +134,11 @@ def agent_rules(w: str) -> list[Rule]:
         f"{summed_rate(ta, f'{m}qa_score_total', w)}\n/\n"
         f"({summed_rate(ta, f'{m}qa_reviews_total', w)} > 0)",
     )
+    # a mean of seconds, not a share: no handle-time series is "no data", never 0 s
     add(
         f"handle_seconds:mean_rate{w}",
-        ratio(
-            summed_rate(ta, f"{m}handle_seconds_total", w),
-            summed_rate(ta, f"{m}resolutions_total", w),
-            ta,
-        ),
+        f"{summed_rate(ta, f'{m}handle_seconds_total', w)}\n/\n"
+        f"({summed_rate(ta, f'{m}resolutions_total', w)} > 0)",
     )
     return rules
 
