@@ -62,7 +62,7 @@ from streams.monitoring.prometheus import (  # noqa: E402
     prometheus_config,
 )
 from tests import datasets  # noqa: E402
-from tests.processes import free_port  # noqa: E402
+from tests.processes import free_port, stop  # noqa: E402
 
 # window heights that show every row of each board (the boards grow with their rows)
 HEIGHTS = {"live-operations": 2600, "team-lead-sla": 3600, "executive-weekly": 3000}
@@ -308,13 +308,7 @@ def running(commands: Sequence[Sequence[str]], env: dict[str, str], log: Path) -
                 )
             yield
         finally:
-            for p in procs:
-                p.terminate()
-            for p in procs:
-                try:
-                    p.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    p.kill()
+            stop(procs, timeout=15)
 
 
 def busiest_team(lines: list[bytes]) -> str:
@@ -564,13 +558,7 @@ def main() -> int:
             screenshot(chromium, url, out / f"{name}.png", args.width, height)
         hold(args, f"Grafana {grafana}, Prometheus :{prom_port}")
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(procs, timeout=15)
         log.close()
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
