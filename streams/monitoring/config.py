@@ -160,7 +160,13 @@ class Thresholds:
     surge_for: str = "10m"  # surging for this long
     # -- ServicePulseBacklogNotClearing: at the last hour's pace (resolved + abandoned - created)
     backlog_eta_max_seconds: int = 28800  # the backlog clears in more than this, or never ...
-    backlog_eta_min_open: int = 20  # ... with at least this many open, while someone works
+    backlog_eta_min_open: int = 20  # ... with at least this many open, while someone works ...
+    # ... and above this multiple of its usual size: the same hour of the past forecast_weeks
+    # weeks (a backlog at its usual size holds steady, drain about 0, and is no alarm)
+    backlog_usual_ratio: float = 1.25
+    # without those weeks: the usual size is the mean over this window, once the team has
+    # that much history (less: no usual size, quiet; ServicePulseBacklogGrowingFast still fires)
+    backlog_usual_fallback_window: str = "1d"
     backlog_eta_for: str = "30m"  # not clearing for this long
 
 

@@ -9,6 +9,7 @@ from streams.monitoring.config import MonitoringConfig
 from streams.monitoring.rules.forecast import (
     ARRIVALS,
     BACKLOG,
+    BACKLOG_USUAL,
     CLEARS_IN,
     DRAIN,
     OUTFLOW,
@@ -71,6 +72,7 @@ same hour of the week over the past {t.forecast_weeks} weeks (over the last {rec
             NOT_CLEARING,
             "forecast",
             f"{BACKLOG} >= {t.backlog_eta_min_open}\n"
+            f"and on (team) {BACKLOG} > on (team) {t.backlog_usual_ratio:g} * {BACKLOG_USUAL}\n"
             f"and on (team) {OUTFLOW} > 0\n"
             f"and on (team) (\n  {DRAIN} <= 0\n  or\n"
             f"  {CLEARS_IN} > {t.backlog_eta_max_seconds}\n)",
@@ -78,12 +80,16 @@ same hour of the week over the past {t.forecast_weeks} weeks (over the last {rec
             "The backlog of team {{ $labels.team }} does not clear within "
             f"{eta_hours:g} hours at this pace",
             f"""\
-Team {{{{ $labels.team }}}} has {{{{ $value }}}} open tickets and, at the last hour's pace (resolved
-and abandoned against created), they clear in more than {eta_hours:g} hours or never.
-{CLEARS_IN} gives the time.""",
-            f"open tickets >= {t.backlog_eta_min_open}, someone resolving, and at the last "
-            f"hour's pace cleared in > {eta_hours:g}h or never",
+Team {{{{ $labels.team }}}} has {{{{ $value }}}} open tickets, more than {t.backlog_usual_ratio:g} times its
+usual for this hour ({BACKLOG_USUAL}), and at the last hour's pace (resolved and abandoned
+against created) they clear in more than {eta_hours:g} hours or never. {CLEARS_IN} gives
+the time.""",
+            f"open tickets >= {t.backlog_eta_min_open} and > {t.backlog_usual_ratio:g} x the "
+            f"usual (same hour of the past {t.forecast_weeks} weeks, else the last "
+            f"{t.backlog_usual_fallback_window}), someone resolving, and at the last hour's pace "
+            f"cleared in > {eta_hours:g}h or never",
             for_=t.backlog_eta_for,
-            comment="Only while the team works (outflow > 0): a quiet night's backlog waits.",
+            comment="Above its usual size, while the team works: a steady backlog and a quiet "
+            "night's wait.",
         ),
     ]

@@ -24,6 +24,8 @@ groups, then the ``servicepulse.forecast`` alerts), reading only the exporter's 
     team:servicepulse_contacts:increase{R}, ..._contacts_vs_baseline:ratio{R} (at the hour's pace)
     team:servicepulse_backlog_{inflow,outflow,drain}:rate1h, team:servicepulse_backlog:sum
     team:servicepulse_backlog_clears_in_seconds:rate1h
+    team:servicepulse_backlog_baseline:avg1h               open tickets, the same hour of past weeks
+    team:servicepulse_backlog_usual:avg                    that, else the mean of the last day
 
 PromQL has no loop, so Erlang B's recursion ``B(k) = A B(k-1) / (k + A B(k-1))`` is one rule
 per k, each reading the one before in the same group (rules of a group run in order, at one
@@ -73,6 +75,8 @@ OUTFLOW = "team:servicepulse_backlog_outflow:rate1h"
 DRAIN = "team:servicepulse_backlog_drain:rate1h"
 BACKLOG = "team:servicepulse_backlog:sum"
 CLEARS_IN = "team:servicepulse_backlog_clears_in_seconds:rate1h"
+BACKLOG_BASELINE = "team:servicepulse_backlog_baseline:avg1h"
+BACKLOG_USUAL = "team:servicepulse_backlog_usual:avg"
 
 
 def threshold_seconds(config: MonitoringConfig) -> float:
@@ -209,7 +213,8 @@ def volume_rules(config: MonitoringConfig) -> list[Rule]:
     ]
 
 
-def backlog_rules() -> list[Rule]:
+def backlog_rules(config: MonitoringConfig) -> list[Rule]:
+    fallback = config.thresholds.backlog_usual_fallback_window
     resolved = f"sum by (team) (rate({RESOLVED}[1h]))"
     return [
         {"record": INFLOW, "expr": f"sum by (team) (rate({CREATED}[1h]))"},
@@ -226,6 +231,18 @@ def backlog_rules() -> list[Rule]:
             "record": CLEARS_IN,
             "expr": f"{BACKLOG} / on (team) ({DRAIN} > 0)\nor\n{BACKLOG} == 0",
         },
+        {
+            "record": BACKLOG_BASELINE,
+            "expr": _weeks(config, f"sum by (team) (avg_over_time({OPEN}[1h] offset OFFSET))", 0),
+        },
+        {
+            # without the past weeks: the mean of the fallback window, only for a team with
+            # that much history (its backlog was exported a window ago)
+            "record": BACKLOG_USUAL,
+            "expr": f"{BACKLOG_BASELINE}\nor\n"
+            f"sum by (team) (avg_over_time({OPEN}[{fallback}]))\n"
+            f"and on (team)\nsum by (team) ({OPEN} offset {fallback})",
+        },
     ]
 
 
@@ -238,5 +255,5 @@ def recording_groups(config: MonitoringConfig) -> list[Group]:
     next_hour = input_rules(config) + erlang_rules(config) + service_level_rules(config)
     return [
         ("servicepulse.forecast.next_hour", every, next_hour),
-        ("servicepulse.forecast.volume", every, volume_rules(config) + backlog_rules()),
+        ("servicepulse.forecast.volume", every, volume_rules(config) + backlog_rules(config)),
     ]

@@ -6,6 +6,7 @@ hand-worked Erlang C; here: the shape of what is generated.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import yaml
@@ -54,6 +55,8 @@ def test_the_thresholds_come_from_the_config() -> None:
         backlog_eta_max_seconds=14400,
         forecast_weeks=2,
         forecast_recent_window="30m",
+        backlog_usual_ratio=1.5,
+        backlog_usual_fallback_window="2d",
     )
     text = alerts_yml(replace(CONFIG, thresholds=t))
     assert "team:servicepulse_contacts_vs_baseline:ratio30m >= 2\n" in text
@@ -64,6 +67,10 @@ def test_the_thresholds_come_from_the_config() -> None:
     assert "team:servicepulse_forecast_arrivals:rate1h * 3600 >= 30\n" in text
     assert "team:servicepulse_backlog_clears_in_seconds:rate1h > 14400\n" in text
     assert "offset 335h))\n" in text and "offset 503h" not in text  # two weeks back, no more
+    assert f"{forecast.BACKLOG} > on (team) 1.5 * {forecast.BACKLOG_USUAL}\n" in text
+    assert re.search(r"open_tickets\[1h\] offset 336h\)\)\n *\) / 2\n", text)
+    assert "avg_over_time(servicepulse_open_tickets[2d]))" in text
+    assert "(servicepulse_open_tickets offset 2d)" in text
 
 
 def test_every_forecast_alert_warns_the_team_and_is_inhibited_with_the_backlog_alerts() -> None:
