@@ -14,6 +14,11 @@ With ``N <= A`` the queue grows without bound: every contact waits (``C = 1``), 
 level is 0 and the ASA infinite. The same recursion is written out as Prometheus recording
 rules by streams/monitoring/rules/forecast.py (docs/forecast.md); this module is the reference
 the tests compare them with.
+
+Chat, adapted (:func:`agent_traffic`): an agent who handles ``c`` chats at once spends about
+1/c of a chat's handle time on it, so chat traffic counts in agent-Erlangs,
+``A = A_phone + A_chat / c``, and a contact's service time is the agent time ``A / rate``
+(docs/forecast.md "Chat concurrency" gives the assumption and its limits).
 """
 
 from __future__ import annotations
@@ -27,6 +32,26 @@ INF = math.inf
 def traffic(rate: float, aht: float) -> float:
     """Offered traffic in Erlangs: arrivals per second x mean handle time in seconds."""
     return rate * aht
+
+
+def agent_traffic(
+    phone_rate: float, phone_aht: float, chat_rate: float, chat_aht: float, concurrency: float = 1
+) -> float:
+    """Offered traffic in agent-Erlangs: calls occupy an agent for their handle time, chats
+    for their handle time over the chats an agent handles at once."""
+    if concurrency < 1:
+        raise ValueError("an agent handles at least one chat at once")
+    return traffic(phone_rate, phone_aht) + traffic(chat_rate, chat_aht) / concurrency
+
+
+def agent_seconds_per_contact(
+    phone_seconds: float, chat_seconds: float, contacts: float, concurrency: float = 1
+) -> float:
+    """Agent time per phone or chat contact from the handle seconds reported per channel:
+    what the forecast rules compute over the day (chat seconds over the chats at once)."""
+    if concurrency < 1:
+        raise ValueError("an agent handles at least one chat at once")
+    return (phone_seconds + chat_seconds / concurrency) / contacts
 
 
 def erlang_b(agents: int, erlangs: float) -> float:
@@ -74,13 +99,31 @@ def agents_needed(
 
 @dataclass(frozen=True)
 class Forecast:
-    """The next hour of one queue: arrivals per second, AHT, agents on duty."""
+    """The next hour of one queue: arrivals per second, AHT (agent seconds per contact),
+    agents on duty."""
 
     rate: float  # contacts per second
     aht: float  # seconds
     agents: int
     threshold: float = 20.0  # seconds: the 20 of 80/20
     goal: float = 0.80  # the 80 of 80/20
+
+    @classmethod
+    def phone_and_chat(
+        cls,
+        phone_rate: float,
+        phone_aht: float,
+        chat_rate: float,
+        chat_aht: float,
+        agents: int,
+        concurrency: float = 1,
+    ) -> Forecast:
+        """One pool of agents answering calls and chats, ``concurrency`` chats at once: the
+        arrivals of both, each taking the mean agent time (agent-Erlangs / arrivals)."""
+        rate = phone_rate + chat_rate
+        erlangs = agent_traffic(phone_rate, phone_aht, chat_rate, chat_aht, concurrency)
+        # no arrivals: nobody waits, whatever the handle time
+        return cls(rate=rate, aht=erlangs / rate if rate else 1.0, agents=agents)
 
     @property
     def erlangs(self) -> float:

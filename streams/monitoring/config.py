@@ -17,6 +17,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+TEAM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")  # a team name (label value)
+
 # --- recording windows -------------------------------------------------------------------------
 
 # window -> evaluation interval of its rule group (None: the global one). Long windows change
@@ -150,6 +152,11 @@ class Thresholds:
     forecast_recent_window: str = "15m"
     forecast_aht_window: str = "1d"  # phone/chat handle time (AHT): mean over this window
     forecast_max_agents: int = 60  # Erlang C worked out for 1..this many agents (beyond: bound)
+    # Chats an agent handles at once: a chat occupies 1/this of an agent for its handle time
+    # (agent-Erlangs; docs/forecast.md "Chat concurrency"); 1: a chat occupies an agent like a call
+    chat_concurrency: float = 1.0
+    # team -> its own chat concurrency (teams not named here: chat_concurrency)
+    chat_concurrency_by_team: Mapping[str, float] = field(default_factory=dict)
     forecast_interval: str = "1m"  # evaluation of the forecast and volume groups
     # -- ServicePulseServiceLevelForecastLow: next hour's service level below service_level_min
     forecast_min_contacts: int = 10  # only with at least this many phone/chat contacts forecast
@@ -168,6 +175,17 @@ class Thresholds:
     # that much history (less: no usual size, quiet; ServicePulseBacklogGrowingFast still fires)
     backlog_usual_fallback_window: str = "1d"
     backlog_eta_for: str = "30m"  # not clearing for this long
+
+    def __post_init__(self) -> None:
+        for team, chats in {"": self.chat_concurrency, **self.chat_concurrency_by_team}.items():
+            if team and not TEAM_RE.match(team):
+                raise ValueError(f"chat_concurrency_by_team: bad team name {team!r}")
+            if not chats >= 1:  # also NaN
+                raise ValueError(f"chat concurrency {chats!r} of {team or 'every team'} below 1")
+
+    def chats_at_once(self, team: str) -> float:
+        """The chats an agent of ``team`` handles at once."""
+        return self.chat_concurrency_by_team.get(team, self.chat_concurrency)
 
 
 @dataclass(frozen=True)
@@ -252,8 +270,6 @@ class Routing:
 # The runbooks the alerts link to; override with SERVICEPULSE_RUNBOOK_URL (e.g. your docs site)
 # or `servicepulse generate --runbook-url`. Default: the repository-relative docs path.
 DEFAULT_RUNBOOK_URL = "docs/runbooks.md"
-
-TEAM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)

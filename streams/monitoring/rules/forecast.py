@@ -8,7 +8,8 @@ groups, then the ``servicepulse.forecast`` alerts), reading only the exporter's 
     team:servicepulse_live_contacts:rate{R}                phone+chat contacts per second (R: 15m)
     team:servicepulse_live_contacts_next_hour:rate1h_weeks the next hour of the past weeks
     team:servicepulse_forecast_arrivals:rate1h             blended arrivals of the next hour
-    team:servicepulse_forecast_handle_seconds:mean{W}      AHT of phone+chat (W: 1d)
+    team:servicepulse_forecast_handle_seconds:mean{W}      AHT of phone+chat in agent time: a chat
+                                                           / the chats at once (W: 1d)
     team:servicepulse_forecast_agents:count                agents planned for the coming hour
                                                            (policy staffing), else on duty now
     team:servicepulse_forecast_traffic:erlangs             offered traffic A = arrivals x AHT
@@ -45,6 +46,7 @@ WORK = "servicepulse_agent_work_seconds_total"
 AGENTS = "servicepulse_agents"
 OPEN = "servicepulse_open_tickets"
 LIVE = '{channel=~"' + "|".join(LIVE_CHANNELS) + '"}'
+CHAT = "chat"  # the live channel where an agent may handle several contacts at once
 
 LIVE_RATE = "team:servicepulse_live_contacts:rate{w}"
 LIVE_NEXT = "team:servicepulse_live_contacts_next_hour:rate1h_weeks"
@@ -92,6 +94,23 @@ def _weeks(config: MonitoringConfig, expr: str, hours_back: int) -> str:
     return "(\n  " + "\n  + ".join(terms) + f"\n) / {n}"
 
 
+def agent_work_seconds(config: MonitoringConfig) -> str:
+    """The agent seconds of phone and chat work over the AHT window, per team: a chat's handle
+    time divided by the chats an agent handles at once (the team's own, else the default)."""
+    t = config.thresholds
+    window = t.forecast_aht_window
+    calls = "|".join(c for c in LIVE_CHANNELS if c != CHAT)
+    own = t.chat_concurrency_by_team
+    others = "".join(f',team!="{team}"' for team in own)
+    terms = [f'increase({WORK}{{channel=~"{calls}"}}[{window}])']
+    terms += [
+        f'increase({WORK}{{channel="{CHAT}",team="{team}"}}[{window}]) / {chats:g}'
+        for team, chats in own.items()
+    ]
+    terms.append(f'increase({WORK}{{channel="{CHAT}"{others}}}[{window}]) / {t.chat_concurrency:g}')
+    return "sum by (team) (\n  " + "\n  or\n  ".join(terms) + "\n)"
+
+
 def input_rules(config: MonitoringConfig) -> list[Rule]:
     t = config.thresholds
     w = t.forecast_history_weight
@@ -110,8 +129,10 @@ def input_rules(config: MonitoringConfig) -> list[Rule]:
             "expr": f"{w:g} * {LIVE_NEXT} + {1 - w:g} * {live_rate}\nor\n{live_rate}",
         },
         {
+            # agent time per contact: a chat's handle time over the chats an agent handles
+            # at once (agent-Erlangs); with concurrency 1, the AHT of phone and chat
             "record": aht,
-            "expr": f"sum by (team) (increase({WORK}{LIVE}[{t.forecast_aht_window}]))\n/\n"
+            "expr": f"{agent_work_seconds(config)}\n/\n"
             f"(sum by (team) (increase({RESOLVED}{LIVE}[{t.forecast_aht_window}])) > 0)",
         },
         {

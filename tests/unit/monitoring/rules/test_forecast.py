@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import pytest
 import yaml
 
 from streams.monitoring.config import CONFIG, MonitoringConfig
@@ -84,3 +85,33 @@ def test_every_forecast_alert_warns_the_team_and_is_inhibited_with_the_backlog_a
         assert rule["labels"] == {"severity": "warning", "category": "backlog"}
         assert rule["for"]
         assert rule["annotations"]["runbook_url"] == CONFIG.runbook(rule["alert"])
+
+
+def test_chat_work_counts_over_the_chats_at_once_of_each_team_and_the_default() -> None:
+    t = replace(CONFIG.thresholds, chat_concurrency=3, chat_concurrency_by_team={"duo": 2})
+    work = forecast.agent_work_seconds(replace(CONFIG, thresholds=t))
+    metric = "servicepulse_agent_work_seconds_total"
+    assert f'increase({metric}{{channel=~"phone"}}[1d])\n' in work
+    assert f'increase({metric}{{channel="chat",team="duo"}}[1d]) / 2\n' in work
+    # every other team's chats: the default, the named teams left out (counted once)
+    assert f'increase({metric}{{channel="chat",team!="duo"}}[1d]) / 3\n' in work
+    assert t.chats_at_once("duo") == 2 and t.chats_at_once("solo") == 3
+
+
+def test_the_shipped_rules_count_a_chat_as_one_contact_at_a_time() -> None:
+    work = forecast.agent_work_seconds(CONFIG)
+    assert work.count(" / ") == 1
+    assert '{channel="chat"}[1d]) / 1\n' in work
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"chat_concurrency": 0.5},
+        {"chat_concurrency_by_team": {"duo": 0}},
+        {"chat_concurrency_by_team": {'du"o': 2}},
+    ],
+)
+def test_a_chat_concurrency_below_one_or_for_a_bad_team_name_is_refused(changes: dict) -> None:
+    with pytest.raises(ValueError, match="chat"):
+        replace(CONFIG.thresholds, **changes)
