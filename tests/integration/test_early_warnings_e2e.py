@@ -3,11 +3,11 @@
 A running ``servicepulse demo`` is scraped by a real Prometheus evaluating the project's
 generated rules, which sends to a real Alertmanager configured by deploy/alertmanager/render.py,
 which notifies a webhook receiver (the team leads) in this test. What is asserted is the order
-in which the alerts of one team reach its lead (the surge's order is not asserted here: the
-simulator staffs its normal hour at the 80/20 line, so phone's service level and the forecast
-dip below it in some normal hours; docs/forecast.md):
+in which the alerts of one team (technical) reach its lead, after a normal hour:
 
-* a team that stops answering (``--scenario outage`` after a normal hour):
+* a surge (``--scenario surge --surge-start 1h``, 3x the contacts): ServicePulseContactSurge
+  and ServicePulseServiceLevelForecastLow before ServicePulseServiceLevelLow of phone;
+* a team that stops answering (``--scenario outage --outage-start 1h``):
   ServicePulseErrorBudgetFastBurn (the page) before ServicePulseSLAAttainmentLow.
 
 Time is compressed (tests/compressed_time.py): the demo runs 60 times faster than the wall
@@ -16,11 +16,18 @@ hour is one wall minute and the rules see the demo's contact centre as if it ran
 The four past weeks of the hour-of-week baselines are a TSDB block written before Prometheus
 starts, on the same compressed clock: the contacts of the simulator's normal scenario (same
 arrival rate, other seeds). Alertmanager's group timings are 1 s (render.py's options).
+
+The contact centre has staffing headroom (``--seat-safety 2.5``: technical's 6.1 Erlangs of
+phone and chat on 13 seats, 98 % within 20 s by Erlang C at the 375 s the agents report),
+and the policy's staffing plan is those seats: the normal hour is clearly above 80/20, so
+neither phone's service level nor the forecast dips below it by chance before the surge (at
+the simulator's default, the square-root rule's 80/20 edge, they did in one run of three).
+Times below are simulated minutes after the demo went live; the assertions are about the
+order alone, with the reasons (and the margins measured) in each test's docstring.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 import time
@@ -30,11 +37,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from streams.core import erlang
 from streams.core.events import parse_ts
 from streams.monitoring.prometheus import demo_config
 from streams.simulator import ContactCentre, SimConfig
-from streams.simulator.profiles import DEFAULT_TEAM_WEIGHT, TEAM_WEIGHT
 from tests.compressed_time import compressed_rules, history_block
 from tests.integration.test_alerting_e2e import (
     TEAMS,
@@ -50,46 +55,26 @@ ARRIVALS = 240.0  # contacts per hour, flat (no hour-of-day profile): technical 
 TEAM = "technical"
 NORMAL = 3600.0  # simulated seconds of normal operation before the surge or the outage
 WEEK = 7 * 86400.0
-LIMIT = 240.0  # wall seconds after the demo is up: the later alert must have arrived by then
+SEAT_SAFETY = 2.5  # the simulator's staffing headroom (module docstring)
 
 FAST_BURN = "ServicePulseErrorBudgetFastBurn"
 ATTAINMENT = "ServicePulseSLAAttainmentLow"
+SURGE = "ServicePulseContactSurge"
+FORECAST = "ServicePulseServiceLevelForecastLow"
+PHONE_SERVICE_LEVEL = "ServicePulseServiceLevelLow/phone"
 
-pytestmark = [
-    pytest.mark.prometheus,
-    pytest.mark.timeout(420),
-    # Not yet a stable property: in one CI run of the final main the attainment warning came
-    # 52 simulated minutes into the outage (112.7) and the fast-burn page at 152.6, because
-    # the simulator's normal hour already runs at its 80/20 edge (docs/forecast.md). Run it
-    # by hand until the simulator has staffing headroom.
-    pytest.mark.skipif(
-        not os.environ.get("SERVICEPULSE_ALERT_ORDER_E2E"),
-        reason="alert order end to end: set SERVICEPULSE_ALERT_ORDER_E2E=1 (not yet stable)",
-    ),
-]
+pytestmark = [pytest.mark.prometheus, pytest.mark.timeout(600)]
 
 
-def planned_agents(team: str) -> int:
-    """The agents a workforce plan staffs ``team`` with: Erlang C's agents for 80/20 on its
-    normal phone and chat load, at the handle time the simulator's agents report (work
-    seconds per resolution, measured over 12 simulated hours of the normal scenario)."""
-    work = resolved = 0.0
-    channels: dict[str, str] = {}
-    normal = SimConfig(seed=99, arrivals_per_hour=ARRIVALS, flat_arrivals=True)
-    for event in ContactCentre(normal, 0.0).events(until=12 * 3600.0):
-        if event["type"] == "ticket.created":
-            channels[event["ticket_id"]] = f"{event['team']}/{event['channel']}"
-        if channels.get(event["ticket_id"]) in {f"{team}/phone", f"{team}/chat"}:
-            work += event.get("work_seconds") or 0.0
-            resolved += event["type"] == "ticket.resolved"
-    total = sum(TEAM_WEIGHT.get(t, DEFAULT_TEAM_WEIGHT) for t in TEAMS)
-    share = TEAM_WEIGHT.get(team, DEFAULT_TEAM_WEIGHT) / total
-    aht = work / resolved
-    return erlang.agents_needed(ARRIVALS / 3600 * share * 0.60 * aht, aht, 20.0, 0.80)
+def planned_agents() -> dict[str, int]:
+    """The workforce plan: the seats the simulator staffs each team with (at the flat
+    arrival rate every hour is the peak hour)."""
+    normal = SimConfig(arrivals_per_hour=ARRIVALS, flat_arrivals=True, seat_safety=SEAT_SAFETY)
+    return ContactCentre(normal, 0.0).seats()
 
 
 def policy(first_response: str) -> str:
-    staffing = {team: {"mon-sun 00:00-24:00": planned_agents(team)} for team in TEAMS}
+    staffing = {team: {"mon-sun 00:00-24:00": n} for team, n in planned_agents().items()}
     doc = {
         "policies": [
             {"name": "default", "match": {}, "targets": {"first_response": first_response}}
@@ -172,14 +157,19 @@ def diagnose(prom: str) -> str:
 
 
 def run(
-    tmp_path: Path, hook: Webhook, demo_args: list[str], first_response: str, wanted: list[str]
-) -> tuple[float, dict[str, float]]:
-    """The demo, Prometheus (compressed rules, past weeks), Alertmanager; waits until every
-    alert ``wanted`` reached the team's lead; returns when the demo went live and the first
-    arrivals."""
+    tmp_path: Path,
+    hook: Webhook,
+    demo_args: list[str],
+    first_response: str,
+    wanted: list[str],
+    limit: float,
+) -> dict[str, float]:
+    """The demo, Prometheus (compressed rules, past weeks), Alertmanager; waits at most
+    ``limit`` wall seconds after the demo is up until every alert ``wanted`` reached the
+    team's lead; returns the first arrivals in simulated minutes after the demo went live."""
     promtool = binary("promtool")
     now = time.time()
-    blocks = history_block(promtool, tmp_path, past_weeks(now, 120, LIMIT + 120))
+    blocks = history_block(promtool, tmp_path, past_weeks(now, 120, limit + 120))
     shutil.copytree(blocks, tmp_path / "prom-data")
 
     demo_port, am_port = free_port(), free_port()
@@ -200,40 +190,80 @@ def run(
                 "--host", "127.0.0.1", "--port", str(demo_port),
                 "--speed", f"{SPEED:g}", "--seed", "1", "--wall-clock", "--history", "6h",
                 "--arrivals-per-hour", f"{ARRIVALS:g}", "--flat-arrivals",
+                "--seat-safety", f"{SEAT_SAFETY:g}",
                 "--policy", str(tmp_path / "policy.yml"), *demo_args,
             ],
             cwd=Path(__file__).resolve().parents[2],
         )  # fmt: skip
         wait_until_up(f"http://127.0.0.1:{demo_port}/metrics", demo, "servicepulse demo")
         live = time.monotonic()
-        while time.monotonic() < live + LIMIT:
+        while time.monotonic() < live + limit:
             assert demo.poll() is None, "the demo stopped\n" + procs.tail()
             if set(wanted) <= set(first_firing(hook, f"/{TEAM}")):
                 break
             time.sleep(0.5)
-        arrivals = first_firing(hook, f"/{TEAM}")
-        seen = minutes(arrivals, live)
-        assert set(wanted) <= set(arrivals), (
-            f"not all of {wanted} for {TEAM} in {LIMIT:g} s; arrived (simulated minutes): "
+        seen = minutes(first_firing(hook, f"/{TEAM}"), live)
+        print(f"first arrivals, simulated minutes after the demo went live: {seen}")
+        assert set(wanted) <= set(seen), (
+            f"not all of {wanted} for {TEAM} in {limit:g} s; arrived (simulated minutes): "
             f"{seen}\n{diagnose(prom)}"
         )
-        return live, arrivals
+        return seen
     finally:
         procs.stop()
+
+
+def test_surge_warns_by_volume_and_forecast_before_the_service_level_falls(
+    tmp_path: Path,
+    webhook: Webhook,  # noqa: F811
+) -> None:
+    """Why the order holds, from the rules: the surge check reads the last 15 minutes against
+    the baseline hour (x1.5, for 10m): at 3x the contacts the quarter hour reaches 1.5x the
+    usual after 15/4 minutes of surge, so it fires about 14 minutes in. The forecast blends
+    the quarter hour with the past weeks half and half (for 10m): 13 seats drop below 80/20 at
+    about 10 Erlangs, 1.6x the normal 6.1 (blended), which the quarter hour reaches after
+    about 8 minutes of surge, so it fires about 18 minutes in. Phone's service level is over
+    the last hour (for 15m): the surge's late answers must outweigh the normal ones first
+    (about 9 minutes with 13 seats), so it fires about 24 minutes in; the normal hour, at
+    98 % within 20 s by Erlang C, does not fire it. Measured (three runs): see
+    docs/forecast.md."""
+    surge_start = NORMAL / 60
+    seen = run(
+        tmp_path,
+        webhook,
+        ["--scenario", "surge", "--surge-start", f"{NORMAL:g}"],
+        "1h",
+        [SURGE, FORECAST, PHONE_SERVICE_LEVEL],
+        limit=150.0,
+    )
+    assert all(seen[name] > surge_start for name in (SURGE, FORECAST)), seen
+    assert seen[SURGE] < seen[PHONE_SERVICE_LEVEL], seen
+    assert seen[FORECAST] < seen[PHONE_SERVICE_LEVEL], seen
 
 
 def test_team_that_goes_silent_pages_on_fast_burn_before_the_attainment_warning(
     tmp_path: Path,
     webhook: Webhook,  # noqa: F811
 ) -> None:
-    live, arrivals = run(
+    """Why the order holds, from the rules: over the same hour and the same >= 10 outcomes
+    the fast burn (>= 72 % breached) implies the attainment warning (> 5 % breached); the
+    page comes first when the hour goes from no breach to all breached at once, and then by
+    the difference of their ``for:`` (5m - 2m = 3 minutes). A silent team's hour does so when
+    the met outcomes before the outage have left the hour (60 minutes after it began) before
+    the first clock breaches: the first-response target must exceed the hour by more than
+    the age of any ticket left unanswered when the team went silent. Email and web first
+    responses of the normal scenario reach 85-100 minutes (p99.9 and maximum over 3 simulated
+    days of 240 contacts an hour): a 150-minute target leaves the 90 minutes (at 90 minutes,
+    one run in three failed offline; at 120, one in forty). Expected: the page about 150-165
+    minutes into the outage, the warning 3 minutes later."""
+    outage_start = NORMAL / 60
+    seen = run(
         tmp_path,
         webhook,
         ["--scenario", "outage", "--outage-team", TEAM, "--outage-start", f"{NORMAL:g}"],
-        "90m",
+        "150m",
         [FAST_BURN, ATTAINMENT],
+        limit=270.0,
     )
-    seen = minutes(arrivals, live)
-    print(f"first arrivals, simulated minutes after the demo went live: {seen}")
-    assert all(seen[name] > NORMAL / 60 for name in (FAST_BURN, ATTAINMENT)), seen
-    assert arrivals[FAST_BURN] < arrivals[ATTAINMENT], seen
+    assert all(seen[name] > outage_start for name in (FAST_BURN, ATTAINMENT)), seen
+    assert seen[FAST_BURN] < seen[ATTAINMENT], seen

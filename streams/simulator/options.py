@@ -1,0 +1,33 @@
+"""The simulator's staffing option of the commands that simulate (demo, simulate).
+
+add_staffing_options(parser)
+SimConfig(..., seat_safety=args.seat_safety)
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from streams.simulator.scenarios import MAX_SEAT_SAFETY
+from streams.simulator.staffing import DEFAULT_SEAT_SAFETY
+
+
+def seat_safety(text: str) -> float:
+    """A safety factor from 0 to ``MAX_SEAT_SAFETY``."""
+    value = float(text)
+    if not 0 <= value <= MAX_SEAT_SAFETY:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to {MAX_SEAT_SAFETY:g}")
+    return value
+
+
+def add_staffing_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--seat-safety",
+        type=seat_safety,
+        default=DEFAULT_SEAT_SAFETY,
+        metavar="BETA",
+        help="staffing headroom of the simulated phone and chat seats: each team gets "
+        "ceil(a + BETA sqrt(a)) seats for a load of a Erlangs (the square-root rule). "
+        "The default %(default)s puts the normal hour at the 80/20 line, where the service "
+        "level dips below it by chance; 2.5 leaves headroom (about 98%% within 20 s)",
+    )
