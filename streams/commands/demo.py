@@ -220,6 +220,7 @@ def command(args: argparse.Namespace) -> int:
         surge_start=max(0.0, history + args.surge_start),
         flat_arrivals=args.flat_arrivals,
         seat_safety=args.seat_safety,
+        greet_first=args.greet_first,
     )
     exporter = Exporter()
     sums = BoardSums()

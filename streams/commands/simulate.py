@@ -187,6 +187,7 @@ def command(args: argparse.Namespace) -> int:
                 arrivals_per_hour=arrivals,
                 flat_arrivals=flat,
                 seat_safety=args.seat_safety,
+                greet_first=args.greet_first,
                 outage_team=args.outage_team,
                 outage_start=args.backfill + args.outage_start,
                 outage_end=None if args.outage_end is None else args.backfill + args.outage_end,

@@ -226,7 +226,8 @@ class ContactCentre:
             return None
         draw = self._draw
         session = tk.session
-        if not tk.noted and draw.random() < 0.10:  # an internal note before the reply
+        greeting = self.config.greet_first and tk.phone and tk.first_reply < 0
+        if not tk.noted and not greeting and draw.random() < 0.10:  # a note before the reply
             tk.noted = True
             gap = 20.0 + 40.0 * draw.random() if session else draw.exp(600.0)
             self._at(t + gap, Action.AGENT, tk)

@@ -24,6 +24,7 @@ class SimConfig:
     surge_start: float = 0.0  # ... from start+surge_start seconds (before it: normal)
     flat_arrivals: bool = False  # True: no hour-of-day profile
     seat_safety: float = DEFAULT_SEAT_SAFETY  # the seats' headroom (staffing.py)
+    greet_first: bool = False  # True: on a call the agent speaks before any internal note
 
 
 def check(config: SimConfig) -> None:
