@@ -3,8 +3,9 @@
 Seats are staffed hour by hour (workforce management) with the square-root rule for the
 normal load, ``ceil(a + beta sqrt(a))``, at least 2. The safety factor ``beta``
 (``SimConfig.seat_safety``, default 1.5) is the headroom: at 1.5 the normal hour sits at
-the 80/20 line (Erlang C: a team with 6.75 Erlangs on 10 seats answers 84 % within 20 s),
-so its service level dips below it by chance; 2.5 (13 seats, 98 %) leaves room. A contact
+Erlang C's 80/20 line (a team with 6.75 Erlangs on 10 seats answers 84 % within 20 s), so
+a forecast of it dips below by chance; 2.5 (13 seats, 98 %) leaves room. (Callers who hang
+up shorten the queue: measured, more calls are answered in time than Erlang C says.) A contact
 waits FIFO for a free seat (urgent, high and VIP in a priority lane). Email and web go
 through a per-team FIFO inbox worked at 1.3x the average normal arrival rate, so backlogs
 build over the day and drain at night; under surge they grow.
