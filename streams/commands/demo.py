@@ -39,6 +39,7 @@ from streams.export.exporter import Exporter
 from streams.export.http import serve_metrics
 from streams.ledger.options import add_ledger_options, ledger_from_args
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
+from streams.simulator.options import add_staffing_options
 from streams.simulator.warm_start import BUSY_HOUR, busy_start
 
 TICK = 0.25  # wall seconds between engine steps
@@ -218,6 +219,8 @@ def command(args: argparse.Namespace) -> int:
         outage_end=outage_end,
         surge_start=max(0.0, history + args.surge_start),
         flat_arrivals=args.flat_arrivals,
+        seat_safety=args.seat_safety,
+        greet_first=args.greet_first,
     )
     exporter = Exporter()
     sums = BoardSums()
@@ -333,6 +336,7 @@ def register(sub: Any) -> None:
         action="store_true",
         help="the same arrival rate at every hour of the day (no night lull)",
     )
+    add_staffing_options(parser)
     parser.add_argument(
         "--outage-team",
         default="technical",

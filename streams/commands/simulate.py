@@ -30,6 +30,7 @@ from streams.errors import UserError
 from streams.kafka.security import kafka_python_options
 from streams.kafka.settings import KAFKA_OPTIONS, Settings, add_options, resolve
 from streams.simulator import SCENARIOS, ContactCentre, SimConfig
+from streams.simulator.options import add_staffing_options
 
 EVENTS_PER_TICKET = 7.9  # mean events per contact in the simulator's model (measured)
 SIM_OPTIONS = KAFKA_OPTIONS  # the simulator needs what every Kafka adapter needs
@@ -185,6 +186,8 @@ def command(args: argparse.Namespace) -> int:
                 scenario=args.scenario,
                 arrivals_per_hour=arrivals,
                 flat_arrivals=flat,
+                seat_safety=args.seat_safety,
+                greet_first=args.greet_first,
                 outage_team=args.outage_team,
                 outage_start=args.backfill + args.outage_start,
                 outage_end=None if args.outage_end is None else args.backfill + args.outage_end,
@@ -250,6 +253,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("--seed", type=int, default=1, help="simulation seed (default 1)")
     parser.add_argument("--scenario", choices=SCENARIOS, default="normal")
+    add_staffing_options(parser)
     parser.add_argument(
         "--outage-team",
         default="technical",

@@ -33,11 +33,13 @@ Ticket attributes
     Priority scales waiting/answer times: urgent x0.25, high x0.5, normal x1, low x1.6; VIP x0.6.
 Phone and chat (real time)
     Each team has agent seats, staffed hour by hour (workforce management) with the
-    square-root rule for the *normal* load: ``ceil(a + 1.5 sqrt(a))``, at least 2, where
+    square-root rule for the *normal* load: ``ceil(a + beta sqrt(a))``, at least 2, where
     ``a = rate x 60 % real-time share x team share x profile(hour) x 340 s`` (340 s = measured
-    mean session).  A contact queues FIFO (urgent/high/VIP in a priority lane) until a seat is
-    free, is routed in 1-8 s, and the agent speaks first 2-6 s (phone) or 5-40 s (chat) after
-    ``ticket.assigned``.  Customers' patience is 5 s + Exp(180 s) on phone and
+    mean session) and the safety factor ``beta`` is ``seat_safety`` (default 1.5: the normal
+    hour at the 80/20 line; 2.5 leaves headroom, see ``staffing``).  A contact queues FIFO
+    (urgent/high/VIP in a priority lane) until a seat is free, is routed in 1-8 s, and the
+    agent speaks first 2-6 s (phone) or 5-40 s (chat) after ``ticket.assigned``.
+    Customers' patience is 5 s + Exp(180 s) on phone and
     15 s + Exp(240 s) on chat (x1.5 VIP); a contact not answered by then sends
     ``contact.abandoned``, so the abandon share grows with the wait.  Measured (seed 1):
     first response median 9 s phone / 30 s chat, abandonment ~5 % phone / ~7 % chat in

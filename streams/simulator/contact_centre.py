@@ -80,7 +80,12 @@ class ContactCentre:
             name: INBOX_HEADROOM * (rate * share * 0.35 * 0.73) * mean_profile
             for name, share in shares.items()
         }
-        self._seats = Seats(peak_load, self._draw, lambda t, tk: self._at(t, Action.ASSIGN, tk))
+        self._seats = Seats(
+            peak_load,
+            self._draw,
+            lambda t, tk: self._at(t, Action.ASSIGN, tk),
+            config.seat_safety,
+        )
         self._inbox = Inbox(inbox_rates, self.start, self._draw)
         self._n_tickets = 0
         self._seq = itertools.count().__next__
@@ -108,6 +113,10 @@ class ContactCentre:
         self._schedule_arrival(self.start)
         if self.start < self._surge_at < math.inf and self._surge_at % 3600.0:
             self._at(self._surge_at, Action.SURGE, None)  # on the hour, the shift redraws
+
+    def seats(self) -> dict[str, int]:
+        """Each team's real-time seats this hour (its workforce plan for the hour)."""
+        return dict(self._seats.staff)
 
     def events(self, until: float | None = None) -> Iterator[Event]:
         """Yield events lazily in ``ts`` order up to ``until`` (POSIX seconds, inclusive).
@@ -217,7 +226,8 @@ class ContactCentre:
             return None
         draw = self._draw
         session = tk.session
-        if not tk.noted and draw.random() < 0.10:  # an internal note before the reply
+        greeting = self.config.greet_first and tk.phone and tk.first_reply < 0
+        if not tk.noted and not greeting and draw.random() < 0.10:  # a note before the reply
             tk.noted = True
             gap = 20.0 + 40.0 * draw.random() if session else draw.exp(600.0)
             self._at(t + gap, Action.AGENT, tk)

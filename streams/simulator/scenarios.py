@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from streams.simulator.staffing import DEFAULT_SEAT_SAFETY
+
 SCENARIOS = ("normal", "surge", "outage")
+MAX_SEAT_SAFETY = 10.0  # beyond it every contact is answered at once anyway
 
 
 @dataclass(frozen=True)
@@ -20,6 +23,8 @@ class SimConfig:
     surge_factor: float = 3.0  # in "surge": arrivals x surge_factor ...
     surge_start: float = 0.0  # ... from start+surge_start seconds (before it: normal)
     flat_arrivals: bool = False  # True: no hour-of-day profile
+    seat_safety: float = DEFAULT_SEAT_SAFETY  # the seats' headroom (staffing.py)
+    greet_first: bool = False  # True: on a call the agent speaks before any internal note
 
 
 def check(config: SimConfig) -> None:
@@ -32,6 +37,8 @@ def check(config: SimConfig) -> None:
         raise ValueError("arrivals_per_hour must be > 0")
     if config.scenario == "surge" and not config.surge_factor > 0:
         raise ValueError("surge_factor must be > 0")
+    if not (0 <= config.seat_safety <= MAX_SEAT_SAFETY):
+        raise ValueError(f"seat_safety must be between 0 and {MAX_SEAT_SAFETY:g}")
     if not config.surge_start >= 0:
         raise ValueError("surge_start must be >= 0")
     if config.scenario == "outage" and config.outage_team not in config.teams:

@@ -1,10 +1,14 @@
 """Agents' capacity: real-time seats with queues, and the asynchronous inboxes.
 
 Seats are staffed hour by hour (workforce management) with the square-root rule for the
-normal load, ``ceil(a + 1.5 sqrt(a))``, at least 2. A contact waits FIFO for a free seat
-(urgent, high and VIP in a priority lane). Email and web go through a per-team FIFO inbox
-worked at 1.3x the average normal arrival rate, so backlogs build over the day and drain at
-night; under surge they grow.
+normal load, ``ceil(a + beta sqrt(a))``, at least 2. The safety factor ``beta``
+(``SimConfig.seat_safety``, default 1.5) is the headroom: at 1.5 the normal hour sits at
+Erlang C's 80/20 line (a team with 6.75 Erlangs on 10 seats answers 84 % within 20 s), so
+a forecast of it dips below by chance; 2.5 (13 seats, 98 %) leaves room. (Callers who hang
+up shorten the queue: measured, more calls are answered in time than Erlang C says.) A contact
+waits FIFO for a free seat (urgent, high and VIP in a priority lane). Email and web go
+through a per-team FIFO inbox worked at 1.3x the average normal arrival rate, so backlogs
+build over the day and drain at night; under surge they grow.
 """
 
 from __future__ import annotations
@@ -17,9 +21,14 @@ from streams.simulator.profiles import Draws
 from streams.simulator.ticket import State, Ticket
 
 RT_AHT = 340.0  # mean real-time session (assign -> seat released), measured; sizes the seats
-RT_SAFETY = 1.5  # the square-root rule's safety factor
+DEFAULT_SEAT_SAFETY = 1.5  # the square-root rule's safety factor (module docstring)
 INBOX_HEADROOM = 1.3
 INBOX_CAP = 5 * 86400.0  # no mail waits longer in the inbox
+
+
+def seats_for(load: float, safety: float = DEFAULT_SEAT_SAFETY) -> int:
+    """Seats for an offered ``load`` (Erlangs) by the square-root rule, at least 2."""
+    return max(2, math.ceil(load + safety * math.sqrt(load)))
 
 
 class Seats:
@@ -30,8 +39,10 @@ class Seats:
         peak_load: Mapping[str, float],
         draws: Draws,
         assign: Callable[[float, Ticket], None],
+        safety: float = DEFAULT_SEAT_SAFETY,
     ) -> None:
         self.peak_load = dict(peak_load)  # team -> offered load (erlang) at the weekday peak
+        self.safety = safety
         self.draws = draws
         self.assign = assign
         teams = list(peak_load)
@@ -44,8 +55,7 @@ class Seats:
     def set_staff(self, factor: float) -> None:
         """Seats for the hour whose load is ``factor`` x the peak."""
         for name, peak in self.peak_load.items():
-            load = peak * factor
-            self.staff[name] = max(2, math.ceil(load + RT_SAFETY * math.sqrt(load)))
+            self.staff[name] = seats_for(peak * factor, self.safety)
 
     def request(self, t: float, tk: Ticket) -> None:
         """A seat of ``tk.team`` now (routed within 1-8 s), else a place in its queue."""
