@@ -16,9 +16,8 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 python=${PYTHON:-$root/.venv/bin/python}
 [ -x "$python" ] || python=$(command -v python3)
-# the engine's per-event path; policy*.py, gauges.py and warnings.py are not on it, and
-# agents.py stays Python so that a test may replace a method of its object (AgentFigures)
-modules=(calendar deadlines engine events facts presence records teams ticket transaction vocabulary)
+# the engine's per-event path; policy*.py, backlog.py and the rest are not on it
+modules=(agents calendar deadlines engine events facts presence records teams ticket transaction vocabulary)
 
 clean() {
   rm -f "$root"/streams/core/*.cpython-*.so "$root"/streams/core/compiled__mypyc*.so

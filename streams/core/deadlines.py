@@ -2,7 +2,7 @@
 
 ``DeadlineQueue`` is a min-heap of ``(deadline, ticket_id, target)``. A clock
 that stops, pauses or moves leaves its old entry behind (cheaper than removing
-it); ``advance`` skips such stale entries. So that they do not pile up (a
+it); ``advance`` skips such stale entries (``is_live``). So that they do not pile up (a
 ticket re-armed on every pause and reply leaves one per change), the heap is
 rebuilt from its live entries whenever it has doubled since the last rebuild:
 amortised O(1) per push, and the heap stays within twice the running clocks.
@@ -14,7 +14,8 @@ believed (docs/engine.md, "How far ahead an event is believed").
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+
+from streams.core.ticket import STINT, Ticket
 
 INF = float("inf")
 Entry = tuple[float, str, int]  # (deadline, ticket_id, target index)
@@ -24,14 +25,32 @@ MAX_AHEAD = 86400.0  # an event more than a day ahead of the clock needs a secon
 
 
 class DeadlineQueue:
-    """Deadlines of running clocks; ``is_live`` tells a current entry from a stale one."""
+    """Deadlines of the running clocks of the ``open`` tickets (the engine's own dict)."""
 
-    __slots__ = ("_limit", "heap", "is_live")
+    __slots__ = ("_limit", "heap", "open")
 
-    def __init__(self, is_live: Callable[[Entry], bool]) -> None:
+    def __init__(self, open_tickets: dict[str, Ticket]) -> None:
         self.heap: list[Entry] = []
-        self.is_live = is_live
+        self.open = open_tickets
         self._limit = MIN_COMPACT
+
+    def is_live(self, entry: Entry) -> bool:
+        """Whether an entry is still the deadline of a running clock (else it is stale).
+
+        A method of the queue rather than a callback, so that a compiled core checks the
+        whole heap natively when it compacts.
+        """
+        deadline, ticket_id, target = entry
+        ticket = self.open.get(ticket_id)
+        if ticket is None:
+            return False
+        clock = ticket.stint if target == STINT else ticket.clocks[target]
+        return (
+            clock is not None
+            and clock.running
+            and not clock.breached
+            and clock.deadline == deadline
+        )
 
     def __len__(self) -> int:
         return len(self.heap)

@@ -95,7 +95,7 @@ class Engine:
         # raised by every ``expire``: tickets whose last event lies before it were forgotten
         # (-inf for an engine that never expires: replay, whatif)
         self.retention_horizon = -INF
-        self._deadlines = DeadlineQueue(self._live)
+        self._deadlines = DeadlineQueue(self.open)
         self._event_clock = EventClock()
         self._buffer = FactBuffer(sink)
         self._teams = policies.team_bound() if teams is None else teams
@@ -233,7 +233,10 @@ class Engine:
         finally:
             self.sink = self.agents.sink = sink
         facts = buffer.facts  # buffer.commit(), inlined: every event has a fact
-        if buffer.take is not None:
+        tables = buffer.tables
+        if tables is not None:
+            tables.add(facts)
+        elif buffer.take is not None:
             buffer.take(facts)
         else:
             report_facts(sink, facts)
@@ -298,17 +301,7 @@ class Engine:
 
     def _live(self, entry: Entry) -> bool:
         """Whether a deadline-queue entry is still the deadline of a running clock."""
-        deadline, ticket_id, target = entry
-        ticket = self.open.get(ticket_id)
-        if ticket is None:
-            return False
-        clock = ticket.stint if target == STINT else ticket.clocks[target]
-        return (
-            clock is not None
-            and clock.running
-            and not clock.breached
-            and clock.deadline == deadline
-        )
+        return self._deadlines.is_live(entry)
 
     def _catch_up(self, ticket: Ticket, ts: float) -> None:
         """Count the ticket's breaches whose deadlines lie before its next event at ``ts``.

@@ -8,8 +8,9 @@ are bounded at intake, so a failure is a bug or an unforeseen corner; the
 event is then rejected as ``engine_error`` and the stream goes on.)
 
 The buffer is on every event's path: a fact is one tuple appended, and a sink
-that offers ``take_facts`` (the plain :class:`~streams.export.exporter.Exporter`)
-takes the whole list in one call instead of one method call per fact.
+that offers ``take_facts`` takes the whole list in one call instead of one method
+call per fact; one that offers its series as ``fact_tables`` (the plain
+:class:`~streams.export.exporter.Exporter`) has them added to by the core itself.
 """
 
 from __future__ import annotations
@@ -113,15 +114,47 @@ def add_facts(
             labelled(labels, value)
 
 
+class SeriesTables:
+    """A sink's series, for ``add_facts``: what a plain exporter offers as ``fact_tables``.
+
+    With it the engine adds an event's facts in one call into the core, no call into the
+    sink's (interpreted) code per event; the arguments are those of ``add_facts``.
+    """
+
+    __slots__ = ("bounds", "counters", "histograms", "labelled", "new_histogram")
+
+    def __init__(
+        self,
+        counters: dict[str, dict[tuple[str, ...], float]],
+        histograms: dict[str, dict[tuple[str, ...], Any]],
+        bounds: dict[str, tuple[float, ...]],
+        new_histogram: Callable[[int], Any],
+        labelled: Callable[[tuple[str, ...], tuple[str, ...]], None],
+    ) -> None:
+        self.counters = counters
+        self.histograms = histograms
+        self.bounds = bounds
+        self.new_histogram = new_histogram
+        self.labelled = labelled
+
+    def add(self, facts: list[Fact]) -> None:
+        add_facts(
+            facts, self.counters, self.histograms, self.bounds, self.new_histogram, self.labelled
+        )
+
+
 class FactBuffer:
     """A ``FactSink`` that keeps the facts of one event until it commits to ``sink``."""
 
-    __slots__ = ("facts", "sink", "take")
+    __slots__ = ("facts", "sink", "tables", "take")
 
     def __init__(self, sink: Any) -> None:
         self.facts: list[Fact] = []
         self.sink = sink
-        # the sink's own batch intake, when it has one (same result as one call per fact)
+        # the sink's own batch intake, when it has one (same result as one call per fact):
+        # its series tables (added to in the core), else its take_facts
+        tables = getattr(sink, "fact_tables", None)
+        self.tables: SeriesTables | None = tables if isinstance(tables, SeriesTables) else None
         self.take = getattr(sink, "take_facts", None)
 
     def inc(self, metric: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
@@ -138,7 +171,9 @@ class FactBuffer:
         facts = self.facts
         if not facts:
             return
-        if self.take is not None:
+        if self.tables is not None:
+            self.tables.add(facts)
+        elif self.take is not None:
             self.take(facts)
         else:
             report_facts(self.sink, facts)

@@ -29,7 +29,7 @@ from prometheus_client.utils import floatToGoString
 
 from streams.core.backlog import DeadlineFigures, Gauges
 from streams.core.facts import REJECT_REASONS
-from streams.core.transaction import Fact, add_facts, report_facts
+from streams.core.transaction import Fact, SeriesTables, add_facts, report_facts
 from streams.core.vocabulary import OUTCOMES, TARGETS
 from streams.export.catalogue import BY_NAME, CATALOGUE, PREFIX, Metric
 from streams.export.text import ExpositionText
@@ -79,6 +79,14 @@ class Exporter(Collector):
             cls.inc is Exporter.inc
             and cls.observe is Exporter.observe
             and cls.labelled is Exporter.labelled
+        )
+        # the engine adds to the series itself (FactBuffer), unless a subclass sees each fact
+        self.fact_tables = (
+            SeriesTables(
+                self.counters, self.histograms, self._bounds, HistogramSeries, self.labelled
+            )
+            if self._plain
+            else None
         )
         self.registry.register(self)
         self._others: list[Collector] = []  # the collectors added with add_collector

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from streams import core
+from streams.core.deadlines import DeadlineQueue
 from streams.core.engine import Engine, event_digest
 from streams.core.policy import DEFAULT_POLICY_SET, NO_POLICY, Policy
 from streams.core.ticket import MAX_SEEN_IDS, Clock, Ticket
@@ -20,6 +21,7 @@ from streams.core.transaction import (
     OBSERVE,
     TICKET_FIELDS,
     FactBuffer,
+    SeriesTables,
     restore,
     snapshot,
 )
@@ -138,3 +140,51 @@ def test_the_buffer_hands_a_plain_sink_every_fact_in_order() -> None:
     assert sink.count("agent_work_seconds", ("a",)) == 2.5
     assert sink.observed("first_response_seconds") == [(("a",), 3.0)]
     assert sink.labels == [(("a", "b"), ("first_response",))]
+
+
+class Histogram:
+    def __init__(self, size: int) -> None:
+        self.buckets = [0] * (size + 1)
+        self.sum = 0.0
+        self.count = 0
+
+
+def test_a_sink_offering_its_series_tables_has_the_facts_added_to_them_in_the_core() -> None:
+    counters: dict[str, dict[tuple[str, ...], float]] = {"agent_work_seconds": {("a",): 1.0}}
+    histograms: dict[str, dict[tuple[str, ...], Any]] = {"first_response_seconds": {}}
+    bounds = {"first_response_seconds": (10.0, 60.0)}
+    labelled: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+
+    class Sink:  # no inc/observe/labelled: the facts can only arrive through the tables
+        fact_tables = SeriesTables(
+            counters, histograms, bounds, Histogram, lambda *pair: labelled.append(pair)
+        )
+
+    buffer = FactBuffer(Sink())
+    buffer.inc("agent_work_seconds", ("a",), 2.5)
+    buffer.observe("first_response_seconds", ("a",), 10.0)  # le is inclusive: bucket 10
+    buffer.observe("first_response_seconds", ("a",), 61.0)  # beyond 60: +Inf
+    buffer.labelled(("a", "b"), ("first_response",))
+    buffer.commit()
+    assert buffer.facts == []
+    assert counters["agent_work_seconds"] == {("a",): 3.5}  # 1.0 + 2.5
+    histogram = histograms["first_response_seconds"][("a",)]
+    assert (histogram.buckets, histogram.sum, histogram.count) == ([1, 0, 1], 71.0, 2)
+    assert labelled == [(("a", "b"), ("first_response",))]
+
+
+def test_a_deadline_entry_is_live_only_while_its_clock_runs_to_that_deadline() -> None:
+    ticket = Ticket("t")
+    clock = ticket.clocks[0] = Clock(60.0, 0.0)
+    clock.running, clock.deadline = True, 60.0
+    open_tickets = {"t": ticket}
+    queue = DeadlineQueue(open_tickets)
+    assert queue.is_live((60.0, "t", 0))
+    assert not queue.is_live((50.0, "t", 0))  # the clock moved since: a stale entry
+    assert not queue.is_live((60.0, "t", 1))  # no next-reply clock
+    assert not queue.is_live((60.0, "t", 3))  # no stint
+    clock.breached = "billing"
+    assert not queue.is_live((60.0, "t", 0))  # counted already
+    clock.breached = ""
+    del open_tickets["t"]  # the engine's own dict: a ticket no longer open
+    assert not queue.is_live((60.0, "t", 0))

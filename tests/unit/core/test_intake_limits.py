@@ -6,6 +6,8 @@ and checks the bad one's counted reason and that both neighbours were applied.
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import pytest
 
@@ -196,17 +198,22 @@ def test_a_leap_second_is_the_second_before_midnight() -> None:
 
 
 def test_an_event_that_fails_half_way_leaves_no_per_agent_fact() -> None:
-    # the reply's handle time is reported to the per-agent figures before its first response
-    # fails: all or nothing, so neither the team's nor the agent's handle time is counted
+    # the reply's handle time and first response are reported to the per-agent figures before
+    # the handler fails: all or nothing, so neither the team's nor the agent's figures count
     engine = Engine(parse_policy(POLICY), sink := RecordingSink())
     engine.ingest(created("t", "2026-11-23 09:00"), event_clock=True)
+    real = engine._handlers["message.agent"]
 
-    def broken(*_: object) -> None:
+    def broken(ticket: Any, event: Any) -> str | None:
+        real(ticket, event)
         raise RuntimeError("a bug")
 
-    engine.agents.first_response = broken  # type: ignore[method-assign]
+    # the handler table, not a method of the per-agent figures: a compiled core
+    # (deploy/build-core.sh) has no per-instance methods to replace
+    engine._handlers["message.agent"] = broken
     bad = reply("t", "2026-11-23 09:05", work_seconds=300)
     assert engine.ingest(bad, event_clock=True).reason == "engine_error"
     assert sink.count("agent_handle_seconds") == 0
+    assert sink.count("agent_first_responses") == 0
     assert sink.count("agent_work_seconds") == 0
     assert engine.tickets["t"].answered is False
