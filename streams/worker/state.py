@@ -55,6 +55,44 @@ class Loaded(NamedTuple):
     tickets: int
 
 
+class Builder:
+    """Partitions being built from changelog entries (key, value), in as many slices as wanted."""
+
+    def __init__(self, parts: dict[int, Partition]) -> None:
+        self.parts = parts
+        self.positions: dict[int, tuple[float | None, int]] = {}
+        self.loaded = 0
+        self.adopted: dict[bytes, bytes | None] = {}
+
+    def add(self, items: Iterable[tuple[bytes, bytes | None]]) -> None:
+        parts, positions, adopted = self.parts, self.positions, self.adopted
+        decode, is_clock, is_series = records.decode, records.is_clock, records.is_series
+        loaded = 0
+        for key, value in items:
+            if not value:  # a tombstone
+                continue
+            record = decode(value)
+            part = parts.get(record.partition)
+            if part is None:
+                continue
+            adopted[key] = value
+            if is_clock(key):
+                ts, offset = record.body
+                positions[record.partition] = (ts, offset)
+            elif is_series(key):
+                part.tally.restore(series_from_key(key[len(records.SERIES_KEY) :]), record.body)
+            else:
+                part.engine.load(record.body)
+                loaded += 1
+        self.loaded += loaded
+
+    def finish(self, tail: Iterable[tuple[int, bytes]] = ()) -> Loaded:
+        for partition, key in tail:
+            if partition in self.parts:
+                self.parts[partition].repairs.append((key, self.adopted.get(key)))
+        return Loaded(self.parts, self.positions, self.loaded)
+
+
 class State:
     """Partitions + input offsets (unit-testable without Kafka)."""
 
@@ -295,30 +333,13 @@ class State:
         tail: Iterable[tuple[int, bytes]] = (),
     ) -> Loaded:
         """The partitions of :meth:`load`, built but not installed (nothing here changes)."""
-        parts = {p: self._partition(p) for p in partitions}
-        positions: dict[int, tuple[float | None, int]] = {}
-        loaded = 0
-        adopted: dict[bytes, bytes | None] = {}
-        for key, value in items:
-            if not value:  # a tombstone
-                continue
-            record = records.decode(value)
-            part = parts.get(record.partition)
-            if part is None:
-                continue
-            adopted[key] = value
-            if records.is_clock(key):
-                ts, offset = record.body
-                positions[record.partition] = (ts, offset)
-            elif records.is_series(key):
-                part.tally.restore(series_from_key(key[len(records.SERIES_KEY) :]), record.body)
-            else:
-                part.engine.load(record.body)
-                loaded += 1
-        for partition, key in tail:
-            if partition in parts:
-                parts[partition].repairs.append((key, adopted.get(key)))
-        return Loaded(parts, positions, loaded)
+        builder = self.builder(partitions)
+        builder.add(items)
+        return builder.finish(tail)
+
+    def builder(self, partitions: set[int]) -> Builder:
+        """A :meth:`build` fed in slices (the read ahead lets the event loop run between them)."""
+        return Builder({p: self._partition(p) for p in partitions})
 
     def install(self, loaded: Loaded) -> int:
         """Make built partitions this state's (their positions too); the tickets they hold."""
