@@ -3,9 +3,9 @@
 Each owned input partition has its own :class:`Partition`: an engine holding its tickets
 and deadlines, and its tally (``tally.py``), the partition's counters since its first
 event. Every fact of a partition's tickets, including a breach found by the clock,
-lands in that partition's tally, which also feeds the process's exporter
-(``/metrics``). Moving a partition moves its engine whole: ``drop`` forgets it, ``load``
-builds it from the changelog. The engines share one team bound.
+lands in that partition's tally; the process's exporter (``/metrics``) sums the
+tallies when scraped (``tally.ProcessFigures``). Moving a partition moves its engine
+whole: ``drop`` forgets it, ``load`` builds it from the changelog. The engines share one team bound.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from streams.export.exporter import Exporter
 from streams.kafka.settings import Settings
 from streams.worker import records
 from streams.worker.offsets import Offsets, Rewind
-from streams.worker.tally import PartitionTally, series_from_key
+from streams.worker.tally import PartitionTally, ProcessFigures, series_from_key
 
 IDLE_SECONDS = 2.0  # --clock event: a partition at its end this long holds the clock no more
 
@@ -100,6 +100,7 @@ class State:
         self.settings = settings
         self.policies = policies
         self.exporter = Exporter()
+        self.figures = ProcessFigures(self.exporter)  # its counters: the tallies' sums
         self.teams = policies.team_bound()
         self.partitions: dict[int, Partition] = {}
         self.offsets = Offsets()  # the input offsets applied (offsets.py)
@@ -288,7 +289,8 @@ class State:
         dumps = orjson.dumps
         moved = dict(self.offsets.moved())
         for number, part in self.partitions.items():
-            written = bool(part.repairs or part.tombstones or part.touched or part.tally.dirty)
+            series = list(part.tally.take_dirty(number))
+            written = bool(part.repairs or part.tombstones or part.touched or series)
             for key, value in part.repairs:
                 yield number, key, value
             part.repairs.clear()
@@ -302,7 +304,7 @@ class State:
                 if ticket is not None:
                     yield number, ticket_id.encode(), head + dumps(ticket.to_state())
             part.touched.clear()
-            for key, body in part.tally.take_dirty(number):
+            for key, body in series:
                 yield number, key, head + dumps(body)
             if written or number in moved:
                 offset = self.offsets.last_offset[number]
@@ -352,11 +354,16 @@ class State:
                 if ts is not None:
                     self.latest_ts[partition] = max(ts, self.latest_ts.get(partition, -INF))
                 self.offsets.adopt(partition, offset)
+        self.figures.remove(
+            [self.partitions[p].tally for p in loaded.partitions if p in self.partitions]
+        )
+        for part in loaded.partitions.values():
+            self.figures.add(part.tally)
         self.partitions.update(loaded.partitions)
         return loaded.tickets
 
     def _partition(self, number: int) -> Partition:
-        tally = PartitionTally(self.exporter)
+        tally = PartitionTally()
         engine = Engine(self.policies, tally, on_reject=self._rejected, teams=self.teams)
         engine.records = self.outcomes
         engine.now = self.now  # deadlines already past are counted at the next advance
@@ -365,11 +372,14 @@ class State:
     def drop(self, partitions: set[int]) -> int:
         """Forget the tickets of ``partitions`` (moved to another worker)."""
         dropped = 0
+        gone = []
         for partition in partitions:
             part = self.partitions.pop(partition, None)
             if part is not None:
                 dropped += len(part.engine.tickets)
+                gone.append(part.tally)
             self.latest_ts.pop(partition, None)
             self.idle_since.pop(partition, None)
+        self.figures.remove(gone)
         self.offsets.forget(partitions)
         return dropped
