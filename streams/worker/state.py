@@ -11,6 +11,7 @@ whole: ``drop`` forgets it, ``load`` builds it from the changelog. The engines s
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import chain
@@ -24,12 +25,14 @@ from streams.core.policy import PolicySet
 from streams.core.records import RecordSink
 from streams.core.staffing import with_planned
 from streams.core.ticket import INF, Ticket
+from streams.export.catalogue import BY_NAME
 from streams.export.exporter import Exporter
 from streams.kafka.settings import Settings
 from streams.worker import records
 from streams.worker.offsets import Offsets, Rewind
 from streams.worker.tally import PartitionTally, ProcessFigures, series_from_key
 
+LAG_BOUNDS = BY_NAME["event_lag_seconds"].buckets
 IDLE_SECONDS = 2.0  # --clock event: a partition at its end this long holds the clock no more
 
 
@@ -197,7 +200,8 @@ class State:
         partitions = self.partitions
         latest_ts = self.latest_ts
         admit = self.offsets.admit
-        observe_lag = self.exporter.observe_lag
+        lags: list[float] = []
+        lag = lags.append
         count = 0
         number, part = -1, None
         for message in messages:
@@ -216,12 +220,26 @@ class State:
             if ts > latest_ts.get(partition, -INF):
                 latest_ts[partition] = ts
             if reason is None:
-                observe_lag(wall - ts)
+                lag(wall - ts)
             if event.ticket_id in part.engine.tickets:
                 part.touched.add(event.ticket_id)
         self._message = None
+        self._observe_lags(lags)
         self.batches += 1
         self.events += count
+
+    def _observe_lags(self, lags: list[float]) -> None:
+        """The batch's ``event_lag_seconds``, in one pass (a call per event cost ~4 %)."""
+        histogram = self.exporter.histograms["event_lag_seconds"][()]
+        edges = LAG_BOUNDS
+        buckets = histogram.buckets
+        total = 0.0
+        for seconds in lags:
+            seconds = max(0.0, seconds)
+            buckets[bisect_left(edges, seconds)] += 1  # le is inclusive, as Exporter.observe
+            total += seconds
+        histogram.sum += total
+        histogram.count += len(lags)
 
     def expect(self, partition: int, offset: int = 0) -> None:
         self.offsets.expect(partition, offset)
