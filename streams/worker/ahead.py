@@ -22,12 +22,15 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from itertools import islice
 from pathlib import Path
 
 from streams.worker.recovery import Reading
 from streams.worker.state import Loaded, State
 
 log = logging.getLogger("servicepulse.worker")
+
+BUILD_STEP = 2000  # changelog records built between two turns of the event loop (~40 ms)
 
 ReadFrom = Callable[[set[int], Reading | None], Awaitable[Reading]]
 
@@ -64,9 +67,17 @@ class ReadAhead:
         started = time.monotonic()
         reading = await self.read(partitions, None)
         stored = reading.stored()
+        builder = self.state.builder(set(reading.ends))
+        items = iter(stored.latest.items())
         gc.disable()  # as in Loader: no cycles among the tickets built
         try:
-            built = self.state.build(stored.latest.items(), set(reading.ends), stored.tail)
+            # In slices, the event loop running between them: Faust joins the group
+            # meanwhile (built in one go, the join waited for the whole build).
+            while chunk := list(islice(items, BUILD_STEP)):
+                builder.add(chunk)
+                await asyncio.sleep(0)
+            built = builder.finish(stored.tail)
+            gc.freeze()  # before enable: else the next collection walks every object built
         finally:
             gc.enable()
         log.info("read ahead %s in %.2fs", sorted(reading.ends), time.monotonic() - started)
@@ -97,9 +108,7 @@ class ReadAhead:
             {p: pos for p, pos in built.positions.items() if p in partitions},
             sum(len(built.partitions[p].engine.tickets) for p in partitions),
         )
-        count = self.state.install(chosen)
-        gc.freeze()
-        return count
+        return self.state.install(chosen)
 
     def reading(self, partitions: set[int]) -> Reading | None:
         """What was read ahead of ``partitions``, to read on from (once)."""

@@ -119,7 +119,7 @@ class Loader:
             stored = await self.read(partitions)
             count = self.state.load(stored.latest.items(), partitions, stored.tail)
             del stored
+            gc.freeze()  # before enable: the first collection would walk every object loaded
         finally:
             gc.enable()
-        gc.freeze()
         return count

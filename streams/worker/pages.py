@@ -24,7 +24,9 @@ class Pages:
         self._exposition: asyncio.Future[bytes] | None = None  # a scrape being built
 
     def exposition(self) -> bytes:
-        return self.worker.state.exporter.exposition()
+        state = self.worker.state
+        state.figures.refresh()  # the counters and histograms: the tallies' sums
+        return state.exporter.exposition()
 
     async def metrics(self, web: Any, request: Any) -> Any:
         body = await self.exposition_off_loop()

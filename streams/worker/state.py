@@ -3,14 +3,15 @@
 Each owned input partition has its own :class:`Partition`: an engine holding its tickets
 and deadlines, and its tally (``tally.py``), the partition's counters since its first
 event. Every fact of a partition's tickets, including a breach found by the clock,
-lands in that partition's tally, which also feeds the process's exporter
-(``/metrics``). Moving a partition moves its engine whole: ``drop`` forgets it, ``load``
-builds it from the changelog. The engines share one team bound.
+lands in that partition's tally; the process's exporter (``/metrics``) sums the
+tallies when scraped (``tally.ProcessFigures``). Moving a partition moves its engine
+whole: ``drop`` forgets it, ``load`` builds it from the changelog. The engines share one team bound.
 """
 
 from __future__ import annotations
 
 import time
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import chain
@@ -24,12 +25,14 @@ from streams.core.policy import PolicySet
 from streams.core.records import RecordSink
 from streams.core.staffing import with_planned
 from streams.core.ticket import INF, Ticket
+from streams.export.catalogue import BY_NAME
 from streams.export.exporter import Exporter
 from streams.kafka.settings import Settings
 from streams.worker import records
 from streams.worker.offsets import Offsets, Rewind
-from streams.worker.tally import PartitionTally, series_from_key
+from streams.worker.tally import PartitionTally, ProcessFigures, series_from_key
 
+LAG_BOUNDS = BY_NAME["event_lag_seconds"].buckets
 IDLE_SECONDS = 2.0  # --clock event: a partition at its end this long holds the clock no more
 
 
@@ -55,6 +58,44 @@ class Loaded(NamedTuple):
     tickets: int
 
 
+class Builder:
+    """Partitions being built from changelog entries (key, value), in as many slices as wanted."""
+
+    def __init__(self, parts: dict[int, Partition]) -> None:
+        self.parts = parts
+        self.positions: dict[int, tuple[float | None, int]] = {}
+        self.loaded = 0
+        self.adopted: dict[bytes, bytes | None] = {}
+
+    def add(self, items: Iterable[tuple[bytes, bytes | None]]) -> None:
+        parts, positions, adopted = self.parts, self.positions, self.adopted
+        decode, is_clock, is_series = records.decode, records.is_clock, records.is_series
+        loaded = 0
+        for key, value in items:
+            if not value:  # a tombstone
+                continue
+            record = decode(value)
+            part = parts.get(record.partition)
+            if part is None:
+                continue
+            adopted[key] = value
+            if is_clock(key):
+                ts, offset = record.body
+                positions[record.partition] = (ts, offset)
+            elif is_series(key):
+                part.tally.restore(series_from_key(key[len(records.SERIES_KEY) :]), record.body)
+            else:
+                part.engine.load(record.body)
+                loaded += 1
+        self.loaded += loaded
+
+    def finish(self, tail: Iterable[tuple[int, bytes]] = ()) -> Loaded:
+        for partition, key in tail:
+            if partition in self.parts:
+                self.parts[partition].repairs.append((key, self.adopted.get(key)))
+        return Loaded(self.parts, self.positions, self.loaded)
+
+
 class State:
     """Partitions + input offsets (unit-testable without Kafka)."""
 
@@ -62,6 +103,7 @@ class State:
         self.settings = settings
         self.policies = policies
         self.exporter = Exporter()
+        self.figures = ProcessFigures(self.exporter)  # its counters: the tallies' sums
         self.teams = policies.team_bound()
         self.partitions: dict[int, Partition] = {}
         self.offsets = Offsets()  # the input offsets applied (offsets.py)
@@ -158,7 +200,8 @@ class State:
         partitions = self.partitions
         latest_ts = self.latest_ts
         admit = self.offsets.admit
-        observe_lag = self.exporter.observe_lag
+        lags: list[float] = []
+        lag = lags.append
         count = 0
         number, part = -1, None
         for message in messages:
@@ -177,12 +220,26 @@ class State:
             if ts > latest_ts.get(partition, -INF):
                 latest_ts[partition] = ts
             if reason is None:
-                observe_lag(wall - ts)
+                lag(wall - ts)
             if event.ticket_id in part.engine.tickets:
                 part.touched.add(event.ticket_id)
         self._message = None
+        self._observe_lags(lags)
         self.batches += 1
         self.events += count
+
+    def _observe_lags(self, lags: list[float]) -> None:
+        """The batch's ``event_lag_seconds``, in one pass (a call per event cost ~4 %)."""
+        histogram = self.exporter.histograms["event_lag_seconds"][()]
+        edges = LAG_BOUNDS
+        buckets = histogram.buckets
+        total = 0.0
+        for seconds in lags:
+            seconds = max(0.0, seconds)
+            buckets[bisect_left(edges, seconds)] += 1  # le is inclusive, as Exporter.observe
+            total += seconds
+        histogram.sum += total
+        histogram.count += len(lags)
 
     def expect(self, partition: int, offset: int = 0) -> None:
         self.offsets.expect(partition, offset)
@@ -250,7 +307,8 @@ class State:
         dumps = orjson.dumps
         moved = dict(self.offsets.moved())
         for number, part in self.partitions.items():
-            written = bool(part.repairs or part.tombstones or part.touched or part.tally.dirty)
+            series = list(part.tally.take_dirty(number))
+            written = bool(part.repairs or part.tombstones or part.touched or series)
             for key, value in part.repairs:
                 yield number, key, value
             part.repairs.clear()
@@ -264,7 +322,7 @@ class State:
                 if ticket is not None:
                     yield number, ticket_id.encode(), head + dumps(ticket.to_state())
             part.touched.clear()
-            for key, body in part.tally.take_dirty(number):
+            for key, body in series:
                 yield number, key, head + dumps(body)
             if written or number in moved:
                 offset = self.offsets.last_offset[number]
@@ -295,30 +353,13 @@ class State:
         tail: Iterable[tuple[int, bytes]] = (),
     ) -> Loaded:
         """The partitions of :meth:`load`, built but not installed (nothing here changes)."""
-        parts = {p: self._partition(p) for p in partitions}
-        positions: dict[int, tuple[float | None, int]] = {}
-        loaded = 0
-        adopted: dict[bytes, bytes | None] = {}
-        for key, value in items:
-            if not value:  # a tombstone
-                continue
-            record = records.decode(value)
-            part = parts.get(record.partition)
-            if part is None:
-                continue
-            adopted[key] = value
-            if records.is_clock(key):
-                ts, offset = record.body
-                positions[record.partition] = (ts, offset)
-            elif records.is_series(key):
-                part.tally.restore(series_from_key(key[len(records.SERIES_KEY) :]), record.body)
-            else:
-                part.engine.load(record.body)
-                loaded += 1
-        for partition, key in tail:
-            if partition in parts:
-                parts[partition].repairs.append((key, adopted.get(key)))
-        return Loaded(parts, positions, loaded)
+        builder = self.builder(partitions)
+        builder.add(items)
+        return builder.finish(tail)
+
+    def builder(self, partitions: set[int]) -> Builder:
+        """A :meth:`build` fed in slices (the read ahead lets the event loop run between them)."""
+        return Builder({p: self._partition(p) for p in partitions})
 
     def install(self, loaded: Loaded) -> int:
         """Make built partitions this state's (their positions too); the tickets they hold."""
@@ -331,11 +372,16 @@ class State:
                 if ts is not None:
                     self.latest_ts[partition] = max(ts, self.latest_ts.get(partition, -INF))
                 self.offsets.adopt(partition, offset)
+        self.figures.remove(
+            [self.partitions[p].tally for p in loaded.partitions if p in self.partitions]
+        )
+        for part in loaded.partitions.values():
+            self.figures.add(part.tally)
         self.partitions.update(loaded.partitions)
         return loaded.tickets
 
     def _partition(self, number: int) -> Partition:
-        tally = PartitionTally(self.exporter)
+        tally = PartitionTally()
         engine = Engine(self.policies, tally, on_reject=self._rejected, teams=self.teams)
         engine.records = self.outcomes
         engine.now = self.now  # deadlines already past are counted at the next advance
@@ -344,11 +390,14 @@ class State:
     def drop(self, partitions: set[int]) -> int:
         """Forget the tickets of ``partitions`` (moved to another worker)."""
         dropped = 0
+        gone = []
         for partition in partitions:
             part = self.partitions.pop(partition, None)
             if part is not None:
                 dropped += len(part.engine.tickets)
+                gone.append(part.tally)
             self.latest_ts.pop(partition, None)
             self.idle_since.pop(partition, None)
+        self.figures.remove(gone)
         self.offsets.forget(partitions)
         return dropped

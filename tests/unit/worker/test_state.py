@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import orjson
 
 from streams.core.policy import DEFAULT_POLICY_SET
+from streams.export.catalogue import BY_NAME
 from streams.kafka.settings import WORKER_OPTIONS, resolve
 from streams.worker import records
 from streams.worker.state import State
@@ -97,3 +98,26 @@ def test_a_partition_that_just_caught_up_holds_the_event_clock_until_it_is_idle(
     assert state.watermark(ends, now=101.0) == T0
     assert state.watermark(ends, now=102.5) == T0 + 3600  # both idle for 2 s: the latest
     assert state.watermark({0: 5, 1: 1}, now=103.0) == T0  # partition 0 has more to read
+
+
+def test_each_applied_event_s_lag_behind_the_batch_s_wall_clock_lands_in_its_bucket() -> None:
+    state = new_state()
+    lag = state.exporter.histograms["event_lag_seconds"][()]
+    bounds = list(BY_NAME["event_lag_seconds"].buckets)
+    state.process(
+        [
+            Message(0, 0, event(0, "ticket.created", "T1", T0, **CREATED)),  # 30 s behind
+            Message(0, 1, event(1, "ticket.created", "T2", T0 + 29, **CREATED)),  # 1 s
+            Message(0, 2, event(2, "ticket.created", "T3", T0 + 40, **CREATED)),  # ahead: 0
+            Message(0, 3, event(3, "ticket.bogus", "T1", T0)),  # rejected: no lag
+        ],
+        T0 + 30,
+    )
+
+    assert state.events == 4
+    assert lag.count == 3
+    assert lag.sum == 31.0  # 30 + 1 + 0
+    want = [0] * (len(bounds) + 1)
+    for seconds in (30.0, 1.0, 0.0):  # le is inclusive: the first bound >= the lag
+        want[next((i for i, b in enumerate(bounds) if seconds <= b), len(bounds))] += 1
+    assert lag.buckets == want
