@@ -320,6 +320,9 @@ def test_every_alert_is_tested_firing_and_not_firing() -> None:
          "(3 + team:servicepulse_forecast_traffic:erlangs", "forecast_test.yml"),
         # the forecast's past weeks at the same hour instead of the next one
         ("alerts.yml", "offset 167h", "offset 168h", "forecast_history_test.yml"),
+        # the backlog judged against nothing instead of its usual: steady state warns
+        ("alerts.yml", "> on (team) 1.25 * team:servicepulse_backlog_usual:avg",
+         "> on (team) 0 * team:servicepulse_backlog_usual:avg", "backlog_usual_test.yml"),
     ],
 )  # fmt: skip
 def test_unit_tests_catch_a_broken_rule(
