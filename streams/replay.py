@@ -78,16 +78,19 @@ def jsonl_lines(stream: BinaryIO) -> Iterator[bytes]:
 def run_file(stream: BinaryIO, engine: Engine, progress: Progress | None = None) -> ReplayResult:
     """Feed every line of ``stream`` to ``engine``, advancing the event clock as events come."""
     result = ReplayResult()
+    rejected, take = result.rejected, engine.take
+    events = 0
     for line in jsonl_lines(stream):
         line = line.strip()
         if not line:
             continue
-        result.events += 1
-        reason = engine.ingest(line, event_clock=True).reason
+        events += 1
+        reason = take(line, True)
         if reason is not None:
-            result.rejected[reason] += 1
-        if progress is not None and result.events % 10_000 == 0:
-            progress.update(stream.tell() if stream.seekable() else result.events)
+            rejected[reason] += 1
+        if progress is not None and events % 10_000 == 0:
+            progress.update(stream.tell() if stream.seekable() else events)
+    result.events += events
     return result
 
 

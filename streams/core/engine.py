@@ -141,6 +141,20 @@ class Engine:
             self.advance(self._event_clock.believe(self.now, event.ts, event.ticket_id))
         return Intake(event, self.apply(event, raw))
 
+    def take(self, raw: bytes | str | dict[str, Any], event_clock: bool = False) -> str | None:
+        """``ingest(raw, event_clock).reason`` without building the ``Intake`` (replay's loop).
+
+        An ``Intake`` is a named tuple, whose construction runs interpreted Python even in
+        the compiled core: about a tenth of the replay path's time outside the engine.
+        """
+        try:
+            event = validate(decode(raw))
+        except Rejected as rejected:
+            return self.reject(raw, rejected.reason)
+        if event_clock:
+            self.advance(self._event_clock.believe(self.now, event.ts, event.ticket_id))
+        return self.apply(event, raw)
+
     def reject(self, raw: Any, reason: str) -> str:
         self.sink.inc("events_rejected", (reason,))
         if self.on_reject is not None:

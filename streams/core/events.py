@@ -67,6 +67,7 @@ ID_FIELDS = frozenset(("event_id", "ticket_id"))  # travel into alerts, URLs and
 TS_MIN = 0.0  # 1970-01-01T00:00:00Z
 TS_MAX = 4_102_444_800.0  # 2100-01-01T00:00:00Z, excluded
 _BOM = "\ufeff"
+_UTF8_BOM = b"\xef\xbb\xbf"
 _RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})"
 )
@@ -125,7 +126,11 @@ def _enum(allowed: frozenset[str]) -> Check:
         if value not in allowed:
             raise Rejected("invalid_value", f"{name} {value!r} not one of {sorted(allowed)}")
 
+    _ENUMS[check] = allowed
     return check
+
+
+_ENUMS: dict[Check, frozenset[str]] = {}  # each _enum check's allowed values (see _ACCEPT)
 
 
 def _boolean(name: str, value: Any) -> None:
@@ -276,12 +281,25 @@ def _survey_score(data: dict[str, Any]) -> None:
 
 def decode(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
     """Bytes/str JSON -> dict (size, depth and string limits checked); a dict passes through."""
+    if (  # most events: short, few brackets, no BOM
+        type(raw) is bytes
+        and len(raw) <= MAX_STRING_CHARS
+        and raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH
+        and not raw.startswith(_UTF8_BOM)
+    ):
+        try:
+            loaded: Any = orjson.loads(raw)
+        except (orjson.JSONDecodeError, UnicodeDecodeError, TypeError):
+            raise Rejected("invalid_json", "not a JSON document") from None
+        if type(loaded) is dict:
+            return loaded  # no string is longer, nor nesting deeper: nothing to check
+        # else: the general path below gives the reason
     if isinstance(raw, dict):
         data = raw
     else:
         if isinstance(raw, bytes | bytearray | memoryview):
             raw = bytes(raw)
-            if raw[:3] == b"\xef\xbb\xbf":
+            if raw[:3] == _UTF8_BOM:
                 raw = raw[3:]
             size = len(raw)
             small = size <= MAX_STRING_CHARS and raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH
@@ -297,7 +315,7 @@ def decode(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
         if size > MAX_EVENT_BYTES:
             raise Rejected("too_large", f"an event is at most {MAX_EVENT_BYTES} bytes")
         try:
-            loaded: Any = orjson.loads(raw)  # any JSON value: checked next
+            loaded = orjson.loads(raw)  # any JSON value: checked next
         except (orjson.JSONDecodeError, UnicodeDecodeError, TypeError):
             raise Rejected("invalid_json", "not a JSON document") from None
         if not isinstance(loaded, dict):
@@ -313,6 +331,144 @@ def decode(raw: bytes | str | dict[str, Any]) -> dict[str, Any]:
 
 def validate(data: dict[str, Any]) -> Event:
     """Check a decoded object against the contract; raise ``Rejected`` on the first fault."""
+    event = _accept(data)
+    return event if event is not None else _validate(data)
+
+
+# ---- the fast path: accepts what _validate accepts, or answers None -------------------------
+# Most events are well-formed; _accept checks them with no call per field and no regular
+# expression. It never rejects: anything it is not sure of (a fault, an unusual timestamp,
+# a type with a check of its own) goes to _validate, the declarative check above, which
+# gives the reason. The tests of every reason therefore test _validate's answers, and
+# tests/unit/core/test_fast_intake.py that _accept accepts exactly the same events.
+
+_STRING, _LABEL, _ENUM, _BOOLEAN, _SECONDS, _QA_SCORE = range(6)
+FastCheck = tuple[str, bool, int, frozenset[str]]
+_NOTHING: frozenset[str] = frozenset()
+
+
+def _fast_check(name: str, required: bool, check: Check) -> FastCheck:
+    if check is _string:
+        return (name, required, _LABEL if name in LABEL_FIELDS else _STRING, _NOTHING)
+    if check is _boolean:
+        return (name, required, _BOOLEAN, _NOTHING)
+    if check is _seconds:
+        return (name, required, _SECONDS, _NOTHING)
+    if check is _qa_score:
+        return (name, required, _QA_SCORE, _NOTHING)
+    return (name, required, _ENUM, _ENUMS[check])  # KeyError: a new check needs a kind here
+
+
+# types whose validation is only their fields' checks (survey.response and ticket.updated
+# have one more, agent.status may lack a ticket_id: _validate takes them)
+_ACCEPT: dict[str, tuple[FastCheck, ...]] = {
+    type_: tuple(_fast_check(*field) for field in fields)
+    for type_, fields in SCHEMA.items()
+    if type_ not in ("survey.response", "ticket.updated", "agent.status")
+}
+# RFC 3339 shapes (digits as 0) that datetime.fromisoformat reads as _validate does
+_ZEROS = bytes.maketrans(b"123456789", b"000000000")
+_TS_SHAPES = frozenset(
+    f"0000-00-00T00:00:00{fraction}{offset}".encode()
+    for fraction in ("", ".0", ".00", ".000", ".0000", ".00000", ".000000")
+    for offset in ("Z", "+00:00", "-00:00")
+)
+
+
+def _accept(data: dict[str, Any]) -> Event | None:
+    """The validated event, or None when ``_validate`` must judge it."""
+    type_ = data.get("type")
+    if type(type_) is not str:
+        return None
+    fields = _ACCEPT.get(type_)
+    if fields is None:
+        return None
+    event_id = data.get("event_id")
+    if type(event_id) is not str or not 0 < len(event_id) <= MAX_STRING_CHARS:
+        return None
+    ticket_id = data.get("ticket_id")
+    if type(ticket_id) is not str or not 0 < len(ticket_id) <= MAX_STRING_CHARS:
+        return None
+    if not (event_id.isprintable() and ticket_id.isprintable()):
+        return None
+    ts = _fast_ts(data.get("ts"))
+    if ts < 0.0:
+        return None
+    for name, required, kind, allowed in fields:
+        value = data.get(name)
+        if value is None:
+            if required:
+                return None
+        elif kind == _ENUM:
+            if type(value) is not str or value not in allowed:
+                return None
+        elif kind == _LABEL:
+            if type(value) is not str or not 0 < len(value) <= MAX_LABEL_CHARS:
+                return None
+            if not value.isprintable():
+                return None
+        elif kind == _STRING:
+            if type(value) is not str or not 0 < len(value) <= MAX_STRING_CHARS:
+                return None
+        elif kind == _BOOLEAN:
+            if type(value) is not bool:
+                return None
+        else:  # _SECONDS, _QA_SCORE: a number (not a bool) in range
+            if type(value) is not int and type(value) is not float:
+                return None
+            if not (0 <= value < 1e9 if kind == _SECONDS else 0 <= value <= 100):
+                return None
+    return Event(type_, event_id, ticket_id, ts, data)
+
+
+def _fast_ts(value: Any) -> float:
+    """``parse_ts`` of a plain RFC 3339 timestamp; -1.0 when parse_ts must judge it.
+
+    The hour (date, hour and offset) is read by ``datetime`` once and kept; minutes,
+    seconds and fraction are added in whole microseconds, then divided by 10**6 as
+    ``datetime.timestamp()`` does: the same float (tests/unit/core/test_fast_intake.py).
+    """
+    if type(value) is not str or not value.isascii():
+        return -1.0
+    raw = value.encode()
+    if raw.translate(_ZEROS) not in _TS_SHAPES:
+        return -1.0  # not one of the usual shapes
+    size = len(raw)
+    offset = 1 if raw[size - 1] == 90 else 6  # "Z" or "+hh:mm"
+    hour = raw[:13] + raw[size - offset :]
+    start = _HOURS.get(hour)
+    if start is None:
+        start = _hour_start(value[:13], value[size - offset :])
+        if len(_HOURS) >= _MAX_HOURS:
+            _HOURS.clear()
+        _HOURS[hour] = start
+    minutes = (raw[14] - 48) * 10 + raw[15] - 48
+    seconds = (raw[17] - 48) * 10 + raw[18] - 48
+    if start < 0 or minutes > 59 or seconds > 59:  # before 1970, not a date; a leap second
+        return -1.0
+    micros = 0
+    digits = size - offset - 20  # of the fraction
+    if digits > 0:
+        micros = int(raw[20 : 20 + digits]) * 10 ** (6 - digits)
+    ts = ((start + minutes * 60 + seconds) * 1_000_000 + micros) / 1_000_000
+    return ts if ts < TS_MAX else -1.0
+
+
+_HOURS: dict[bytes, int] = {}  # b"2026-11-18T11+01:00" -> POSIX seconds of 11:00+01:00
+_MAX_HOURS = 4096
+
+
+def _hour_start(hour: str, offset: str) -> int:
+    """POSIX seconds of the hour's start, -1 when not a valid hour from 1970 on."""
+    try:
+        start = datetime.fromisoformat(f"{hour}:00:00{offset}").timestamp()
+    except (ValueError, OverflowError, OSError):
+        return -1
+    return int(start) if start >= 0 else -1
+
+
+def _validate(data: dict[str, Any]) -> Event:
+    """The complete check, in the contract's order: the first fault's reason."""
     type_ = data.get("type")
     fields = SCHEMA.get(type_) if isinstance(type_, str) else None
     if fields is None:

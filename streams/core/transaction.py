@@ -16,10 +16,10 @@ call per fact; one that offers its series as ``fact_tables`` (the plain
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
 from typing import Any
 
 from streams.core.ticket import Clock, Ticket
+from streams.core.vocabulary import OUTCOMES
 
 # Written out, not generated: the interpreter (and mypyc, for a compiled core) turns each
 # ``t.a`` into a slot read. ``seen`` and ``held`` are left out: ``apply`` changes them only
@@ -81,21 +81,34 @@ def report_facts(sink: Any, facts: list[Fact]) -> None:
             sink.labelled(labels, value)
 
 
+class HistogramSeries:
+    """Bucket counts (non-cumulative, +Inf last), sum and count of one label set.
+
+    A sink's histogram series (the exporter's); here so that a compiled core adds to
+    it natively (``add_facts``).
+    """
+
+    __slots__ = ("buckets", "count", "sum")
+
+    def __init__(self, size: int) -> None:
+        self.buckets: list[int] = [0] * (size + 1)
+        self.sum = 0.0
+        self.count = 0
+
+
 def add_facts(
     facts: list[Fact],
     counters: dict[str, dict[tuple[str, ...], float]],
-    histograms: dict[str, dict[tuple[str, ...], Any]],
+    histograms: dict[str, dict[tuple[str, ...], HistogramSeries]],
     bounds: dict[str, tuple[float, ...]],
-    new_histogram: Callable[[int], Any],
-    labelled: Callable[[tuple[str, ...], tuple[str, ...]], None],
+    primed: set[tuple[str, ...]],
 ) -> None:
-    """Add one event's facts to an exporter's series, in order; label sets go to ``labelled``.
+    """Add one event's facts to an exporter's series, in order.
 
-    What the exporter's ``inc`` and ``observe`` do, here rather than in the exporter so
-    that a compiled core (deploy/build-core.sh) runs the per-fact loop natively. A
-    histogram series is ``new_histogram(len(bounds))``: bucket counts (non-cumulative,
-    +Inf last), ``sum`` and ``count``; ``le`` is inclusive, so a value equal to a bound
-    belongs to that bound's bucket.
+    What the exporter's ``inc``, ``observe`` and ``labelled`` do, here rather than in
+    the exporter so that a compiled core (deploy/build-core.sh) runs the per-fact loop
+    natively. ``le`` is inclusive, so a value equal to a bound belongs to that bound's
+    bucket. ``primed`` holds the label sets already labelled (``prime``).
     """
     for kind, metric, labels, value in facts:
         if kind == INC:
@@ -106,12 +119,35 @@ def add_facts(
             edges = bounds[metric]
             histogram = hseries.get(labels)
             if histogram is None:
-                histogram = hseries[labels] = new_histogram(len(edges))
+                histogram = hseries[labels] = HistogramSeries(len(edges))
             histogram.buckets[bisect_left(edges, value)] += 1
             histogram.sum += value
             histogram.count += 1
-        else:
-            labelled(labels, value)
+        elif labels not in primed:
+            prime(counters, primed, labels, value)
+
+
+def prime(
+    counters: dict[str, dict[tuple[str, ...], float]],
+    primed: set[tuple[str, ...]],
+    labels: tuple[str, ...],
+    targets: tuple[str, ...],
+) -> None:
+    """A ticket carries ``labels`` (team, channel, priority, customer_tier, policy).
+
+    Exposes at 0 the met/breached outcomes of each of its policy's ``targets`` and the
+    (team, channel) abandon counters, unless already there (the exporter's ``labelled``).
+    """
+    if labels in primed:
+        return
+    primed.add(labels)
+    outcomes = counters["sla_outcomes"]
+    for target in targets:
+        for outcome in OUTCOMES:
+            outcomes.setdefault((*labels, target, outcome), 0.0)
+    team_channel = labels[:2]
+    for name in ("contacts_abandoned", "contacts_abandoned_short"):
+        counters[name].setdefault(team_channel, 0.0)
 
 
 class SeriesTables:
@@ -121,26 +157,22 @@ class SeriesTables:
     sink's (interpreted) code per event; the arguments are those of ``add_facts``.
     """
 
-    __slots__ = ("bounds", "counters", "histograms", "labelled", "new_histogram")
+    __slots__ = ("bounds", "counters", "histograms", "primed")
 
     def __init__(
         self,
         counters: dict[str, dict[tuple[str, ...], float]],
-        histograms: dict[str, dict[tuple[str, ...], Any]],
+        histograms: dict[str, dict[tuple[str, ...], HistogramSeries]],
         bounds: dict[str, tuple[float, ...]],
-        new_histogram: Callable[[int], Any],
-        labelled: Callable[[tuple[str, ...], tuple[str, ...]], None],
+        primed: set[tuple[str, ...]],
     ) -> None:
         self.counters = counters
         self.histograms = histograms
         self.bounds = bounds
-        self.new_histogram = new_histogram
-        self.labelled = labelled
+        self.primed = primed
 
     def add(self, facts: list[Fact]) -> None:
-        add_facts(
-            facts, self.counters, self.histograms, self.bounds, self.new_histogram, self.labelled
-        )
+        add_facts(facts, self.counters, self.histograms, self.bounds, self.primed)
 
 
 class FactBuffer:

@@ -29,8 +29,15 @@ from prometheus_client.utils import floatToGoString
 
 from streams.core.backlog import DeadlineFigures, Gauges
 from streams.core.facts import REJECT_REASONS
-from streams.core.transaction import Fact, SeriesTables, add_facts, report_facts
-from streams.core.vocabulary import OUTCOMES, TARGETS
+from streams.core.transaction import (
+    Fact,
+    HistogramSeries,
+    SeriesTables,
+    add_facts,
+    prime,
+    report_facts,
+)
+from streams.core.vocabulary import TARGETS
 from streams.export.catalogue import BY_NAME, CATALOGUE, PREFIX, Metric
 from streams.export.text import ExpositionText
 
@@ -39,17 +46,6 @@ class GaugeSource(Protocol):
     def backlog(self, now: float) -> tuple[Gauges, DeadlineFigures]:
         """The backlog gauges and the deadline figures at ``now`` (one pass: every scrape)."""
         ...
-
-
-class HistogramSeries:
-    """Bucket counts (non-cumulative, +Inf last), sum and count of one label set."""
-
-    __slots__ = ("buckets", "count", "sum")
-
-    def __init__(self, size: int) -> None:
-        self.buckets = [0] * (size + 1)
-        self.sum = 0.0
-        self.count = 0
 
 
 class Exporter(Collector):
@@ -82,9 +78,7 @@ class Exporter(Collector):
         )
         # the engine adds to the series itself (FactBuffer), unless a subclass sees each fact
         self.fact_tables = (
-            SeriesTables(
-                self.counters, self.histograms, self._bounds, HistogramSeries, self.labelled
-            )
+            SeriesTables(self.counters, self.histograms, self._bounds, self._primed)
             if self._plain
             else None
         )
@@ -117,9 +111,7 @@ class Exporter(Collector):
         if not self._plain:  # a subclass (the worker's tally) sees each fact
             report_facts(self, facts)
             return
-        add_facts(
-            facts, self.counters, self.histograms, self._bounds, HistogramSeries, self.labelled
-        )
+        add_facts(facts, self.counters, self.histograms, self._bounds, self._primed)
 
     def labelled(self, labels: tuple[str, ...], targets: tuple[str, ...]) -> None:
         """A ticket carries ``labels`` (team, channel, priority, customer_tier, policy).
@@ -127,16 +119,7 @@ class Exporter(Collector):
         Exposes at 0 the met/breached outcomes of each of its policy's ``targets``
         and the (team, channel) abandon counters, unless already there.
         """
-        if labels in self._primed:
-            return
-        self._primed.add(labels)
-        outcomes = self.counters["sla_outcomes"]
-        for target in targets:
-            for outcome in OUTCOMES:
-                outcomes.setdefault((*labels, target, outcome), 0.0)
-        team_channel = labels[:2]
-        for name in ("contacts_abandoned", "contacts_abandoned_short"):
-            self.counters[name].setdefault(team_channel, 0.0)
+        prime(self.counters, self._primed, labels, targets)
 
     def observe_lag(self, seconds: float) -> None:
         self.observe("event_lag_seconds", (), max(0.0, seconds))

@@ -21,6 +21,7 @@ from streams.core.transaction import (
     OBSERVE,
     TICKET_FIELDS,
     FactBuffer,
+    HistogramSeries,
     SeriesTables,
     restore,
     snapshot,
@@ -142,23 +143,19 @@ def test_the_buffer_hands_a_plain_sink_every_fact_in_order() -> None:
     assert sink.labels == [(("a", "b"), ("first_response",))]
 
 
-class Histogram:
-    def __init__(self, size: int) -> None:
-        self.buckets = [0] * (size + 1)
-        self.sum = 0.0
-        self.count = 0
-
-
 def test_a_sink_offering_its_series_tables_has_the_facts_added_to_them_in_the_core() -> None:
-    counters: dict[str, dict[tuple[str, ...], float]] = {"agent_work_seconds": {("a",): 1.0}}
-    histograms: dict[str, dict[tuple[str, ...], Any]] = {"first_response_seconds": {}}
+    counters: dict[str, dict[tuple[str, ...], float]] = {
+        "agent_work_seconds": {("a",): 1.0},
+        "sla_outcomes": {},
+        "contacts_abandoned": {},
+        "contacts_abandoned_short": {("a", "b"): 2.0},
+    }
+    histograms: dict[str, dict[tuple[str, ...], HistogramSeries]] = {"first_response_seconds": {}}
     bounds = {"first_response_seconds": (10.0, 60.0)}
-    labelled: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    primed: set[tuple[str, ...]] = set()
 
     class Sink:  # no inc/observe/labelled: the facts can only arrive through the tables
-        fact_tables = SeriesTables(
-            counters, histograms, bounds, Histogram, lambda *pair: labelled.append(pair)
-        )
+        fact_tables = SeriesTables(counters, histograms, bounds, primed)
 
     buffer = FactBuffer(Sink())
     buffer.inc("agent_work_seconds", ("a",), 2.5)
@@ -170,7 +167,18 @@ def test_a_sink_offering_its_series_tables_has_the_facts_added_to_them_in_the_co
     assert counters["agent_work_seconds"] == {("a",): 3.5}  # 1.0 + 2.5
     histogram = histograms["first_response_seconds"][("a",)]
     assert (histogram.buckets, histogram.sum, histogram.count) == ([1, 0, 1], 71.0, 2)
-    assert labelled == [(("a", "b"), ("first_response",))]
+    # the label set's outcome series and its team's abandon counters exposed at 0, once
+    assert primed == {("a", "b")}
+    assert counters["sla_outcomes"] == {
+        ("a", "b", "first_response", "met"): 0.0,
+        ("a", "b", "first_response", "breached"): 0.0,
+    }
+    assert counters["contacts_abandoned"] == {("a", "b"): 0.0}
+    assert counters["contacts_abandoned_short"] == {("a", "b"): 2.0}  # a count is kept
+    counters["sla_outcomes"][("a", "b", "first_response", "met")] = 4.0
+    buffer.labelled(("a", "b"), ("first_response",))  # primed already: nothing changes
+    buffer.commit()
+    assert counters["sla_outcomes"][("a", "b", "first_response", "met")] == 4.0
 
 
 def test_a_deadline_entry_is_live_only_while_its_clock_runs_to_that_deadline() -> None:
