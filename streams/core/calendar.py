@@ -40,7 +40,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 __all__ = ["ALWAYS", "WEEKDAYS", "Calendar", "CalendarError"]
@@ -56,14 +56,14 @@ _DAY_NAMES.update(
     }
 )
 
-_DAY = 86400
-_BLOCK_DAYS = 64
-_BLOCK = _BLOCK_DAYS * _DAY  # seconds per cached block
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_MAX_CACHED_BLOCKS = 1024  # ~180 years of blocks; the cache is cleared beyond that
+_DAY: Final = 86400
+_BLOCK_DAYS: Final = 64
+_BLOCK: Final = _BLOCK_DAYS * _DAY  # seconds per cached block
+_EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
+_MAX_CACHED_BLOCKS: Final = 1024  # ~180 years of blocks; the cache is cleared beyond that
 # ~180 years: add() gives up rather than loop for seconds (event times are bounded to
 # 1970..2099 at intake and policies are checked to reach their targets at load)
-_MAX_ADD_BLOCKS = 1024
+_MAX_ADD_BLOCKS: Final = 1024
 _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

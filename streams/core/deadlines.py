@@ -14,14 +14,15 @@ believed (docs/engine.md, "How far ahead an event is believed").
 from __future__ import annotations
 
 import heapq
+from typing import Final
 
 from streams.core.ticket import STINT, Ticket
 
-INF = float("inf")
+INF: Final = float("inf")
 Entry = tuple[float, str, int]  # (deadline, ticket_id, target index)
 
-MIN_COMPACT = 1024  # never rebuild a heap smaller than this
-MAX_AHEAD = 86400.0  # an event more than a day ahead of the clock needs a second witness
+MIN_COMPACT: Final = 1024  # never rebuild a heap smaller than this
+MAX_AHEAD: Final = 86400.0  # an event more than a day ahead of the clock needs a second witness
 
 
 class DeadlineQueue:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from hashlib import blake2b
-from typing import Any
+from typing import Any, Final
 
 from streams.core.agents import AgentFigures
 from streams.core.backlog import (
@@ -53,12 +53,12 @@ from streams.core.transaction import INC, FactBuffer, report_facts, restore, sna
 from streams.core.vocabulary import TARGETS
 
 log = logging.getLogger(__name__)
-MAX_HELD_EVENTS = 1000  # per ticket waiting for its ticket.created; more -> no_ticket
-MAX_HELD_BYTES = 256 * 1024  # likewise, in raw bytes (keeps a state record below 1 MB)
-_PROCESSED = {type_: (type_,) for type_ in EVENT_TYPES}  # events_processed' label tuples
-_LATE_TYPES = ("survey.response", "qa.review")  # what a closed ticket still takes
-_SEEN_BYTES = MAX_SEEN_IDS * DIGEST_SIZE  # Ticket.remember's window, in bytes
-MAX_POLICY_KEYS = 4096  # distinct (team, channel, priority, tier, category) kept by _select
+MAX_HELD_EVENTS: Final = 1000  # per ticket waiting for its ticket.created; more -> no_ticket
+MAX_HELD_BYTES: Final = 256 * 1024  # likewise, in raw bytes (keeps a state record below 1 MB)
+_PROCESSED: Final = {type_: (type_,) for type_ in EVENT_TYPES}  # events_processed' label tuples
+_LATE_TYPES: Final = ("survey.response", "qa.review")  # what a closed ticket still takes
+_SEEN_BYTES: Final = MAX_SEEN_IDS * DIGEST_SIZE  # Ticket.remember's window, in bytes
+MAX_POLICY_KEYS: Final = 4096  # distinct (team, channel, priority, tier, category) kept by _select
 
 
 def event_digest(event_id: str) -> bytes:

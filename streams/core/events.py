@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -58,17 +58,18 @@ PARSE_REASONS = (
     "too_deep",
 )
 
-MAX_EVENT_BYTES = 64 * 1024
-MAX_DEPTH = 32  # the event object itself is level 1
-MAX_LABEL_CHARS = 64  # team, from_team, to_team, agent_id: they become label values
-MAX_STRING_CHARS = 256  # any other string anywhere in the event
-LABEL_FIELDS = frozenset(("team", "from_team", "to_team", "agent_id"))
-ID_FIELDS = frozenset(("event_id", "ticket_id"))  # travel into alerts, URLs and logs: printable
-TS_MIN = 0.0  # 1970-01-01T00:00:00Z
-TS_MAX = 4_102_444_800.0  # 2100-01-01T00:00:00Z, excluded
-_BOM = "\ufeff"
-_UTF8_BOM = b"\xef\xbb\xbf"
-_RFC3339 = re.compile(
+MAX_EVENT_BYTES: Final = 64 * 1024
+MAX_DEPTH: Final = 32  # the event object itself is level 1
+MAX_LABEL_CHARS: Final = 64  # team, from_team, to_team, agent_id: they become label values
+MAX_STRING_CHARS: Final = 256  # any other string anywhere in the event
+LABEL_FIELDS: Final = frozenset(("team", "from_team", "to_team", "agent_id"))
+# event_id, ticket_id travel into alerts, URLs and logs: printable
+ID_FIELDS: Final = frozenset(("event_id", "ticket_id"))
+TS_MIN: Final = 0.0  # 1970-01-01T00:00:00Z
+TS_MAX: Final = 4_102_444_800.0  # 2100-01-01T00:00:00Z, excluded
+_BOM: Final = "\ufeff"
+_UTF8_BOM: Final = b"\xef\xbb\xbf"
+_RFC3339: Final = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})"
 )
 
@@ -342,9 +343,14 @@ def validate(data: dict[str, Any]) -> Event:
 # gives the reason. The tests of every reason therefore test _validate's answers, and
 # tests/unit/core/test_fast_intake.py that _accept accepts exactly the same events.
 
-_STRING, _LABEL, _ENUM, _BOOLEAN, _SECONDS, _QA_SCORE = range(6)
+_STRING: Final = 0
+_LABEL: Final = 1
+_ENUM: Final = 2
+_BOOLEAN: Final = 3
+_SECONDS: Final = 4
+_QA_SCORE: Final = 5
 FastCheck = tuple[str, bool, int, frozenset[str]]
-_NOTHING: frozenset[str] = frozenset()
+_NOTHING: Final[frozenset[str]] = frozenset()
 
 
 def _fast_check(name: str, required: bool, check: Check) -> FastCheck:
@@ -361,14 +367,14 @@ def _fast_check(name: str, required: bool, check: Check) -> FastCheck:
 
 # types whose validation is only their fields' checks (survey.response and ticket.updated
 # have one more, agent.status may lack a ticket_id: _validate takes them)
-_ACCEPT: dict[str, tuple[FastCheck, ...]] = {
+_ACCEPT: Final[dict[str, tuple[FastCheck, ...]]] = {
     type_: tuple(_fast_check(*field) for field in fields)
     for type_, fields in SCHEMA.items()
     if type_ not in ("survey.response", "ticket.updated", "agent.status")
 }
 # RFC 3339 shapes (digits as 0) that datetime.fromisoformat reads as _validate does
-_ZEROS = bytes.maketrans(b"123456789", b"000000000")
-_TS_SHAPES = frozenset(
+_ZEROS: Final = bytes.maketrans(b"123456789", b"000000000")
+_TS_SHAPES: Final = frozenset(
     f"0000-00-00T00:00:00{fraction}{offset}".encode()
     for fraction in ("", ".0", ".00", ".000", ".0000", ".00000", ".000000")
     for offset in ("Z", "+00:00", "-00:00")
@@ -449,13 +455,14 @@ def _fast_ts(value: Any) -> float:
     micros = 0
     digits = size - offset - 20  # of the fraction
     if digits > 0:
-        micros = int(raw[20 : 20 + digits]) * 10 ** (6 - digits)
+        micros = int(raw[20 : 20 + digits]) * _SCALE[digits]
     ts = ((start + minutes * 60 + seconds) * 1_000_000 + micros) / 1_000_000
     return ts if ts < TS_MAX else -1.0
 
 
-_HOURS: dict[bytes, int] = {}  # b"2026-11-18T11+01:00" -> POSIX seconds of 11:00+01:00
-_MAX_HOURS = 4096
+_HOURS: Final[dict[bytes, int]] = {}  # b"2026-11-18T11+01:00" -> POSIX seconds of 11:00+01:00
+_MAX_HOURS: Final = 4096
+_SCALE: Final = (1, 100_000, 10_000, 1_000, 100, 10, 1)  # fraction digits -> microseconds
 
 
 def _hour_start(hour: str, offset: str) -> int:

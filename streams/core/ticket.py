@@ -8,7 +8,7 @@ active it is either running (time counts from ``since``) or paused.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -16,13 +16,20 @@ from streams.core.calendar import Calendar
 from streams.core.policy import NO_POLICY, Policy
 
 # ticket states
-OPEN, RESOLVED, ABANDONED, CLOSED, ORPHAN = "open", "resolved", "abandoned", "closed", "orphan"
-FIRST_RESPONSE, NEXT_REPLY, RESOLUTION = 0, 1, 2
-STINT = 3  # the deadline queue's index of a team stint's OLA clock (Ticket.stint)
-INF = float("inf")
-MAX_SEEN_IDS = 4096  # event ids a ticket remembers to recognise a repeat (its latest ones)
-DIGEST_SIZE = 8  # bytes of an event id's digest (Engine.apply)
-MAX_SINCE_RESOLVED = 64  # messages a resolved ticket keeps for a reopen that may follow them
+# Final: a compiled core (deploy/build-core.sh) reads them as constants, not from a dict
+OPEN: Final = "open"
+RESOLVED: Final = "resolved"
+ABANDONED: Final = "abandoned"
+CLOSED: Final = "closed"
+ORPHAN: Final = "orphan"
+FIRST_RESPONSE: Final = 0
+NEXT_REPLY: Final = 1
+RESOLUTION: Final = 2
+STINT: Final = 3  # the deadline queue's index of a team stint's OLA clock (Ticket.stint)
+INF: Final = float("inf")
+MAX_SEEN_IDS: Final = 4096  # event ids a ticket remembers to recognise a repeat (its latest ones)
+DIGEST_SIZE: Final = 8  # bytes of an event id's digest (Engine.apply)
+MAX_SINCE_RESOLVED: Final = 64  # messages a resolved ticket keeps for a reopen that may follow them
 
 
 def held_text(raw: Any) -> str:

@@ -16,7 +16,7 @@ call per fact; one that offers its series as ``fact_tables`` (the plain
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import Any
+from typing import Any, Final
 
 from streams.core.ticket import Clock, Ticket
 from streams.core.vocabulary import OUTCOMES
@@ -66,7 +66,9 @@ def _put_clock(c: Clock, v: tuple[Any, ...]) -> None:
 
 
 # what a buffered fact is: (kind, metric, labels, amount / value / targets)
-INC, OBSERVE, LABELLED = 0, 1, 2
+INC: Final = 0
+OBSERVE: Final = 1
+LABELLED: Final = 2
 Fact = tuple[int, str, tuple[str, ...], Any]
 
 

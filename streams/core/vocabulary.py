@@ -7,6 +7,8 @@ boards all read these names instead of spelling them again.
 
 from __future__ import annotations
 
+from typing import Final
+
 CHANNELS = ("phone", "chat", "email", "social", "web")
 PRIORITIES = ("urgent", "high", "normal", "low")
 TIERS = ("vip", "standard")
@@ -16,8 +18,8 @@ AGENT_STATUSES = ("available", "busy", "away", "offline")  # agent.status
 SURVEY_RANGES = {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}
 
 # SLA targets, in the order of a ticket's clock indexes
-TARGETS = ("first_response", "next_reply", "resolution")
-OUTCOMES = ("met", "breached")
+TARGETS: Final = ("first_response", "next_reply", "resolution")
+OUTCOMES: Final = ("met", "breached")
 
 # `L` of the contract's metric table: the labels of a ticket's facts
 L = ("team", "channel", "priority", "customer_tier")
