@@ -58,6 +58,9 @@ MAX_HELD_BYTES: Final = 256 * 1024  # likewise, in raw bytes (keeps a state reco
 _PROCESSED: Final = {type_: (type_,) for type_ in EVENT_TYPES}  # events_processed' label tuples
 _LATE_TYPES: Final = ("survey.response", "qa.review")  # what a closed ticket still takes
 _SEEN_BYTES: Final = MAX_SEEN_IDS * DIGEST_SIZE  # Ticket.remember's window, in bytes
+# BLAKE2b-64 before any input: a copy of it hashes an event id without parsing
+# blake2b()'s keyword arguments each time (~30 % of the digest's cost)
+_DIGEST: Final = blake2b(digest_size=DIGEST_SIZE)
 MAX_POLICY_KEYS: Final = 4096  # distinct (team, channel, priority, tier, category) kept by _select
 
 
@@ -67,7 +70,9 @@ def event_digest(event_id: str) -> bytes:
     A ticket remembers the digests of its latest events (``Ticket.remember``)
     to recognise a repeated ``event_id``.
     """
-    return blake2b(event_id.encode(), digest_size=8).digest()
+    hasher = _DIGEST.copy()
+    hasher.update(event_id.encode())
+    return hasher.digest()
 
 
 class Engine:
@@ -170,7 +175,9 @@ class Engine:
             if event.ts < self.retention_horizon:  # its ticket may have been forgotten
                 return self.reject(event.data if raw is None else raw, "no_ticket")
             ticket = self.tickets[event.ticket_id] = Ticket(event.ticket_id)
-        digest = blake2b(event.event_id.encode(), digest_size=8).digest()  # event_digest
+        hasher = _DIGEST.copy()  # event_digest(event.event_id), inlined: every event
+        hasher.update(event.event_id.encode())
+        digest = hasher.digest()
         # 8-byte digests: a false match is a 2^-64 chance
         if digest in ticket.seen and ticket.has_seen(digest):
             self.sink.inc("events_duplicate", ())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import random
+from hashlib import blake2b
 from collections import OrderedDict
 from operator import attrgetter
 from pathlib import Path
@@ -74,6 +75,16 @@ def test_a_repeated_event_is_a_duplicate_after_many_others() -> None:
     engine.ingest(event("message.customer", "t", "2026-11-23 09:02", event_id="m3"))
     assert sink.count("events_duplicate") == 1
     assert engine.tickets["t"].has_seen(event_digest("m3"))
+
+
+def test_an_event_id_digest_is_blake2b_64_as_state_records_keep_it() -> None:
+    # the state record's "e" field holds these digests: the function must not change them
+    for event_id in ("m3", "e-1", "é" * 40, ""):
+        assert event_digest(event_id) == blake2b(event_id.encode(), digest_size=8).digest()
+    assert event_digest("m3") != event_digest("m4")
+    engine = Engine(DEFAULT_POLICY_SET, RecordingSink())
+    engine.ingest(created("t", "2026-11-23 09:00", event_id="c"))
+    assert engine.tickets["t"].seen == blake2b(b"c", digest_size=8).digest()
 
 
 def slots_of(name: str) -> list[str]:
