@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 import random
-from hashlib import blake2b
 from collections import OrderedDict
+from hashlib import blake2b
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
