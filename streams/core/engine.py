@@ -179,7 +179,8 @@ class Engine:
         hasher.update(event.event_id.encode())
         digest = hasher.digest()
         # 8-byte digests: a false match is a 2^-64 chance
-        if digest in ticket.seen and ticket.has_seen(digest):
+        # find, not `in`: bytes.__contains__ first tries the digest as an int and raises inside
+        if ticket.seen.find(digest) >= 0 and ticket.has_seen(digest):
             self.sink.inc("events_duplicate", ())
             return None
         state = ticket.state
