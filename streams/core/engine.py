@@ -149,8 +149,8 @@ class Engine:
     def take(self, raw: bytes | str | dict[str, Any], event_clock: bool = False) -> str | None:
         """``ingest(raw, event_clock).reason`` without building the ``Intake`` (replay's loop).
 
-        An ``Intake`` is a named tuple, whose construction runs interpreted Python even in
-        the compiled core: about a tenth of the replay path's time outside the engine.
+        An ``Intake`` is a named tuple, whose constructor is interpreted Python even with a
+        compiled core (deploy/build-core.sh).
         """
         try:
             event = validate(decode(raw))

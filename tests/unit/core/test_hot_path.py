@@ -207,3 +207,22 @@ def test_a_deadline_entry_is_live_only_while_its_clock_runs_to_that_deadline() -
     clock.breached = ""
     del open_tickets["t"]  # the engine's own dict: a ticket no longer open
     assert not queue.is_live((60.0, "t", 0))
+
+
+def test_take_answers_what_ingest_answers_and_changes_the_same() -> None:
+    raws: list[Any] = [
+        created("t", "2026-11-23 09:00", event_id="c"),
+        event("message.customer", "t", "2026-11-23 09:01", event_id="m"),
+        event("message.customer", "t", "2026-11-23 09:01", event_id="m"),  # a duplicate
+        created("t", "2026-11-23 09:02", event_id="c2"),  # invalid_state
+        b'{"type": "ticket.closed"}',  # missing_field
+        b"{",  # invalid_json
+        event("ticket.resolved", "t", "2026-11-23 09:03", event_id="r"),
+    ]
+    by_ingest, by_take = RecordingSink(), RecordingSink()
+    ingesting, taking = Engine(DEFAULT_POLICY_SET, by_ingest), Engine(DEFAULT_POLICY_SET, by_take)
+    reasons = [ingesting.ingest(raw, event_clock=True).reason for raw in raws]
+    assert reasons == [None, None, None, "invalid_state", "missing_field", "invalid_json", None]
+    assert [taking.take(raw, True) for raw in raws] == reasons
+    assert by_take.count("events_duplicate") == by_ingest.count("events_duplicate") == 1
+    assert taking.now == ingesting.now
