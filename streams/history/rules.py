@@ -29,6 +29,7 @@ import urllib.request
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ from streams.console.progress import Progress
 from streams.errors import UserError
 from streams.export.openmetrics import series_text, timestamp_text
 from streams.history.blocks import SPAN, BlockMaker
+from streams.history.quantiles import QuantileShape, quantiles
+from streams.history.quantiles import parse as parse_quantile
 from streams.monitoring.prometheus import RULES_DIR
 
 DEFAULT_RULES = RULES_DIR / "recording.yml"  # shipped in the package (generate writes it)
@@ -49,11 +52,12 @@ READY_TIMEOUT = 60.0
 QUERIES_AT_ONCE = 2  # rule queries in flight (the machines it runs on have 2+ cores)
 MAX_POINTS = 4320  # instants per query_range (Prometheus allows 11,000; memory: a result)
 HOLD_SHARE = 96  # a long window's rule is evaluated at least every window / HOLD_SHARE
+SHORT_WINDOW = 300.0  # windows up to 5 minutes: evaluated at every step
+HOUR_HOLD_SHARE = 12  # windows over 5 minutes up to an hour: at least every window / 12
 RULE_REFRESH = 240.0  # most seconds between two samples of an unchanged rule series (< 5m)
 HOUR_DIVISORS = (60, 120, 180, 240, 300, 360, 600, 720, 900, 1200, 1800, 3600)
 
 
-Job = tuple[str, dict[str, Any], float, int]  # record, rule, evaluation step, stride
 Run = tuple[int, int, str]  # a value's first instant (index), the index after its last, value
 
 
@@ -234,20 +238,34 @@ def longest_window(expr: str) -> float:
 
 
 def evaluation_step(window: float, step: float) -> float:
-    """How often a rule over ``window`` is evaluated: every ``step`` up to an hour's window;
-    beyond, the longest divisor of an hour (a multiple of ``step``) at most ``window`` /
-    ``HOLD_SHARE``, its value held at every step until the next evaluation.
+    """How often a rule over ``window`` is evaluated: every ``step`` up to a 5 minutes'
+    window; beyond, the longest divisor of an hour (a multiple of ``step``) at most
+    ``window / HOUR_HOLD_SHARE`` up to an hour's window (5 min for 1h, 2 min for 30m) and
+    ``window / HOLD_SHARE`` beyond (15 min for 1d, 1 h for 7d), its value held at every
+    step until the next evaluation.
 
-    A rule over a day or a week read every minute scans a day or a week of samples per
-    series at every minute: most of a backfill's time for a figure that moves by a
-    hundredth of itself in ``window / HOLD_SHARE``. The evaluation instants are multiples
-    of the evaluation step from the epoch, so every hour, day and week boundary (the
-    report's instants) is evaluated exactly."""
-    if window <= 3600 or step >= 3600:
+    A rule over an hour or a week read every minute scans an hour or a week of samples per
+    series at every minute: most of a backfill's time for a figure whose window has moved
+    by a twelfth (a ninety-sixth) of itself at most when it is next evaluated. The
+    evaluation instants are multiples of the evaluation step from the epoch, so every
+    hour, day and week boundary (the report's instants) is evaluated exactly."""
+    if window <= SHORT_WINDOW or step >= 3600:
         return step
-    longest = min(window / HOLD_SHARE, 3600.0)
+    share = HOUR_HOLD_SHARE if window <= 3600 else HOLD_SHARE
+    longest = min(window / share, 3600.0)
     fits = [d for d in HOUR_DIVISORS if d <= longest and d % step == 0 and d >= step]
     return max(fits, default=step)
+
+
+def rule_step(record: str, expr: str, step: float, dense: set[str]) -> float:
+    """A rule's evaluation step: :func:`evaluation_step` of its longest window, but every
+    ``step`` for a series other rules read over a range up to an hour's window (the error
+    budgets' hourly counts, summed over 28 days by ``sum_over_time``: a value held 5
+    minutes would count 5 times)."""
+    window = longest_window(expr)
+    if record in dense and window <= 3600:
+        return step
+    return evaluation_step(window, step)
 
 
 class SpanFiles:
@@ -315,16 +333,78 @@ class Batch:
         return out
 
 
-def fetch_rule(url: str, rule: dict[str, Any], batch: Batch, every: float) -> list[Any]:
-    """One rule over ``batch``: query_range every ``every`` from the evaluation at or before
-    the batch's start, at most ``MAX_POINTS`` instants a query; the series of each query."""
-    results = []
+@dataclass
+class Job:
+    """Rules evaluated from the same answers over a batch: one rule, or the rules of one
+    ``histogram_quantile`` shape differing only in their quantile (``quantiles.py``)."""
+
+    rules: list[tuple[str, dict[str, Any], int]]  # (record, rule, refresh stride)
+    every: float  # evaluation step
+    shape: QuantileShape | None = None
+    qs: tuple[float, ...] = ()
+
+
+def chunks(batch: Batch, every: float) -> list[tuple[float, float]]:
+    """(first, last) instant of each query over ``batch`` every ``every``: from the
+    evaluation at or before the batch's start, at most ``MAX_POINTS`` instants each."""
+    out = []
     first = math.floor(batch.start / every) * every
     while first <= batch.end:
         last = min(batch.end, first + (MAX_POINTS - 1) * every)
-        results.extend(query_range(url, str(rule["expr"]), first, last, every))
+        out.append((first, last))
         first = last + every
+    return out
+
+
+def fetch_rule(url: str, rule: dict[str, Any], batch: Batch, every: float) -> list[Any]:
+    """One rule over ``batch`` (:func:`chunks`): the series of each query."""
+    results = []
+    for first, last in chunks(batch, every):
+        results.extend(query_range(url, str(rule["expr"]), first, last, every))
     return results
+
+
+def fetch_job(url: str, job: Job, batch: Batch) -> list[list[Any]]:
+    """Each rule's series over ``batch``: a quantile shape's buckets and filter queried
+    once, its quantiles computed here."""
+    if job.shape is None:
+        return [fetch_rule(url, job.rules[0][1], batch, job.every)]
+    shape, every = job.shape, job.every
+    results: list[list[Any]] = [[] for _ in job.qs]
+    for first, last in chunks(batch, every):
+        buckets = query_range(url, shape.buckets, first, last, every)
+        kept = query_range(url, shape.filter, first, last, every) if shape.on is not None else None
+        count = round((last - first) / every) + 1
+        for result, more in zip(
+            results, quantiles(job.qs, buckets, kept, shape.on, first, every, count), strict=True
+        ):
+            result.extend(more)
+    return results
+
+
+def plan(by_record: dict[str, list[dict[str, Any]]], step: float, dense: set[str]) -> list[Job]:
+    """A pass's rules as jobs, in the rules' order: the ``histogram_quantile`` rules of one
+    shape and evaluation step (each its record's only rule) together, every other rule
+    alone."""
+    jobs: list[Job] = []
+    shared: dict[tuple[QuantileShape, float], Job] = {}
+    for record, members in by_record.items():
+        for rule in members:
+            expr = str(rule["expr"])
+            every = rule_step(record, expr, step, dense)
+            stride = 1 if record in dense else refresh_stride(step)
+            parsed = parse_quantile(expr) if len(members) == 1 else None
+            if parsed is None:
+                jobs.append(Job([(record, rule, stride)], every))
+                continue
+            q, shape = parsed
+            job = shared.get((shape, every))
+            if job is None:
+                job = shared[(shape, every)] = Job([], every, shape)
+                jobs.append(job)
+            job.rules.append((record, rule, stride))
+            job.qs += (q,)
+    return jobs
 
 
 def refresh_stride(step: float) -> int:
@@ -442,30 +522,31 @@ def evaluate_batch(
     url: str, jobs: list[Job], batch: Batch, files: SpanFiles,
     progress: Callable[[], None],
 ) -> None:  # fmt: skip
-    """Every (record, rule, evaluation step, stride) of ``jobs`` over ``batch``, records together;
-    ``QUERIES_AT_ONCE`` queries in flight (Prometheus evaluates them on as many cores)."""
+    """Every rule of ``jobs`` over ``batch``, each record's series together;
+    ``QUERIES_AT_ONCE`` jobs in flight (Prometheus evaluates them on as many cores)."""
     queue = iter(jobs)
-    pending: deque[tuple[Job, Future[list[Any]]]] = deque()
+    pending: deque[tuple[Job, Future[list[list[Any]]]]] = deque()
     with ThreadPoolExecutor(max_workers=QUERIES_AT_ONCE) as pool:
 
         def submit() -> None:
             job = next(queue, None)
             if job is not None:
-                pending.append((job, pool.submit(fetch_rule, url, job[1], batch, job[2])))
+                pending.append((job, pool.submit(fetch_job, url, job, batch)))
 
         for _ in range(QUERIES_AT_ONCE):
             submit()
         current = None
         try:
             while pending:
-                (record, rule, every, stride), future = pending.popleft()
-                results = future.result()
+                job, future = pending.popleft()
+                answers = future.result()
                 submit()
-                if record != current:
-                    files.family(record)
-                    current = record
-                write_rule(rule, batch, files, every, results, stride)
-                progress()
+                for (record, rule, stride), results in zip(job.rules, answers, strict=True):
+                    if record != current:
+                        files.family(record)
+                        current = record
+                    write_rule(rule, batch, files, job.every, results, stride)
+                    progress()
         finally:
             for _, future in pending:
                 future.cancel()
@@ -515,7 +596,7 @@ def backfill_rules(
     """
     before = _blocks(out)
     passes = split_rules(rules, work)
-    dense, stride = range_read(rules), refresh_stride(step)
+    dense = range_read(rules)
     todo = batches(spans, start, end, step)
     rule_count = 0
     loaded = []
@@ -531,16 +612,7 @@ def backfill_rules(
         progress.phase("backfill: recording rules", rule_count * len(todo), "queries")
     done = 0
     for index, by_record in enumerate(loaded):
-        jobs = [
-            (
-                record,
-                rule,
-                evaluation_step(longest_window(str(rule["expr"])), step),
-                1 if record in dense else stride,
-            )
-            for record, members in by_record.items()
-            for rule in members
-        ]
+        jobs = plan(by_record, step, dense)
         prometheus = TemporaryPrometheus([out], work)
         staged = work / "rule-blocks"
         shutil.rmtree(staged, ignore_errors=True)
