@@ -27,7 +27,7 @@ Series = dict[str, Any]  # a query_range result: {"metric": {...}, "values": [[t
 QueryRange = Callable[[str], list[Series]]
 
 _AND_ON = re.compile(r"\s*and\s+on\s*\(([\w\s,]*)\)\s*(\(.*\))\s*$", re.S)
-_NUMBER = re.compile(r"\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*$")
+_NUMBER = re.compile(r"\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -40,29 +40,45 @@ class QuantileShape:
     filter: str
 
 
+def _skip_string(text: str, i: int) -> int:
+    """The index after the string literal opening at ``i`` (``"..."``, ``'...'`` with
+    backslash escapes, or a raw `` `...` ``); len(text) if it never closes."""
+    quote, i = text[i], i + 1
+    while i < len(text) and text[i] != quote:
+        i += 2 if text[i] == "\\" and quote != "`" else 1
+    return i + 1
+
+
+def _scan(text: str, start: int) -> list[tuple[int, str]]:
+    """(index, character) of the parentheses and commas of ``text`` from ``start``
+    outside string literals."""
+    out, i = [], start
+    while i < len(text):
+        if text[i] in "\"'`":
+            i = _skip_string(text, i)
+            continue
+        if text[i] in "(),":
+            out.append((i, text[i]))
+        i += 1
+    return out
+
+
 def _closing(text: str, start: int) -> int:
-    """The index of the parenthesis closing the one at ``start``; -1 if none (strings in
-    the expression would fool it: shapes with quotes are left to Prometheus)."""
+    """The index of the parenthesis closing the one at ``start``; -1 if none."""
     depth = 0
-    for i in range(start, len(text)):
-        if text[i] == "(":
-            depth += 1
-        elif text[i] == ")":
-            depth -= 1
-            if depth == 0:
-                return i
+    for i, char in _scan(text, start):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return i
     return -1
 
 
 def _top_comma(text: str) -> int:
     depth = 0
-    for i, char in enumerate(text):
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "," and depth == 0:
+    for i, char in _scan(text, 0):
+        if char == "," and depth == 0:
             return i
+        depth += {"(": 1, ")": -1}.get(char, 0)
     return -1
 
 
@@ -71,7 +87,7 @@ def parse(expr: str) -> tuple[float, QuantileShape] | None:
     ``q``; None for any other expression (evaluated by Prometheus as it is)."""
     text = expr.strip()
     head = "histogram_quantile"
-    if not text.startswith(head) or any(c in text for c in "\"'`#"):
+    if not text.startswith(head) or "#" in text:
         return None
     open_at = len(head) + len(text[len(head) :]) - len(text[len(head) :].lstrip())
     if open_at >= len(text) or text[open_at] != "(":
@@ -84,7 +100,7 @@ def parse(expr: str) -> tuple[float, QuantileShape] | None:
     number = _NUMBER.match(args[:comma]) if comma > 0 else None
     if number is None:
         return None
-    q, buckets = float(number.group(1)), " ".join(args[comma + 1 :].split())
+    q, buckets = float(number.group(1)), args[comma + 1 :].strip()
     rest = text[close + 1 :]
     if not rest.strip():
         return q, QuantileShape(buckets, None, "")
@@ -92,7 +108,7 @@ def parse(expr: str) -> tuple[float, QuantileShape] | None:
     if found is None or _closing(found.group(2), 0) != len(found.group(2)) - 1:
         return None
     on = tuple(sorted(label.strip() for label in found.group(1).split(",") if label.strip()))
-    return q, QuantileShape(buckets, on, " ".join(found.group(2)[1:-1].split()))
+    return q, QuantileShape(buckets, on, found.group(2)[1:-1].strip())
 
 
 def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
@@ -124,7 +140,7 @@ def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
     if observations == 0:
         return math.nan
     rank = q * observations
-    b = next((i for i in range(len(merged) - 1) if merged[i][1] >= rank), len(merged) - 1)
+    b = _search(len(merged) - 1, lambda i: merged[i][1] >= rank)
     if b == len(merged) - 1:
         return merged[-2][0]
     if b == 0 and merged[0][0] <= 0:
@@ -134,7 +150,30 @@ def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
         start = merged[b - 1][0]
         count -= merged[b - 1][1]
         rank -= merged[b - 1][1]
-    return start + (end - start) * (rank / count)
+    return start + (end - start) * _divide(rank, count)
+
+
+def _search(n: int, found: Callable[[int], bool]) -> int:
+    """Go's ``sort.Search``: a binary search, so with a NaN count (never ``>=``) not always
+    the first bucket reaching the rank; the same as a scan where counts are monotonic."""
+    i, j = 0, n
+    while i < j:
+        h = (i + j) >> 1
+        if found(h):
+            j = h
+        else:
+            i = h + 1
+    return i
+
+
+def _divide(a: float, b: float) -> float:
+    """``a / b`` as IEEE 754 (and Go) divide: 0 / 0 is NaN, x / 0 an infinity (q = 0 on a
+    first bucket without observation), where Python raises."""
+    if b == 0:
+        if a == 0 or math.isnan(a):
+            return math.nan
+        return math.copysign(math.inf, a) * math.copysign(1.0, b)
+    return a / b
 
 
 def _bound(le: str) -> float | None:
@@ -228,6 +267,8 @@ def quantiles(
             where = np.logical_and(where, kept.get(match, np.zeros(count, dtype=bool)))
         values = _evaluate(qs, bounds, counts, present, where)
         columns = np.flatnonzero(where)
+        if not len(columns):
+            continue
         for index, evaluated in enumerate(values):
             texts = [value_text(v) for v in evaluated[columns].tolist()]
             stamped = [[times[c], t] for c, t in zip(columns.tolist(), texts, strict=True)]
