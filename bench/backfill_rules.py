@@ -41,6 +41,15 @@ def main() -> None:
     parser.add_argument("raw", type=Path, help="blocks of a backfill --no-rules")
     parser.add_argument("--spans", type=int, default=4)
     parser.add_argument("--step", type=float, default=60.0)
+    parser.add_argument(
+        "--no-pairs", action="store_true", help="each histogram_quantile rule its own query"
+    )
+    parser.add_argument(
+        "--hold-share",
+        type=int,
+        default=rules.HOUR_HOLD_SHARE,
+        help="windows over 5m up to 1h evaluated every window / this (1: every step)",
+    )
     args = parser.parse_args()
     spans, first, last = spans_of(args.raw)
     spans = spans[: args.spans]
@@ -83,6 +92,11 @@ def main() -> None:
         prometheus_cpu[0] += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         stop(self)
 
+    if args.no_pairs:
+        rules.parse_quantile = lambda expr: None
+    if args.hold_share == 1:
+        rules.SHORT_WINDOW = 3600.0
+    rules.HOUR_HOLD_SHARE = args.hold_share
     rules.query_range = timed
     rules.quantiles = timed_quantiles
     rules.write_rule = counted  # type: ignore[assignment]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from streams.errors import UserError
@@ -60,3 +61,37 @@ class BlockMaker:
             self._running.kill()
             self._running.wait()
             self._running = None
+
+
+class BlockQueue:
+    """Files into blocks one after the other on a thread of their own, so the caller never
+    waits for promtool between two files (the rules pass queues a batch's 4 span files at
+    once: the temporary Prometheus went idle while promtool read them one by one)."""
+
+    def __init__(self, out: Path) -> None:
+        self._maker = BlockMaker(out)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="promtool")
+        self._queued: list[Future[None]] = []
+        self._stopped = False
+
+    def put(self, path: Path) -> None:
+        self._queued.append(self._pool.submit(self._make, path))
+
+    def _make(self, path: Path) -> None:
+        if self._stopped:
+            return
+        self._maker.make(path)
+        self._maker.wait()
+
+    def wait(self) -> None:
+        """Every file queued made into its block (the first failure raised)."""
+        queued, self._queued = self._queued, []
+        for future in queued:
+            future.result()
+
+    def abort(self) -> None:
+        self._stopped = True
+        for future in self._queued:
+            future.cancel()
+        self._maker.abort()  # the file being read, if any
+        self._pool.shutdown(wait=True)

@@ -5,12 +5,13 @@ The rules' p50 and p90 of a histogram (``histogram_quantile(0.5, sum by (team, l
 same with 0.9) each make Prometheus compute the same bucket rates of every team at every
 instant: over half the rules pass's query time on the bank month. Here the rules of one
 shape that differ only in the quantile are evaluated together: Prometheus computes the
-bucket sums once and the filter once (two ``query_range``), and the quantiles are computed
-here exactly as Prometheus 2.42 does (``promql/quantile.go``: buckets sorted by bound,
-equal bounds coalesced, counts made monotonic, NaN without a ``+Inf`` bucket, with fewer
-than two buckets or no observation, linear interpolation within the bucket; ``le`` labels
-that are no number skipped). ``tests/integration/test_history_rules.py`` checks the results
-equal Prometheus's, edge cases included; docs/history.md, "Quantile pairs".
+bucket sums once, where the filter keeps them (one ``query_range``), and the quantiles
+are computed here exactly as Prometheus 2.42 does (``promql/quantile.go``: buckets sorted
+by bound, equal bounds coalesced, counts made monotonic, NaN without a ``+Inf`` bucket,
+with fewer than two buckets or no observation, a binary search for the rank's bucket,
+linear interpolation within it; ``le`` labels that are no number skipped).
+``tests/integration/test_history_quantiles.py`` checks the results equal Prometheus's on
+the edge cases; docs/history.md, "Quantile pairs".
 """
 
 from __future__ import annotations
@@ -38,6 +39,16 @@ class QuantileShape:
     buckets: str
     on: tuple[str, ...] | None  # None: no filter
     filter: str
+
+    def query(self) -> str:
+        """The buckets where the filter keeps their quantile: ``histogram_quantile(q, B
+        and on (L) (F))`` is ``histogram_quantile(q, B) and on (L) (F)``, as the buckets
+        of one quantile share every label but ``le`` (not in ``L``). Prometheus then sends
+        no bucket of an instant the filter drops (a team's night: no observation in the
+        window), a third or more of the answer."""
+        if self.on is None:
+            return self.buckets
+        return f"({self.buckets}) and on ({', '.join(self.on)}) ({self.filter})"
 
 
 def _skip_string(text: str, i: int) -> int:
@@ -108,6 +119,8 @@ def parse(expr: str) -> tuple[float, QuantileShape] | None:
     if found is None or _closing(found.group(2), 0) != len(found.group(2)) - 1:
         return None
     on = tuple(sorted(label.strip() for label in found.group(1).split(",") if label.strip()))
+    if "le" in on:
+        return None
     return q, QuantileShape(buckets, on, found.group(2)[1:-1].strip())
 
 
@@ -232,24 +245,11 @@ def _groups(series: list[Series]) -> dict[tuple[tuple[str, str], ...], list[tupl
 
 
 def quantiles(
-    qs: Sequence[float],
-    bucket_series: list[Series],
-    filter_series: list[Series] | None,
-    on: tuple[str, ...] | None,
-    start: float,
-    step: float,
-    count: int,
+    qs: Sequence[float], bucket_series: list[Series], start: float, step: float, count: int
 ) -> list[list[Series]]:
-    """For each of ``qs``, the query_range result of ``histogram_quantile(q, buckets) and
-    on (on) (filter)`` over ``count`` instants every ``step`` from ``start``, given the
-    results of the buckets' and the filter's queries over the same instants."""
-    kept: dict[tuple[str, ...], np.ndarray] | None = None
-    if on is not None:
-        kept = {}
-        for one in filter_series or []:
-            match = tuple(str(one["metric"].get(label, "")) for label in on)
-            mask = kept.setdefault(match, np.zeros(count, dtype=bool))
-            mask[_indices(one["values"], start, step)] = True
+    """For each of ``qs``, the query_range result of ``histogram_quantile(q, B)`` over
+    ``count`` instants every ``step`` from ``start``, given the result of ``B``'s (the
+    ``QuantileShape.query``) over the same instants."""
     times = [start + i * step for i in range(count)]
     out: list[list[Series]] = [[] for _ in qs]
     for group, members in _groups(bucket_series).items():
@@ -259,16 +259,13 @@ def quantiles(
         for row, (_bound_of, one) in enumerate(members):
             at = _indices(one["values"], start, step)
             present[row, at] = True
-            counts[row, at] = np.array([v for _, v in one["values"]], dtype=float)
+            counts[row, at] = np.fromiter(
+                map(float, (v for _, v in one["values"])), dtype=np.float64, count=len(at)
+            )
         bounds = np.array([b for b, _ in members])
         where: np.ndarray = np.asarray(present.any(axis=0))
-        if kept is not None and on is not None:
-            match = tuple(labels.get(label, "") for label in on)
-            where = np.logical_and(where, kept.get(match, np.zeros(count, dtype=bool)))
         values = _evaluate(qs, bounds, counts, present, where)
         columns = np.flatnonzero(where)
-        if not len(columns):
-            continue
         for index, evaluated in enumerate(values):
             texts = [value_text(v) for v in evaluated[columns].tolist()]
             stamped = [[times[c], t] for c, t in zip(columns.tolist(), texts, strict=True)]
@@ -277,7 +274,9 @@ def quantiles(
 
 
 def _indices(values: list[list[Any]], start: float, step: float) -> np.ndarray:
-    return np.array([round((float(t) - start) / step) for t, _ in values], dtype=np.int64)
+    """The instants' indices of a series' ``[t, value]`` pairs."""
+    times = np.fromiter((t for t, _ in values), dtype=np.float64, count=len(values))
+    return np.rint((times - start) / step).astype(np.int64)
 
 
 def _evaluate(

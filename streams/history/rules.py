@@ -40,7 +40,7 @@ import yaml
 from streams.console.progress import Progress
 from streams.errors import UserError
 from streams.export.openmetrics import series_text, timestamp_text
-from streams.history.blocks import SPAN, BlockMaker
+from streams.history.blocks import SPAN, BlockQueue
 from streams.history.quantiles import QuantileShape, quantiles
 from streams.history.quantiles import parse as parse_quantile
 from streams.monitoring.prometheus import RULES_DIR
@@ -365,18 +365,17 @@ def fetch_rule(url: str, rule: dict[str, Any], batch: Batch, every: float) -> li
 
 
 def fetch_job(url: str, job: Job, batch: Batch) -> list[list[Any]]:
-    """Each rule's series over ``batch``: a quantile shape's buckets and filter queried
-    once, its quantiles computed here."""
+    """Each rule's series over ``batch``: a quantile shape's buckets queried once, its
+    quantiles computed here."""
     if job.shape is None:
         return [fetch_rule(url, job.rules[0][1], batch, job.every)]
-    shape, every = job.shape, job.every
+    query, every = job.shape.query(), job.every
     results: list[list[Any]] = [[] for _ in job.qs]
     for first, last in chunks(batch, every):
-        buckets = query_range(url, shape.buckets, first, last, every)
-        kept = query_range(url, shape.filter, first, last, every) if shape.on is not None else None
         count = round((last - first) / every) + 1
+        buckets = query_range(url, query, first, last, every)
         for result, more in zip(
-            results, quantiles(job.qs, buckets, kept, shape.on, first, every, count), strict=True
+            results, quantiles(job.qs, buckets, first, every, count), strict=True
         ):
             result.extend(more)
     return results
@@ -436,15 +435,24 @@ def _runs(values: list[Any], start: float, step: float, hold: int, count: int) -
     """A series' evaluations ``[t, value]`` as runs of one value over consecutive instants:
     (first index, index after the last, value); each evaluation holds ``hold`` instants."""
     runs: list[Run] = []
+    first, end, held = 0, -1, None  # the run being extended
     for t, value in values:
-        lo = round((float(t) - start) / step)
-        lo, hi = max(lo, 0), min(lo + hold, count)
+        lo = round((t - start) / step)
+        hi = lo + hold
+        if lo < 0:
+            lo = 0
+        if hi > count:
+            hi = count
         if lo >= hi:
             continue
-        if runs and runs[-1][1] == lo and runs[-1][2] == value:
-            runs[-1] = (runs[-1][0], hi, value)
-        else:
-            runs.append((lo, hi, value))
+        if end == lo and value == held:
+            end = hi
+            continue
+        if held is not None:
+            runs.append((first, end, held))
+        first, end, held = lo, hi, value
+    if held is not None:
+        runs.append((first, end, held))
     return runs
 
 
@@ -617,7 +625,7 @@ def backfill_rules(
         staged = work / "rule-blocks"
         shutil.rmtree(staged, ignore_errors=True)
         staged.mkdir()
-        maker = BlockMaker(staged)
+        maker = BlockQueue(staged)
         try:
             for batch in todo:
                 stamp = f"pass {index + 1}, {datetime.fromtimestamp(batch.start, UTC):%Y-%m-%d}"
@@ -635,7 +643,7 @@ def backfill_rules(
                     files.discard()
                     raise
                 for path in files.close():
-                    maker.make(path)
+                    maker.put(path)
             maker.wait()
         finally:
             maker.abort()

@@ -128,26 +128,32 @@ def test_other_expressions_are_left_to_prometheus(expr: str) -> None:
     assert parse(expr) is None
 
 
-def test_a_team_is_kept_at_the_instants_its_filter_has_a_value() -> None:
-    # two teams, three instants 60 s apart; the filter has team a at 0 and 120, b never
-    def series(team: str, le: str, values: list[float]) -> dict[str, object]:
+def test_the_filter_is_asked_of_prometheus_with_the_buckets() -> None:
+    shape = QuantileShape("sum by (team, le) (rate(x_bucket[5m]))", ("team",), "f > 0")
+    assert shape.query() == "(sum by (team, le) (rate(x_bucket[5m]))) and on (team) (f > 0)"
+    assert QuantileShape("b", None, "").query() == "b"
+    # on the bucket label, the buckets of one quantile are not kept alike: left to Prometheus
+    assert parse("histogram_quantile(0.5, b) and on (le) (f)") is None
+
+
+def test_each_group_of_buckets_gives_a_quantile_at_the_instants_it_has_buckets() -> None:
+    # two teams, three instants 60 s apart; team a has no bucket at 60 (its filter dropped it)
+    def series(team: str, le: str, values: dict[float, float]) -> dict[str, object]:
         return {
             "metric": {"team": team, "le": le},
-            "values": [[60.0 * i, str(v)] for i, v in enumerate(values)],
+            "values": [[t, str(v)] for t, v in values.items()],
         }
 
     buckets = [
-        series("a", "1", [2, 2, 2]),
-        series("a", "+Inf", [4, 4, 8]),
-        series("b", "1", [1, 1, 1]),
-        series("b", "+Inf", [1, 1, 1]),
+        series("a", "1", {0.0: 2, 120.0: 2}),
+        series("a", "+Inf", {0.0: 4, 120.0: 8}),
+        series("b", "1", {0.0: 1, 60.0: 1, 120.0: 1}),
+        series("b", "+Inf", {0.0: 1, 60.0: 1, 120.0: 1}),
     ]
-    kept = [{"metric": {"team": "a"}, "values": [[0.0, "4"], [120.0, "8"]]}]
-    p50, p90 = quantiles((0.5, 0.9), buckets, kept, ("team",), 0.0, 60.0, 3)
+    p50, p90 = quantiles((0.5, 0.9), buckets, 0.0, 60.0, 3)
     # a at 0: rank 2 of 2 in (0, 1] -> 1; at 120: rank 4 in +Inf -> 1 (the highest bound)
-    assert p50 == [{"metric": {"team": "a"}, "values": [[0.0, "1.0"], [120.0, "1.0"]]}]
+    assert p50[0] == {"metric": {"team": "a"}, "values": [[0.0, "1.0"], [120.0, "1.0"]]}
     assert [v for _, v in p90[0]["values"]] == ["1.0", "1.0"]
-    unfiltered = quantiles((0.5,), buckets, None, None, 0.0, 60.0, 3)[0]
-    assert {s["metric"]["team"]: len(s["values"]) for s in unfiltered} == {"a": 3, "b": 3}
-    # b: 1 observation, all at most 1 -> rank 0.5 of 1 in (0, 1] -> 0.5
-    assert next(s for s in unfiltered if s["metric"]["team"] == "b")["values"][0][1] == "0.5"
+    # b: 1 observation, at most 1 -> rank 0.5 of 1 in (0, 1] -> 0.5; rank 0.9 -> 0.9
+    assert p50[1] == {"metric": {"team": "b"}, "values": [[t, "0.5"] for t in (0.0, 60.0, 120.0)]}
+    assert [v for _, v in p90[1]["values"]] == ["0.9", "0.9", "0.9"]
