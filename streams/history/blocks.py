@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -26,8 +27,9 @@ class BlockMaker:
     """Runs ``promtool tsdb create-blocks-from openmetrics`` on one chunk while the caller
     writes the next; a chunk's file is deleted once its block exists."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, on_made: Callable[[Path], None] | None = None) -> None:
         self.out = out
+        self.on_made = on_made  # told each file whose block is made (the rules ahead)
         self.promtool = promtool()
         self._running: subprocess.Popen[bytes] | None = None
         self._path = Path()
@@ -55,6 +57,8 @@ class BlockMaker:
             last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
             raise UserError(f"promtool failed on {self._path.name}: {last[0]}")
         self._path.unlink(missing_ok=True)
+        if self.on_made is not None:
+            self.on_made(self._path)
 
     def abort(self) -> None:
         if self._running is not None:

@@ -22,6 +22,7 @@ import re
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -31,6 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +79,13 @@ def _link_or_copy(source: str, target: str) -> None:
 
 
 def _blocks(directory: Path) -> set[str]:
-    return {p.name for p in directory.iterdir() if p.is_dir() and (p / "meta.json").exists()}
+    """The finished blocks of ``directory`` (not one promtool is still writing: it writes
+    ``ULID.tmp-for-creation`` and renames it when done)."""
+    return {
+        p.name
+        for p in directory.iterdir()
+        if p.is_dir() and ".tmp" not in p.name and (p / "meta.json").exists()
+    }
 
 
 def recording_groups(rules: Path) -> list[dict[str, Any]]:
@@ -582,6 +590,117 @@ def _batch(run: list[int], start: float, end: float, step: float) -> Batch:
     return Batch(run, first, last, step)
 
 
+def load_passes(rules: Path, work: Path) -> list[dict[str, list[dict[str, Any]]]]:
+    """Each pass's rules by record (:func:`split_rules`)."""
+    loaded = []
+    for rule_file in split_rules(rules, work):
+        groups = (yaml.safe_load(rule_file.read_text(encoding="utf-8")) or {}).get("groups", [])
+        by_record: dict[str, list[dict[str, Any]]] = {}
+        for group in groups:
+            for rule in group.get("rules", []):
+                by_record.setdefault(rule["record"], []).append(rule)
+        loaded.append(by_record)
+    return loaded
+
+
+def _evaluate_batches(
+    prometheus: TemporaryPrometheus, jobs: list[Job], todo: list[Batch], work: Path,
+    maker: BlockQueue, one_more: Callable[[str], None], label: str,
+) -> None:  # fmt: skip
+    for batch in todo:
+        stamp = f"{label}, {datetime.fromtimestamp(batch.start, UTC):%Y-%m-%d}"
+        files = SpanFiles(work, batch.spans)
+        try:
+            evaluate_batch(prometheus.url, jobs, batch, files, partial(one_more, stamp))
+        except BaseException:
+            files.discard()
+            raise
+        for path in files.close():
+            maker.put(path)
+
+
+class RulesAhead:
+    """The first pass of the rules over the batches whose raw blocks are made, while the
+    raw phase goes on (on a thread: the temporary Prometheus and promtool use the second
+    core the raw phase leaves idle); :func:`backfill_rules` does the rest.
+
+    A batch is evaluated once its spans' blocks are made and a later span's too (its
+    bounds are then those :func:`batches` gives at the end), with a temporary Prometheus
+    started on the raw blocks made so far: a rule at an instant reads no later sample.
+    """
+
+    def __init__(self, out: Path, work: Path, rules: Path, step: float) -> None:
+        self.out, self.work, self.step = out, work / "ahead", step
+        self.work.mkdir()
+        first = load_passes(rules, self.work)[:1]
+        self.jobs = plan(first[0], step, range_read(rules)) if first else []
+        self.rules = sum(len(members) for members in first[0].values()) if first else 0
+        self.staged = work / "rule-blocks-1"
+        self.staged.mkdir()
+        self.done: set[tuple[int, ...]] = set()  # the spans of each batch evaluated
+        self._made: list[int] = []
+        self._start = 0.0
+        self._wake = threading.Condition()
+        self._closed = False
+        self._error: BaseException | None = None
+        self._maker = BlockQueue(self.staged)
+        self._thread = threading.Thread(target=self._run, name="rules-ahead", daemon=True)
+        self._thread.start()
+
+    def span_made(self, span: int, start: float) -> None:
+        """The raw block of ``span`` is made (the sampler's first instant: ``start``)."""
+        with self._wake:
+            self._made.append(span)
+            self._start = start
+            self._wake.notify()
+
+    def _ready(self) -> list[Batch]:
+        """Batches of made spans followed by a made span, not evaluated yet."""
+        made = sorted(set(self._made))
+        closed = batches(made, self._start, math.inf, self.step)[:-1]
+        return [b for b in closed if tuple(b.spans) not in self.done]
+
+    def _run(self) -> None:
+        try:
+            while True:
+                with self._wake:
+                    while not self._closed and not self._ready():
+                        self._wake.wait()
+                    if self._closed:
+                        return
+                    todo = self._ready()
+                prometheus = TemporaryPrometheus([self.out], self.work)
+                try:
+                    _evaluate_batches(
+                        prometheus, self.jobs, todo, self.work, self._maker, lambda _: None,
+                        "pass 1",
+                    )  # fmt: skip
+                finally:
+                    prometheus.stop()
+                self.done.update(tuple(b.spans) for b in todo)
+        except BaseException as exc:  # raised by finish(), in the caller's thread
+            self._error = exc
+
+    def finish(self) -> None:
+        """Stop taking batches, wait for the one being evaluated and its blocks."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self._thread.join()
+        if self._error is not None:
+            self.abort()
+            raise self._error
+        self._maker.wait()
+        self._maker.abort()
+
+    def abort(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self._thread.join()
+        self._maker.abort()
+
+
 def backfill_rules(
     out: Path,
     work: Path,
@@ -591,6 +710,7 @@ def backfill_rules(
     end: float,
     step: float,
     progress: Progress | None = None,
+    ahead: RulesAhead | None = None,
 ) -> int:
     """Rule blocks for the sampled ``spans`` (18 h each, within ``[start, end]``) into
     ``out``, one per span and pass; returns how many.
@@ -600,54 +720,44 @@ def backfill_rules(
     one per rule per span), rules over long windows at a longer evaluation step
     (:func:`evaluation_step`); the results go through the same OpenMetrics -> promtool
     path as the raw series. Only the spans the raw series were sampled in are evaluated: a
-    stretch the backfill skipped costs nothing here either.
+    stretch the backfill skipped costs nothing here either. The batches of the first pass
+    ``ahead`` evaluated during the raw phase are not evaluated again.
     """
     before = _blocks(out)
-    passes = split_rules(rules, work)
     dense = range_read(rules)
     todo = batches(spans, start, end, step)
-    rule_count = 0
-    loaded = []
-    for rule_file in passes:
-        groups = (yaml.safe_load(rule_file.read_text(encoding="utf-8")) or {}).get("groups", [])
-        by_record: dict[str, list[dict[str, Any]]] = {}
-        for group in groups:
-            for rule in group.get("rules", []):
-                by_record.setdefault(rule["record"], []).append(rule)
-        loaded.append(by_record)
-        rule_count += sum(len(r) for r in by_record.values())
+    loaded = load_passes(rules, work)
+    rule_count = sum(len(members) for by_record in loaded for members in by_record.values())
+    skipped: set[tuple[int, ...]] = set()
+    if ahead is not None:
+        ahead.finish()
+        skipped = ahead.done
+    done = len([b for b in todo if tuple(b.spans) in skipped]) * (ahead.rules if ahead else 0)
     if progress is not None:
         progress.phase("backfill: recording rules", rule_count * len(todo), "queries")
-    done = 0
+
+    def one_more(stamp: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress.update(done, stamp)
+
     for index, by_record in enumerate(loaded):
-        jobs = plan(by_record, step, dense)
-        prometheus = TemporaryPrometheus([out], work)
-        staged = work / "rule-blocks"
-        shutil.rmtree(staged, ignore_errors=True)
-        staged.mkdir()
-        maker = BlockQueue(staged)
-        try:
-            for batch in todo:
-                stamp = f"pass {index + 1}, {datetime.fromtimestamp(batch.start, UTC):%Y-%m-%d}"
-
-                def one_more(stamp: str = stamp) -> None:
-                    nonlocal done
-                    done += 1
-                    if progress is not None:
-                        progress.update(done, stamp)
-
-                files = SpanFiles(work, batch.spans)
-                try:
-                    evaluate_batch(prometheus.url, jobs, batch, files, one_more)
-                except BaseException:
-                    files.discard()
-                    raise
-                for path in files.close():
-                    maker.put(path)
-            maker.wait()
-        finally:
-            maker.abort()
-            prometheus.stop()
+        staged = work / f"rule-blocks-{index + 1}"
+        staged.mkdir(exist_ok=True)  # the first pass's: where the ahead's went
+        left = [b for b in todo if index > 0 or tuple(b.spans) not in skipped]
+        if left:
+            maker = BlockQueue(staged)
+            prometheus = TemporaryPrometheus([out], work)
+            try:
+                jobs = plan(by_record, step, dense)
+                _evaluate_batches(
+                    prometheus, jobs, left, work, maker, one_more, f"pass {index + 1}"
+                )
+                maker.wait()
+            finally:
+                maker.abort()
+                prometheus.stop()
         for name in _blocks(staged):  # the next pass reads these too
             shutil.move(str(staged / name), str(out / name))
     if progress is not None:

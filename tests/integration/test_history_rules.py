@@ -20,6 +20,11 @@ from pathlib import Path
 import orjson
 import pytest
 
+from streams.core.policy import load_policies
+from streams.history import rules as rules_module
+from streams.history.backfill import backfill_events
+from streams.history.blocks import SPAN
+from streams.history.source import history_lines
 from streams.simulator import ContactCentre, SimConfig
 from tests.integration.test_history import prometheus_on
 
@@ -87,8 +92,11 @@ def query_range(
     }
 
 
-@pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="module", params=["cli", "ahead"])
+def url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Prometheus on a backfill of the history: by the command line, or in this process
+    with one span a batch, so that the first pass of the first batches is evaluated while
+    the raw phase goes on (``RulesAhead``) and the rest after it."""
     tmp = tmp_path_factory.mktemp("rules")
     config = SimConfig(seed=5, arrivals_per_hour=40.0)
     events = list(ContactCentre(config, START).events(until=END - 1))
@@ -97,16 +105,33 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     rules = tmp / "rules.yml"
     rules.write_text(rules_file())
     blocks = tmp / "blocks"
-    result = subprocess.run(
-        [
-            *(sys.executable, "-m", "streams.cli", "backfill", str(history)),
-            *("--out", str(blocks), "--step", f"{STEP}s", "--rules", str(rules)),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stderr
+    if request.param == "cli":
+        result = subprocess.run(
+            [
+                *(sys.executable, "-m", "streams.cli", "backfill", str(history)),
+                *("--out", str(blocks), "--step", f"{STEP}s", "--rules", str(rules)),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert result.returncode == 0, result.stderr
+    else:
+        ahead: list[tuple[int, ...]] = []
+        finish = rules_module.RulesAhead.finish
+
+        def finishing(self: rules_module.RulesAhead) -> None:
+            finish(self)
+            ahead.extend(self.done)
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(rules_module, "MAX_POINTS", round(SPAN / STEP))  # a span a batch
+            patch.setattr(rules_module.RulesAhead, "finish", finishing)
+            backfill_events(history_lines(str(history)), load_policies(None), blocks, STEP,
+                            rules=rules)  # fmt: skip
+        # 30 hours from a Monday 00:00 UTC: 3 spans of 18 h (epoch-aligned), the first
+        # two evaluated ahead
+        assert len(ahead) == 2, ahead
     with prometheus_on(Path(blocks), "team:open:sum", START + 3600) as prometheus:
         yield prometheus
 
