@@ -12,7 +12,7 @@ from typing import Any
 from streams.console.progress import Progress
 from streams.core.policy import PolicySet, load_policies
 from streams.errors import UserError
-from streams.history.rules import DEFAULT_RULES, RulesAhead, backfill_rules
+from streams.history.rules import DEFAULT_RULES, RulesAhead, backfill_rules, hard_links
 from streams.history.sampler import BackfillResult, Sampler
 from streams.history.source import HistoryFile, history_lines
 
@@ -49,7 +49,13 @@ def backfill_events(
         work.mkdir(parents=True)
     except OSError as exc:
         raise UserError(f"cannot create {out}: {exc.strerror}") from None
-    ahead = RulesAhead(out, work, Path(rules), step) if rules is not None else None
+    ahead = None
+    try:
+        if rules is not None and hard_links(out, work):
+            ahead = RulesAhead(out, work, Path(rules), step)  # the first pass during the raw one
+    except BaseException:  # rules reading each other in a circle: one line, nothing left
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     sampler = Sampler(
         policies, step, out, work, lines_left, ahead.span_made if ahead is not None else None
     )

@@ -619,6 +619,22 @@ def _evaluate_batches(
             maker.put(path)
 
 
+def hard_links(out: Path, work: Path) -> bool:
+    """Whether files of ``out`` can be hard-linked into ``work`` (not where ``out`` is a
+    mount point of its own, e.g. a Docker volume: each temporary Prometheus then copies
+    the blocks, and :class:`RulesAhead`, which starts one per batch, is not used)."""
+    probe = out / ".link-probe"
+    try:
+        probe.touch()
+        os.link(probe, work / probe.name)
+    except OSError:
+        return False
+    finally:
+        probe.unlink(missing_ok=True)
+        (work / probe.name).unlink(missing_ok=True)
+    return True
+
+
 class RulesAhead:
     """The first pass of the rules over the batches whose raw blocks are made, while the
     raw phase goes on (on a thread: the temporary Prometheus and promtool use the second
@@ -662,7 +678,7 @@ class RulesAhead:
 
     def _run(self) -> None:
         try:
-            while True:
+            while self.jobs:
                 with self._wake:
                     while not self._closed and not self._ready():
                         self._wake.wait()

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from streams.history.blocks import SPAN
-from streams.history.rules import batches, evaluation_step, longest_window, plan, rule_step
+from streams.history.rules import (
+    batches,
+    evaluation_step,
+    hard_links,
+    longest_window,
+    plan,
+    rule_step,
+)
 
 
 def test_the_longest_window_of_an_expression_is_its_longest_range_selector() -> None:
@@ -84,3 +93,11 @@ def test_the_quantiles_of_one_shape_and_step_are_one_job_in_the_rules_order() ->
         (["a:two"], (), 60),
         (["a:two"], (), 60),
     ]
+
+
+def test_the_first_pass_goes_ahead_only_where_blocks_can_be_hard_linked(tmp_path: Path) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "work").mkdir()
+    assert hard_links(tmp_path / "out", tmp_path / "work")
+    assert not hard_links(tmp_path / "out", tmp_path / "missing")  # no link can be made
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["out", "work"]  # probe removed
