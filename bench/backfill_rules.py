@@ -1,13 +1,17 @@
 """Where the recording rules' pass of a backfill spends its time, on raw blocks made before.
 
     .venv/bin/python -m streams.cli backfill H.jsonl --policy P.yml --out RAW --no-rules
-    .venv/bin/python bench/backfill_rules.py RAW [--spans 4] [--step 60]
+    .venv/bin/python bench/backfill_rules.py RAW [--spans 4] [--step 60] \
+        [--no-pairs] [--hold-share 1]    # both: the rules pass as before issue 26's part 2
 
 Runs ``streams.history.rules.backfill_rules`` on a copy of the first ``--spans`` 18 h spans
 of ``RAW`` (4 at 60 s: one batch of queries per rule) and prints the CPU seconds of this
 process (the queries' answers read, the OpenMetrics written), of the temporary Prometheus
 (evaluating the rules) and of promtool (reading what was written), the rule samples
-written, and the queries' wall time by kind (histogram quantiles or not) and window.
+written, and the queries' wall time by kind (histogram quantiles or not; a quantile
+pair's bucket query counts as one) and window. ``--no-pairs`` sends each
+``histogram_quantile`` rule to Prometheus as it is, ``--hold-share 1`` evaluates the
+windows up to an hour at every step.
 """
 
 from __future__ import annotations
