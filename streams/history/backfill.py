@@ -12,7 +12,7 @@ from typing import Any
 from streams.console.progress import Progress
 from streams.core.policy import PolicySet, load_policies
 from streams.errors import UserError
-from streams.history.rules import DEFAULT_RULES, backfill_rules
+from streams.history.rules import DEFAULT_RULES, RulesAhead, backfill_rules, hard_links
 from streams.history.sampler import BackfillResult, Sampler
 from streams.history.source import HistoryFile, history_lines
 
@@ -49,7 +49,16 @@ def backfill_events(
         work.mkdir(parents=True)
     except OSError as exc:
         raise UserError(f"cannot create {out}: {exc.strerror}") from None
-    sampler = Sampler(policies, step, out, work, lines_left)
+    ahead = None
+    try:
+        if rules is not None and hard_links(out, work):
+            ahead = RulesAhead(out, work, Path(rules), step)  # the first pass during the raw one
+    except BaseException:  # rules reading each other in a circle: one line, nothing left
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    sampler = Sampler(
+        policies, step, out, work, lines_left, ahead.span_made if ahead is not None else None
+    )
     progress = Progress("backfill", total, unit="events") if show_progress else None
     done = 0
     try:
@@ -61,6 +70,8 @@ def backfill_events(
         result = sampler.finish()
     except BaseException:
         sampler.abort()
+        if ahead is not None:
+            ahead.abort()
         shutil.rmtree(work, ignore_errors=True)
         raise
     if progress is not None:
@@ -71,9 +82,11 @@ def backfill_events(
         if rules is not None and result.spans:
             result.rule_blocks = backfill_rules(
                 out, work, Path(rules), result.spans, result.start or 0.0, result.end or 0.0,
-                step, progress,
+                step, progress, ahead,
             )  # fmt: skip
     finally:
+        if ahead is not None:
+            ahead.abort()
         shutil.rmtree(work, ignore_errors=True)
     return result
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from streams.errors import UserError
@@ -25,8 +27,9 @@ class BlockMaker:
     """Runs ``promtool tsdb create-blocks-from openmetrics`` on one chunk while the caller
     writes the next; a chunk's file is deleted once its block exists."""
 
-    def __init__(self, out: Path) -> None:
+    def __init__(self, out: Path, on_made: Callable[[Path], None] | None = None) -> None:
         self.out = out
+        self.on_made = on_made  # told each file whose block is made (the rules ahead)
         self.promtool = promtool()
         self._running: subprocess.Popen[bytes] | None = None
         self._path = Path()
@@ -54,9 +57,45 @@ class BlockMaker:
             last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
             raise UserError(f"promtool failed on {self._path.name}: {last[0]}")
         self._path.unlink(missing_ok=True)
+        if self.on_made is not None:
+            self.on_made(self._path)
 
     def abort(self) -> None:
         if self._running is not None:
             self._running.kill()
             self._running.wait()
             self._running = None
+
+
+class BlockQueue:
+    """Files into blocks one after the other on a thread of their own, so the caller never
+    waits for promtool between two files (the rules pass queues a batch's 4 span files at
+    once: the temporary Prometheus went idle while promtool read them one by one)."""
+
+    def __init__(self, out: Path) -> None:
+        self._maker = BlockMaker(out)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="promtool")
+        self._queued: list[Future[None]] = []
+        self._stopped = False
+
+    def put(self, path: Path) -> None:
+        self._queued.append(self._pool.submit(self._make, path))
+
+    def _make(self, path: Path) -> None:
+        if self._stopped:
+            return
+        self._maker.make(path)
+        self._maker.wait()
+
+    def wait(self) -> None:
+        """Every file queued made into its block (the first failure raised)."""
+        queued, self._queued = self._queued, []
+        for future in queued:
+            future.result()
+
+    def abort(self) -> None:
+        self._stopped = True
+        for future in self._queued:
+            future.cancel()
+        self._maker.abort()  # the file being read, if any
+        self._pool.shutdown(wait=True)

@@ -22,6 +22,7 @@ import re
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -29,7 +30,9 @@ import urllib.request
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +42,9 @@ import yaml
 from streams.console.progress import Progress
 from streams.errors import UserError
 from streams.export.openmetrics import series_text, timestamp_text
-from streams.history.blocks import SPAN, BlockMaker
+from streams.history.blocks import SPAN, BlockQueue
+from streams.history.quantiles import QuantileShape, quantiles
+from streams.history.quantiles import parse as parse_quantile
 from streams.monitoring.prometheus import RULES_DIR
 
 DEFAULT_RULES = RULES_DIR / "recording.yml"  # shipped in the package (generate writes it)
@@ -49,11 +54,12 @@ READY_TIMEOUT = 60.0
 QUERIES_AT_ONCE = 2  # rule queries in flight (the machines it runs on have 2+ cores)
 MAX_POINTS = 4320  # instants per query_range (Prometheus allows 11,000; memory: a result)
 HOLD_SHARE = 96  # a long window's rule is evaluated at least every window / HOLD_SHARE
+SHORT_WINDOW = 300.0  # windows up to 5 minutes: evaluated at every step
+HOUR_HOLD_SHARE = 12  # windows over 5 minutes up to an hour: at least every window / 12
 RULE_REFRESH = 240.0  # most seconds between two samples of an unchanged rule series (< 5m)
 HOUR_DIVISORS = (60, 120, 180, 240, 300, 360, 600, 720, 900, 1200, 1800, 3600)
 
 
-Job = tuple[str, dict[str, Any], float, int]  # record, rule, evaluation step, stride
 Run = tuple[int, int, str]  # a value's first instant (index), the index after its last, value
 
 
@@ -73,7 +79,13 @@ def _link_or_copy(source: str, target: str) -> None:
 
 
 def _blocks(directory: Path) -> set[str]:
-    return {p.name for p in directory.iterdir() if p.is_dir() and (p / "meta.json").exists()}
+    """The finished blocks of ``directory`` (not one promtool is still writing: it writes
+    ``ULID.tmp-for-creation`` and renames it when done)."""
+    return {
+        p.name
+        for p in directory.iterdir()
+        if p.is_dir() and ".tmp" not in p.name and (p / "meta.json").exists()
+    }
 
 
 def recording_groups(rules: Path) -> list[dict[str, Any]]:
@@ -234,20 +246,34 @@ def longest_window(expr: str) -> float:
 
 
 def evaluation_step(window: float, step: float) -> float:
-    """How often a rule over ``window`` is evaluated: every ``step`` up to an hour's window;
-    beyond, the longest divisor of an hour (a multiple of ``step``) at most ``window`` /
-    ``HOLD_SHARE``, its value held at every step until the next evaluation.
+    """How often a rule over ``window`` is evaluated: every ``step`` up to a 5 minutes'
+    window; beyond, the longest divisor of an hour (a multiple of ``step``) at most
+    ``window / HOUR_HOLD_SHARE`` up to an hour's window (5 min for 1h, 2 min for 30m) and
+    ``window / HOLD_SHARE`` beyond (15 min for 1d, 1 h for 7d), its value held at every
+    step until the next evaluation.
 
-    A rule over a day or a week read every minute scans a day or a week of samples per
-    series at every minute: most of a backfill's time for a figure that moves by a
-    hundredth of itself in ``window / HOLD_SHARE``. The evaluation instants are multiples
-    of the evaluation step from the epoch, so every hour, day and week boundary (the
-    report's instants) is evaluated exactly."""
-    if window <= 3600 or step >= 3600:
+    A rule over an hour or a week read every minute scans an hour or a week of samples per
+    series at every minute: most of a backfill's time for a figure whose window has moved
+    by a twelfth (a ninety-sixth) of itself at most when it is next evaluated. The
+    evaluation instants are multiples of the evaluation step from the epoch, so every
+    hour, day and week boundary (the report's instants) is evaluated exactly."""
+    if window <= SHORT_WINDOW or step >= 3600:
         return step
-    longest = min(window / HOLD_SHARE, 3600.0)
+    share = HOUR_HOLD_SHARE if window <= 3600 else HOLD_SHARE
+    longest = min(window / share, 3600.0)
     fits = [d for d in HOUR_DIVISORS if d <= longest and d % step == 0 and d >= step]
     return max(fits, default=step)
+
+
+def rule_step(record: str, expr: str, step: float, dense: set[str]) -> float:
+    """A rule's evaluation step: :func:`evaluation_step` of its longest window, but every
+    ``step`` for a series other rules read over a range up to an hour's window (the error
+    budgets' hourly counts, summed over 28 days by ``sum_over_time``: a value held 5
+    minutes would count 5 times)."""
+    window = longest_window(expr)
+    if record in dense and window <= 3600:
+        return step
+    return evaluation_step(window, step)
 
 
 class SpanFiles:
@@ -315,16 +341,77 @@ class Batch:
         return out
 
 
-def fetch_rule(url: str, rule: dict[str, Any], batch: Batch, every: float) -> list[Any]:
-    """One rule over ``batch``: query_range every ``every`` from the evaluation at or before
-    the batch's start, at most ``MAX_POINTS`` instants a query; the series of each query."""
-    results = []
+@dataclass
+class Job:
+    """Rules evaluated from the same answers over a batch: one rule, or the rules of one
+    ``histogram_quantile`` shape differing only in their quantile (``quantiles.py``)."""
+
+    rules: list[tuple[str, dict[str, Any], int]]  # (record, rule, refresh stride)
+    every: float  # evaluation step
+    shape: QuantileShape | None = None
+    qs: tuple[float, ...] = ()
+
+
+def chunks(batch: Batch, every: float) -> list[tuple[float, float]]:
+    """(first, last) instant of each query over ``batch`` every ``every``: from the
+    evaluation at or before the batch's start, at most ``MAX_POINTS`` instants each."""
+    out = []
     first = math.floor(batch.start / every) * every
     while first <= batch.end:
         last = min(batch.end, first + (MAX_POINTS - 1) * every)
-        results.extend(query_range(url, str(rule["expr"]), first, last, every))
+        out.append((first, last))
         first = last + every
+    return out
+
+
+def fetch_rule(url: str, rule: dict[str, Any], batch: Batch, every: float) -> list[Any]:
+    """One rule over ``batch`` (:func:`chunks`): the series of each query."""
+    results = []
+    for first, last in chunks(batch, every):
+        results.extend(query_range(url, str(rule["expr"]), first, last, every))
     return results
+
+
+def fetch_job(url: str, job: Job, batch: Batch) -> list[list[Any]]:
+    """Each rule's series over ``batch``: a quantile shape's buckets queried once, its
+    quantiles computed here."""
+    if job.shape is None:
+        return [fetch_rule(url, job.rules[0][1], batch, job.every)]
+    query, every = job.shape.query(), job.every
+    results: list[list[Any]] = [[] for _ in job.qs]
+    for first, last in chunks(batch, every):
+        count = round((last - first) / every) + 1
+        buckets = query_range(url, query, first, last, every)
+        for result, more in zip(
+            results, quantiles(job.qs, buckets, first, every, count), strict=True
+        ):
+            result.extend(more)
+    return results
+
+
+def plan(by_record: dict[str, list[dict[str, Any]]], step: float, dense: set[str]) -> list[Job]:
+    """A pass's rules as jobs, in the rules' order: the ``histogram_quantile`` rules of one
+    shape and evaluation step (each its record's only rule) together, every other rule
+    alone."""
+    jobs: list[Job] = []
+    shared: dict[tuple[QuantileShape, float], Job] = {}
+    for record, members in by_record.items():
+        for rule in members:
+            expr = str(rule["expr"])
+            every = rule_step(record, expr, step, dense)
+            stride = 1 if record in dense else refresh_stride(step)
+            parsed = parse_quantile(expr) if len(members) == 1 else None
+            if parsed is None:
+                jobs.append(Job([(record, rule, stride)], every))
+                continue
+            q, shape = parsed
+            job = shared.get((shape, every))
+            if job is None:
+                job = shared[(shape, every)] = Job([], every, shape)
+                jobs.append(job)
+            job.rules.append((record, rule, stride))
+            job.qs += (q,)
+    return jobs
 
 
 def refresh_stride(step: float) -> int:
@@ -356,15 +443,24 @@ def _runs(values: list[Any], start: float, step: float, hold: int, count: int) -
     """A series' evaluations ``[t, value]`` as runs of one value over consecutive instants:
     (first index, index after the last, value); each evaluation holds ``hold`` instants."""
     runs: list[Run] = []
+    first, end, held = 0, -1, None  # the run being extended
     for t, value in values:
-        lo = round((float(t) - start) / step)
-        lo, hi = max(lo, 0), min(lo + hold, count)
+        lo = round((t - start) / step)
+        hi = lo + hold
+        if lo < 0:
+            lo = 0
+        if hi > count:
+            hi = count
         if lo >= hi:
             continue
-        if runs and runs[-1][1] == lo and runs[-1][2] == value:
-            runs[-1] = (runs[-1][0], hi, value)
-        else:
-            runs.append((lo, hi, value))
+        if end == lo and value == held:
+            end = hi
+            continue
+        if held is not None:
+            runs.append((first, end, held))
+        first, end, held = lo, hi, value
+    if held is not None:
+        runs.append((first, end, held))
     return runs
 
 
@@ -442,30 +538,31 @@ def evaluate_batch(
     url: str, jobs: list[Job], batch: Batch, files: SpanFiles,
     progress: Callable[[], None],
 ) -> None:  # fmt: skip
-    """Every (record, rule, evaluation step, stride) of ``jobs`` over ``batch``, records together;
-    ``QUERIES_AT_ONCE`` queries in flight (Prometheus evaluates them on as many cores)."""
+    """Every rule of ``jobs`` over ``batch``, each record's series together;
+    ``QUERIES_AT_ONCE`` jobs in flight (Prometheus evaluates them on as many cores)."""
     queue = iter(jobs)
-    pending: deque[tuple[Job, Future[list[Any]]]] = deque()
+    pending: deque[tuple[Job, Future[list[list[Any]]]]] = deque()
     with ThreadPoolExecutor(max_workers=QUERIES_AT_ONCE) as pool:
 
         def submit() -> None:
             job = next(queue, None)
             if job is not None:
-                pending.append((job, pool.submit(fetch_rule, url, job[1], batch, job[2])))
+                pending.append((job, pool.submit(fetch_job, url, job, batch)))
 
         for _ in range(QUERIES_AT_ONCE):
             submit()
         current = None
         try:
             while pending:
-                (record, rule, every, stride), future = pending.popleft()
-                results = future.result()
+                job, future = pending.popleft()
+                answers = future.result()
                 submit()
-                if record != current:
-                    files.family(record)
-                    current = record
-                write_rule(rule, batch, files, every, results, stride)
-                progress()
+                for (record, rule, stride), results in zip(job.rules, answers, strict=True):
+                    if record != current:
+                        files.family(record)
+                        current = record
+                    write_rule(rule, batch, files, job.every, results, stride)
+                    progress()
         finally:
             for _, future in pending:
                 future.cancel()
@@ -493,6 +590,133 @@ def _batch(run: list[int], start: float, end: float, step: float) -> Batch:
     return Batch(run, first, last, step)
 
 
+def load_passes(rules: Path, work: Path) -> list[dict[str, list[dict[str, Any]]]]:
+    """Each pass's rules by record (:func:`split_rules`)."""
+    loaded = []
+    for rule_file in split_rules(rules, work):
+        groups = (yaml.safe_load(rule_file.read_text(encoding="utf-8")) or {}).get("groups", [])
+        by_record: dict[str, list[dict[str, Any]]] = {}
+        for group in groups:
+            for rule in group.get("rules", []):
+                by_record.setdefault(rule["record"], []).append(rule)
+        loaded.append(by_record)
+    return loaded
+
+
+def _evaluate_batches(
+    prometheus: TemporaryPrometheus, jobs: list[Job], todo: list[Batch], work: Path,
+    maker: BlockQueue, one_more: Callable[[str], None], label: str,
+) -> None:  # fmt: skip
+    for batch in todo:
+        stamp = f"{label}, {datetime.fromtimestamp(batch.start, UTC):%Y-%m-%d}"
+        files = SpanFiles(work, batch.spans)
+        try:
+            evaluate_batch(prometheus.url, jobs, batch, files, partial(one_more, stamp))
+        except BaseException:
+            files.discard()
+            raise
+        for path in files.close():
+            maker.put(path)
+
+
+def hard_links(out: Path, work: Path) -> bool:
+    """Whether files of ``out`` can be hard-linked into ``work`` (not where ``out`` is a
+    mount point of its own, e.g. a Docker volume: each temporary Prometheus then copies
+    the blocks, and :class:`RulesAhead`, which starts one per batch, is not used)."""
+    probe = out / ".link-probe"
+    try:
+        probe.touch()
+        os.link(probe, work / probe.name)
+    except OSError:
+        return False
+    finally:
+        probe.unlink(missing_ok=True)
+        (work / probe.name).unlink(missing_ok=True)
+    return True
+
+
+class RulesAhead:
+    """The first pass of the rules over the batches whose raw blocks are made, while the
+    raw phase goes on (on a thread: the temporary Prometheus and promtool use the second
+    core the raw phase leaves idle); :func:`backfill_rules` does the rest.
+
+    A batch is evaluated once its spans' blocks are made and a later span's too (its
+    bounds are then those :func:`batches` gives at the end), with a temporary Prometheus
+    started on the raw blocks made so far: a rule at an instant reads no later sample.
+    """
+
+    def __init__(self, out: Path, work: Path, rules: Path, step: float) -> None:
+        self.out, self.work, self.step = out, work / "ahead", step
+        self.work.mkdir()
+        first = load_passes(rules, self.work)[:1]
+        self.jobs = plan(first[0], step, range_read(rules)) if first else []
+        self.rules = sum(len(members) for members in first[0].values()) if first else 0
+        self.staged = work / "rule-blocks-1"
+        self.staged.mkdir()
+        self.done: set[tuple[int, ...]] = set()  # the spans of each batch evaluated
+        self._made: list[int] = []
+        self._start = 0.0
+        self._wake = threading.Condition()
+        self._closed = False
+        self._error: BaseException | None = None
+        self._maker = BlockQueue(self.staged)
+        self._thread = threading.Thread(target=self._run, name="rules-ahead", daemon=True)
+        self._thread.start()
+
+    def span_made(self, span: int, start: float) -> None:
+        """The raw block of ``span`` is made (the sampler's first instant: ``start``)."""
+        with self._wake:
+            self._made.append(span)
+            self._start = start
+            self._wake.notify()
+
+    def _ready(self) -> list[Batch]:
+        """Batches of made spans followed by a made span, not evaluated yet."""
+        made = sorted(set(self._made))
+        closed = batches(made, self._start, math.inf, self.step)[:-1]
+        return [b for b in closed if tuple(b.spans) not in self.done]
+
+    def _run(self) -> None:
+        try:
+            while self.jobs:
+                with self._wake:
+                    while not self._closed and not self._ready():
+                        self._wake.wait()
+                    if self._closed:
+                        return
+                    todo = self._ready()
+                prometheus = TemporaryPrometheus([self.out], self.work)
+                try:
+                    _evaluate_batches(
+                        prometheus, self.jobs, todo, self.work, self._maker, lambda _: None,
+                        "pass 1",
+                    )  # fmt: skip
+                finally:
+                    prometheus.stop()
+                self.done.update(tuple(b.spans) for b in todo)
+        except BaseException as exc:  # raised by finish(), in the caller's thread
+            self._error = exc
+
+    def finish(self) -> None:
+        """Stop taking batches, wait for the one being evaluated and its blocks."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self._thread.join()
+        if self._error is not None:
+            self.abort()
+            raise self._error
+        self._maker.wait()
+        self._maker.abort()
+
+    def abort(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self._thread.join()
+        self._maker.abort()
+
+
 def backfill_rules(
     out: Path,
     work: Path,
@@ -502,6 +726,7 @@ def backfill_rules(
     end: float,
     step: float,
     progress: Progress | None = None,
+    ahead: RulesAhead | None = None,
 ) -> int:
     """Rule blocks for the sampled ``spans`` (18 h each, within ``[start, end]``) into
     ``out``, one per span and pass; returns how many.
@@ -511,63 +736,44 @@ def backfill_rules(
     one per rule per span), rules over long windows at a longer evaluation step
     (:func:`evaluation_step`); the results go through the same OpenMetrics -> promtool
     path as the raw series. Only the spans the raw series were sampled in are evaluated: a
-    stretch the backfill skipped costs nothing here either.
+    stretch the backfill skipped costs nothing here either. The batches of the first pass
+    ``ahead`` evaluated during the raw phase are not evaluated again.
     """
     before = _blocks(out)
-    passes = split_rules(rules, work)
-    dense, stride = range_read(rules), refresh_stride(step)
+    dense = range_read(rules)
     todo = batches(spans, start, end, step)
-    rule_count = 0
-    loaded = []
-    for rule_file in passes:
-        groups = (yaml.safe_load(rule_file.read_text(encoding="utf-8")) or {}).get("groups", [])
-        by_record: dict[str, list[dict[str, Any]]] = {}
-        for group in groups:
-            for rule in group.get("rules", []):
-                by_record.setdefault(rule["record"], []).append(rule)
-        loaded.append(by_record)
-        rule_count += sum(len(r) for r in by_record.values())
+    loaded = load_passes(rules, work)
+    rule_count = sum(len(members) for by_record in loaded for members in by_record.values())
+    skipped: set[tuple[int, ...]] = set()
+    if ahead is not None:
+        ahead.finish()
+        skipped = ahead.done
+    done = len([b for b in todo if tuple(b.spans) in skipped]) * (ahead.rules if ahead else 0)
     if progress is not None:
         progress.phase("backfill: recording rules", rule_count * len(todo), "queries")
-    done = 0
+
+    def one_more(stamp: str) -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress.update(done, stamp)
+
     for index, by_record in enumerate(loaded):
-        jobs = [
-            (
-                record,
-                rule,
-                evaluation_step(longest_window(str(rule["expr"])), step),
-                1 if record in dense else stride,
-            )
-            for record, members in by_record.items()
-            for rule in members
-        ]
-        prometheus = TemporaryPrometheus([out], work)
-        staged = work / "rule-blocks"
-        shutil.rmtree(staged, ignore_errors=True)
-        staged.mkdir()
-        maker = BlockMaker(staged)
-        try:
-            for batch in todo:
-                stamp = f"pass {index + 1}, {datetime.fromtimestamp(batch.start, UTC):%Y-%m-%d}"
-
-                def one_more(stamp: str = stamp) -> None:
-                    nonlocal done
-                    done += 1
-                    if progress is not None:
-                        progress.update(done, stamp)
-
-                files = SpanFiles(work, batch.spans)
-                try:
-                    evaluate_batch(prometheus.url, jobs, batch, files, one_more)
-                except BaseException:
-                    files.discard()
-                    raise
-                for path in files.close():
-                    maker.make(path)
-            maker.wait()
-        finally:
-            maker.abort()
-            prometheus.stop()
+        staged = work / f"rule-blocks-{index + 1}"
+        staged.mkdir(exist_ok=True)  # the first pass's: where the ahead's went
+        left = [b for b in todo if index > 0 or tuple(b.spans) not in skipped]
+        if left:
+            maker = BlockQueue(staged)
+            prometheus = TemporaryPrometheus([out], work)
+            try:
+                jobs = plan(by_record, step, dense)
+                _evaluate_batches(
+                    prometheus, jobs, left, work, maker, one_more, f"pass {index + 1}"
+                )
+                maker.wait()
+            finally:
+                maker.abort()
+                prometheus.stop()
         for name in _blocks(staged):  # the next pass reads these too
             shutil.move(str(staged / name), str(out / name))
     if progress is not None:

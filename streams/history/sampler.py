@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -103,6 +104,7 @@ class Sampler:
         out: Path,
         work: Path,
         lines_left: dict[int, int] | None = None,
+        on_span_made: Callable[[int, float], None] | None = None,
     ) -> None:
         self.exporter = TrackingExporter()
         self.engine = Engine(policies, self.exporter)
@@ -112,7 +114,8 @@ class Sampler:
         self.refresh_every = max(1, int(REFRESH // step))  # steps between full samples
         self.out = out
         self.work = work
-        self.blocks = BlockMaker(out)
+        self.on_span_made = on_span_made  # (span, first sample's time): its block is made
+        self.blocks = BlockMaker(out, self._made if on_span_made else None)
         self.result = BackfillResult()
         self.lines_left = lines_left
         self._belief = EventClock()  # the engine's rule, asked before the engine is
@@ -237,6 +240,10 @@ class Sampler:
             self.blocks.make(self._previous.close())  # while the next span is sampled
             self._previous = None
             self.result.blocks = self.blocks.made
+
+    def _made(self, path: Path) -> None:
+        if self.on_span_made is not None and self.result.start is not None:
+            self.on_span_made(int(path.stem.removeprefix("span-")), self.result.start)
 
     def finish(self) -> BackfillResult:
         """End of input as in ``replay``: the waiting events in, held ones rejected
