@@ -70,24 +70,33 @@ class Builder:
     def add(self, items: Iterable[tuple[bytes, bytes | None]]) -> None:
         parts, positions, adopted = self.parts, self.positions, self.adopted
         decode, is_clock, is_series = records.decode, records.is_clock, records.is_series
-        loaded = 0
+        rows: dict[int, list[tuple[str, list[Any]]]] = {number: [] for number in parts}
         for key, value in items:
             if not value:  # a tombstone
                 continue
-            record = decode(value)
-            part = parts.get(record.partition)
+            partition, version, body = decode(value)
+            part = parts.get(partition)
             if part is None:
                 continue
             adopted[key] = value
             if is_clock(key):
-                ts, offset = record.body
-                positions[record.partition] = (ts, offset)
+                ts, offset = body
+                positions[partition] = (ts, offset)
             elif is_series(key):
-                part.tally.restore(series_from_key(key[len(records.SERIES_KEY) :]), record.body)
-            else:
-                part.engine.load(record.body)
-                loaded += 1
-        self.loaded += loaded
+                part.tally.restore(series_from_key(key[len(records.SERIES_KEY) :]), body)
+            elif version >= records.ROWS:
+                rows[partition].append((key.decode(), body))
+            else:  # written before format 2 (Ticket.to_state): loaded in the same order
+                self._load_rows(part, rows[partition])
+                part.engine.load(body)
+                self.loaded += 1
+        for partition, batch in rows.items():
+            self._load_rows(parts[partition], batch)
+
+    def _load_rows(self, part: Partition, batch: list[tuple[str, list[Any]]]) -> None:
+        if batch:
+            self.loaded += part.engine.load_rows(batch)
+            batch.clear()
 
     def finish(self, tail: Iterable[tuple[int, bytes]] = ()) -> Loaded:
         for partition, key in tail:
@@ -320,7 +329,7 @@ class State:
             for ticket_id in part.touched:
                 ticket = tickets.get(ticket_id)
                 if ticket is not None:
-                    yield number, ticket_id.encode(), head + dumps(ticket.to_state())
+                    yield number, ticket_id.encode(), head + dumps(ticket.to_row())
             part.touched.clear()
             for key, body in series:
                 yield number, key, head + dumps(body)
