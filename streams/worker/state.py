@@ -79,10 +79,11 @@ class Builder:
             if part is None:
                 continue
             adopted[key] = value
-            if is_clock(key):
+            special = key[:1] == b"\x00"  # a clock or a series record (no ticket id is)
+            if special and is_clock(key):
                 ts, offset = body
                 positions[partition] = (ts, offset)
-            elif is_series(key):
+            elif special and is_series(key):
                 part.tally.restore(series_from_key(key[len(records.SERIES_KEY) :]), body)
             elif version >= records.ROWS:
                 rows[partition].append((key.decode(), body))
@@ -212,27 +213,44 @@ class State:
         lags: list[float] = []
         lag = lags.append
         count = 0
-        number, part = -1, None
-        for message in messages:
-            count += 1
-            partition = message.partition
-            if not admit(partition, message.offset):
-                continue
-            if partition != number:
-                number, part = partition, partitions[partition]
-            assert part is not None
-            self._message = message
-            event, reason = part.engine.ingest(message.value)
-            if event is None:
-                continue
-            ts = event.ts
-            if ts > latest_ts.get(partition, -INF):
-                latest_ts[partition] = ts
-            if reason is None:
-                lag(wall - ts)
-            if event.ticket_id in part.engine.tickets:
-                part.touched.add(event.ticket_id)
-        self._message = None
+        number = -1
+        latest = -INF  # latest_ts of partition ``number``, written back when it changes
+        ingest: Any = None
+        tickets: dict[str, Ticket] = {}
+        touch: Any = None
+        try:
+            for message in messages:
+                count += 1
+                partition = message.partition
+                if not admit(partition, message.offset):
+                    continue
+                if partition != number:
+                    if latest > latest_ts.get(number, -INF):
+                        latest_ts[number] = latest
+                    number = partition
+                    part = partitions[partition]
+                    ingest, tickets, touch = (
+                        part.engine.ingest,
+                        part.engine.tickets,
+                        part.touched.add,
+                    )
+                    latest = latest_ts.get(partition, -INF)
+                self._message = message
+                event, reason = ingest(message.value)
+                if event is None:
+                    continue
+                ts = event.ts
+                if ts > latest:
+                    latest = ts
+                if reason is None:
+                    lag(wall - ts)
+                ticket_id = event.ticket_id
+                if ticket_id in tickets:
+                    touch(ticket_id)
+        finally:
+            if latest > latest_ts.get(number, -INF):
+                latest_ts[number] = latest
+            self._message = None
         self._observe_lags(lags)
         self.batches += 1
         self.events += count
