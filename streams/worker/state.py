@@ -209,11 +209,13 @@ class State:
         """
         partitions = self.partitions
         latest_ts = self.latest_ts
-        admit = self.offsets.admit
+        offsets = self.offsets
+        admit, last_offset, rewinds = offsets.admit, offsets.last_offset, offsets.rewinds
         lags: list[float] = []
         lag = lags.append
         count = 0
-        number = -1
+        number = -1  # the partition of the messages being applied (a batch runs by partition)
+        following = -1  # the offset ``admit`` would take next from it, if nothing is rewound
         latest = -INF  # latest_ts of partition ``number``, written back when it changes
         ingest: Any = None
         tickets: dict[str, Ticket] = {}
@@ -221,10 +223,12 @@ class State:
         try:
             for message in messages:
                 count += 1
-                partition = message.partition
-                if not admit(partition, message.offset):
+                partition, offset = message.partition, message.offset
+                if partition == number and offset == following and not rewinds:
+                    last_offset[partition] = offset  # what admit does with the next offset
+                elif not admit(partition, offset):
                     continue
-                if partition != number:
+                elif partition != number:
                     if latest > latest_ts.get(number, -INF):
                         latest_ts[number] = latest
                     number = partition
@@ -235,6 +239,7 @@ class State:
                         part.touched.add,
                     )
                     latest = latest_ts.get(partition, -INF)
+                following = offset + 1
                 self._message = message
                 event, reason = ingest(message.value)
                 if event is None:

@@ -8,8 +8,8 @@ as the producer does; the first ``cut`` of them went through that worker's ``Sta
 (``process``, then ``advance`` to the event's time), then one flush (``take_touched``).
 First line: the events and the cut; then one changelog record per line (partition, key,
 value as latin-1). At the cut it held 233 tickets: open, resolved, closed, abandoned
-and orphans, with breached, paused and transferred clocks. How it was made:
-docs/benchmarks.md, "A flat ticket record" (the script is in its commit message).
+and orphans, with breached, paused and transferred clocks. ``make_changelog_format1.py``
+next to it wrote it.
 """
 
 from __future__ import annotations
