@@ -101,6 +101,10 @@ def _prepare(args: argparse.Namespace) -> tuple[faust.Worker, Worker]:
         quiet=True,
         redirect_stdouts=False,
     )
+    # Faust's terminal spinner sets the root logger to DEBUG, to spin at every record: each
+    # debug call of aiokafka, Faust and mode then made a record (its own handler and the
+    # spinner's), at full speed ~1 % of the main thread. The log level is the option's.
+    faust_worker.spinner = None
     return faust_worker, worker
 
 
