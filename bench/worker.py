@@ -7,7 +7,9 @@
 1. throughput: N simulated events are put on a fresh 4-partition topic; then, each pinned
    to one core (``--core``), (a) a bare aiokafka consume-and-decode loop (orjson) reads
    them, (b) the same loop also running the engine (no Faust), (c) ``servicepulse worker``
-   consumes them; events/s of each and the worker / bare-loop ratio.
+   consumes them; events/s of each and the worker / bare-loop ratio, and the same per CPU
+   second of each process (the worker's threads together): on a machine shared with other
+   processes the wall rates move with their load, the CPU rates much less.
 2. latency: events produced at a steady ``--rate`` (time-stamped when sent) to a wall-clock
    worker; for every event, the time from its send to the *response* of the first
    /metrics scrape (one every ``--scrape`` s, start to start) whose processed + rejected
@@ -118,7 +120,9 @@ def pin(core: int | None) -> None:
 # ---- bare loops ---------------------------------------------------------------------------------
 
 
-async def _bare(bootstrap: str, topic: str, total: int, engine: Engine | None) -> float:
+async def _bare(
+    bootstrap: str, topic: str, total: int, engine: Engine | None
+) -> tuple[float, float]:
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
     consumer = AIOKafkaConsumer(
@@ -139,7 +143,7 @@ async def _bare(bootstrap: str, topic: str, total: int, engine: Engine | None) -
         while seen < total:
             batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
             if started is None:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
             for records in batches.values():
                 for record in records:
                     if engine is None:
@@ -148,12 +152,13 @@ async def _bare(bootstrap: str, topic: str, total: int, engine: Engine | None) -
                         engine.ingest(record.value, event_clock=True)
                 seen += len(records)
         assert started is not None
-        return seen / (time.perf_counter() - started)
+        return seen / (time.perf_counter() - started), seen / (time.process_time() - cpu)
     finally:
         await consumer.stop()
 
 
-def bare_rate(bootstrap: str, topic: str, total: int, with_engine: bool) -> float:
+def bare_rate(bootstrap: str, topic: str, total: int, with_engine: bool) -> tuple[float, float]:
+    """Events per second and per CPU second of the bare loop."""
     engine = Engine(DEFAULT_POLICY_SET, Exporter()) if with_engine else None
     return asyncio.run(_bare(bootstrap, topic, total, engine))
 
@@ -250,7 +255,8 @@ def wait(predicate: Any, timeout: float, step: float = 0.05) -> float:
 
 def worker_rate(
     args: argparse.Namespace, topic: str, tmp: Path, total: int, *extra: str, repo: Path = REPO
-) -> float:
+) -> tuple[float, float]:
+    """Events per second and per CPU second of the worker process (all its threads)."""
     worker = Worker(
         args.broker,
         topic,
@@ -265,10 +271,11 @@ def worker_rate(
     )
     try:
         wait(lambda: worker.processed() > 0, 120, 0.01)
-        first_seen = time.perf_counter()
+        first_seen, cpu = time.perf_counter(), cpu_seconds(worker.proc.pid)
         first = worker.processed()
         done = wait(lambda: worker.processed() >= total, 600, 0.05)
-        return (total - first) / (done - first_seen)
+        used = cpu_seconds(worker.proc.pid) - cpu
+        return (total - first) / (done - first_seen), (total - first) / used
     finally:
         worker.stop()
 
@@ -278,12 +285,18 @@ def throughput(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
     create_topics(args.broker, topic, topic + ".dlq")
     produce(args.broker, topic, simulated(args.events))
     results: dict[str, float] = {}
+
+    def keep(name: str, rates: tuple[float, float]) -> None:
+        """The best of each: events/s and events per CPU second (``<name>_cpu``)."""
+        results[name] = max(results.get(name, 0.0), rates[0])
+        results[name + "_cpu"] = max(results.get(name + "_cpu", 0.0), rates[1])
+
     try:
         for _ in range(args.repeat):
             code = (
                 f"import sys; sys.path.insert(0, {str(REPO)!r}); "
                 f"from bench.worker import bare_rate, pin; pin({args.core}); "
-                f"print(bare_rate({args.broker!r}, {topic!r}, {args.events}, {{}}))"
+                f"print(*bare_rate({args.broker!r}, {topic!r}, {args.events}, {{}}))"
             )
             for name, engine in (("bare", False), ("bare+engine", True)):
                 out = subprocess.run(
@@ -293,26 +306,27 @@ def throughput(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
                     text=True,
                     cwd=REPO,
                 )
-                results[name] = max(results.get(name, 0.0), float(out.stdout.strip()))
+                wall, cpu = (float(x) for x in out.stdout.split())
+                keep(name, (wall, cpu))
             if args.before:
-                results["worker_before"] = max(
-                    results.get("worker_before", 0.0),
-                    worker_rate(args, topic, tmp, args.events, repo=args.before),
-                )
-            results["worker"] = max(
-                results.get("worker", 0.0), worker_rate(args, topic, tmp, args.events)
-            )
+                keep("worker_before", worker_rate(args, topic, tmp, args.events, repo=args.before))
+            keep("worker", worker_rate(args, topic, tmp, args.events))
             if args.faust_path:
-                results["worker_faust_path"] = max(
-                    results.get("worker_faust_path", 0.0),
+                keep(
+                    "worker_faust_path",
                     worker_rate(args, topic, tmp, args.events, "--drain", "faust"),
                 )
     finally:
         delete_topics(args.broker, topic)
     results["ratio_to_bare"] = results["worker"] / results["bare"]
     results["ratio_to_bare_engine"] = results["worker"] / results["bare+engine"]
+    # per CPU second: what the load of other processes on a shared machine moves least
+    results["cpu_ratio_to_bare_engine"] = results["worker_cpu"] / results["bare+engine_cpu"]
     if "worker_before" in results:
         results["before_ratio_to_bare_engine"] = results["worker_before"] / results["bare+engine"]
+        results["before_cpu_ratio_to_bare_engine"] = (
+            results["worker_before_cpu"] / results["bare+engine_cpu"]
+        )
     if "worker_faust_path" in results:
         results["speedup_over_faust_path"] = results["worker"] / results["worker_faust_path"]
     return results
@@ -472,32 +486,40 @@ def open_tickets(count: int, prefix: str = "R") -> list[tuple[bytes, bytes]]:
 
 
 def recovery(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
-    topic = f"bench-rec-{uuid.uuid4().hex[:6]}"
-    create_topics(args.broker, topic, topic + ".dlq")
-    app = f"bench-{uuid.uuid4().hex[:6]}"
-    produce(args.broker, topic, open_tickets(args.open))
-    results: dict[str, float] = {}
+    """Each version restarts on a changelog its own worker wrote (a worker refuses a newer
+    changelog format than its own: docs/worker.md), in turns; the best of --repeat kept."""
+    versions = [("", REPO)] + ([("before_", args.before)] if args.before else [])
     options = ("--clock", "wall", *args.worker_option)
+    results: dict[str, float] = {"open_tickets": float(args.open)}
+    written: list[tuple[str, Path, str, str, Path]] = []
     try:
-        data = tmp / "rec"
-        first = Worker(args.broker, topic, app, data, args.core, *options)
-        wait(lambda: first.processed() >= args.open, 900, 0.2)
-        time.sleep(4)  # committed
-        first.stop()
-        results["open_tickets"] = float(args.open)
-        # the same changelog read by each version in turns; the best of --repeat kept
-        versions = [("", REPO)] + ([("before_", args.before)] if args.before else [])
+        for label, repo in versions:
+            topic = f"bench-rec-{uuid.uuid4().hex[:6]}"
+            app = f"bench-{uuid.uuid4().hex[:6]}"
+            written.append((label, repo, topic, app, tmp / f"rec{label}"))
+            create_topics(args.broker, topic, topic + ".dlq")
+            produce(args.broker, topic, open_tickets(args.open))
+            first = Worker(
+                args.broker, topic, app, tmp / f"rec{label}", args.core, *options, repo=repo
+            )
+            wait(lambda w=first: w.processed() >= args.open, 900, 0.2)
+            time.sleep(4)  # committed
+            first.stop()
         for _ in range(args.repeat):
-            for label, repo in versions:
+            for label, repo, topic, app, data in written:
                 ready, load, cpu = restart(args, topic, app, data, options, repo)
+                seen = f"{ready:.2f} s to ready, {cpu:.2f} CPU s"
+                load_average = os.getloadavg()[0]
+                print(f"{label}restart: {seen}, load {load_average:.2f}", file=sys.stderr)
                 key = f"{label}restart_to_ready_s"
                 if ready < results.get(key, float("inf")):
                     results[key], results[f"{label}load_s"] = ready, load
                 key = f"{label}restart_cpu_s"
                 results[key] = min(cpu, results.get(key, float("inf")))
     finally:
-        delete_topics(args.broker, topic)
-        delete_topics(args.broker, app)
+        for _, _, topic, app, _ in written:
+            delete_topics(args.broker, topic)
+            delete_topics(args.broker, app)
     return results
 
 

@@ -61,6 +61,23 @@ class DeadlineQueue:
         if len(self.heap) > self._limit:
             self.compact()
 
+    def arm(self, entries: list[Entry]) -> None:
+        """Add the deadlines of loaded tickets, all at once.
+
+        They are live, so they raise the compaction limit by twice their number, as a
+        compaction right after would: pushed one by one, a load of 100,000 tickets
+        compacted the heap ~8 times and found nothing stale.
+        """
+        heap = self.heap
+        if len(entries) >= len(heap):
+            heap.extend(entries)
+            heapq.heapify(heap)
+        else:
+            push = heapq.heappush
+            for entry in entries:
+                push(heap, entry)
+        self._limit += 2 * len(entries)
+
     def compact(self) -> None:
         """Drop stale entries (in place: ``advance`` may hold a reference to the list)."""
         live = [entry for entry in self.heap if self.is_live(entry)]

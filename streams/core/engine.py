@@ -911,27 +911,59 @@ class Engine:
     def load(self, state: dict[str, Any]) -> Ticket:
         """Adopt a ticket from a snapshot (``Ticket.to_state``), re-arming its deadlines."""
         ticket = Ticket.from_state(state, self.policy_named)
-        if ticket.policy is NO_POLICY and state["p"] != NO_POLICY.name:
+        deadlines: list[Entry] = []
+        self._adopt(ticket, state["p"], deadlines)
+        self._deadlines.arm(deadlines)
+        if ticket.state in (OPEN, RESOLVED):  # outcomes may still come: their series at 0,
+            self._labelled(ticket)  # so a restart does not hide the first breach from increase()
+        return ticket
+
+    def load_rows(self, rows: Iterable[tuple[str, list[Any]]]) -> int:
+        """Adopt tickets from flat state records (``Ticket.to_row``): (ticket id, record).
+
+        What :meth:`load` does for each, the deadlines armed in one go and each label set
+        reported once. Returns how many tickets were adopted.
+        """
+        deadlines: list[Entry] = []
+        labelled: set[tuple[str, ...]] = set()
+        from_row, policy_named = Ticket.from_row, self.policy_named
+        adopt = self._adopt
+        count = 0
+        for ticket_id, row in rows:
+            ticket = from_row(ticket_id, row, policy_named)
+            adopt(ticket, row[6], deadlines)
+            count += 1
+            if ticket.state in (OPEN, RESOLVED):  # as in load
+                key = (*ticket.labels, ticket.policy.name)
+                if key not in labelled:
+                    labelled.add(key)
+                    self._labelled(ticket)
+        self._deadlines.arm(deadlines)
+        return count
+
+    def _adopt(self, ticket: Ticket, policy_name: str, deadlines: list[Entry]) -> None:
+        """Make a rebuilt ticket the engine's; its running clocks' deadlines to ``deadlines``."""
+        ticket_id = ticket.ticket_id
+        if ticket.policy is NO_POLICY and policy_name != NO_POLICY.name:
             ticket.policy = self.policies.select(ticket.fields)
             log.warning(
                 "ticket %.64r: policy %.64r no longer exists; now under %r by its match",
-                ticket.ticket_id,
-                state["p"],
+                ticket_id,
+                policy_name,
                 ticket.policy.name,
             )
         if ticket.team:
             self._teams.admit(ticket.team)  # loaded teams take their places first
-        self.drop(ticket.ticket_id)
-        self.tickets[ticket.ticket_id] = ticket
+        if ticket_id in self.tickets:
+            self.drop(ticket_id)
+        self.tickets[ticket_id] = ticket
+        if ticket.held:
+            self._held += len(ticket.held)
         if ticket.state == OPEN:
-            self.open[ticket.ticket_id] = ticket
-        self._held += len(ticket.held or ())
-        for target, clock in enumerate((*ticket.clocks, ticket.stint)):  # the stint: STINT
-            if clock and clock.running and clock.deadline != INF and ticket.state == OPEN:
-                self._deadlines.push(clock.deadline, ticket.ticket_id, target)
-        if ticket.state in (OPEN, RESOLVED):  # outcomes may still come: their series at 0,
-            self._labelled(ticket)  # so a restart does not hide the first breach from increase()
-        return ticket
+            self.open[ticket_id] = ticket
+            for target, clock in enumerate((*ticket.clocks, ticket.stint)):  # stint: STINT
+                if clock and clock.running and clock.deadline != INF:
+                    deadlines.append((clock.deadline, ticket_id, target))
 
     def drop(self, ticket_id: str) -> None:
         """Forget a ticket (its partition moved to another worker)."""

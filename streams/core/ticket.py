@@ -7,6 +7,7 @@ active it is either running (time counts from ``since``) or paused.
 
 from __future__ import annotations
 
+from binascii import a2b_base64, b2a_base64
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -30,6 +31,10 @@ INF: Final = float("inf")
 MAX_SEEN_IDS: Final = 4096  # event ids a ticket remembers to recognise a repeat (its latest ones)
 DIGEST_SIZE: Final = 8  # bytes of an event id's digest (Engine.apply)
 MAX_SINCE_RESOLVED: Final = 64  # messages a resolved ticket keeps for a reopen that may follow them
+ROW_LENGTH: Final = 24  # fields of a flat state record (Ticket.to_row)
+ANSWERED: Final = 1  # a flat state record's flag bits
+TRANSFERRED: Final = 2
+PAUSED: Final = 4
 
 
 def held_text(raw: Any) -> str:
@@ -110,6 +115,14 @@ class Clock:
             deadline,
             self.started,
         ]
+
+    def to_row(self) -> list[Any]:
+        """``to_state`` without ``started`` when it equals ``since`` (a clock never paused)."""
+        deadline = None if self.deadline == INF else self.deadline
+        row = [self.target, self.elapsed, self.since, self.running, self.breached, deadline]
+        if self.started != self.since:
+            row.append(self.started)
+        return row
 
     @classmethod
     def from_state(cls, state: list[Any]) -> Clock:
@@ -253,6 +266,100 @@ class Ticket:
             "y": [self.asked, self.reopens, self.stints],
             "n": None if self.stint is None else self.stint.to_state(),
         }
+
+    def to_row(self) -> list[Any]:
+        """The flat state record of the worker's changelog (format 2, :meth:`from_row`).
+
+        What :meth:`to_state` holds, as one list in a fixed order instead of a dict of
+        lists, so that it decodes faster and unpacks straight into the slots: the flags
+        as one number, the event-id digests in base64, a clock's ``started`` only when it
+        differs from ``since``, no ticket id (the record's key). About 30 % fewer bytes.
+        """
+        clocks = self.clocks
+        first, reply, resolution = clocks
+        stint = self.stint
+        resolved = None
+        if self.state == RESOLVED:  # what a later reopen needs
+            resolved = [self.resolved_ts, self.since_resolved or []]
+        return [
+            self.state,
+            self.team,
+            self.channel,
+            self.priority,
+            self.customer_tier,
+            self.category,
+            self.policy.name,
+            self.created_ts,
+            self.last_ts,
+            (ANSWERED if self.answered else 0)
+            | (TRANSFERRED if self.transferred else 0)
+            | (PAUSED if self.paused else 0),
+            self.public_replies,
+            self.asked,
+            self.reopens,
+            self.stints,
+            self.assignee,
+            self.replier,
+            self.resolver,
+            b2a_base64(self.seen, newline=False).decode(),
+            self.held,
+            None if first is None else first.to_row(),
+            None if reply is None else reply.to_row(),
+            None if resolution is None else resolution.to_row(),
+            None if stint is None else stint.to_row(),
+            resolved,
+        ]
+
+    @classmethod
+    def from_row(cls, ticket_id: str, row: list[Any], policy: Callable[[str], Policy]) -> Ticket:
+        """Rebuild a ticket from :meth:`to_row`'s record; ``policy`` resolves a policy name."""
+        if len(row) != ROW_LENGTH:
+            raise ValueError(f"a ticket record of {len(row)} fields, not {ROW_LENGTH}")
+        ticket = cls(ticket_id)
+        (
+            ticket.state,
+            ticket.team,
+            ticket.channel,
+            ticket.priority,
+            ticket.customer_tier,
+            ticket.category,
+            name,
+            ticket.created_ts,
+            ticket.last_ts,
+            flags,
+            ticket.public_replies,
+            ticket.asked,
+            ticket.reopens,
+            ticket.stints,
+            ticket.assignee,
+            ticket.replier,
+            ticket.resolver,
+            seen,
+            held,
+            first,
+            reply,
+            resolution,
+            stint,
+            resolved,
+        ) = row
+        ticket.policy = policy(name)
+        ticket.answered = flags & ANSWERED != 0
+        ticket.transferred = flags & TRANSFERRED != 0
+        ticket.paused = flags & PAUSED != 0
+        ticket.seen = a2b_base64(seen)
+        ticket.held = held or None
+        from_state = Clock.from_state
+        ticket.clocks = [
+            None if first is None else from_state(first),
+            None if reply is None else from_state(reply),
+            None if resolution is None else from_state(resolution),
+        ]
+        if stint is not None:
+            ticket.stint = from_state(stint)
+        if resolved is not None:
+            ticket.resolved_ts = resolved[0]
+            ticket.since_resolved = [(ts, customer) for ts, customer in resolved[1]] or None
+        return ticket
 
     @classmethod
     def from_state(cls, state: dict[str, Any], policy: Callable[[str], Policy]) -> Ticket:

@@ -1,7 +1,8 @@
 """The engine's and the exporter's state as snapshot records, and back.
 
-Tickets travel as ``Ticket.to_state`` (what the Kafka worker keeps in its
-table) and are re-adopted with ``Engine.load``, which re-arms their deadlines.
+Tickets travel as ``Ticket.to_state`` (the dict the Kafka worker's changelog held
+before its flat format 2) and are re-adopted with ``Engine.load``, which re-arms their
+deadlines.
 Counters and histograms are restored as they were, so a restart does not
 reset them. Series primed at 0 need nothing: priming again adds 0. The
 retention horizon travels too, so a restart does not forget what was forgotten.

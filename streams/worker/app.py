@@ -6,14 +6,14 @@ Design (docs/worker.md has the long version):
   Whole fetched batches of the interaction topic go to the engine (``batch.py``:
   ``BatchConsumer`` calls :meth:`Worker.on_batch`), each record through the same
   ``Engine.ingest`` as ``replay``; ``--drain faust`` keeps Faust's per-message agent.
-* State: after each batch the ``Ticket.to_state()`` of every touched ticket is written to
+* State: after each batch the ``Ticket.to_row()`` of every touched ticket is written to
   the compacted changelog (``records.py``) partition = its input partition, with a
   per-partition clock record holding the last input offset applied (``offsets.py``:
   each offset once, in order, holes sought back). Writes are checked (``changelog.py``:
   the next batch is applied while they are in flight); the offset Faust commits is the
   one the changelog acknowledged (:meth:`Worker.position`).
 * On assignment (``loading.py``) the changelog partitions of newly owned partitions are
-  read in bulk (``recovery.py``) into ``Engine.load`` while input waits, one read at a
+  read in bulk (``recovery.py``) into ``Engine.load_rows`` while input waits, one read at a
   time, never one partition twice; partitions that moved away are dropped, so gauges
   cover only owned partitions and summing over workers is right.
 * Rejected events go unchanged to the dead-letter topic (reason in a header); every

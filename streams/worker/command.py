@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import socket
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streams.alerting.options import add_alert_options, pusher_from_args
 from streams.argtypes import retired_option
@@ -14,6 +15,11 @@ from streams.core.policy import load_policies
 from streams.errors import UserError
 from streams.kafka.settings import WORKER_OPTIONS, add_options, resolve
 from streams.settings import env_value
+
+if TYPE_CHECKING:
+    import faust
+
+    from streams.worker.app import Worker
 
 log = logging.getLogger("servicepulse.worker")
 
@@ -43,6 +49,20 @@ def _check_broker(bootstrap: str, timeout: float = 5.0) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
+    # No cyclic GC until the state read ahead is built: ReadAhead.start turns it back on.
+    gc.disable()
+    try:
+        faust_worker, worker = _prepare(args)
+    except BaseException:
+        gc.enable()
+        raise
+    worker.ahead.start(faust_worker.loop)  # the last assignment's state, while Faust starts
+    faust_worker.execute_from_commandline()  # runs until SIGTERM/SIGINT, then exits
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> tuple[faust.Worker, Worker]:
+    """The start-up checks, then the Faust worker around a :class:`Worker` (not started)."""
     settings = resolve(args, WORKER_OPTIONS)
     if env_value("SERVICEPULSE_STORE"):
         print(
@@ -81,9 +101,11 @@ def command(args: argparse.Namespace) -> int:
         quiet=True,
         redirect_stdouts=False,
     )
-    worker.ahead.start(faust_worker.loop)  # the last assignment's state, while Faust starts
-    faust_worker.execute_from_commandline()  # runs until SIGTERM/SIGINT, then exits
-    return 0
+    # Faust's terminal spinner sets the root logger to DEBUG, to spin at every record: each
+    # debug call of aiokafka, Faust and mode then made a record (its own handler and the
+    # spinner's), at full speed ~1 % of the main thread. The log level is the option's.
+    faust_worker.spinner = None
+    return faust_worker, worker
 
 
 def use_event_loop(name: str) -> None:

@@ -5,7 +5,8 @@ Every value is ``<partition>|<format>|<json>``: the input partition the record b
 format version, then the JSON body. Values written before the version existed
 (``<partition>|<json>``) still decode: a JSON body never starts with a digit.
 
-* ticket records: key = ticket id, body = ``Ticket.to_state()``;
+* ticket records: key = ticket id, body = ``Ticket.to_row()`` (format 2: a flat list);
+  format 1 wrote ``Ticket.to_state()`` (a dict, the id in it), still read (``Builder``);
 * series records: key = ``SERIES_KEY + [metric, labels]`` (JSON), body = the partition's
   total of that counter (a number) or histogram (``[buckets, sum, count]``), see ``tally.py``;
 * clock records: key = ``CLOCK_KEY + partition``, body = ``[latest event ts, last offset]``:
@@ -21,7 +22,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
-FORMAT = 1  # bump when the body changes shape; decode() must keep reading older ones
+FORMAT = 2  # bump when the body changes shape; decode() must keep reading older ones
+ROWS = 2  # the first format whose ticket bodies are flat records (Ticket.to_row)
 CLOCK_KEY = b"\x00clock:"  # + partition
 SERIES_KEY = b"\x00series:"  # + JSON [metric, labels]
 TOMBSTONE = None  # the value of a forgotten ticket's record
@@ -64,14 +66,11 @@ def partition_of(value: bytes) -> int:
 
 def decode(value: bytes) -> Record:
     """A changelog value back to (partition, format, body); ValueError if malformed."""
-    cut = value.index(b"|")
-    partition = int(value[:cut])
-    rest = value[cut + 1 :]
-    version = 0
-    if rest[:1].isdigit():
-        cut = rest.index(b"|")
-        version = int(rest[:cut])
-        rest = rest[cut + 1 :]
+    head = value.split(b"|", 2)
+    if len(head) == 3 and head[1].isdigit():  # every value written since format 1
+        version = int(head[1])
         if version > FORMAT:
             raise ValueError(f"changelog format {version} is newer than this worker's {FORMAT}")
-    return Record(partition, version, orjson.loads(rest))
+        return Record(int(head[0]), version, orjson.loads(head[2]))
+    cut = value.index(b"|")  # format 0: <partition>|<json>, whose body never starts with a digit
+    return Record(int(value[:cut]), 0, orjson.loads(value[cut + 1 :]))

@@ -16,9 +16,10 @@ their keys reported, for the next owner to write back (``State.load``).
 from __future__ import annotations
 
 import logging
-from typing import Any, NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple, Protocol
 
-from streams.worker.records import is_clock
+from streams.worker.records import CLOCK_KEY, is_clock
 
 log = logging.getLogger("servicepulse.worker")
 
@@ -31,6 +32,16 @@ class Stored(NamedTuple):
 
     latest: dict[bytes, bytes | None]  # key -> its value in the last complete flush
     tail: list[tuple[int, bytes]]  # (partition, key) written after the last clock record
+
+
+class KeyValue(Protocol):
+    """A consumer record, as far as the read needs it."""
+
+    @property
+    def key(self) -> bytes: ...
+
+    @property
+    def value(self) -> bytes | None: ...
 
 
 class Flushes:
@@ -47,6 +58,17 @@ class Flushes:
         if is_clock(key):
             self.latest.update(pending)
             pending.clear()
+
+    def extend(self, partition: int, records: Iterable[KeyValue]) -> None:
+        """:meth:`add` of each record of a fetch of ``partition``, in order (one call)."""
+        pending = self.pending.setdefault(partition, {})
+        latest = self.latest
+        for record in records:
+            key = record.key
+            pending[key] = record.value
+            if key.startswith(CLOCK_KEY):
+                latest.update(pending)
+                pending.clear()
 
     def stored(self) -> Stored:
         tail = [(p, key) for p, pending in self.pending.items() for key in pending]
@@ -115,11 +137,8 @@ async def read_changelog(
             consumer.seek(tp, begin[tp])
         while remaining:
             fetched = await consumer.getmany(*remaining, timeout_ms=500, max_records=100_000)
-            add = flushes.add
             for tp, records in fetched.items():
-                partition = tp.partition
-                for record in records:
-                    add(partition, record.key, record.value)
+                flushes.extend(tp.partition, records)
             for tp in list(remaining):
                 # Positions, not the last record: compaction and markers leave gaps.
                 if await consumer.position(tp) >= ends[tp]:

@@ -70,24 +70,34 @@ class Builder:
     def add(self, items: Iterable[tuple[bytes, bytes | None]]) -> None:
         parts, positions, adopted = self.parts, self.positions, self.adopted
         decode, is_clock, is_series = records.decode, records.is_clock, records.is_series
-        loaded = 0
+        rows: dict[int, list[tuple[str, list[Any]]]] = {number: [] for number in parts}
         for key, value in items:
             if not value:  # a tombstone
                 continue
-            record = decode(value)
-            part = parts.get(record.partition)
+            partition, version, body = decode(value)
+            part = parts.get(partition)
             if part is None:
                 continue
             adopted[key] = value
-            if is_clock(key):
-                ts, offset = record.body
-                positions[record.partition] = (ts, offset)
-            elif is_series(key):
-                part.tally.restore(series_from_key(key[len(records.SERIES_KEY) :]), record.body)
-            else:
-                part.engine.load(record.body)
-                loaded += 1
-        self.loaded += loaded
+            special = key[:1] == b"\x00"  # a clock or a series record (no ticket id is)
+            if special and is_clock(key):
+                ts, offset = body
+                positions[partition] = (ts, offset)
+            elif special and is_series(key):
+                part.tally.restore(series_from_key(key[len(records.SERIES_KEY) :]), body)
+            elif version >= records.ROWS:
+                rows[partition].append((key.decode(), body))
+            else:  # written before format 2 (Ticket.to_state): loaded in the same order
+                self._load_rows(part, rows[partition])
+                part.engine.load(body)
+                self.loaded += 1
+        for partition, batch in rows.items():
+            self._load_rows(parts[partition], batch)
+
+    def _load_rows(self, part: Partition, batch: list[tuple[str, list[Any]]]) -> None:
+        if batch:
+            self.loaded += part.engine.load_rows(batch)
+            batch.clear()
 
     def finish(self, tail: Iterable[tuple[int, bytes]] = ()) -> Loaded:
         for partition, key in tail:
@@ -199,31 +209,53 @@ class State:
         """
         partitions = self.partitions
         latest_ts = self.latest_ts
-        admit = self.offsets.admit
+        offsets = self.offsets
+        admit, last_offset, rewinds = offsets.admit, offsets.last_offset, offsets.rewinds
         lags: list[float] = []
         lag = lags.append
         count = 0
-        number, part = -1, None
-        for message in messages:
-            count += 1
-            partition = message.partition
-            if not admit(partition, message.offset):
-                continue
-            if partition != number:
-                number, part = partition, partitions[partition]
-            assert part is not None
-            self._message = message
-            event, reason = part.engine.ingest(message.value)
-            if event is None:
-                continue
-            ts = event.ts
-            if ts > latest_ts.get(partition, -INF):
-                latest_ts[partition] = ts
-            if reason is None:
-                lag(wall - ts)
-            if event.ticket_id in part.engine.tickets:
-                part.touched.add(event.ticket_id)
-        self._message = None
+        number = -1  # the partition of the messages being applied (a batch runs by partition)
+        following = -1  # the offset ``admit`` would take next from it, if nothing is rewound
+        latest = -INF  # latest_ts of partition ``number``, written back when it changes
+        ingest: Any = None
+        tickets: dict[str, Ticket] = {}
+        touch: Any = None
+        try:
+            for message in messages:
+                count += 1
+                partition, offset = message.partition, message.offset
+                if partition == number and offset == following and not rewinds:
+                    last_offset[partition] = offset  # what admit does with the next offset
+                elif not admit(partition, offset):
+                    continue
+                elif partition != number:
+                    if latest > latest_ts.get(number, -INF):
+                        latest_ts[number] = latest
+                    number = partition
+                    part = partitions[partition]
+                    ingest, tickets, touch = (
+                        part.engine.ingest,
+                        part.engine.tickets,
+                        part.touched.add,
+                    )
+                    latest = latest_ts.get(partition, -INF)
+                following = offset + 1
+                self._message = message
+                event, reason = ingest(message.value)
+                if event is None:
+                    continue
+                ts = event.ts
+                if ts > latest:
+                    latest = ts
+                if reason is None:
+                    lag(wall - ts)
+                ticket_id = event.ticket_id
+                if ticket_id in tickets:
+                    touch(ticket_id)
+        finally:
+            if latest > latest_ts.get(number, -INF):
+                latest_ts[number] = latest
+            self._message = None
         self._observe_lags(lags)
         self.batches += 1
         self.events += count
@@ -320,7 +352,7 @@ class State:
             for ticket_id in part.touched:
                 ticket = tickets.get(ticket_id)
                 if ticket is not None:
-                    yield number, ticket_id.encode(), head + dumps(ticket.to_state())
+                    yield number, ticket_id.encode(), head + dumps(ticket.to_row())
             part.touched.clear()
             for key, body in series:
                 yield number, key, head + dumps(body)

@@ -847,4 +847,4 @@ def test_state_applies_each_offset_once_and_stops_at_a_hole() -> None:
     state.process([FakeMessage(3, 0, created(30))], time.time())
     assert "T30" not in state.tickets
     records = list(state.take_touched())
-    assert (0, b"\x00clock:0", b"0|1|" + orjson.dumps([parse_ts(now), 14])) in records
+    assert (0, b"\x00clock:0", b"0|2|" + orjson.dumps([parse_ts(now), 14])) in records

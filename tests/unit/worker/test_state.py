@@ -121,3 +121,44 @@ def test_each_applied_event_s_lag_behind_the_batch_s_wall_clock_lands_in_its_buc
     for seconds in (30.0, 1.0, 0.0):  # le is inclusive: the first bound >= the lag
         want[next((i for i, b in enumerate(bounds) if seconds <= b), len(bounds))] += 1
     assert lag.buckets == want
+
+
+def test_a_batch_of_interleaved_partitions_applies_each_offset_once_in_order() -> None:
+    """State.process runs a batch partition by partition; a re-delivered or missing offset
+    in the middle of a run is told apart as admit alone tells it."""
+    state = State(resolve(argparse.Namespace(), WORKER_OPTIONS), DEFAULT_POLICY_SET)
+    state.load([], {0, 1})
+    state.expect(0)
+    state.expect(1)
+
+    def created(partition: int, offset: int, minutes: int) -> Message:
+        ticket = f"P{partition}-{offset}"
+        made = event(100 * partition + offset, "ticket.created", ticket, T0 + 60 * minutes)
+        return Message(partition, offset, {**made, **CREATED})
+
+    batch = [
+        created(0, 0, 5),
+        created(0, 1, 3),
+        created(1, 0, 9),
+        created(0, 2, 4),
+        created(0, 1, 8),  # re-delivered: skipped
+        created(0, 3, 1),
+        created(1, 1, 2),
+        created(1, 3, 7),  # past a hole at 1/2: not applied, a seek back asked
+        created(1, 2, 6),  # the hole's offset, fetched later: applied, the seek is void
+    ]
+    state.process(batch, T0 + 600)
+    assert set(state.tickets) == {
+        "P0-0",
+        "P0-1",
+        "P0-2",
+        "P0-3",
+        "P1-0",
+        "P1-1",
+        "P1-2",
+    }
+    assert state.last_offset == {0: 3, 1: 2} and state.skipped == 2 and not state.rewinds
+    assert state.latest_ts == {0: T0 + 300, 1: T0 + 540}  # the latest time, not the last
+    assert state.partitions[0].touched == {"P0-0", "P0-1", "P0-2", "P0-3"}
+    state.process([created(1, 3, 10), created(0, 4, 11)], T0 + 700)  # the next batch
+    assert state.last_offset == {0: 4, 1: 3} and state.latest_ts == {0: T0 + 660, 1: T0 + 600}
