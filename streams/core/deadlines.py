@@ -45,7 +45,7 @@ class DeadlineQueue:
         ticket = self.open.get(ticket_id)
         if ticket is None:
             return False
-        clock = ticket.stint if target == STINT else ticket.clocks[target]
+        clock = ticket.stint if target == STINT else ticket.clock(target)
         return (
             clock is not None
             and clock.running

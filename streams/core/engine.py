@@ -314,7 +314,7 @@ class Engine:
             if target == STINT:
                 self._ola_breached(ticket)
             else:
-                ticket.clocks[target].breached = ticket.team  # type: ignore[union-attr]
+                ticket.clock(target).breached = ticket.team  # type: ignore[union-attr]
                 self._outcome(ticket, target, "breached")
             breached.append(ticket_id)
         if self._records:
@@ -347,7 +347,7 @@ class Engine:
         clock = Clock(ticket.policy.targets.get(TARGETS[target]), at, elapsed)
         if target == NEXT_REPLY:
             ticket.asked += 1
-        ticket.clocks[target] = clock
+        ticket.set_clock(target, clock)
         if not ticket.paused:  # self._resume(...), inlined: a new clock's since is ``at``
             deadline = clock.resume(at, ticket.policy.calendar)
             if deadline != INF:
@@ -364,10 +364,10 @@ class Engine:
 
         ``agent`` is whoever stopped it (the ledger's agent; the assignee when not given).
         """
-        clock = ticket.clocks[target]
+        clock = ticket.clock(target)
         if clock is None:
             return None
-        ticket.clocks[target] = None
+        ticket.set_clock(target, None)
         calendar = ticket.policy.calendar
         value = clock.value(at, calendar)
         if clock.target is not None:
@@ -400,7 +400,7 @@ class Engine:
         )
         self.sink.inc("sla_outcomes", labels)
         if self.records is not None:
-            clock = clock or ticket.clocks[target]
+            clock = clock or ticket.clock(target)
             if clock is not None:
                 self._record(ticket, target, outcome, clock, stopped, agent)
 
@@ -623,7 +623,7 @@ class Engine:
             return None
         if ticket.paused:  # as in Zendesk: a customer's reply puts a pending ticket back to open
             self._resume_all(ticket, event.ts)
-        if ticket.answered and ticket.clocks[NEXT_REPLY] is None:
+        if ticket.answered and ticket.reply_clock is None:
             self._start(ticket, NEXT_REPLY, event.ts)
         return None
 
@@ -682,7 +682,7 @@ class Engine:
         self._stop(ticket, FIRST_RESPONSE, at, resolver)
         self._stop(ticket, NEXT_REPLY, at, resolver)
         self._end_stint(ticket, at, "resolved")
-        resolution = ticket.clocks[RESOLUTION]
+        resolution = ticket.resolution_clock
         value = self._stop(ticket, RESOLUTION, at, resolver)
         if resolution is not None and value is not None:
             self.sink.observe("resolution_seconds", labels, value)
@@ -690,7 +690,7 @@ class Engine:
                 self.sink.observe("complaint_resolution_seconds", (ticket.team,), value)
             resolution.pause(at, ticket.policy.calendar)  # kept, paused, for a reopen
             resolution.elapsed = value
-            ticket.clocks[RESOLUTION] = resolution
+            ticket.resolution_clock = resolution
         ticket.resolved_ts = at
         ticket.since_resolved = None
         self._set_state(ticket, RESOLVED)
@@ -702,8 +702,8 @@ class Engine:
         self.sink.inc("tickets_reopened", ticket.labels)
         ticket.paused = False
         self._set_state(ticket, OPEN)
-        previous = ticket.clocks[RESOLUTION]
-        ticket.clocks[RESOLUTION] = None
+        previous = ticket.resolution_clock
+        ticket.resolution_clock = None
         ticket.reopens += 1
         elapsed = previous.elapsed if previous is not None else 0.0
         clock = self._start(ticket, RESOLUTION, event.ts, elapsed)  # a new cycle, time kept
@@ -728,7 +728,7 @@ class Engine:
             if ts < ticket.resolved_ts:
                 continue  # written before the resolution: that cycle is over
             if customer:
-                if ticket.clocks[NEXT_REPLY] is None:
+                if ticket.reply_clock is None:
                     self._start(ticket, NEXT_REPLY, ts)
                 continue
             value = self._stop(ticket, NEXT_REPLY, ts)
@@ -783,7 +783,7 @@ class Engine:
             for target in (FIRST_RESPONSE, NEXT_REPLY, RESOLUTION):
                 self._stop(ticket, target, event.ts)
             self._end_stint(ticket, event.ts, "closed")
-        ticket.clocks = [None, None, None]
+        ticket.clear_clocks()
         ticket.since_resolved = None
         self._set_state(ticket, CLOSED)
         return None
@@ -799,7 +799,7 @@ class Engine:
             for target, clock in enumerate(ticket.clocks):
                 if clock is not None and clock.breached and clock.target is not None:
                     self._record(ticket, target, "breached", clock, event.ts, "")
-        ticket.clocks = [None, None, None]
+        ticket.clear_clocks()
         stint, ticket.stint = ticket.stint, None
         if stint is not None and self.records is not None:
             held = stint.value(event.ts, ticket.policy.calendar)

@@ -40,8 +40,11 @@ TICKET_FIELDS = (
     "public_replies",
     "reopens",
     "replier",
+    "reply_clock",
+    "resolution_clock",
     "resolved_ts",
     "resolver",
+    "response_clock",
     "since_resolved",
     "state",
     "stint",
@@ -223,9 +226,7 @@ def snapshot(ticket: Ticket) -> Snapshot:
     One function, no calls: it runs before every event.
     """
     t = ticket
-    clocks = t.clocks
-    c0, c1, c2 = clocks
-    c3 = t.stint
+    c0, c1, c2, c3 = t.response_clock, t.reply_clock, t.resolution_clock, t.stint
     return (
         (
             t.answered,
@@ -242,8 +243,11 @@ def snapshot(ticket: Ticket) -> Snapshot:
             t.public_replies,
             t.reopens,
             t.replier,
+            c1,
+            c2,
             t.resolved_ts,
             t.resolver,
+            c0,
             t.since_resolved,
             t.state,
             c3,
@@ -251,7 +255,6 @@ def snapshot(ticket: Ticket) -> Snapshot:
             t.team,
             t.transferred,
         ),
-        clocks,
         (c0, c1, c2, c3),
         (
             None
@@ -307,7 +310,7 @@ def snapshot(ticket: Ticket) -> Snapshot:
 
 
 def restore(ticket: Ticket, saved: Snapshot) -> None:
-    fields, clocks, objects, clock_fields = saved
+    fields, objects, clock_fields = saved
     t = ticket
     (
         t.answered,
@@ -324,8 +327,11 @@ def restore(ticket: Ticket, saved: Snapshot) -> None:
         t.public_replies,
         t.reopens,
         t.replier,
+        t.reply_clock,
+        t.resolution_clock,
         t.resolved_ts,
         t.resolver,
+        t.response_clock,
         t.since_resolved,
         t.state,
         t.stint,
@@ -336,5 +342,3 @@ def restore(ticket: Ticket, saved: Snapshot) -> None:
     for clock, values in zip(objects, clock_fields, strict=True):
         if clock is not None and values is not None:
             _put_clock(clock, values)
-    clocks[:] = objects[:3]  # the list itself may have been changed in place
-    ticket.clocks = clocks
