@@ -169,7 +169,8 @@ def tickets(draw: st.DrawFn, n: int) -> Ticket:
     ticket.customer_tier = draw(st.sampled_from(("vip", "standard")))
     ticket.created_ts = START - draw(SECONDS)
     ticket.answered, ticket.paused = draw(st.booleans()), draw(st.booleans())
-    ticket.clocks = [draw(clocks(ticket.policy, target)) for target in TARGETS]
+    for target in range(len(TARGETS)):
+        ticket.set_clock(target, draw(clocks(ticket.policy, TARGETS[target])))
     return ticket
 
 
