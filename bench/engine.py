@@ -48,18 +48,20 @@ RECORDS: dict[str, dict[str, Any]] = {
     # 2026-12-04, fifth round of issue 26 (intake fast path, Final constants): load 2-4, a
     # quieter machine than the earlier records (main's own ratios that day: compiled
     # 0.043-0.046 / 0.055-0.062, Python 0.035 / 0.038); then the bench's inputs frozen out of
-    # the cyclic GC (replay and the worker hold none of them): the figures below
+    # the cyclic GC (replay and the worker hold none of them); then the sixth round (a
+    # ticket's clocks as three slots, not a list; load 3.6-4.6, alternated with main, whose
+    # medians were compiled 0.049-0.053 / 0.086-0.091, Python 0.037-0.040 / 0.046): below
     "python": {
         "date": "2026-12-04",  # --quick on the project's machine (2 cores, shared), CPU time
-        "parsed_ratio": 0.039,  # engine on parsed events / bare dict loop
-        "jsonl_ratio": 0.045,  # replay path from JSONL / orjson.loads alone
-        "bytes_per_ticket": 1017.0,
+        "parsed_ratio": 0.041,  # engine on parsed events / bare dict loop
+        "jsonl_ratio": 0.047,  # replay path from JSONL / orjson.loads alone
+        "bytes_per_ticket": 945.0,
     },
     "compiled": {
         "date": "2026-12-04",
-        "parsed_ratio": 0.052,
+        "parsed_ratio": 0.060,
         "jsonl_ratio": 0.090,
-        "bytes_per_ticket": 998.0,
+        "bytes_per_ticket": 934.0,
     },
 }
 CORE = "compiled" if not engine_module.__file__.endswith(".py") else "python"
