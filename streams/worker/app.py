@@ -72,6 +72,8 @@ log = logging.getLogger("servicepulse.worker")
 
 EXPIRE_EVERY = 60.0  # seconds between passes of Engine.expire
 LEDGER_RETRY = 1.0  # seconds between writes of the outcomes ledger while its store fails
+MAX_POLL_RECORDS = 20_000  # the most records the consumer thread hands over at once
+MAX_FETCH_BYTES = 4 << 20  # a fetch's bytes per partition (Faust's default: 1 MB)
 
 
 class Worker:
@@ -120,9 +122,12 @@ class Worker:
             consumer_auto_offset_reset="earliest",
             table_standby_replicas=0,
             # Fewer, larger hand-offs from the consumer thread: +5-9 % events/s in
-            # bench/worker.py (150,000 events, 3 rounds) against 4096 / 2000.
+            # bench/worker.py (150,000 events, 3 rounds) against 4096 / 2000; then
+            # 20,000 records and 4 MB a partition a fetch against 5,000 and Faust's 1 MB:
+            # +5-6 % events per CPU second, best of 5 (docs/benchmarks.md, "Worker").
             stream_buffer_maxsize=max(16384, 4 * settings.batch),
-            broker_max_poll_records=max(5000, settings.batch),
+            broker_max_poll_records=max(MAX_POLL_RECORDS, settings.batch),
+            consumer_max_fetch_size=MAX_FETCH_BYTES,
             producer_acks=-1,
             broker_credentials=faust_credentials(settings),
             # A crashed worker's partitions move after this (Faust's default: 60 s).
