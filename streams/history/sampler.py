@@ -19,9 +19,10 @@ stderr instead of decades of samples.
 from __future__ import annotations
 
 import math
+import operator
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,6 +71,14 @@ class BackfillResult:
         if self.reasons:
             line += " (" + ", ".join(f"{r}={n:,}" for r, n in sorted(self.reasons.items())) + ")"
         return line
+
+
+def sampled_seconds(times: Iterable[float]) -> float:
+    """The event time a history of these event times has sampled: first to last, without
+    the stretches longer than ``MAX_QUIET`` (what the progress counts: a sample costs
+    about the same whether a minute holds a hundred events or none)."""
+    ordered = sorted(times)
+    return sum(gap for gap in map(operator.sub, ordered[1:], ordered) if gap <= MAX_QUIET)
 
 
 def _stamp(t: float) -> str:
@@ -125,6 +134,14 @@ class Sampler:
         self._previous: Chunk | None = None  # the last span's, open until the next sample
         self._day = -1
         self._last: float | None = None  # the last sampled instant
+
+    @property
+    def sampled(self) -> float:
+        """Seconds of event time sampled so far (stretches skipped not counted)."""
+        result = self.result
+        if result.start is None or result.end is None:
+            return 0.0
+        return result.end - result.start - result.skipped_seconds
 
     def feed(self, raw: bytes | dict[str, Any]) -> None:
         self.result.events += 1

@@ -2,25 +2,43 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from array import array
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
+from streams.core.events import Rejected, parse_ts
 from streams.errors import UserError
 from streams.replay import jsonl_lines
 
 
-def ticket_of(raw: bytes | dict[str, Any]) -> str | None:
-    """The ``ticket_id`` of a raw event, if it has a readable one (the engine judges the rest)."""
+def _event(raw: bytes | dict[str, Any]) -> dict[str, Any] | None:
     try:
         event = raw if isinstance(raw, dict) else orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
-    ticket_id = event.get("ticket_id") if isinstance(event, dict) else None
+    return event if isinstance(event, dict) else None
+
+
+def ticket_of(raw: bytes | dict[str, Any]) -> str | None:
+    """The ``ticket_id`` of a raw event, if it has a readable one (the engine judges the rest)."""
+    event = _event(raw)
+    ticket_id = event.get("ticket_id") if event is not None else None
     return ticket_id if isinstance(ticket_id, str) else None
+
+
+@dataclass
+class FirstRead:
+    """What backfill learns from a first pass over the file."""
+
+    lines_left: dict[int, int]  # lines per ticket, keyed by ``hash(ticket_id)``
+    lines: int  # every non-blank line
+    times: array[float]  # the ``ts`` of each line that has a valid one, in file order
 
 
 class HistoryFile:
@@ -49,18 +67,25 @@ class HistoryFile:
         except OSError as exc:
             raise UserError(f"cannot read {self.path}: {exc.strerror}") from None
 
-    def ticket_lines(self) -> tuple[dict[int, int], int]:
+    def first_read(self) -> FirstRead:
         """Lines per ticket, keyed by ``hash(ticket_id)`` (this process's hash: compact; two
-        ids sharing a key only keep both tickets until both are done), and all lines."""
+        ids sharing a key only keep both tickets until both are done), all lines, and the
+        events' times (8 bytes a line: what the progress's estimate is counted in)."""
         counts: dict[int, int] = {}
+        times: array[float] = array("d")
         lines = 0
         for line in self:
             lines += 1
-            ticket_id = ticket_of(line)
-            if ticket_id is not None:
+            event = _event(line)
+            if event is None:
+                continue
+            ticket_id = event.get("ticket_id")
+            if isinstance(ticket_id, str):
                 key = hash(ticket_id)
                 counts[key] = counts.get(key, 0) + 1
-        return counts, lines
+            with contextlib.suppress(Rejected):  # the engine rejects it; it moves no clock
+                times.append(parse_ts(event.get("ts")))
+        return FirstRead(counts, lines, times)
 
 
 def history_lines(path: str | Path) -> HistoryFile:

@@ -270,3 +270,66 @@ def test_backfill_of_the_same_events_from_a_generator_counts_as_in_replay(
     settle(engine)
     assert result.counters == {name: dict(s) for name, s in exporter.counters.items()}
     assert result.forgotten == (0 if keep else 45)
+
+
+# ---- the progress counts event time sampled, not events -------------------------------------
+
+
+def test_the_time_to_sample_leaves_out_stretches_longer_than_a_month() -> None:
+    from streams.history.sampler import sampled_seconds
+
+    # a stray 1970 line, 2 h of a day in any order, a line 100 days later: 2 h in all
+    times = [T0 + 3600, T0, T0 + 100 * DAY, T0 + 7200, 0.0]
+    assert sampled_seconds(times) == 7200.0
+    assert sampled_seconds([T0, T0 + 31 * DAY]) == 31 * DAY  # a month is sampled through
+    assert sampled_seconds([]) == 0.0 and sampled_seconds([T0]) == 0.0
+
+
+def test_the_first_read_counts_lines_per_ticket_and_keeps_every_valid_time(
+    tmp_path: Path,
+) -> None:
+    from streams.history.source import history_lines
+
+    lines = [
+        event("ticket.created", "a", T0, 1),
+        b"not json",
+        event("message.agent", "a", T0 + 60, 2, agent_id="ann"),
+        orjson.dumps({"type": "ticket.created", "ticket_id": "b", "ts": "yesterday"}),
+        event("ticket.created", "b", T0 + 120, 3),
+    ]
+    first = history_lines(write_history(tmp_path / "h.jsonl", lines)).first_read()
+    assert first.lines == 5
+    assert sorted(first.lines_left.values()) == [2, 2]  # a: 2 lines, b: 2 (one without a time)
+    assert list(first.times) == [T0, T0 + 60, T0 + 120]
+
+
+def test_the_progress_of_a_busy_day_and_a_quiet_week_counts_hours_not_events(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from streams.console import progress
+    from streams.history import backfill as history_backfill
+
+    monkeypatch.setattr(progress, "LINE_EVERY", 0.0)  # a line at every update
+    monkeypatch.setattr(history_backfill, "PROGRESS_EVERY", 1)  # an update at every event
+    later = T0 + 10 * DAY
+    lines = [
+        *busy_day(T0 + 9 * 3600, "t"),  # 12 events from 09:00 to 16:00
+        event("ticket.created", "x", later, 1),  # 10 days later, two tickets confirm the time
+        event("ticket.created", "y", later + 60, 1),
+    ]
+    history = write_history(tmp_path / "h.jsonl", lines)
+    history_backfill.backfill_events(
+        history_backfill.history_lines(history), parse_policy(POLICY), tmp_path / "b",
+        step=3600.0, show_progress=True, rules=None,
+    )  # fmt: skip
+    shown = [line for line in capsys.readouterr().err.splitlines() if "% of" in line]
+    # from the first event (day 0, 09:00) to the last (day 10, 00:01): 231 h 1 min -> 232 h
+    assert shown and all(" of 232 h of history, " in line for line in shown)
+    shares = [float(line.split(": ")[1].split("%")[0]) for line in shown]
+    assert shares == sorted(shares)
+    # after the busy day's last event (16:00) the hours up to 15:00 are sampled: 6 of 232
+    # (2.6 %), not 12 of 14 events (86 %); once y confirms the jump to day 10, the hours up
+    # to the one before x's time are sampled (the engine believes x's time: docs/engine.md):
+    # 230 of 232 (99.1 %), the rest at the end
+    assert shares[11] == round(100 * 6 / 232, 1)
+    assert shares[-1] == round(100 * 230 / 232, 1)
