@@ -43,13 +43,16 @@ class Progress:
         self.interactive = self.stream.isatty() if interactive is None else interactive
         self.every = 0.2 if self.interactive else LINE_EVERY
         self.started = time.monotonic()
+        self.already = 0  # done before ``started`` (not counted in the rate)
         self._last = self.started if not self.interactive else 0.0
         self._drawn = False
 
-    def phase(self, label: str, total: int | None, unit: str) -> None:
-        """Start counting something else (the rate and the estimate start again)."""
+    def phase(self, label: str, total: int | None, unit: str, already: int = 0) -> None:
+        """Start counting something else (the rate and the estimate start again);
+        ``already`` of it were done elsewhere before, and count in the share, not the rate."""
         self._end_line()
         self.label, self.total, self.unit = label, total, unit
+        self.already = already
         self.started = time.monotonic()
         self._last = self.started if not self.interactive else 0.0
 
@@ -57,7 +60,7 @@ class Progress:
         """What :meth:`update` shows for ``done`` (without the carriage return)."""
         now = time.monotonic() if now is None else now
         elapsed = max(now - self.started, 1e-9)
-        rate = done / elapsed
+        rate = max(done - self.already, 0) / elapsed
         parts = []
         if self.total:
             share = min(done / self.total, 1.0)
@@ -65,7 +68,7 @@ class Progress:
                 filled = int(share * BAR)
                 parts.append("[" + "#" * filled + "." * (BAR - filled) + "]")
             parts.append(f"{100 * share:.1f}% of {self.total:,} {self.unit}")
-            if 0 < done < self.total:
+            if 0 < done < self.total and rate > 0:
                 parts.append(f"ETA {duration((self.total - done) / rate)}")
         else:
             parts.append(f"{done:,} {self.unit}")

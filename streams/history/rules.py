@@ -52,6 +52,7 @@ ALERT_RULES = "alerts.yml"  # beside the recording rules: the error budgets' gro
 BACKFILLED_GROUPS = ("servicepulse.slo.",)  # the recording groups of alerts.yml backfilled
 READY_TIMEOUT = 60.0
 QUERIES_AT_ONCE = 2  # rule queries in flight (the machines it runs on have 2+ cores)
+WAIT_SHOWN = 0.5  # seconds between two progress updates while the first pass's last batch ends
 MAX_POINTS = 4320  # instants per query_range (Prometheus allows 11,000; memory: a result)
 HOLD_SHARE = 96  # a long window's rule is evaluated at least every window / HOLD_SHARE
 SHORT_WINDOW = 300.0  # windows up to 5 minutes: evaluated at every step
@@ -654,6 +655,7 @@ class RulesAhead:
         self.staged = work / "rule-blocks-1"
         self.staged.mkdir()
         self.done: set[tuple[int, ...]] = set()  # the spans of each batch evaluated
+        self.queries = 0  # rules evaluated over a batch so far (what the progress counts)
         self._made: list[int] = []
         self._start = 0.0
         self._wake = threading.Condition()
@@ -688,7 +690,7 @@ class RulesAhead:
                 prometheus = TemporaryPrometheus([self.out], self.work)
                 try:
                     _evaluate_batches(
-                        prometheus, self.jobs, todo, self.work, self._maker, lambda _: None,
+                        prometheus, self.jobs, todo, self.work, self._maker, self._count,
                         "pass 1",
                     )  # fmt: skip
                 finally:
@@ -697,12 +699,19 @@ class RulesAhead:
         except BaseException as exc:  # raised by finish(), in the caller's thread
             self._error = exc
 
-    def finish(self) -> None:
-        """Stop taking batches, wait for the one being evaluated and its blocks."""
+    def _count(self, stamp: str) -> None:
+        self.queries += 1  # this thread only writes it; the caller's only reads it
+
+    def finish(self, waiting: Callable[[int], None] | None = None) -> None:
+        """Stop taking batches, wait for the one being evaluated and its blocks;
+        ``waiting(queries)`` twice a second meanwhile (a batch may take minutes)."""
         with self._wake:
             self._closed = True
             self._wake.notify()
-        self._thread.join()
+        while self._thread.is_alive():
+            self._thread.join(WAIT_SHOWN)
+            if waiting is not None:
+                waiting(self.queries)
         if self._error is not None:
             self.abort()
             raise self._error
@@ -745,12 +754,18 @@ def backfill_rules(
     loaded = load_passes(rules, work)
     rule_count = sum(len(members) for by_record in loaded for members in by_record.values())
     skipped: set[tuple[int, ...]] = set()
+    if progress is not None:
+        already = ahead.queries if ahead is not None else 0  # done during the raw phase
+        progress.phase("backfill: recording rules", rule_count * len(todo), "queries", already)
+
+    def waiting(queries: int) -> None:
+        if progress is not None:
+            progress.update(queries, "pass 1: the batch begun during the raw phase")
+
     if ahead is not None:
-        ahead.finish()
+        ahead.finish(waiting)
         skipped = ahead.done
     done = len([b for b in todo if tuple(b.spans) in skipped]) * (ahead.rules if ahead else 0)
-    if progress is not None:
-        progress.phase("backfill: recording rules", rule_count * len(todo), "queries")
 
     def one_more(stamp: str) -> None:
         nonlocal done

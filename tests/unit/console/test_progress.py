@@ -43,3 +43,14 @@ def test_in_a_log_a_plain_line_comes_at_most_every_ten_seconds(
 def test_without_a_total_the_count_and_the_rate_are_shown() -> None:
     shown = Progress("replay", None, unit="bytes", stream=io.StringIO(), interactive=False)
     assert shown.line(5000, now=shown.started + 2) == "replay: 5,000 bytes, 2,500 bytes/s"
+
+
+def test_what_was_done_before_a_phase_counts_in_the_share_not_in_the_rate() -> None:
+    shown = Progress("backfill", 10, unit="events", stream=io.StringIO(), interactive=False)
+    # 400 of 1,000 queries evaluated during the raw phase; 100 more in the 10 s since
+    shown.phase("backfill: recording rules", 1000, "queries", already=400)
+    line = shown.line(500, now=shown.started + 10)
+    # 10 queries/s, 500 left: 50 s (counting the 400 in the rate would say 50/s and 10 s)
+    assert line == "backfill: recording rules: 50.0% of 1,000 queries, ETA 50s, 10 queries/s"
+    # nothing new yet: no estimate rather than an infinite one
+    assert "ETA" not in shown.line(400, now=shown.started + 1)
