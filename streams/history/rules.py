@@ -188,6 +188,11 @@ class TemporaryPrometheus:
                 f"--config.file={config}",
                 f"--storage.tsdb.path={self.data}",
                 "--storage.tsdb.retention.time=100y",
+                # no compaction: left to itself it merges the 18 h blocks into 54 h and
+                # 162 h ones, rewriting them on disk while the queries run, for nothing
+                # (the setting Thanos gives its sidecar, docs/components/sidecar.md)
+                "--storage.tsdb.min-block-duration=2h",
+                "--storage.tsdb.max-block-duration=2h",
                 f"--web.listen-address=127.0.0.1:{self.port}",
                 "--query.max-samples=500000000",
                 "--query.timeout=30m",
