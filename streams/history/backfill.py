@@ -13,7 +13,8 @@ from typing import Any
 from streams.console.progress import Progress
 from streams.core.policy import PolicySet, load_policies
 from streams.errors import UserError
-from streams.history.rules import DEFAULT_RULES, RulesAhead, backfill_rules, hard_links
+from streams.history.prometheus import hard_links
+from streams.history.rules import DEFAULT_RULES, RulesAhead, backfill_rules
 from streams.history.sampler import BackfillResult, Sampler, sampled_seconds
 from streams.history.source import HistoryFile, history_lines
 

@@ -4,8 +4,8 @@ Prometheus evaluates recording rules only on the live clock, so backfilled raw s
 would have no ``team:servicepulse_csat:ratio_rate7d`` and friends before the moment
 Prometheus loaded them. ``promtool tsdb create-blocks-from rules`` evaluates rules over a
 past span through a Prometheus HTTP API but writes one block per rule per 2 h (thousands a
-day); here a temporary Prometheus, started on hard links of the new raw blocks (its
-compactions never touch the originals) on a free port, evaluates each rule with
+day); here a temporary Prometheus (``prometheus.py``), started on hard links of the new
+raw blocks on a free port, evaluates each rule with
 ``query_range`` over whole 18 h spans, and the results, written where they change
 (:func:`write_rule`), become one block per span. Rules that read other recording rules
 are evaluated in a second pass, with the first pass's blocks loaded too (a range query
@@ -17,16 +17,9 @@ other. Besides the recording rules file, the error budgets' recording groups of 
 from __future__ import annotations
 
 import math
-import os
 import re
 import shutil
-import socket
-import subprocess
 import threading
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,13 +29,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import orjson
 import yaml
 
 from streams.console.progress import Progress
 from streams.errors import UserError
 from streams.export.openmetrics import series_text, timestamp_text
 from streams.history.blocks import SPAN, BlockQueue
+from streams.history.prometheus import TemporaryPrometheus, block_names, query_range
 from streams.history.quantiles import QuantileShape, quantiles
 from streams.history.quantiles import parse as parse_quantile
 from streams.monitoring.prometheus import RULES_DIR
@@ -50,7 +43,6 @@ from streams.monitoring.prometheus import RULES_DIR
 DEFAULT_RULES = RULES_DIR / "recording.yml"  # shipped in the package (generate writes it)
 ALERT_RULES = "alerts.yml"  # beside the recording rules: the error budgets' groups too
 BACKFILLED_GROUPS = ("servicepulse.slo.",)  # the recording groups of alerts.yml backfilled
-READY_TIMEOUT = 60.0
 QUERIES_AT_ONCE = 2  # rule queries in flight (the machines it runs on have 2+ cores)
 WAIT_SHOWN = 0.5  # seconds between two progress updates while the first pass's last batch ends
 MAX_POINTS = 4320  # instants per query_range (Prometheus allows 11,000; memory: a result)
@@ -62,31 +54,6 @@ HOUR_DIVISORS = (60, 120, 180, 240, 300, 360, 600, 720, 900, 1200, 1800, 3600)
 
 
 Run = tuple[int, int, str]  # a value's first instant (index), the index after its last, value
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _link_or_copy(source: str, target: str) -> None:
-    """A hard link, or a copy where none can be made (``--out`` is a mount point, e.g. a
-    Docker volume, and the work directory beside it is on another filesystem)."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-
-
-def _blocks(directory: Path) -> set[str]:
-    """The finished blocks of ``directory`` (not one promtool is still writing: it writes
-    ``ULID.tmp-for-creation`` and renames it when done)."""
-    return {
-        p.name
-        for p in directory.iterdir()
-        if p.is_dir() and ".tmp" not in p.name and (p / "meta.json").exists()
-    }
 
 
 def recording_groups(rules: Path) -> list[dict[str, Any]]:
@@ -159,85 +126,6 @@ def split_rules(rules: Path, work: Path) -> list[Path]:
             )
             files.append(path)
     return files
-
-
-class TemporaryPrometheus:
-    """A Prometheus on a copy (hard links where it can) of ``blocks``, for promtool to query."""
-
-    def __init__(self, blocks: list[Path], work: Path) -> None:
-        binary = shutil.which("prometheus")
-        if binary is None:
-            raise UserError(
-                "prometheus not found on PATH: it is needed to backfill the recording rules "
-                "(install it, or pass --no-rules)"
-            )
-        self.data = work / "prometheus-data"
-        shutil.rmtree(self.data, ignore_errors=True)
-        self.data.mkdir(parents=True)
-        for directory in blocks:
-            for name in _blocks(directory):
-                shutil.copytree(directory / name, self.data / name, copy_function=_link_or_copy)
-        config = work / "prometheus.yml"
-        config.write_text("global:\n  evaluation_interval: 1m\n", encoding="utf-8")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(work / "prometheus.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [
-                binary,
-                f"--config.file={config}",
-                f"--storage.tsdb.path={self.data}",
-                "--storage.tsdb.retention.time=100y",
-                # no compaction: left to itself it merges the 18 h blocks into 54 h and
-                # 162 h ones, rewriting them on disk while the queries run, for nothing
-                # (the setting Thanos gives its sidecar, docs/components/sidecar.md)
-                "--storage.tsdb.min-block-duration=2h",
-                "--storage.tsdb.max-block-duration=2h",
-                f"--web.listen-address=127.0.0.1:{self.port}",
-                "--query.max-samples=500000000",
-                "--query.timeout=30m",
-                "--log.level=warn",
-            ],
-            stdout=self.log,
-            stderr=self.log,
-        )
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise UserError(f"the temporary Prometheus exited; see {work / 'prometheus.log'}")
-            try:
-                with urllib.request.urlopen(self.url + "/-/ready", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise UserError("the temporary Prometheus did not become ready within a minute")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
-        shutil.rmtree(self.data, ignore_errors=True)
-
-
-def query_range(url: str, expr: str, start: float, end: float, step: float) -> list[Any]:
-    params = urllib.parse.urlencode(
-        {"query": expr, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}s"}
-    )
-    try:
-        with urllib.request.urlopen(f"{url}/api/v1/query_range?{params}", timeout=1800) as r:
-            body = orjson.loads(r.read())
-    except urllib.error.HTTPError as exc:
-        detail = exc.read().decode(errors="replace")[:200]
-        raise UserError(f"the temporary Prometheus refused a rule: {detail}") from None
-    result: list[Any] = body["data"]["result"]
-    return result
 
 
 # a series name (recorded names have colons) read with a range selector: x[5m], x{a="b"}[1h]
@@ -625,22 +513,6 @@ def _evaluate_batches(
             maker.put(path)
 
 
-def hard_links(out: Path, work: Path) -> bool:
-    """Whether files of ``out`` can be hard-linked into ``work`` (not where ``out`` is a
-    mount point of its own, e.g. a Docker volume: each temporary Prometheus then copies
-    the blocks, and :class:`RulesAhead`, which starts one per batch, is not used)."""
-    probe = out / ".link-probe"
-    try:
-        probe.touch()
-        os.link(probe, work / probe.name)
-    except OSError:
-        return False
-    finally:
-        probe.unlink(missing_ok=True)
-        (work / probe.name).unlink(missing_ok=True)
-    return True
-
-
 class RulesAhead:
     """The first pass of the rules over the batches whose raw blocks are made, while the
     raw phase goes on (on a thread: the temporary Prometheus and promtool use the second
@@ -753,7 +625,7 @@ def backfill_rules(
     stretch the backfill skipped costs nothing here either. The batches of the first pass
     ``ahead`` evaluated during the raw phase are not evaluated again.
     """
-    before = _blocks(out)
+    before = block_names(out)
     dense = range_read(rules)
     todo = batches(spans, start, end, step)
     loaded = load_passes(rules, work)
@@ -794,8 +666,8 @@ def backfill_rules(
             finally:
                 maker.abort()
                 prometheus.stop()
-        for name in _blocks(staged):  # the next pass reads these too
+        for name in block_names(staged):  # the next pass reads these too
             shutil.move(str(staged / name), str(out / name))
     if progress is not None:
-        progress.done(f"{len(_blocks(out) - before)} rule blocks")
-    return len(_blocks(out) - before)
+        progress.done(f"{len(block_names(out) - before)} rule blocks")
+    return len(block_names(out) - before)

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import orjson
@@ -120,8 +120,10 @@ def url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         ahead: list[tuple[int, ...]] = []
         finish = rules_module.RulesAhead.finish
 
-        def finishing(self: rules_module.RulesAhead) -> None:
-            finish(self)
+        def finishing(
+            self: rules_module.RulesAhead, waiting: Callable[[int], None] | None = None
+        ) -> None:
+            finish(self, waiting)
             ahead.extend(self.done)
 
         with pytest.MonkeyPatch.context() as patch:

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from streams.history.blocks import SPAN
+from streams.history.prometheus import hard_links
 from streams.history.rules import (
     batches,
     evaluation_step,
-    hard_links,
     longest_window,
     plan,
     rule_step,
