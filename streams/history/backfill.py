@@ -18,7 +18,7 @@ from streams.history.rules import DEFAULT_RULES, RulesAhead, backfill_rules
 from streams.history.sampler import BackfillResult, Sampler, sampled_seconds
 from streams.history.source import HistoryFile, history_lines
 
-PROGRESS_EVERY = 500  # events between two progress updates (the update itself is rate-limited)
+PROGRESS_EVERY = 2000  # events between two progress updates (the update itself is rate-limited)
 HOUR = 3600.0
 
 
@@ -67,9 +67,6 @@ def backfill_events(
     except BaseException:  # rules reading each other in a circle: one line, nothing left
         shutil.rmtree(work, ignore_errors=True)
         raise
-    sampler = Sampler(
-        policies, step, out, work, lines_left, ahead.span_made if ahead is not None else None
-    )
     progress = None
     if show_progress:
         progress = (
@@ -77,19 +74,25 @@ def backfill_events(
             if hours is not None
             else Progress("backfill", total, unit="events")
         )
+
+    def sampled() -> None:  # after each instant: one event may be followed by weeks of them
+        assert progress is not None
+        progress.update(
+            int(sampler.sampled / HOUR),
+            f"{sampler.result.events:,} events, {sampler.result.blocks} blocks",
+        )
+
+    sampler = Sampler(
+        policies, step, out, work, lines_left, ahead.span_made if ahead is not None else None,
+        sampled if progress is not None and hours is not None else None,
+    )  # fmt: skip
     done = 0
     try:
         for raw in events:
             sampler.feed(raw)
             done += 1
-            if progress is not None and done % PROGRESS_EVERY == 0:
-                if hours is None:
-                    progress.update(done, f"{sampler.result.blocks} blocks")
-                else:
-                    progress.update(
-                        int(sampler.sampled / HOUR),
-                        f"{done:,} events, {sampler.result.blocks} blocks",
-                    )
+            if progress is not None and hours is None and done % PROGRESS_EVERY == 0:
+                progress.update(done, f"{sampler.result.blocks} blocks")
         result = sampler.finish()
     except BaseException:
         sampler.abort()

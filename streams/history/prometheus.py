@@ -51,7 +51,7 @@ def block_names(directory: Path) -> set[str]:
 
 
 class TemporaryPrometheus:
-    """A Prometheus on a copy (hard links where it can) of ``blocks``, for promtool to query."""
+    """A Prometheus on a copy (hard links where it can) of ``blocks``, to evaluate rules on."""
 
     def __init__(self, blocks: list[Path], work: Path) -> None:
         binary = shutil.which("prometheus")

@@ -114,6 +114,7 @@ class Sampler:
         work: Path,
         lines_left: dict[int, int] | None = None,
         on_span_made: Callable[[int, float], None] | None = None,
+        on_sample: Callable[[], None] | None = None,
     ) -> None:
         self.exporter = TrackingExporter()
         self.engine = Engine(policies, self.exporter)
@@ -124,6 +125,8 @@ class Sampler:
         self.out = out
         self.work = work
         self.on_span_made = on_span_made  # (span, first sample's time): its block is made
+        self.on_sample = on_sample  # after each instant sampled (the progress: one event may
+        # be followed by weeks of instants)
         self.blocks = BlockMaker(out, self._made if on_span_made else None)
         self.result = BackfillResult()
         self.lines_left = lines_left
@@ -200,6 +203,8 @@ class Sampler:
         while self._next < target:
             self._sample(self._next)
             self._next += self.step
+            if self.on_sample is not None:
+                self.on_sample()
 
     def _skipped(self, start: float, end: float) -> None:
         self.result.skipped += 1

@@ -310,7 +310,6 @@ def test_the_progress_of_a_busy_day_and_a_quiet_week_counts_hours_not_events(
     from streams.history import backfill as history_backfill
 
     monkeypatch.setattr(progress, "LINE_EVERY", 0.0)  # a line at every update
-    monkeypatch.setattr(history_backfill, "PROGRESS_EVERY", 1)  # an update at every event
     later = T0 + 10 * DAY
     lines = [
         *busy_day(T0 + 9 * 3600, "t"),  # 12 events from 09:00 to 16:00
@@ -326,10 +325,11 @@ def test_the_progress_of_a_busy_day_and_a_quiet_week_counts_hours_not_events(
     # from the first event (day 0, 09:00) to the last (day 10, 00:01): 231 h 1 min -> 232 h
     assert shown and all(" of 232 h of history, " in line for line in shown)
     shares = [float(line.split(": ")[1].split("%")[0]) for line in shown]
-    assert shares == sorted(shares)
-    # after the busy day's last event (16:00) the hours up to 15:00 are sampled: 6 of 232
-    # (2.6 %), not 12 of 14 events (86 %); once y confirms the jump to day 10, the hours up
-    # to the one before x's time are sampled (the engine believes x's time: docs/engine.md):
-    # 230 of 232 (99.1 %), the rest at the end
-    assert shares[11] == round(100 * 6 / 232, 1)
-    assert shares[-1] == round(100 * 230 / 232, 1)
+    # a line after every hour sampled, the ten quiet days included (sampled hour by hour
+    # once y confirms the jump: inside one event's ingestion); counted in events, the 10
+    # days would be 2 of 14 events and one line; the last hour (day 10, 00:00) is the final
+    # sample, after which the line says done
+    assert shares == [round(100 * hours / 232, 1) for hours in range(231)]
+    # 16:00 on day 0 to 23:00 on day 9, 224 hours, are sampled while y, the 14th event, is
+    # ingested: a line for each, not one line for the ten days
+    assert sum(1 for line in shown if " 14 events, " in line) == 224
