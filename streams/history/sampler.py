@@ -19,7 +19,6 @@ stderr instead of decades of samples.
 from __future__ import annotations
 
 import math
-import operator
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -27,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from streams.core.deadlines import EventClock
 from streams.core.engine import Engine
@@ -77,8 +78,9 @@ def sampled_seconds(times: Iterable[float]) -> float:
     """The event time a history of these event times has sampled: first to last, without
     the stretches longer than ``MAX_QUIET`` (what the progress counts: a sample costs
     about the same whether a minute holds a hundred events or none)."""
-    ordered = sorted(times)
-    return sum(gap for gap in map(operator.sub, ordered[1:], ordered) if gap <= MAX_QUIET)
+    # sorted as 8-byte floats: a history of millions of lines, not millions of float objects
+    gaps = np.diff(np.sort(np.fromiter(times, dtype=np.float64)))
+    return float(gaps[gaps <= MAX_QUIET].sum())
 
 
 def _stamp(t: float) -> str:
