@@ -12,6 +12,7 @@ import math
 import shutil
 import subprocess
 import sys
+import time
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -123,6 +124,11 @@ def url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         def finishing(
             self: rules_module.RulesAhead, waiting: Callable[[int], None] | None = None
         ) -> None:
+            # the raw phase may end while the thread still evaluates the first batch (a
+            # loaded machine): let it take the second, which is ready by now, before closing
+            deadline = time.monotonic() + 300
+            while len(self.done) < 2 and self._thread.is_alive() and time.monotonic() < deadline:
+                time.sleep(0.05)
             finish(self, waiting)
             ahead.extend(self.done)
 
